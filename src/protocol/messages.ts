@@ -1,0 +1,131 @@
+// Every message between the extension host (or the static report shim) and the webview.
+// Both directions are discriminated unions; requests carry an id and get exactly one
+// response, success or error. Shapes here are the contract: change them in one place.
+
+import type { ReadProblem, ScoredRollout, RewardStatus } from '../core/types';
+
+/** One row of the rollout table: small, so pages of them cross the boundary cheaply. */
+export interface RowSummary {
+  index: number;
+  id?: string;
+  line?: number;
+  checkpoint?: string;
+  step?: number;
+  problemType?: string;
+  formatOk: boolean;
+  /** Code of the first diagnostic that breaks the format check, when it fails. */
+  formatReason?: string;
+  rewards: Record<string, { value: number | null; status: RewardStatus }>;
+  groupId?: string;
+  groupSize?: number;
+  advantage?: number;
+  zeroVarianceGroup?: boolean;
+  /** Start of the question, for the table (full text is in the detail). */
+  question: string;
+  /** The extracted answer, shortened. */
+  answer: string;
+}
+
+export type SortKey = 'index' | 'problemType' | 'group' | 'advantage' | `reward:${string}`;
+
+export interface RowQuery {
+  sort?: { key: SortKey; dir: 'asc' | 'desc' };
+  problemType?: string;
+  /** 'failing' / 'passing', or one diagnostic code (e.g. 'leading-text'). */
+  format?: 'all' | 'failing' | 'passing' | string;
+  /** Case-insensitive substring over question, answer and completion. */
+  text?: string;
+  /** When true, rows are ordered group by group and each group's summary row is included. */
+  groupByPrompt?: boolean;
+}
+
+export interface GroupHeader {
+  groupId: string;
+  size: number;
+  mean: number;
+  std: number;
+  zeroVariance: boolean;
+}
+
+export type TableRow = { kind: 'rollout'; row: RowSummary } | { kind: 'group'; group: GroupHeader };
+
+export interface RowPage {
+  /** Rows in the filtered, sorted view. */
+  total: number;
+  offset: number;
+  rows: TableRow[];
+}
+
+export interface RewardHistogram {
+  reward: string;
+  problemType: string;
+  /** Bin edges (length bins + 1) and counts (length bins). */
+  edges: number[];
+  counts: number[];
+  /** Values that are not numbers (not-computed, error…), by status. */
+  missing: Partial<Record<RewardStatus, number>>;
+  mean: number | null;
+  n: number;
+}
+
+export interface ViewInit {
+  title: string;
+  fileName: string;
+  format: string;
+  total: number;
+  problems: ReadProblem[];
+  /** Count of problems when more exist than are listed. */
+  problemCount: number;
+  rewardNames: string[];
+  problemTypes: string[];
+  /** Diagnostic codes that break the format check, with counts. */
+  formatReasons: Record<string, number>;
+  histograms: RewardHistogram[];
+  hasGroups: boolean;
+  zeroVarianceGroups: number;
+  /** False in an untrusted workspace or a static report: features needing it say why they are off. */
+  trusted: boolean;
+  /** 'vscode' inside the editor, 'report' in a shared HTML file. */
+  host: 'vscode' | 'report';
+}
+
+export type MediaInfo =
+  | { status: 'ok'; kind: 'video' | 'audio' | 'image'; src: string; path: string }
+  | { status: 'missing'; path?: string; reason: string };
+
+export interface RolloutDetail {
+  scored: ScoredRollout;
+  media: MediaInfo;
+}
+
+/** Requests the webview makes of its host, and what each returns. */
+export interface HostMethods {
+  getInit: { params: Record<string, never>; result: ViewInit };
+  getRows: { params: { query: RowQuery; offset: number; limit: number }; result: RowPage };
+  getRollout: { params: { index: number }; result: RolloutDetail };
+  /** Open the rollout's source line in a text editor (no-op in a report). */
+  revealSource: { params: { index: number }; result: { revealed: boolean } };
+}
+
+export type HostMethod = keyof HostMethods;
+
+/** Notifications the host pushes after the webview has asked for init. */
+export interface WebviewEvents {
+  /** The underlying data changed (file re-read, rescored): re-request what is shown. */
+  invalidate: { reason: string };
+  /** Long loading work, throttled. */
+  progress: { read: number; skipped: number; done: boolean };
+  /** Ask the view to select a rollout (e.g. from a CodeLens or a command). */
+  select: { index: number };
+}
+
+export type WebviewEvent = keyof WebviewEvents;
+
+export type WebviewToHost = {
+  [M in HostMethod]: { type: 'request'; id: number; method: M; params: HostMethods[M]['params'] };
+}[HostMethod];
+
+export type HostToWebview =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: string }
+  | { [E in WebviewEvent]: { type: 'event'; event: E; data: WebviewEvents[E] } }[WebviewEvent];
