@@ -1,0 +1,48 @@
+// The README's first command ends here: score the bundled demo rollouts, write the shareable
+// HTML report, package the extension, and — when VS Code's `code` command exists — install it
+// and open the demo folder. Needs no server and no network.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const demoDir = join(root, 'media', 'demo');
+const rollouts = join(demoDir, 'demo.rollouts.jsonl');
+const outDir = join(root, '.omnitrace', 'demo');
+mkdirSync(outDir, { recursive: true });
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    console.error(`\ndemo: \`${cmd} ${args.join(' ')}\` failed with exit code ${r.status}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const cli = join(root, 'dist', 'cli.js');
+console.log('\n== Scoring the demo rollouts (format and accuracy, as the HumanOmniV2 trainer computes them)');
+run(process.execPath, [cli, 'score', rollouts, '--out', join(outDir, 'scores.jsonl')]);
+
+console.log('\n== Writing the HTML report');
+const report = join(outDir, 'report.html');
+run(process.execPath, [cli, 'report', rollouts, '--out', report, '--title', 'Omni Trace demo']);
+
+console.log('\n== Packaging the extension');
+run(process.execPath, [join(root, 'scripts', 'package.mjs')]);
+const vsix = join(root, 'dist', 'omni-trace.vsix');
+
+const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
+if (hasCode && existsSync(vsix)) {
+  console.log('\n== Installing into VS Code and opening the demo folder');
+  run('code', ['--install-extension', vsix, '--force']);
+  run('code', [demoDir, join(demoDir, 'demo.rollouts.jsonl')]);
+}
+
+console.log(`
+Done.
+  scores:    ${join(outDir, 'scores.jsonl')}
+  report:    ${report}   (open it in any browser: file://${report})
+  extension: ${existsSync(vsix) ? `${vsix} (${(statSync(vsix).size / 1e6).toFixed(1)} MB)` : 'not built'}
+${hasCode ? '  VS Code:   opened the demo folder with Omni Trace installed' : '  VS Code:   `code` not found — install the VSIX with "Extensions: Install from VSIX…", then open media/demo/demo.rollouts.jsonl'}
+`);
