@@ -139,16 +139,23 @@ export interface RewardResult {
 
 export interface GroupStats {
   id: string;
+  /** Members of the group, including any without a total. */
   size: number;
-  /** Member total rewards in record order, for charts. */
+  /** Mean of the members' totals (those that have one). */
   mean: number;
+  /** Sample standard deviation (n − 1), as torch's Tensor.std() computes it; 0 for a single total. */
   std: number;
-  /** This record's total reward (weighted sum of non-partial rewards). */
-  total: number;
-  advantage: number;
+  /** This record's total reward (weighted sum of non-partial rewards); null when a reward is missing. */
+  total: number | null;
+  /** total − mean, divided by (std + 1e-4) when scaleRewards; null when total is null or undefined. */
+  advantage: number | null;
   /** All totals equal: GRPO gets no learning signal from this group. */
   zeroVariance: boolean;
   scaleRewards: boolean;
+  /** Members left out of mean/std because they have no total. */
+  excluded?: number;
+  /** Why the numbers are partial or differ from the trainer's (missing totals, a single member). */
+  note?: string;
 }
 
 export interface ScoredRollout {

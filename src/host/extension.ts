@@ -1,1 +1,41 @@
-export {};
+// Entry point of the VS Code extension: wires the output channel, status bar, rollout editor
+// and commands together. Everything is owned by one Disposable, so deactivation (and a failed
+// activation) tears it all down.
+
+import * as vscode from 'vscode';
+import { Commands } from './commands';
+import { Disposable } from './dispose';
+import { LoadingStatus } from './loadingStatus';
+import { Log } from './log';
+import { RolloutEditorProvider } from './rolloutEditorProvider';
+
+class OmniTraceExtension extends Disposable {
+  readonly log: Log;
+  readonly provider: RolloutEditorProvider;
+
+  constructor(context: vscode.ExtensionContext) {
+    super();
+    this.log = this._register(new Log());
+    const status = this._register(new LoadingStatus());
+    this.provider = this._register(new RolloutEditorProvider(context.extensionUri, this.log, status));
+    this._register(new Commands(context.extensionUri, this.provider, this.log));
+    this.log.info(
+      `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
+        (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),
+    );
+  }
+}
+
+let instance: OmniTraceExtension | undefined;
+
+export function activate(context: vscode.ExtensionContext): { provider: RolloutEditorProvider } {
+  instance = new OmniTraceExtension(context);
+  context.subscriptions.push(instance);
+  // Returned for tests that drive the extension from inside VS Code (code-server e2e).
+  return { provider: instance.provider };
+}
+
+export function deactivate(): void {
+  instance?.dispose();
+  instance = undefined;
+}

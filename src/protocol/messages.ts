@@ -2,7 +2,18 @@
 // Both directions are discriminated unions; requests carry an id and get exactly one
 // response, success or error. Shapes here are the contract: change them in one place.
 
-import type { ReadProblem, ScoredRollout, RewardStatus } from '../core/types';
+import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from '../core/types';
+
+/** Where a reward's chip sits in the trace view: the header or the panel it scores. */
+export type RewardPlacement = 'header' | SectionKind;
+
+/** Default chip placement; rewards not listed go on the header. */
+export const DEFAULT_REWARD_PLACEMENT: Readonly<Record<string, RewardPlacement>> = {
+  format: 'header',
+  context: 'context',
+  logic: 'think',
+  accuracy: 'answer',
+};
 
 /** One row of the rollout table: small, so pages of them cross the boundary cheaply. */
 export interface RowSummary {
@@ -18,6 +29,10 @@ export interface RowSummary {
   rewards: Record<string, { value: number | null; status: RewardStatus }>;
   groupId?: string;
   groupSize?: number;
+  groupMean?: number;
+  groupStd?: number;
+  /** This rollout's total reward (what the advantage is computed from). */
+  total?: number;
   advantage?: number;
   zeroVarianceGroup?: boolean;
   /** Start of the question, for the table (full text is in the detail). */
@@ -42,6 +57,8 @@ export interface RowQuery {
 export interface GroupHeader {
   groupId: string;
   size: number;
+  /** Members of the group that pass the current filter (≤ size). */
+  shown: number;
   mean: number;
   std: number;
   zeroVariance: boolean;
@@ -87,6 +104,10 @@ export interface ViewInit {
   trusted: boolean;
   /** 'vscode' inside the editor, 'report' in a shared HTML file. */
   host: 'vscode' | 'report';
+  /** Reward → where its chip goes; missing entries fall back to DEFAULT_REWARD_PLACEMENT, then 'header'. */
+  rewardPlacement?: Record<string, RewardPlacement>;
+  /** False while a large file is still being read (rows arrive through `invalidate`). */
+  complete?: boolean;
 }
 
 export type MediaInfo =
@@ -103,6 +124,8 @@ export interface HostMethods {
   getInit: { params: Record<string, never>; result: ViewInit };
   getRows: { params: { query: RowQuery; offset: number; limit: number }; result: RowPage };
   getRollout: { params: { index: number }; result: RolloutDetail };
+  /** Where a rollout sits in the rows of `query` (-1 when filtered out), to scroll to it. */
+  locateRow: { params: { query: RowQuery; index: number }; result: { position: number } };
   /** Open the rollout's source line in a text editor (no-op in a report). */
   revealSource: { params: { index: number }; result: { revealed: boolean } };
 }

@@ -1,1 +1,48 @@
-export {};
+// Entry point of the webview bundle. In VS Code it talks to the extension host; in a static
+// report (data embedded in the page) it runs the view model in-page.
+
+import baseCss from './styles.css';
+import reportThemeCss from './reportTheme.css';
+import { adoptStyles } from './styles';
+import { RpcClient } from './rpc';
+import { inPageTransport, vscodeTransport } from './transports';
+import { hasReportData, readReportData, reportModel } from './reportHost';
+import { memoryStateStore, vscodeStateStore } from './state';
+import { App } from './app';
+import { el } from './dom';
+
+async function bootReport(root: HTMLElement): Promise<void> {
+  document.documentElement.classList.add('report-mode');
+  adoptStyles(baseCss, reportThemeCss);
+  root.replaceChildren(el('div', { class: 'loading-note', text: 'Opening the report…' }));
+  let data;
+  try {
+    data = await readReportData(document);
+  } catch (e) {
+    root.replaceChildren(el('div', { class: 'banner', text: `This report's data could not be read: ${e instanceof Error ? e.message : String(e)}` }));
+    return;
+  }
+  if (data.title) document.title = data.title;
+  const rpc = new RpcClient(inPageTransport(reportModel(data)));
+  await new App(root, rpc, memoryStateStore()).start();
+}
+
+function boot(): void {
+  const root = document.getElementById('root') ?? document.body.appendChild(el('div', { attrs: { id: 'root' } }));
+  if (hasReportData(document)) {
+    void bootReport(root);
+    return;
+  }
+  adoptStyles(baseCss);
+  if (typeof acquireVsCodeApi !== 'function') {
+    root.replaceChildren(el('div', { class: 'banner', text: 'No data: this page is neither inside VS Code nor a report with embedded rollouts.' }));
+    return;
+  }
+  const api = acquireVsCodeApi();
+  const rpc = new RpcClient(vscodeTransport(api));
+  window.addEventListener('unload', () => rpc.dispose());
+  void new App(root, rpc, vscodeStateStore(api)).start();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+else boot();

@@ -1,0 +1,7 @@
+// Every subcommand module, registered in this order by main.ts. A new command adds its module
+// here; each exports `register(program)`.
+import type { Command } from 'commander';
+import * as score from './score';
+import * as report from './report';
+
+export const COMMANDS: { register(program: Command): void }[] = [score, report];

@@ -1,0 +1,110 @@
+// `omnitrace report`: one self-contained HTML file with the rollout table, traces, rewards and
+// charts of a rollout file, for sharing or for CI artefacts.
+
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { InputError, UsageError } from '../errors';
+import { scoreAll } from '../../core/score';
+import { writeFileAtomic } from '../../core/atomicFile';
+import { buildReportHtml } from '../../core/report';
+import { resolveMediaPath } from '../../core/mediaPaths';
+import type { MediaInfo } from '../../protocol/messages';
+import type { ScoredRollout } from '../../core/types';
+
+/** Rollout count above which the embedded data is gzip-compressed. */
+const COMPRESS_ABOVE = 2000;
+
+interface ReportCliOptions extends InputOptionValues {
+  plainData?: boolean;
+  out: string;
+  mediaRoot?: string;
+  title?: string;
+  scaleRewards?: boolean;
+}
+
+/** dist/cli.js sits beside dist/webview/main.js; from sources (tests via tsx) look in dist/. */
+export function webviewBundlePath(): string {
+  const candidates = [join(__dirname, 'webview', 'main.js'), join(__dirname, '..', '..', '..', 'dist', 'webview', 'main.js')];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new InputError(`the webview bundle is missing (looked for ${candidates.join(', ')}): run the build first`);
+  return found;
+}
+
+/** A URL path from the report's folder to the clip, each segment percent-encoded. */
+export function relativeMediaSrc(reportDir: string, clip: string): string {
+  return relative(reportDir, clip)
+    .split(sep)
+    .map((s) => (s === '..' || s === '.' ? s : encodeURIComponent(s)))
+    .join('/');
+}
+
+/** Where each rollout's clip is, relative to the report, or why it is not shown. */
+export async function reportMedia(scored: ScoredRollout[], reportDir: string, mediaRoot: string | undefined): Promise<MediaInfo[]> {
+  const known = new Map<string, Promise<boolean>>();
+  const exists = (p: string) => {
+    let hit = known.get(p);
+    if (!hit) known.set(p, (hit = stat(p).then((s) => s.isFile(), () => false)));
+    return hit;
+  };
+  const out: MediaInfo[] = [];
+  for (const s of scored) {
+    const clip = s.record.clip;
+    const r = await resolveMediaPath(
+      clip?.path,
+      { rolloutFile: resolve(s.record.source.file), mediaRoots: mediaRoot ? [mediaRoot] : [], dataType: clip?.dataType },
+      exists,
+    );
+    if (r.status === 'found') {
+      out.push({ status: 'ok', kind: r.kind, src: relativeMediaSrc(reportDir, r.path), path: r.path });
+    } else {
+      const reason = r.reason.replace('Set omnitrace.mediaRoot to the folder the clip paths are relative to.', 'Pass --media-root DIR (the folder the clip paths are relative to) when writing the report.');
+      out.push({ status: 'missing', path: r.path, reason });
+    }
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description('write one self-contained HTML report (table, traces, rewards, charts) of a rollout file')
+    .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
+    .requiredOption('--out <report.html>', 'the HTML file to write (atomically)')
+    .option('--media-root <dir>', 'folder the clip paths in the data are relative to')
+    .option('--title <text>', 'title shown at the top of the report')
+    .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
+    .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
+  addInputOptions(cmd);
+  cmd.action(async (input: string, values: ReportCliOptions) => {
+    const inputOpts = inputOptionsFrom(values);
+    const out = resolve(values.out);
+    if (out === resolve(input)) throw new UsageError(`--out ${values.out} is the input file: rollout files are never overwritten`);
+    const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
+    if (mediaRoot && !(await stat(mediaRoot).then((s) => s.isDirectory(), () => false))) {
+      throw new UsageError(`--media-root ${values.mediaRoot} is not a folder`);
+    }
+    const webviewJs = await readFile(webviewBundlePath(), 'utf8');
+    const { scored, summary } = await scoreAll(input, { ...inputOpts, scaleRewards: values.scaleRewards ?? false });
+    if (summary.read === 0 && summary.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
+    const media = await reportMedia(scored, dirname(out), mediaRoot);
+    const html = buildReportHtml({
+      title: values.title ?? `Omni Trace — ${basename(resolve(input))}`,
+      init: { fileName: basename(resolve(input)), format: summary.format, problems: summary.problems, problemCount: summary.skipped },
+      scored,
+      media,
+      webviewJs,
+      // Small reports stay readable JSON; large ones load far faster compressed.
+      gzip: scored.length > COMPRESS_ABOVE && !values.plainData ? (b) => gzipSync(b, { level: 6 }) : undefined,
+    });
+    await writeFileAtomic(out, html);
+    process.stdout.write(out + '\n');
+    const missing = media.filter((m) => m.status === 'missing').length;
+    process.stderr.write(
+      `${scored.length} rollouts${summary.skipped ? `, ${summary.skipped} records skipped` : ''}${missing ? `, ${missing} without a playable clip` : ''}\n`,
+    );
+  });
+}

@@ -1,0 +1,62 @@
+// `omnitrace score`: rule rewards, parsed sections and GRPO groups for every rollout of a file,
+// as JSON lines in input order, with a summary on stderr.
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { InputError, UsageError } from '../errors';
+import { scoreToJsonl } from '../../core/scoreJsonl';
+import { writeFileAtomic } from '../../core/atomicFile';
+import { formatScoreSummary } from '../summaryText';
+
+interface ScoreCliOptions extends InputOptionValues {
+  out?: string;
+  scaleRewards?: boolean;
+  regression?: 'trainer' | 'eval';
+  jsonSummary?: string;
+  jobs?: number;
+}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('expected a whole number from 0 to 64');
+  return n;
+}
+
+function defaultJobs(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('score')
+    .description('score every rollout (format, accuracy, GRPO groups) and write one JSON object per rollout, in input order')
+    .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
+    .option('--out <file.jsonl>', 'write JSON lines here (atomically) instead of stdout')
+    .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
+    .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' (training reward) or 'eval' (evaluation script)").choices(['trainer', 'eval']))
+    .option('--json-summary <file>', 'also write the summary as JSON to this file')
+    .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: cores, at most 4)', parseJobs);
+  addInputOptions(cmd);
+  cmd.action(async (input: string, values: ScoreCliOptions) => {
+    const inputOpts = inputOptionsFrom(values);
+    for (const [flag, target] of [['--out', values.out], ['--json-summary', values.jsonSummary]] as const) {
+      if (target !== undefined && resolve(target) === resolve(input)) {
+        throw new UsageError(`${flag} ${target} is the input file: rollout files are never overwritten`);
+      }
+    }
+    const run = await scoreToJsonl(input, {
+      ...inputOpts,
+      workers: values.jobs === 0 ? undefined : { script: __filename, count: values.jobs ?? defaultJobs() },
+      out: values.out,
+      scaleRewards: values.scaleRewards ?? false,
+      regressionVariant: values.regression,
+    });
+    process.stderr.write(formatScoreSummary(run.summary));
+    if (values.jsonSummary) await writeFileAtomic(values.jsonSummary, JSON.stringify(run.summary, null, 2) + '\n');
+    if (run.summary.read === 0 && run.summary.skipped > 0) {
+      throw new InputError(`no rollout could be read from ${input}`);
+    }
+  });
+}

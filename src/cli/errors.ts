@@ -1,0 +1,11 @@
+// Errors the CLI reports as one line (no stack trace) with a fixed exit code.
+
+/** Bad arguments or options: exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** The input cannot be read at all: exit 1. */
+export class InputError extends Error {
+  readonly exitCode = 1;
+}

@@ -1,0 +1,106 @@
+// Scores a block of JSONL bytes: the unit of work of the parallel scorer (one worker thread per
+// core). Everything a block needs is in its arguments and everything it produces is in the
+// result, so blocks can be scored anywhere and stitched back together in order.
+
+import { createRowMapper } from './readers/mapping';
+import { jsonLineError } from './readers/jsonPositions';
+import type { FormatName } from './readers/types';
+import { addToSummary, scoreWithTotal, type ScoreOptions, type ScoreSummary } from './score';
+import { groupKeyFor } from './grpo';
+import { toScoreLine } from './scoreLine';
+import type { ReadProblem } from './types';
+
+export interface ChunkTask {
+  seq: number;
+  file: string;
+  /** File offset of bytes[0]. */
+  fileOffset: number;
+  /** Line number of the first line in bytes. */
+  startLine: number;
+  /** The block ends at end of file without a newline (its last line may be cut off). */
+  unterminatedTail: boolean;
+  bytes: Uint8Array;
+}
+
+export interface ChunkSettings {
+  format: FormatName;
+  map?: Record<string, string>;
+  defaultProblemType?: string;
+  score: ScoreOptions;
+}
+
+export interface ChunkResult {
+  seq: number;
+  /** Pass-1 JSON lines (no index, no group), UTF-8. */
+  out: Uint8Array;
+  records: number;
+  keys: string[];
+  totals: Float64Array;
+  problems: ReadProblem[];
+  summary: Pick<ScoreSummary, 'rewards' | 'formatFailures'>;
+}
+
+export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) => ChunkResult {
+  const mapper = createRowMapper(settings.format, settings.map, settings.defaultProblemType);
+  return (task) => {
+    const buf = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
+    const parts: string[] = [];
+    const keys: string[] = [];
+    const totals: number[] = [];
+    const problems: ReadProblem[] = [];
+    const summary: ChunkResult['summary'] = { rewards: {}, formatFailures: {} };
+    let line = task.startLine;
+    let pos = 0;
+    while (pos < buf.length) {
+      let nl = buf.indexOf(10, pos);
+      const last = nl === -1;
+      if (last) nl = buf.length;
+      let end = nl;
+      if (end > pos && buf[end - 1] === 13) end--;
+      const lineNo = line++;
+      const start = pos;
+      pos = nl + 1;
+      let blank = true;
+      for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c !== 32 && c !== 9 && c !== 13) {
+          blank = false;
+          break;
+        }
+      }
+      if (blank) continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(buf.toString('utf8', start, end));
+      } catch (e) {
+        const cut = last && task.unterminatedTail ? 'last line is cut off (no newline at end of file); ' : '';
+        problems.push({ file: task.file, line: lineNo, message: cut + jsonLineError(e) });
+        continue;
+      }
+      // The final index is known only once earlier blocks are counted; the line number stands
+      // in (unique within the file) for anything that needs one now, and pass 2 writes the index.
+      const source = { file: task.file, line: lineNo, byteOffset: task.fileOffset + start, byteLength: end - start };
+      const rec = mapper.map(row, lineNo, source);
+      if (typeof rec === 'string') {
+        problems.push({ file: task.file, line: lineNo, message: rec });
+        continue;
+      }
+      const { scored, total } = scoreWithTotal(rec, settings.score);
+      addToSummary(summary, scored);
+      keys.push(groupKeyFor(rec));
+      totals.push(total === null ? NaN : total);
+      parts.push(JSON.stringify(toScoreLine(scored, false)));
+    }
+    // TextEncoder gives a buffer of its own (never a shared pool slab), so it can be transferred.
+    const out = new TextEncoder().encode(parts.length ? parts.join('\n') + '\n' : '');
+    return {
+      seq: task.seq,
+      out,
+      records: keys.length,
+      keys,
+      totals: Float64Array.from(totals),
+      problems,
+      summary,
+    };
+  };
+}

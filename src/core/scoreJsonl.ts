@@ -1,0 +1,226 @@
+// Scores a rollout file into JSON lines (one object per rollout, input order, with its GRPO
+// group). Groups are known only after the last record, so pass 1 writes each line without its
+// group to a temp file while keeping just (group, total) per record; pass 2 copies that file
+// byte for byte, adding `"index":i` at the front and `,"group":{…}` before each line's final `}`
+// — no re-parse. JSON-lines inputs can be scored on worker threads (scoreParallel.ts).
+
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openAtomic } from './atomicFile';
+import { scoreFile, type ScoreOptions, type ScoreRun } from './score';
+import { scoreLinesParallel, type WorkerSpec } from './scoreParallel';
+import { detectFormat, LINE_FORMATS, ReadError } from './readers/index';
+import { mappingFieldError } from './readers/mapping';
+import type { GroupStats } from './types';
+import { toScoreLine } from './scoreLine';
+
+export { toScoreLine } from './scoreLine';
+
+/** Where output bytes go: a file handle or a stream such as stdout (with back-pressure). */
+type ByteSink = { write(b: Buffer, length: number): Promise<void> };
+
+function streamSink(stream: NodeJS.WritableStream): ByteSink {
+  return {
+    // A stream may hold on to the buffer after write returns: hand it a copy.
+    write: (b, length) =>
+      new Promise<void>((resolve, reject) => {
+        const onError = (e: Error) => reject(e);
+        stream.once('error', onError);
+        const ok = stream.write(Buffer.from(b.subarray(0, length)));
+        const done = () => {
+          stream.removeListener('error', onError);
+          resolve();
+        };
+        if (ok) done();
+        else stream.once('drain', done);
+      }),
+  };
+}
+
+function fileSink(fh: FileHandle): ByteSink {
+  return {
+    async write(b, length) {
+      let off = 0;
+      while (off < length) off += (await fh.write(b, off, length - off)).bytesWritten;
+    },
+  };
+}
+
+const WRITE_BUFFER = 4 << 20;
+
+/**
+ * Encodes strings straight into one of two reused buffers and writes a full one while the other
+ * fills: no per-flush allocation (fresh memory costs page faults at these volumes) and the
+ * disk write overlaps the CPU work of the next batch.
+ */
+class BufferedWriter {
+  private bufs = [Buffer.allocUnsafe(WRITE_BUFFER), Buffer.allocUnsafe(WRITE_BUFFER)];
+  private cur = 0;
+  private used = 0;
+  private pending: Promise<void> = Promise.resolve();
+  constructor(private readonly sink: ByteSink) {}
+
+  /** Space left in the current buffer, flushing first when fewer than `need` bytes remain. */
+  async reserve(need: number): Promise<Buffer | undefined> {
+    if (need > WRITE_BUFFER) {
+      await this.flush();
+      return undefined;
+    }
+    if (WRITE_BUFFER - this.used < need) await this.flush();
+    return this.bufs[this.cur];
+  }
+
+  async writeString(s: string): Promise<void> {
+    const need = s.length * 3; // worst case UTF-8 bytes per UTF-16 unit
+    const buf = await this.reserve(need);
+    if (!buf) {
+      const b = Buffer.from(s, 'utf8');
+      await this.pending;
+      await this.sink.write(b, b.length);
+      return;
+    }
+    this.used += buf.write(s, this.used, 'utf8');
+  }
+
+  /** Copies bytes in (pass 2 uses this for the pass-1 lines). */
+  async writeBytes(src: Buffer, start: number, end: number): Promise<void> {
+    const buf = await this.reserve(end - start);
+    if (!buf) {
+      await this.pending;
+      await this.sink.write(src.subarray(start, end), end - start);
+      return;
+    }
+    this.used += src.copy(buf, this.used, start, end);
+  }
+
+  async flush(): Promise<void> {
+    await this.pending;
+    if (this.used === 0) return;
+    const buf = this.bufs[this.cur];
+    const n = this.used;
+    this.pending = this.sink.write(buf, n);
+    this.cur ^= 1;
+    this.used = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.pending;
+  }
+}
+
+/** Group objects as JSON; the id part is the same for every member, so it is encoded once. */
+class GroupJson {
+  private ids = new Map<string, string>();
+  of(g: GroupStats | undefined): string {
+    if (!g) return 'null';
+    let id = this.ids.get(g.id);
+    if (id === undefined) {
+      id = JSON.stringify(g.id);
+      this.ids.set(g.id, id);
+    }
+    const num = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'null' : String(x));
+    let s = `{"id":${id},"size":${g.size},"mean":${num(g.mean)},"std":${num(g.std)},"total":${num(g.total)},"advantage":${num(g.advantage)},"zeroVariance":${g.zeroVariance}`;
+    if (g.excluded) s += `,"excluded":${g.excluded}`;
+    if (g.note !== undefined) s += `,"note":${JSON.stringify(g.note)}`;
+    return s + '}';
+  }
+}
+
+/** Pass 2: copy pass-1 lines, inserting each record's group before its closing brace. */
+async function spliceGroups(pass1: string, groups: (GroupStats | undefined)[], out: BufferedWriter): Promise<void> {
+  const fh = await open(pass1, 'r');
+  const json = new GroupJson();
+  try {
+    let buf = Buffer.allocUnsafe(4 << 20);
+    let end = 0;
+    let index = 0;
+    for (;;) {
+      if (end === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, end);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
+      end += bytesRead;
+      const view = buf.subarray(0, end);
+      let pos = 0;
+      for (;;) {
+        const nl = view.indexOf(10, pos);
+        if (nl === -1) break;
+        // Each line is one JSON object without its index: `{…}` becomes `{"index":i,…,"group":{…}}`.
+        await out.writeString(`{"index":${index},`);
+        await out.writeBytes(view, pos + 1, nl - 1);
+        await out.writeString(`,"group":${json.of(groups[index++])}}\n`);
+        pos = nl + 1;
+      }
+      if (bytesRead === 0) {
+        if (pos < end) throw new Error(`internal: pass-1 file ends without a newline (${pass1})`);
+        return;
+      }
+      buf.copy(buf, 0, pos, end);
+      end -= pos;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface ScoreToJsonlOptions extends ScoreOptions {
+  /** Output file (written atomically); stdout when undefined. */
+  out?: string;
+  /** Stream for output when `out` is undefined (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  /** Score JSON-lines inputs on worker threads running this script (see scoreWorker.ts). */
+  workers?: WorkerSpec;
+}
+
+/** Scores `path` into JSON lines. Returns the run (summary + groups). */
+export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {}): Promise<ScoreRun> {
+  const tmpDir = opts.out ? dirname(opts.out) : tmpdir();
+  const pass1Path = join(tmpDir, `.omnitrace-score.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
+  const pass1 = await open(pass1Path, 'wx');
+  try {
+    let run: ScoreRun;
+    try {
+      const w = new BufferedWriter(fileSink(pass1));
+      const detected = opts.format ? { format: opts.format, reason: 'set by the user' } : await detectFormat(path);
+      if (opts.workers && opts.workers.count > 0 && LINE_FORMATS.includes(detected.format)) {
+        if (opts.map) {
+          const bad = mappingFieldError(opts.map);
+          if (bad) throw new ReadError(bad, path);
+        }
+        run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
+          w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength),
+        );
+      } else {
+        run = await scoreFile(path, { ...opts, format: detected.format }, { record: (s) => w.writeString(JSON.stringify(toScoreLine(s, false)) + '\n') });
+        if (!opts.format) run.summary.formatReason = detected.reason;
+      }
+      await w.close();
+    } finally {
+      await pass1.close();
+    }
+    if (opts.out) {
+      const out = await openAtomic(opts.out);
+      try {
+        const w = new BufferedWriter(fileSink(out.fh));
+        await spliceGroups(pass1Path, run.groups, w);
+        await w.close();
+        await out.commit();
+      } catch (e) {
+        await out.abort();
+        throw e;
+      }
+    } else {
+      const w = new BufferedWriter(streamSink(opts.stdout ?? process.stdout));
+      await spliceGroups(pass1Path, run.groups, w);
+      await w.close();
+    }
+    return run;
+  } finally {
+    await unlink(pass1Path).catch(() => undefined);
+  }
+}

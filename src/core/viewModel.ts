@@ -1,0 +1,458 @@
+// The data behind the rollout views, shared by the VS Code host and the static report.
+// It keeps one small RowSummary per rollout in memory and fetches full details on demand,
+// so a 100k-row file costs a few tens of MB, not the whole dump. Pure TS: no vscode, no DOM,
+// no node built-ins (the report bundles it into the page).
+
+import type { ReadProblem, ScoredRollout } from './types';
+import type {
+  GroupHeader,
+  HostMethods,
+  MediaInfo,
+  RewardHistogram,
+  RolloutDetail,
+  RowPage,
+  RowQuery,
+  RowSummary,
+  SortKey,
+  TableRow,
+  ViewInit,
+} from '../protocol/messages';
+import { extractAnswer } from './pycompat';
+
+/** Label used for rollouts whose data carries no problem type. */
+export const NO_PROBLEM_TYPE = '(none)';
+
+const QUESTION_CHARS = 160;
+const ANSWER_CHARS = 120;
+const HISTOGRAM_BINS = 10;
+
+function shorten(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? oneLine.slice(0, max - 1) + '…' : oneLine;
+}
+
+/** The table's view of one scored rollout. */
+export function summarise(scored: ScoredRollout): RowSummary {
+  const { record, trace, group } = scored;
+  const rewards: RowSummary['rewards'] = {};
+  for (const [name, r] of Object.entries(scored.rewards)) rewards[name] = { value: r.value, status: r.status };
+  const failure = trace.formatOk ? undefined : trace.diagnostics.find((d) => d.breaksFormat);
+  const answer = extractAnswer(record.completion);
+  const row: RowSummary = {
+    index: record.index,
+    formatOk: trace.formatOk,
+    rewards,
+    question: shorten(record.question.problem ?? '', QUESTION_CHARS),
+    // The trainer's extraction, not the parser's, because that is what accuracy compared.
+    answer: shorten(answer.found ? answer.answer : (trace.answer?.text ?? ''), ANSWER_CHARS),
+  };
+  if (record.id !== undefined) row.id = record.id;
+  if (record.source.line !== undefined) row.line = record.source.line;
+  if (record.checkpoint !== undefined) row.checkpoint = record.checkpoint;
+  if (record.step !== undefined) row.step = record.step;
+  if (record.question.problemType !== undefined) row.problemType = record.question.problemType;
+  if (!trace.formatOk) row.formatReason = failure?.code ?? 'format';
+  if (group) {
+    row.groupId = group.id;
+    row.groupSize = group.size;
+    row.groupMean = group.mean;
+    row.groupStd = group.std;
+    if (group.total !== null) row.total = group.total;
+    if (group.advantage !== null) row.advantage = group.advantage;
+    // A group of one has no variance to lose; only real groups are worth flagging.
+    row.zeroVarianceGroup = group.zeroVariance && group.size > 1;
+  } else if (record.recordedAdvantage !== undefined) {
+    row.advantage = record.recordedAdvantage;
+  }
+  if (group === undefined && record.groupId !== undefined) row.groupId = record.groupId;
+  return row;
+}
+
+/** Where the view model gets what it does not keep in memory. */
+export interface RolloutSource {
+  title: string;
+  fileName: string;
+  format: string;
+  host: ViewInit['host'];
+  trusted: boolean;
+  /** The full scored rollout for one index (the host re-reads it by byte offset). */
+  getDetail(index: number): Promise<ScoredRollout>;
+  /** How the view should play the rollout's clip. */
+  getMedia(scored: ScoredRollout): Promise<MediaInfo> | MediaInfo;
+  /** Indices whose question, answer or completion contain `text` (already lower-cased). */
+  search?(text: string): Promise<Set<number>>;
+  rewardPlacement?: ViewInit['rewardPlacement'];
+}
+
+type Params<M extends keyof HostMethods> = HostMethods[M]['params'];
+
+const MAX_LISTED_PROBLEMS = 200;
+
+export class RolloutViewModel {
+  private readonly rows: RowSummary[] = [];
+  private readonly tableRows: TableRow[] = [];
+  private readonly byIndex = new Map<number, number>();
+  private readonly problems: ReadProblem[] = [];
+  private problemCount = 0;
+  private complete = true;
+  private initCache: ViewInit | undefined;
+  private orderCache: { key: string; order: TableRow[] } | undefined;
+  private searchCache: { text: string; hits: Set<number> } | undefined;
+  private groupCache: Map<string, GroupHeader> | undefined;
+
+  constructor(
+    private readonly source: RolloutSource,
+    rows: Iterable<RowSummary> = [],
+  ) {
+    for (const r of rows) this.add(r);
+  }
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  /** Append (or replace) one row; call `invalidate` once a batch has been added. */
+  add(row: RowSummary): void {
+    const at = this.byIndex.get(row.index);
+    if (at !== undefined) {
+      this.rows[at] = row;
+      this.tableRows[at] = { kind: 'rollout', row };
+    } else {
+      this.byIndex.set(row.index, this.rows.length);
+      this.rows.push(row);
+      this.tableRows.push({ kind: 'rollout', row });
+    }
+  }
+
+  addProblem(problem: ReadProblem): void {
+    this.problemCount++;
+    if (this.problems.length < MAX_LISTED_PROBLEMS) this.problems.push(problem);
+  }
+
+  /** Replace the problem list wholesale (e.g. from a report, where the count may exceed the list). */
+  setProblems(problems: ReadProblem[], count = problems.length): void {
+    this.problems.length = 0;
+    this.problems.push(...problems.slice(0, MAX_LISTED_PROBLEMS));
+    this.problemCount = Math.max(count, problems.length);
+    this.initCache = undefined;
+  }
+
+  /** Mark whether more rows are still coming (shown by the view as "loading"). */
+  setComplete(complete: boolean): void {
+    this.complete = complete;
+    this.initCache = undefined;
+  }
+
+  /** Drop every derived cache; the next request recomputes from the current rows. */
+  invalidate(): void {
+    this.initCache = undefined;
+    this.orderCache = undefined;
+    this.searchCache = undefined;
+    this.groupCache = undefined;
+  }
+
+  row(index: number): RowSummary | undefined {
+    const at = this.byIndex.get(index);
+    return at === undefined ? undefined : this.rows[at];
+  }
+
+  /** Dispatch one protocol request (revealSource is the host's own business). */
+  async handle<M extends keyof HostMethods>(method: M, params: Params<M>): Promise<HostMethods[M]['result']> {
+    switch (method) {
+      case 'getInit':
+        return (await this.getInit()) as HostMethods[M]['result'];
+      case 'getRows':
+        return (await this.getRows(params as Params<'getRows'>)) as HostMethods[M]['result'];
+      case 'getRollout':
+        return (await this.getRollout(params as Params<'getRollout'>)) as HostMethods[M]['result'];
+      case 'locateRow': {
+        const { query, index } = params as Params<'locateRow'>;
+        return { position: await this.positionOf(query, index) } as HostMethods[M]['result'];
+      }
+      case 'revealSource':
+        return { revealed: false } as HostMethods[M]['result'];
+      default:
+        throw new Error(`unknown method ${String(method)}`);
+    }
+  }
+
+  async getInit(): Promise<ViewInit> {
+    if (!this.initCache) this.initCache = this.computeInit();
+    return this.initCache;
+  }
+
+  async getRows({ query, offset, limit }: Params<'getRows'>): Promise<RowPage> {
+    const order = await this.order(query);
+    const start = Math.max(0, Math.min(offset, order.length));
+    return { total: order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)) };
+  }
+
+  async getRollout({ index }: Params<'getRollout'>): Promise<RolloutDetail> {
+    if (!this.byIndex.has(index)) throw new Error(`no rollout with index ${index}`);
+    const scored = await this.source.getDetail(index);
+    let media: MediaInfo;
+    try {
+      media = await this.source.getMedia(scored);
+    } catch (e) {
+      media = { status: 'missing', path: scored.record.clip?.path, reason: `could not resolve the clip: ${errorText(e)}` };
+    }
+    return { scored, media };
+  }
+
+  /** Position of a rollout in the current order of `query`, or -1 when it is filtered out. */
+  async positionOf(query: RowQuery, index: number): Promise<number> {
+    const order = await this.order(query);
+    return order.findIndex((r) => r.kind === 'rollout' && r.row.index === index);
+  }
+
+  private async order(query: RowQuery): Promise<TableRow[]> {
+    const key = queryKey(query);
+    if (this.orderCache?.key === key) return this.orderCache.order;
+    const text = (query.text ?? '').trim().toLowerCase();
+    let hits: Set<number> | undefined;
+    if (text && this.source.search) {
+      if (this.searchCache?.text !== text) this.searchCache = { text, hits: await this.source.search(text) };
+      hits = this.searchCache.hits;
+    }
+    const keep = this.rowFilter(query, text, hits);
+    const filtered: RowSummary[] = [];
+    for (const r of this.rows) if (keep(r)) filtered.push(r);
+    const sorted = sortRows(filtered, query.sort ?? { key: 'index', dir: 'asc' });
+    const order = query.groupByPrompt ? this.withGroupHeaders(sorted) : sorted.map((r) => this.tableRowOf(r));
+    this.orderCache = { key, order };
+    return order;
+  }
+
+  private tableRowOf(r: RowSummary): TableRow {
+    return this.tableRows[this.byIndex.get(r.index)!]!;
+  }
+
+  private rowFilter(query: RowQuery, text: string, hits: Set<number> | undefined): (r: RowSummary) => boolean {
+    const type = query.problemType;
+    const format = query.format ?? 'all';
+    return (r) => {
+      if (type !== undefined && type !== '' && (r.problemType ?? NO_PROBLEM_TYPE) !== type) return false;
+      if (format === 'passing' && !r.formatOk) return false;
+      if (format === 'failing' && r.formatOk) return false;
+      if (format !== 'all' && format !== 'passing' && format !== 'failing' && r.formatReason !== format) return false;
+      if (text) {
+        if (hits) return hits.has(r.index);
+        return (
+          r.question.toLowerCase().includes(text) ||
+          r.answer.toLowerCase().includes(text) ||
+          (r.id ?? '').toLowerCase().includes(text)
+        );
+      }
+      return true;
+    };
+  }
+
+  private groups(): Map<string, GroupHeader> {
+    if (this.groupCache) return this.groupCache;
+    const acc = new Map<string, { totals: number[]; header?: GroupHeader }>();
+    for (const r of this.rows) {
+      if (r.groupId === undefined) continue;
+      let g = acc.get(r.groupId);
+      if (!g) acc.set(r.groupId, (g = { totals: [] }));
+      if (r.total !== undefined) g.totals.push(r.total);
+      if (!g.header && r.groupSize !== undefined && r.groupMean !== undefined && r.groupStd !== undefined) {
+        g.header = {
+          groupId: r.groupId,
+          size: r.groupSize,
+          shown: 0,
+          mean: r.groupMean,
+          std: r.groupStd,
+          zeroVariance: r.zeroVarianceGroup ?? false,
+        };
+      }
+    }
+    const out = new Map<string, GroupHeader>();
+    for (const [id, g] of acc) {
+      // Groups rebuilt only from a recorded id (no scoring stats): derive what we can.
+      out.set(id, g.header ?? derivedHeader(id, g.totals));
+    }
+    this.groupCache = out;
+    return out;
+  }
+
+  private withGroupHeaders(sorted: RowSummary[]): TableRow[] {
+    const groups = this.groups();
+    const members = new Map<string, RowSummary[]>();
+    const units: (string | RowSummary)[] = [];
+    for (const r of sorted) {
+      if (r.groupId === undefined) {
+        units.push(r);
+        continue;
+      }
+      let list = members.get(r.groupId);
+      if (!list) {
+        members.set(r.groupId, (list = []));
+        units.push(r.groupId);
+      }
+      list.push(r);
+    }
+    const out: TableRow[] = [];
+    for (const u of units) {
+      if (typeof u !== 'string') {
+        out.push(this.tableRowOf(u));
+        continue;
+      }
+      const list = members.get(u)!;
+      const header = groups.get(u) ?? derivedHeader(u, []);
+      out.push({ kind: 'group', group: { ...header, shown: list.length } });
+      for (const r of list) out.push(this.tableRowOf(r));
+    }
+    return out;
+  }
+
+  private computeInit(): ViewInit {
+    const rewardNames = new Set<string>();
+    const problemTypes = new Set<string>();
+    const formatReasons: Record<string, number> = {};
+    const zeroVar = new Set<string>();
+    let hasGroups = false;
+    for (const r of this.rows) {
+      for (const name of Object.keys(r.rewards)) rewardNames.add(name);
+      problemTypes.add(r.problemType ?? NO_PROBLEM_TYPE);
+      if (r.formatReason) formatReasons[r.formatReason] = (formatReasons[r.formatReason] ?? 0) + 1;
+      if (r.groupId !== undefined) hasGroups = true;
+      if (r.groupId !== undefined && r.zeroVarianceGroup) zeroVar.add(r.groupId);
+    }
+    const names = orderRewardNames([...rewardNames]);
+    const types = [...problemTypes].sort((a, b) => (a === NO_PROBLEM_TYPE ? 1 : b === NO_PROBLEM_TYPE ? -1 : a.localeCompare(b)));
+    const init: ViewInit = {
+      title: this.source.title,
+      fileName: this.source.fileName,
+      format: this.source.format,
+      total: this.rows.length,
+      problems: [...this.problems],
+      problemCount: this.problemCount,
+      rewardNames: names,
+      problemTypes: types,
+      formatReasons,
+      histograms: histograms(this.rows, names, types),
+      hasGroups,
+      zeroVarianceGroups: zeroVar.size,
+      trusted: this.source.trusted,
+      host: this.source.host,
+      complete: this.complete,
+    };
+    if (this.source.rewardPlacement) init.rewardPlacement = this.source.rewardPlacement;
+    return init;
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function derivedHeader(groupId: string, totals: number[]): GroupHeader {
+  const n = totals.length;
+  const mean = n ? totals.reduce((a, b) => a + b, 0) / n : 0;
+  const std = n ? Math.sqrt(totals.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : 0;
+  return { groupId, size: n, shown: 0, mean, std, zeroVariance: n > 1 && totals.every((t) => t === totals[0]) };
+}
+
+const KNOWN_ORDER = ['format', 'accuracy', 'context', 'logic'];
+
+/** The HumanOmniV2 rewards first in their usual order, then recorded and other rewards by name. */
+export function orderRewardNames(names: string[]): string[] {
+  const rank = (n: string) => {
+    const i = KNOWN_ORDER.indexOf(n);
+    return i >= 0 ? i : KNOWN_ORDER.length;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function queryKey(q: RowQuery): string {
+  return JSON.stringify([
+    q.sort?.key ?? 'index',
+    q.sort?.dir ?? 'asc',
+    q.problemType ?? '',
+    q.format ?? 'all',
+    (q.text ?? '').trim().toLowerCase(),
+    !!q.groupByPrompt,
+  ]);
+}
+
+type Extract = (r: RowSummary) => number | string | undefined;
+
+function extractor(key: SortKey): Extract {
+  if (key === 'index') return (r) => r.index;
+  if (key === 'problemType') return (r) => r.problemType;
+  if (key === 'group') return (r) => r.groupId;
+  if (key === 'advantage') return (r) => r.advantage;
+  const name = key.slice('reward:'.length);
+  return (r) => {
+    const v = r.rewards[name];
+    // A failed or missing reward has no value: it must not sort among the real zeros.
+    return v && v.status === 'ok' && v.value !== null && Number.isFinite(v.value) ? v.value : undefined;
+  };
+}
+
+/** Sort rows by a key; rows without a value go last in either direction, ties by index. */
+export function sortRows(rows: RowSummary[], sort: { key: SortKey; dir: 'asc' | 'desc' }): RowSummary[] {
+  const get = extractor(sort.key);
+  const sign = sort.dir === 'desc' ? -1 : 1;
+  const keyed = rows.map((r) => ({ r, k: get(r) }));
+  keyed.sort((a, b) => {
+    const ua = a.k === undefined;
+    const ub = b.k === undefined;
+    if (ua || ub) return ua && ub ? a.r.index - b.r.index : ua ? 1 : -1;
+    const c =
+      typeof a.k === 'number' && typeof b.k === 'number'
+        ? a.k - b.k
+        : String(a.k).localeCompare(String(b.k), undefined, { numeric: true });
+    return c !== 0 ? sign * c : a.r.index - b.r.index;
+  });
+  return keyed.map((x) => x.r);
+}
+
+/** One histogram per (numeric reward, problem type); non-numbers are counted by status. */
+export function histograms(rows: RowSummary[], rewardNames: string[], problemTypes: string[]): RewardHistogram[] {
+  const out: RewardHistogram[] = [];
+  for (const reward of rewardNames) {
+    const byType = new Map<string, { values: number[]; missing: RewardHistogram['missing'] }>();
+    for (const t of problemTypes) byType.set(t, { values: [], missing: {} });
+    let lo = 0;
+    let hi = 1;
+    let any = false;
+    for (const r of rows) {
+      const v = r.rewards[reward];
+      if (!v) continue;
+      const bucket = byType.get(r.problemType ?? NO_PROBLEM_TYPE)!;
+      if (v.status === 'ok' && v.value !== null && Number.isFinite(v.value)) {
+        bucket.values.push(v.value);
+        if (v.value < lo) lo = v.value;
+        if (v.value > hi) hi = v.value;
+        any = true;
+      } else {
+        bucket.missing[v.status] = (bucket.missing[v.status] ?? 0) + 1;
+        any = true;
+      }
+    }
+    if (!any) continue;
+    // One shared range per reward so small multiples line up.
+    const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => lo + ((hi - lo) * i) / HISTOGRAM_BINS);
+    for (const [problemType, { values, missing }] of byType) {
+      if (values.length === 0 && Object.keys(missing).length === 0) continue;
+      const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
+      let sum = 0;
+      for (const v of values) {
+        sum += v;
+        const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor(((v - lo) / (hi - lo)) * HISTOGRAM_BINS));
+        counts[bin]!++;
+      }
+      out.push({
+        reward,
+        problemType,
+        edges,
+        counts,
+        missing,
+        mean: values.length ? sum / values.length : null,
+        n: values.length,
+      });
+    }
+  }
+  return out;
+}

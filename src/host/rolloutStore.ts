@@ -1,0 +1,332 @@
+// The data side of an open rollout file, free of the `vscode` runtime: streams the file through
+// the readers and scoring into a RolloutViewModel, keeps one small summary per rollout in
+// memory, and fetches full records on demand (by byte offset for JSONL; JSON and parquet rows
+// are kept, since re-reading them means re-parsing the whole file). The CustomDocument wraps
+// this with file watching, logging and media URIs.
+//
+// Loads are newest-wins: starting one aborts the previous. The first load streams into the
+// visible model so rows appear while a large file is read; later loads (file changed, settings
+// changed) build a fresh model and swap it in when complete, so a log that a trainer keeps
+// appending to does not empty the table on every write.
+
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { basename } from 'node:path';
+import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
+import type { ReadProblem, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
+import { RolloutViewModel, summarise, type RolloutSource } from '../core/viewModel';
+import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
+import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
+import { Disposable, toDisposable } from './dispose';
+import { Emitter } from './events';
+import { errorMessage } from './rpcServer';
+
+export interface ScoreSettings {
+  scaleRewards: boolean;
+  regressionVariant: 'trainer' | 'eval';
+}
+
+class LoadCancelled extends Error {}
+
+export interface LoadOptions {
+  /** undefined = detect from the file. */
+  format?: FormatName;
+  map?: Record<string, string>;
+  score: ScoreSettings;
+  /** How many problems are written to the log one by one (the rest are counted). */
+  maxProblems: number;
+}
+
+export interface StoreHost {
+  title: string;
+  fileName: string;
+  trusted(): boolean;
+  /** Media for a rollout, already in the form the view can load. */
+  getMedia(scored: ScoredRollout): Promise<MediaInfo>;
+}
+
+export interface LoadResult {
+  status: 'done' | 'cancelled' | 'failed';
+  read: number;
+  skipped: number;
+  format?: string;
+  error?: string;
+  ms: number;
+}
+
+/** What one load produced; a reload replaces the whole generation at once. */
+interface Generation {
+  model: RolloutViewModel;
+  options: LoadOptions;
+  format: FormatName | undefined;
+  /** Where to get the full record back: a SourceRef to re-read, or the record itself. */
+  details: Map<number, SourceRef | RolloutRecord>;
+  groups: Map<number, ScoredRollout['group']>;
+}
+
+const PROGRESS_EVERY_MS = 150;
+const GROW_EVERY_MS = 500;
+const YIELD_EVERY_MS = 30;
+
+export class RolloutStore extends Disposable {
+  private current: Generation;
+  private loadSeq = 0;
+  private running: AbortController | undefined;
+  private everLoaded = false;
+
+  private readonly _onDidProgress = this._register(new Emitter<WebviewEvents['progress']>());
+  /** Throttled while reading; once with done: true at the end. */
+  readonly onDidProgress = this._onDidProgress.event;
+  private readonly _onDidInvalidate = this._register(new Emitter<WebviewEvents['invalidate']>());
+  /** The model changed: views re-request what they show. */
+  readonly onDidInvalidate = this._onDidInvalidate.event;
+  private readonly _onDidProblem = this._register(new Emitter<ReadProblem>());
+  /** Every read problem, also beyond the listed maximum (for the log). */
+  readonly onDidProblem = this._onDidProblem.event;
+
+  constructor(
+    readonly file: string,
+    private readonly host: StoreHost,
+    initial: LoadOptions,
+  ) {
+    super();
+    this.current = this.newGeneration(initial);
+    this._register(toDisposable(() => this.running?.abort()));
+  }
+
+  get model(): RolloutViewModel {
+    return this.current.model;
+  }
+
+  get options(): LoadOptions {
+    return this.current.options;
+  }
+
+  /** The format the last load used ('detecting' before it knows). */
+  get format(): string {
+    return this.current.format ?? 'detecting';
+  }
+
+  get isLoading(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Read (or re-read) the file. Resolves when this load ends, however it ends. */
+  async load(options: LoadOptions = this.current.options, reason = 'reloaded'): Promise<LoadResult> {
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const seq = ++this.loadSeq;
+    const started = Date.now();
+    const streaming = !this.everLoaded;
+    const gen = this.newGeneration(options);
+    // Until a load completes, the visible model is the one being filled (a superseded first
+    // load's partial rows are dropped with its generation).
+    if (streaming) this.current = gen;
+    gen.model.setComplete(false);
+
+    let read = 0;
+    let skipped = 0;
+    let lastProgress = 0;
+    let lastGrow = Date.now();
+    let lastYield = Date.now();
+    const progress = (done: boolean) => {
+      lastProgress = Date.now();
+      this._onDidProgress.fire({ read, skipped, done });
+    };
+    const finishWith = (status: LoadResult['status'], error?: string): LoadResult => {
+      if (this.running === abort) this.running = undefined;
+      return { status, read, skipped, format: gen.format, error, ms: Date.now() - started };
+    };
+
+    try {
+      gen.format = options.format ?? (await detectFormat(this.file)).format;
+      if (streaming) {
+        gen.model.invalidate();
+        this._onDidInvalidate.fire({ reason: 'format detected' });
+      }
+      const run = await scoreFile(this.file, this.scoreOptions(gen), {
+        problem: (p) => {
+          skipped++;
+          this._onDidProblem.fire(p);
+          gen.model.addProblem(p);
+        },
+        record: async (scored) => {
+          // Throwing out of the sink ends scoreFile's read loop, which closes the file.
+          if (abort.signal.aborted) throw new LoadCancelled();
+          const record = scored.record;
+          gen.details.set(record.index, isReReadable(record.source) ? record.source : record);
+          gen.model.add(summarise(scored));
+          read++;
+          const now = Date.now();
+          if (now - lastProgress >= PROGRESS_EVERY_MS) progress(false);
+          if (streaming && now - lastGrow >= GROW_EVERY_MS) {
+            lastGrow = now;
+            gen.model.invalidate();
+            this._onDidInvalidate.fire({ reason: 'loading' });
+          }
+          if (now - lastYield >= YIELD_EVERY_MS) {
+            // Scoring is synchronous: let webview requests and UI events in between batches.
+            await yieldToEventLoop();
+            lastYield = Date.now();
+            if (abort.signal.aborted) throw new LoadCancelled();
+          }
+        },
+      });
+      if (abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
+      // Group statistics need every member of a group: applied once the whole file is read.
+      run.groups.forEach((group, index) => {
+        if (!group) return;
+        gen.groups.set(index, group);
+        const row = gen.model.row(index);
+        if (row) gen.model.add(withGroup(row, group));
+      });
+    } catch (err) {
+      if (err instanceof LoadCancelled || abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
+      const problem: ReadProblem = { file: this.file, message: errorMessage(err) };
+      this._onDidProblem.fire(problem);
+      gen.model.addProblem(problem);
+      this.commit(gen, streaming, 'read failed');
+      progress(true);
+      return finishWith('failed', problem.message);
+    }
+    this.commit(gen, streaming, reason);
+    progress(true);
+    return finishWith('done');
+  }
+
+  private commit(gen: Generation, streaming: boolean, reason: string): void {
+    gen.model.setComplete(true);
+    gen.model.invalidate();
+    this.current = gen;
+    this.everLoaded = true;
+    this._onDidInvalidate.fire({ reason: streaming ? 'loaded' : reason });
+  }
+
+  /** Stop the running load (the document closed or the user cancelled). */
+  cancel(): void {
+    this.running?.abort();
+    this.running = undefined;
+  }
+
+  /** The full scored rollout for one index of the current generation. */
+  async getDetail(index: number, gen: Generation = this.current): Promise<ScoredRollout> {
+    const where = gen.details.get(index);
+    if (!where) throw new Error(`no rollout with index ${index}`);
+    let record: RolloutRecord;
+    if (isRecord(where)) {
+      record = where;
+    } else {
+      const opts: ReadOptions & { index?: number } = { index };
+      if (gen.format) opts.format = gen.format;
+      if (gen.options.map && Object.keys(gen.options.map).length) opts.map = gen.options.map;
+      const item = await readRolloutAt(where, opts);
+      if (item.kind === 'problem') throw new Error(item.problem.message);
+      record = item.record;
+    }
+    const scored = scoreRecord(record, this.scoreOptions(gen));
+    const group = gen.groups.get(index);
+    if (group) scored.group = group;
+    return scored;
+  }
+
+  /** Indices whose question, completion or id contain `text` (lower-cased by the caller). */
+  async search(text: string, gen: Generation = this.current): Promise<Set<number>> {
+    const hits = new Set<number>();
+    const test = (r: RolloutRecord) => {
+      if (
+        (r.question.problem ?? '').toLowerCase().includes(text) ||
+        r.completion.toLowerCase().includes(text) ||
+        (r.id ?? '').toLowerCase().includes(text)
+      )
+        hits.add(r.index);
+    };
+    const onDisk = [...gen.details.values()].some((d) => !isRecord(d));
+    if (!onDisk) {
+      for (const d of gen.details.values()) test(d as RolloutRecord);
+      return hits;
+    }
+    const opts: ReadOptions = {};
+    if (gen.format) opts.format = gen.format;
+    if (gen.options.map && Object.keys(gen.options.map).length) opts.map = gen.options.map;
+    let lastYield = Date.now();
+    for await (const item of readRollouts(this.file, opts)) {
+      if (gen !== this.current || this.isDisposed) break;
+      if (item.kind === 'record' && gen.details.has(item.record.index)) test(item.record);
+      if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+    }
+    return hits;
+  }
+
+  /** Index of the rollout on a 1-based line of the file, if any. */
+  indexAtLine(line: number): number | undefined {
+    let best: RowSummary | undefined;
+    // A record may span several lines (pretty-printed JSON): take the last one starting at or before it.
+    for (const r of this.rowsOf(this.current)) {
+      if (r.line === undefined || r.line > line) continue;
+      if (!best || (best.line ?? 0) < r.line) best = r;
+    }
+    return best?.index;
+  }
+
+  private scoreOptions(gen: Generation): ScoreOptions {
+    const o: ScoreOptions = { ...gen.options.score };
+    if (gen.format) o.format = gen.format;
+    if (gen.options.map && Object.keys(gen.options.map).length) o.map = gen.options.map;
+    return o;
+  }
+
+  private *rowsOf(gen: Generation): Iterable<RowSummary> {
+    for (const index of gen.details.keys()) {
+      const r = gen.model.row(index);
+      if (r) yield r;
+    }
+  }
+
+  private newGeneration(options: LoadOptions): Generation {
+    const gen: Generation = {
+      model: undefined as unknown as RolloutViewModel,
+      options,
+      format: options.format,
+      details: new Map(),
+      groups: new Map(),
+    };
+    const host = this.host;
+    const source: RolloutSource = {
+      title: host.title,
+      fileName: host.fileName || basename(this.file),
+      get format() {
+        return gen.format ?? 'detecting';
+      },
+      host: 'vscode',
+      get trusted() {
+        return host.trusted();
+      },
+      getDetail: (index) => this.getDetail(index, gen),
+      getMedia: (scored) => host.getMedia(scored),
+      search: (text) => this.search(text, gen),
+    };
+    gen.model = new RolloutViewModel(source);
+    return gen;
+  }
+}
+
+function isReReadable(s: SourceRef): boolean {
+  return s.byteOffset !== undefined && s.byteLength !== undefined;
+}
+
+function isRecord(d: SourceRef | RolloutRecord): d is RolloutRecord {
+  return (d as RolloutRecord).completion !== undefined && (d as RolloutRecord).question !== undefined;
+}
+
+/** The row as `summarise` would have made it had the group been known while streaming. */
+function withGroup(row: RowSummary, g: NonNullable<ScoredRollout['group']>): RowSummary {
+  const out: RowSummary = { ...row, groupId: g.id, groupSize: g.size, groupMean: g.mean, groupStd: g.std, zeroVarianceGroup: g.zeroVariance };
+  if (g.total === null) delete out.total;
+  else out.total = g.total;
+  if (g.advantage === null) delete out.advantage;
+  else out.advantage = g.advantage;
+  return out;
+}

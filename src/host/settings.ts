@@ -1,0 +1,63 @@
+// Typed access to the `omnitrace.*` settings. Everything read here is data (paths, names,
+// switches): no setting names an executable, so nothing here needs a workspace-trust gate
+// beyond `restrictedConfigurations` in the manifest (VS Code then ignores a workspace's
+// `omnitrace.mediaRoot` in Restricted Mode).
+
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { expandMediaRoot, type ExpandedRoot } from '../core/mediaPaths';
+import type { FormatName } from '../core/readers/types';
+
+export const SECTION = 'omnitrace';
+
+export type RegressionVariant = 'trainer' | 'eval';
+
+export interface OmniTraceSettings {
+  mediaRoot: string;
+  /** undefined = detect. */
+  defaultFormat: FormatName | undefined;
+  fieldMap: Record<string, string>;
+  scaleRewards: boolean;
+  regressionVariant: RegressionVariant;
+  maxProblemsShown: number;
+}
+
+const FORMATS: readonly string[] = ['humanomni-eval', 'humanomni-train', 'verl', 'trl', 'jsonl', 'json'];
+
+export function readSettings(scope?: vscode.Uri): OmniTraceSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const fmt = c.get<string>('defaultFormat', 'auto');
+  const rawMap = c.get<unknown>('fieldMap', {});
+  const fieldMap: Record<string, string> = {};
+  if (rawMap && typeof rawMap === 'object' && !Array.isArray(rawMap)) {
+    for (const [k, v] of Object.entries(rawMap)) if (typeof v === 'string' && v.trim()) fieldMap[k] = v.trim();
+  }
+  const max = c.get<number>('maxProblemsShown', 200);
+  return {
+    mediaRoot: c.get<string>('mediaRoot', '') ?? '',
+    defaultFormat: FORMATS.includes(fmt) ? (fmt as FormatName) : undefined,
+    fieldMap,
+    scaleRewards: c.get<boolean>('scaleRewards', false) === true,
+    regressionVariant: c.get<string>('regressionVariant', 'trainer') === 'eval' ? 'eval' : 'trainer',
+    maxProblemsShown: Number.isFinite(max) && max >= 0 ? Math.floor(max) : 200,
+  };
+}
+
+/** The media root setting as a folder on disk, or why it cannot be used. */
+export function mediaRootFor(scope?: vscode.Uri): ExpandedRoot {
+  return expandMediaRoot(readSettings(scope).mediaRoot, {
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })),
+    userHome: os.homedir(),
+  });
+}
+
+export function affectsMediaRoot(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.mediaRoot`);
+}
+
+/** Settings that change what is read or how it is scored: a change means reload. */
+export function affectsScoring(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['defaultFormat', 'fieldMap', 'scaleRewards', 'regressionVariant'].some((k) =>
+    e.affectsConfiguration(`${SECTION}.${k}`),
+  );
+}

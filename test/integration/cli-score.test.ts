@@ -1,0 +1,188 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const FX = join(ROOT, 'test', 'fixtures');
+
+before(() => {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+});
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const lines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+
+test('score writes one object per rollout in input order, with rewards, sections and groups', () => {
+  const r = cli('score', join(FX, 'rollouts', 'sample.rollouts.jsonl'));
+  assert.equal(r.code, 0, r.stderr);
+  const out = lines(r.stdout);
+  assert.deepEqual(out.map((o) => o.index), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(out.map((o) => o.id), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+  const [r1, r2, r3] = out;
+  assert.equal(r1.source.file, join(FX, 'rollouts', 'sample.rollouts.jsonl'));
+  assert.equal(r1.source.line, 1);
+  assert.equal(r1.source.byteOffset, 0);
+  assert.equal(r3.source.line, 3);
+  assert.equal(r1.problemType, 'multiple choice');
+  assert.equal(r1.formatOk, true);
+  assert.deepEqual(r1.segments.map((s: { kind: string }) => s.kind), ['context', 'think', 'answer']);
+  assert.equal(r1.segments[2].text, 'B');
+  assert.equal(r1.segments[2].closed, true);
+  assert.equal(r1.rewards.format.value, 1);
+  assert.equal(r1.rewards.accuracy.value, 1);
+  assert.equal(r2.rewards.accuracy.value, 0, 'answered C, reference B');
+  assert.equal(r3.formatOk, false);
+  assert.equal(r3.rewards.format.value, 0, 'text before <context> fails the anchored regex');
+  assert.ok(r3.diagnostics.some((d: { code: string; breaksFormat: boolean }) => d.code === 'leading-text' && d.breaksFormat));
+  // The file's own numbers sit beside ours, never in their place.
+  assert.deepEqual(r3.rewards['recorded:format'].value, 0);
+  assert.equal(r3.rewards['recorded:format'].status, 'ok');
+  for (const o of out) for (const v of Object.values(o.rewards) as { status: string }[]) assert.ok(['ok', 'not-computed', 'error'].includes(v.status));
+  // Group g1 by hand: totals (format + accuracy) 2, 1, 1, 2 → mean 1.5, advantages ±0.5.
+  const g1 = out.slice(0, 4).map((o) => o.group);
+  assert.deepEqual(g1.map((g) => g.advantage), [0.5, -0.5, -0.5, 0.5]);
+  assert.deepEqual(g1.map((g) => g.total), [2, 1, 1, 2]);
+  for (const g of g1) {
+    assert.equal(g.id, 'id:g1');
+    assert.equal(g.size, 4);
+    assert.equal(g.mean, 1.5);
+    assert.ok(Math.abs(g.std - Math.sqrt(1 / 3)) < 1e-12, 'sample std of 2,1,1,2');
+    assert.equal(g.zeroVariance, false);
+  }
+  // g3: both judge answers contain "yes" and match the format → equal totals, no learning signal.
+  assert.deepEqual(out.slice(7).map((o) => [o.group.id, o.group.zeroVariance, o.group.advantage]), [
+    ['id:g3', true, 0],
+    ['id:g3', true, 0],
+  ]);
+  // Summary on stderr.
+  assert.match(r.stderr, /read 9 rollouts, skipped 0/);
+  assert.match(r.stderr, /multiple choice\s+4\s+0\.750\s+0\.750/);
+  assert.match(r.stderr, /leading-text\s+1/);
+  assert.match(r.stderr, /zero-variance groups: 1/);
+});
+
+test('--scale-rewards divides advantages by the group std (+1e-4)', () => {
+  const r = cli('score', join(FX, 'rollouts', 'sample.rollouts.jsonl'), '--scale-rewards');
+  assert.equal(r.code, 0, r.stderr);
+  const adv = lines(r.stdout)[0].group.advantage;
+  assert.ok(Math.abs(adv - 0.5 / (Math.sqrt(1 / 3) + 1e-4)) < 1e-9, String(adv));
+});
+
+test('skipped lines are named with file:line and the run still succeeds', () => {
+  const file = join(FX, 'jsonl', 'malformed.jsonl');
+  const r = cli('score', file);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout).map((o) => [o.index, o.id, o.source.line]), [
+    [0, 'm1', 1],
+    [1, 'm2', 2],
+    [2, 'm5', 8],
+  ]);
+  assert.match(r.stderr, /read 3 rollouts, skipped 4/);
+  for (const n of [4, 5, 6, 9]) assert.ok(r.stderr.includes(`${file}:${n}: `), `line ${n} named in:\n${r.stderr}`);
+});
+
+test('long problem lists are capped with a count of the rest', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-cli-'));
+  const file = join(dir, 'many-bad.jsonl');
+  const good = JSON.stringify({ completion: '<context>a</context><think>b</think><answer>A</answer>', answer: 'A', problem_type: 'multiple choice' });
+  writeFileSync(file, [good, ...Array.from({ length: 25 }, (_, i) => `{"broken": ${i}`), good].join('\n') + '\n');
+  const r = cli('score', file);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(lines(r.stdout).length, 2);
+  assert.match(r.stderr, /skipped 25/);
+  assert.match(r.stderr, /and 5 more/);
+  assert.ok(r.stderr.includes(`${file}:21:`) && !r.stderr.includes(`${file}:22:`), 'exactly 20 listed');
+});
+
+test('--out is written atomically and equals the stdout output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-cli-'));
+  const out = join(dir, 'scores.jsonl');
+  const input = join(FX, 'verl');
+  // verl logs no problem type: give one so accuracy (and so totals and groups) can be computed.
+  const viaStdout = cli('score', input, '--problem-type', 'multiple choice');
+  const r = cli('score', input, '--problem-type', 'multiple choice', '--out', out, '--json-summary', join(dir, 'summary.json'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(readFileSync(out, 'utf8'), viaStdout.stdout);
+  assert.equal(lines(viaStdout.stdout).length, 5);
+  assert.deepEqual(readdirSync(dir).sort(), ['scores.jsonl', 'summary.json'], 'no temp files left behind');
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.read, 5);
+  assert.equal(summary.format, 'verl');
+  // verl groups are rebuilt from identical inputs at the same step.
+  const groups = lines(viaStdout.stdout).map((o) => o.group.size);
+  assert.deepEqual(groups, [2, 2, 1, 2, 2]);
+
+  // A failing run leaves an existing output untouched.
+  writeFileSync(out, 'previous\n');
+  const bad = cli('score', join(dir, 'missing.jsonl'), '--out', out);
+  assert.equal(bad.code, 1);
+  assert.equal(readFileSync(out, 'utf8'), 'previous\n');
+  assert.deepEqual(readdirSync(dir).sort(), ['scores.jsonl', 'summary.json']);
+});
+
+test('other formats score from the CLI too', () => {
+  const trl = cli('score', join(FX, 'trl'));
+  assert.equal(trl.code, 0, trl.stderr);
+  const t = lines(trl.stdout);
+  assert.equal(t.length, 4);
+  assert.equal(t[1].rewards['recorded:format_reward'].value, 0);
+  assert.equal(t[1].rewards.format.value, 0);
+  assert.equal(t[1].recordedAdvantage, -0.5);
+  const ev = cli('score', join(FX, 'humanomni', 'eval_results.json'));
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.equal(lines(ev.stdout).length, 2);
+  assert.match(ev.stderr, /eval_results\.json:83: results #2: /);
+  const tr = cli('score', join(FX, 'humanomni', 'train.json'), '--format', 'humanomni-train');
+  assert.equal(tr.code, 0, tr.stderr);
+  assert.equal(lines(tr.stdout)[0].rewards.format.value, 1);
+});
+
+test('exit codes: 1 when the input cannot be read, 2 for usage errors; messages name the file, no stack', () => {
+  const missing = cli('score', 'no/such/file.jsonl');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no\/such\/file\.jsonl/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+
+  const broken = cli('score', join(FX, 'json', 'broken.json'));
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /broken\.json: invalid JSON at line 3/);
+  assert.match(broken.stderr, /no rollout could be read/);
+
+  assert.equal(cli('score', join(FX, 'verl'), '--format', 'csv').code, 2);
+  const badMap = cli('score', join(FX, 'verl'), '--map', 'completoin=output');
+  assert.equal(badMap.code, 2);
+  assert.match(badMap.stderr, /unknown field 'completoin'/);
+  assert.equal(cli('score', join(FX, 'verl'), '--map', 'completion').code, 2);
+  assert.equal(cli('score', join(FX, 'verl'), '--regression', 'median').code, 2);
+  assert.equal(cli('score').code, 2);
+  assert.equal(cli('frobnicate').code, 2);
+
+  const sample = join(FX, 'rollouts', 'sample.rollouts.jsonl');
+  const before = readFileSync(sample);
+  const self = cli('score', sample, '--out', sample);
+  assert.equal(self.code, 2);
+  assert.match(self.stderr, /never overwritten/);
+  assert.deepEqual(readFileSync(sample), before);
+});
+
+test('score --help lists the formats and the mapping fields', () => {
+  const r = cli('score', '--help');
+  assert.equal(r.code, 0);
+  for (const s of ['humanomni-eval', 'humanomni-train', 'verl', 'trl', 'jsonl', '--map', 'completion', 'problemType', 'groupId', '--scale-rewards', '--regression']) {
+    assert.ok(r.stdout.includes(s), `help mentions ${s}`);
+  }
+  assert.ok(existsSync(CLI));
+});

@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RolloutViewModel, summarise, NO_PROBLEM_TYPE, type RolloutSource } from '../../src/core/viewModel';
+import type { RowSummary, TableRow, RowQuery } from '../../src/protocol/messages';
+import type { ScoredRollout, RewardResult, GroupStats } from '../../src/core/types';
+
+function reward(value: number | null, status: RewardResult['status'] = 'ok'): RewardResult {
+  return { value, status, explanation: 'test' };
+}
+
+function scoredOf(i: number, opts: Partial<{
+  completion: string;
+  problemType: string;
+  formatOk: boolean;
+  code: string;
+  accuracy: RewardResult;
+  group: GroupStats;
+  problem: string;
+}> = {}): ScoredRollout {
+  const completion = opts.completion ?? `<context>c${i}</context><think>t${i}</think><answer>A${i}</answer>`;
+  const formatOk = opts.formatOk ?? true;
+  const scored: ScoredRollout = {
+    record: {
+      index: i,
+      id: `id-${i}`,
+      source: { file: 'f.jsonl', line: i + 1 },
+      question: { problem: opts.problem ?? `question number ${i}`, problemType: opts.problemType ?? 'multiple choice' },
+      reference: {},
+      completion,
+    },
+    trace: {
+      segments: [],
+      outside: [],
+      diagnostics: formatOk
+        ? []
+        : [
+            { code: 'minor', message: 'not a breaker', severity: 'warning', start: 0, end: 1, breaksFormat: false },
+            { code: opts.code ?? 'leading-text', message: 'breaks it', severity: 'error', start: 0, end: 2, breaksFormat: true },
+          ],
+      formatOk,
+    },
+    rewards: { format: reward(formatOk ? 1 : 0), accuracy: opts.accuracy ?? reward(i % 2) },
+  };
+  if (opts.group) scored.group = opts.group;
+  return scored;
+}
+
+function sourceOf(all: ScoredRollout[], extra: Partial<RolloutSource> = {}): RolloutSource {
+  return {
+    title: 'T',
+    fileName: 'f.jsonl',
+    format: 'jsonl',
+    host: 'report',
+    trusted: false,
+    getDetail: async (i) => all.find((s) => s.record.index === i)!,
+    getMedia: () => ({ status: 'missing', reason: 'no clip' }),
+    ...extra,
+  };
+}
+
+function modelOf(all: ScoredRollout[], extra: Partial<RolloutSource> = {}): RolloutViewModel {
+  return new RolloutViewModel(sourceOf(all, extra), all.map(summarise));
+}
+
+const indices = (rows: TableRow[]) => rows.map((r) => (r.kind === 'rollout' ? r.row.index : `g:${r.group.groupId}`));
+
+async function all(vm: RolloutViewModel, query: RowQuery) {
+  return vm.getRows({ query, offset: 0, limit: 1_000_000 });
+}
+
+test('summarise takes the first format-breaking diagnostic and the trainer-extracted answer', () => {
+  const s = scoredOf(3, { formatOk: false, code: 'text-between', completion: 'x<answer>  B, C \n</answer><answer>Z</answer>' });
+  const row = summarise(s);
+  assert.equal(row.formatOk, false);
+  assert.equal(row.formatReason, 'text-between');
+  assert.equal(row.answer, 'B, C');
+  assert.equal(row.line, 4);
+  assert.deepEqual(row.rewards.format, { value: 0, status: 'ok' });
+});
+
+test('summarise carries group statistics and shortens long questions', () => {
+  const group: GroupStats = { id: 'g1', size: 8, mean: 0.5, std: 0.25, total: 1, advantage: 0.5, zeroVariance: false, scaleRewards: false };
+  const row = summarise(scoredOf(0, { group, problem: 'word '.repeat(100) }));
+  assert.equal(row.groupId, 'g1');
+  assert.equal(row.groupSize, 8);
+  assert.equal(row.advantage, 0.5);
+  assert.ok(row.question.length <= 160 && row.question.endsWith('…'));
+});
+
+test('filters by problem type, format state, failure code and text', async () => {
+  const data = [
+    scoredOf(0, { problemType: 'numerical' }),
+    scoredOf(1, { formatOk: false, code: 'leading-text' }),
+    scoredOf(2, { formatOk: false, code: 'missing-close', problem: 'What does the SPEAKER feel?' }),
+    scoredOf(3, { problemType: 'numerical' }),
+  ];
+  const vm = modelOf(data);
+  assert.deepEqual(indices((await all(vm, { problemType: 'numerical' })).rows), [0, 3]);
+  assert.deepEqual(indices((await all(vm, { format: 'failing' })).rows), [1, 2]);
+  assert.deepEqual(indices((await all(vm, { format: 'passing' })).rows), [0, 3]);
+  assert.deepEqual(indices((await all(vm, { format: 'missing-close' })).rows), [2]);
+  assert.deepEqual(indices((await all(vm, { text: 'speaker' })).rows), [2]);
+  assert.deepEqual(indices((await all(vm, { text: 'a3' })).rows), [3], 'answer text is searched');
+  assert.equal((await all(vm, { text: 'nothing like this' })).total, 0);
+});
+
+test('text search uses the source provider when there is one, once per text', async () => {
+  const data = [0, 1, 2, 3, 4].map((i) => scoredOf(i));
+  let calls = 0;
+  const vm = modelOf(data, {
+    search: async (text) => {
+      calls++;
+      assert.equal(text, 'deep words');
+      return new Set([1, 4]);
+    },
+  });
+  assert.deepEqual(indices((await vm.getRows({ query: { text: 'Deep Words' }, offset: 0, limit: 1 })).rows), [1]);
+  assert.deepEqual(indices((await vm.getRows({ query: { text: 'deep words ' }, offset: 1, limit: 1 })).rows), [4]);
+  assert.equal(calls, 1);
+});
+
+test('reward sort puts failed and not-computed values last in both directions, never among zeros', async () => {
+  const data = [
+    scoredOf(0, { accuracy: reward(0) }),
+    scoredOf(1, { accuracy: reward(null, 'not-computed') }),
+    scoredOf(2, { accuracy: reward(0.5) }),
+    scoredOf(3, { accuracy: reward(null, 'error') }),
+    scoredOf(4, { accuracy: reward(1) }),
+  ];
+  const vm = modelOf(data);
+  const asc = indices((await all(vm, { sort: { key: 'reward:accuracy', dir: 'asc' } })).rows);
+  const desc = indices((await all(vm, { sort: { key: 'reward:accuracy', dir: 'desc' } })).rows);
+  assert.deepEqual(asc, [0, 2, 4, 1, 3]);
+  assert.deepEqual(desc, [4, 2, 0, 1, 3]);
+  const byIndexDesc = indices((await all(vm, { sort: { key: 'index', dir: 'desc' } })).rows);
+  assert.deepEqual(byIndexDesc, [4, 3, 2, 1, 0]);
+});
+
+test('group by prompt emits a header per group with its statistics, members following', async () => {
+  const g = (id: string, total: number, zero: boolean): GroupStats => ({
+    id, size: 2, mean: zero ? 1 : 0.5, std: zero ? 0 : 0.5, total, advantage: total - (zero ? 1 : 0.5), zeroVariance: zero, scaleRewards: false,
+  });
+  const data = [
+    scoredOf(0, { group: g('a', 1, false) }),
+    scoredOf(1, { group: g('b', 1, true) }),
+    scoredOf(2, { group: g('a', 0, false) }),
+    scoredOf(3, { group: g('b', 1, true) }),
+    scoredOf(4),
+  ];
+  const vm = modelOf(data);
+  const page = await all(vm, { groupByPrompt: true });
+  assert.deepEqual(indices(page.rows), ['g:a', 0, 2, 'g:b', 1, 3, 4]);
+  const headerB = page.rows[3]!;
+  assert.equal(headerB.kind, 'group');
+  if (headerB.kind === 'group') {
+    assert.equal(headerB.group.zeroVariance, true);
+    assert.equal(headerB.group.size, 2);
+    assert.equal(headerB.group.shown, 2);
+  }
+  const filtered = await all(vm, { groupByPrompt: true, text: 'number 2' });
+  assert.deepEqual(indices(filtered.rows), ['g:a', 2]);
+  assert.equal(filtered.rows[0]!.kind === 'group' && filtered.rows[0]!.group.shown, 1);
+  const init = await vm.getInit();
+  assert.equal(init.hasGroups, true);
+  assert.equal(init.zeroVarianceGroups, 1);
+});
+
+test('paging returns the requested slice and clamps at the end', async () => {
+  const vm = modelOf(Array.from({ length: 25 }, (_, i) => scoredOf(i)));
+  const p = await vm.getRows({ query: {}, offset: 20, limit: 10 });
+  assert.equal(p.total, 25);
+  assert.deepEqual(indices(p.rows), [20, 21, 22, 23, 24]);
+  const beyond = await vm.getRows({ query: {}, offset: 99, limit: 10 });
+  assert.equal(beyond.rows.length, 0);
+});
+
+test('init lists reasons, types and histograms that count missing values by status, not as zeros', async () => {
+  const data = [
+    scoredOf(0, { accuracy: reward(1) }),
+    scoredOf(1, { accuracy: reward(0) }),
+    scoredOf(2, { accuracy: reward(null, 'not-computed') }),
+    scoredOf(3, { accuracy: reward(null, 'call-error'), formatOk: false, code: 'leading-text' }),
+    scoredOf(4, { accuracy: reward(0.25), problemType: undefined as unknown as string }),
+  ];
+  delete data[4]!.record.question.problemType;
+  const init = await modelOf(data).getInit();
+  assert.deepEqual(init.rewardNames, ['format', 'accuracy']);
+  assert.deepEqual(init.problemTypes, ['multiple choice', NO_PROBLEM_TYPE]);
+  assert.deepEqual(init.formatReasons, { 'leading-text': 1 });
+  const h = init.histograms.find((x) => x.reward === 'accuracy' && x.problemType === 'multiple choice')!;
+  assert.equal(h.n, 2);
+  assert.equal(h.counts.reduce((a, b) => a + b, 0), 2);
+  assert.equal(h.counts[0], 1, 'the one real zero is in the first bin');
+  assert.deepEqual(h.missing, { 'not-computed': 1, 'call-error': 1 });
+  assert.equal(h.mean, 0.5);
+  assert.equal(h.edges.length, h.counts.length + 1);
+});
+
+test('rows added while loading appear after invalidate', async () => {
+  const data = [scoredOf(0), scoredOf(1)];
+  const vm = modelOf(data);
+  vm.setComplete(false);
+  assert.equal((await vm.getRows({ query: {}, offset: 0, limit: 10 })).total, 2);
+  assert.equal((await vm.getInit()).complete, false);
+  data.push(scoredOf(2, { problemType: 'OCR' }));
+  vm.add(summarise(data[2]!));
+  vm.setComplete(true);
+  vm.invalidate();
+  assert.equal((await vm.getRows({ query: {}, offset: 0, limit: 10 })).total, 3);
+  const init = await vm.getInit();
+  assert.equal(init.total, 3);
+  assert.ok(init.problemTypes.includes('OCR'));
+});
+
+test('getRollout returns the detail and turns a media failure into a stated reason', async () => {
+  const data = [scoredOf(0)];
+  const vm = modelOf(data, {
+    getMedia: () => {
+      throw new Error('disk on fire');
+    },
+  });
+  const d = await vm.getRollout({ index: 0 });
+  assert.equal(d.scored.record.id, 'id-0');
+  assert.equal(d.media.status, 'missing');
+  assert.match(d.media.status === 'missing' ? d.media.reason : '', /disk on fire/);
+  await assert.rejects(vm.getRollout({ index: 42 }), /no rollout/);
+});
+
+test('100,000 rows: first sorted query in well under a second or two, pages after that are cheap', async () => {
+  const rows: RowSummary[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    rows.push({
+      index: i,
+      formatOk: i % 7 !== 0,
+      formatReason: i % 7 === 0 ? 'leading-text' : undefined,
+      problemType: ['multiple choice', 'numerical', 'OCR'][i % 3],
+      rewards: { format: { value: i % 7 ? 1 : 0, status: 'ok' }, accuracy: i % 11 ? { value: (i * 7919) % 100 / 100, status: 'ok' } : { value: null, status: 'not-computed' } },
+      groupId: `g${Math.floor(i / 8)}`, groupSize: 8, groupMean: 0.5, groupStd: 0.1, total: 1, advantage: 0.5,
+      question: `question ${i}`,
+      answer: `A${i}`,
+    } as RowSummary);
+  }
+  const vm = new RolloutViewModel(sourceOf([]), rows);
+  const t0 = performance.now();
+  await vm.getInit();
+  const query: RowQuery = { sort: { key: 'reward:accuracy', dir: 'desc' }, groupByPrompt: true };
+  const first = await vm.getRows({ query, offset: 0, limit: 100 });
+  const t1 = performance.now();
+  assert.ok(first.total > 100_000, 'group headers are rows too');
+  for (let off = 0; off < 20_000; off += 100) await vm.getRows({ query, offset: off, limit: 100 });
+  const t2 = performance.now();
+  assert.ok(t1 - t0 < 3000, `first query took ${t1 - t0} ms`);
+  assert.ok(t2 - t1 < 300, `200 cached pages took ${t2 - t1} ms`);
+});

@@ -1,0 +1,265 @@
+// The rollout browser: toolbar (filters), reward chart, virtualised table and the trace of the
+// selected rollout. Everything it knows comes through the RpcClient.
+
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
+import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+
+import type { RowQuery, ViewInit } from '../../src/protocol/messages';
+import type { RpcClient } from './rpc';
+import { el, custom, clear, debounce } from './dom';
+import { RolloutTable } from './table';
+import { renderTraceView } from './traceView';
+import { renderChart } from './chart';
+import type { StateStore, ViewState } from './state';
+
+export class App {
+  private init: ViewInit | undefined;
+  private state: ViewState;
+  private readonly table: RolloutTable;
+  private readonly toolbar = el('header', { class: 'toolbar', testid: 'toolbar' });
+  private readonly banner = el('div', { class: 'banner', testid: 'error', attrs: { hidden: true, role: 'alert' } });
+  private readonly chartPanel = el('section', { class: 'chart-panel', testid: 'chart', attrs: { 'aria-label': 'Reward distributions' } });
+  private readonly tracePane = el('div', { class: 'trace-pane', testid: 'trace-pane' });
+  private readonly countNode = el('span', { class: 'count', testid: 'row-count' });
+  private readonly progressNode = el('span', { class: 'progress muted', testid: 'progress' });
+  private openSeq = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly rpc: RpcClient,
+    private readonly store: StateStore,
+  ) {
+    this.state = store.load();
+    this.table = new RolloutTable({
+      fetch: (query, offset, limit) =>
+        this.rpc.request('getRows', { query, offset, limit }).then((page) => {
+          this.updateCount(page.total);
+          return page;
+        }),
+      open: (index) => void this.open(index),
+      sortChanged: (sort) => this.updateQuery({ ...this.state.query, sort }),
+      error: (m) => this.showError(m),
+    });
+    root.replaceChildren(
+      el('div', { class: 'app' }, [
+        this.toolbar,
+        this.banner,
+        this.chartPanel,
+        el('div', { class: 'main' }, [this.table.element, this.tracePane]),
+      ]),
+    );
+    this.toolbar.appendChild(el('div', { class: 'loading-note' }, [custom('vscode-progress-ring'), 'Loading rollouts…']));
+    this.showTraceEmpty();
+    rpc.on('invalidate', () => void this.refresh(true));
+    rpc.on('progress', (p) => {
+      this.progressNode.textContent = p.done ? '' : `reading… ${p.read.toLocaleString()} read${p.skipped ? `, ${p.skipped.toLocaleString()} skipped` : ''}`;
+    });
+    rpc.on('select', ({ index }) => void this.open(index, true));
+    this.observeTheme();
+  }
+
+  async start(): Promise<void> {
+    await this.refresh(false);
+    if (this.state.selected !== undefined && this.init && this.init.total > 0) void this.open(this.state.selected, true);
+  }
+
+  private async refresh(keepScroll: boolean): Promise<void> {
+    try {
+      this.init = await this.rpc.request('getInit', {});
+    } catch (e) {
+      this.showError(`Could not load the rollouts: ${message(e)}`);
+      clear(this.toolbar);
+      return;
+    }
+    this.hideError();
+    this.renderToolbar(this.init);
+    this.table.setRewards(this.init.rewardNames);
+    this.renderChartPanel();
+    await this.table.setQuery(this.state.query, keepScroll);
+    if (keepScroll && this.state.selected !== undefined) void this.open(this.state.selected, false);
+  }
+
+  private save(): void {
+    this.store.save(this.state);
+  }
+
+  private updateQuery(query: RowQuery): void {
+    this.state = { ...this.state, query };
+    this.save();
+    void this.table.setQuery(query).then(() => this.locateSelected());
+  }
+
+  private async locateSelected(): Promise<void> {
+    if (this.state.selected === undefined) return;
+    try {
+      const { position } = await this.rpc.request('locateRow', { query: this.state.query, index: this.state.selected });
+      this.table.setOpen(this.state.selected);
+      if (position >= 0) this.table.reveal(position);
+    } catch {
+      // An older host without locateRow: the selection simply is not scrolled to.
+    }
+  }
+
+  private async open(index: number, scrollTo = false): Promise<void> {
+    const seq = ++this.openSeq;
+    this.state = { ...this.state, selected: index };
+    this.save();
+    this.table.setOpen(index);
+    if (scrollTo) void this.locateSelected();
+    this.tracePane.replaceChildren(el('div', { class: 'loading-note' }, [custom('vscode-progress-ring'), 'Loading trace…']));
+    try {
+      const detail = await this.rpc.request('getRollout', { index });
+      if (seq !== this.openSeq || !this.init) return;
+      const view = renderTraceView(detail, {
+        init: this.init,
+        showReference: !!this.state.showReference,
+        onReveal: (i) => {
+          this.rpc.request('revealSource', { index: i }).catch((e: unknown) => this.showError(`Could not open the source: ${message(e)}`));
+        },
+        onToggleReference: (show) => {
+          this.state = { ...this.state, showReference: show };
+          this.save();
+          void this.open(index);
+        },
+      });
+      const scroll = this.tracePane.scrollTop;
+      this.tracePane.replaceChildren(view);
+      this.tracePane.scrollTop = detail.scored.record.index === index ? scroll : 0;
+    } catch (e) {
+      if (seq !== this.openSeq) return;
+      this.tracePane.replaceChildren(
+        el('div', { class: 'empty-state error-state', testid: 'trace-error' }, [
+          el('div', { class: 'empty-title', text: `Could not show rollout #${index}` }),
+          el('div', { class: 'muted', text: message(e) }),
+        ]),
+      );
+    }
+  }
+
+  private showTraceEmpty(): void {
+    this.tracePane.replaceChildren(
+      el('div', { class: 'empty-state', testid: 'trace-empty' }, [
+        el('div', { class: 'empty-title', text: 'No rollout selected' }),
+        el('div', { class: 'muted', text: 'Click a row, or move with ↑ ↓ and press Enter, to read its trace.' }),
+      ]),
+    );
+  }
+
+  private updateCount(shown: number): void {
+    const total = this.init?.total ?? shown;
+    this.countNode.textContent = shown === total ? `${total.toLocaleString()} rollouts` : `${shown.toLocaleString()} of ${total.toLocaleString()} rollouts`;
+  }
+
+  private renderToolbar(init: ViewInit): void {
+    clear(this.toolbar);
+    const q = this.state.query;
+
+    const typeSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-type', attrs: { 'aria-label': 'Problem type' } }, [
+      custom('vscode-option', { attrs: { value: '' }, text: 'all problem types' }),
+      ...init.problemTypes.map((t) => custom('vscode-option', { attrs: { value: t }, text: t })),
+    ]);
+    const failing = Object.values(init.formatReasons).reduce((a, b) => a + b, 0);
+    const formatSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-format', attrs: { 'aria-label': 'Format' } }, [
+      custom('vscode-option', { attrs: { value: 'all' }, text: 'any format' }),
+      custom('vscode-option', { attrs: { value: 'passing' }, text: `format passes (${(init.total - failing).toLocaleString()})` }),
+      custom('vscode-option', { attrs: { value: 'failing' }, text: `format fails (${failing.toLocaleString()})` }),
+      ...Object.entries(init.formatReasons)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => custom('vscode-option', { attrs: { value: code }, text: `  ${code} (${n.toLocaleString()})` })),
+    ]);
+    const search = custom<VscodeTextfield>('vscode-textfield', {
+      class: 'search',
+      testid: 'filter-text',
+      attrs: { placeholder: 'Search question, answer, trace…', type: 'search', 'aria-label': 'Search' },
+    });
+    const group = custom<VscodeCheckbox>('vscode-checkbox', { testid: 'group-by', attrs: { label: 'group by prompt' } });
+    const chartBtn = custom('vscode-button', { testid: 'toggle-chart', attrs: { secondary: true } }, [this.state.chartOpen === false ? 'Show distributions' : 'Hide distributions']);
+
+    // Values are applied once the elements have upgraded and seen their options.
+    void Promise.all(['vscode-single-select', 'vscode-textfield', 'vscode-checkbox'].map((t) => customElements.whenDefined(t))).then(() =>
+      requestAnimationFrame(() => {
+        typeSelect.value = q.problemType ?? '';
+        formatSelect.value = q.format ?? 'all';
+        search.value = q.text ?? '';
+        group.checked = !!q.groupByPrompt;
+      }),
+    );
+    group.disabled = !init.hasGroups;
+    if (!init.hasGroups) group.title = 'This file has no GRPO groups';
+
+    typeSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, problemType: typeSelect.value || undefined }));
+    formatSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, format: formatSelect.value }));
+    const onText = debounce(() => this.updateQuery({ ...this.state.query, text: search.value || undefined }), 200);
+    search.addEventListener('input', onText);
+    group.addEventListener('change', () => this.updateQuery({ ...this.state.query, groupByPrompt: group.checked }));
+    chartBtn.addEventListener('click', () => {
+      this.state = { ...this.state, chartOpen: this.state.chartOpen === false };
+      this.save();
+      chartBtn.textContent = this.state.chartOpen === false ? 'Show distributions' : 'Hide distributions';
+      this.renderChartPanel();
+    });
+
+    const problems =
+      init.problemCount > 0
+        ? el('details', { class: 'problems', testid: 'read-problems' }, [
+            el('summary', { text: `${init.problemCount.toLocaleString()} record${init.problemCount === 1 ? '' : 's'} could not be read` }),
+            el(
+              'ul',
+              {},
+              init.problems.map((p) => el('li', { text: `${p.file}${p.line !== undefined ? `:${p.line}` : ''} — ${p.message}` })),
+            ),
+          ])
+        : null;
+
+    this.toolbar.append(
+      el('div', { class: 'toolbar-title' }, [
+        el('h1', { testid: 'view-title', text: init.title }),
+        el('span', { class: 'muted', text: `${init.fileName} · ${init.format}` }),
+        this.countNode,
+        init.zeroVarianceGroups > 0
+          ? el('span', { class: 'badge zero-var-badge', text: `${init.zeroVarianceGroups.toLocaleString()} zero-variance group${init.zeroVarianceGroups === 1 ? '' : 's'}` })
+          : null,
+        init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
+        this.progressNode,
+        problems,
+      ]),
+      el('div', { class: 'toolbar-filters' }, [typeSelect, formatSelect, search, group, el('span', { class: 'spacer' }), chartBtn]),
+    );
+    this.updateCount(init.total);
+  }
+
+  private renderChartPanel(): void {
+    if (!this.init) return;
+    const open = this.state.chartOpen !== false && this.init.histograms.length > 0;
+    this.chartPanel.hidden = !open;
+    if (open) renderChart(this.chartPanel, this.init.histograms, this.init.rewardNames);
+  }
+
+  private observeTheme(): void {
+    // VS Code swaps vscode-light / vscode-dark / vscode-high-contrast on <body>; the report follows
+    // the OS scheme. Either way the chart reads its colours again.
+    const rerender = () => this.renderChartPanel();
+    new MutationObserver(rerender).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', rerender);
+  }
+
+  private showError(text: string): void {
+    this.banner.textContent = text;
+    this.banner.hidden = false;
+  }
+
+  private hideError(): void {
+    this.banner.hidden = true;
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

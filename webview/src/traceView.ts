@@ -1,0 +1,265 @@
+// One rollout read the way the model wrote it: a header (identity, question, clip, format and
+// other header rewards, GRPO group), then Context / Think / Answer panels carrying the rewards
+// that score them, with format problems shown where they occur.
+
+import type { RolloutDetail, RewardPlacement, ViewInit } from '../../src/protocol/messages';
+import { DEFAULT_REWARD_PLACEMENT } from '../../src/protocol/messages';
+import type { ParsedTrace, SectionKind, TraceSegment } from '../../src/core/types';
+import { el, formatNumber, type Child } from './dom';
+import { rewardChip, type Chip } from './chips';
+import { renderMedia } from './media';
+import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic } from './traceText';
+
+const KINDS: SectionKind[] = ['context', 'think', 'answer'];
+const TITLES: Record<SectionKind, string> = { context: 'Context', think: 'Think', answer: 'Answer' };
+
+export interface TraceViewOptions {
+  init: ViewInit;
+  showReference: boolean;
+  onReveal(index: number): void;
+  onToggleReference(show: boolean): void;
+}
+
+export function placementOf(reward: string, init: ViewInit): RewardPlacement {
+  return init.rewardPlacement?.[reward] ?? DEFAULT_REWARD_PLACEMENT[reward] ?? 'header';
+}
+
+function chipRow(chips: Chip[], testid: string): HTMLElement | null {
+  if (chips.length === 0) return null;
+  return el('div', { class: 'chip-area', testid }, [
+    el('div', { class: 'chip-row' }, chips.map((c) => c.chip)),
+    ...chips.map((c) => c.detail),
+  ]);
+}
+
+function outsideLabel(span: { start: number; end: number }, segments: TraceSegment[]): string {
+  const before = [...segments].reverse().find((s) => s.outerEnd <= span.start);
+  const after = segments.find((s) => s.outerStart >= span.end);
+  if (!before) return after ? `before <${after.openTag.replace(/[<>]/g, '')}>` : 'no sections at all';
+  if (!after) return `after </${before.kind}>`;
+  return `between </${before.kind}> and <${after.kind}>`;
+}
+
+export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): HTMLElement {
+  const { scored } = detail;
+  const { record, trace, rewards, group } = scored;
+  const init = opts.init;
+  const hasReference = !!scored.referenceTrace && scored.referenceTrace.segments.length > 0;
+  const showRef = opts.showReference && hasReference;
+
+  // Diagnostics are numbered once, in document order, so markers and lists agree everywhere.
+  const numbered: NumberedDiagnostic[] = [...trace.diagnostics]
+    .sort((a, b) => a.start - b.start || a.end - b.end)
+    .map((d, i) => ({ n: i + 1, d }));
+
+  const firsts = KINDS.map((k) => trace[k] ?? trace.segments.find((s) => s.kind === k && s.occurrence === 0) ?? trace.segments.find((s) => s.kind === k));
+  const repeats = KINDS.map((k, i) => trace.segments.filter((s) => s.kind === k && s !== firsts[i]));
+  const blockOf = (s: { start: number; end: number; outerStart?: number; outerEnd?: number }): Block => ({
+    start: s.start,
+    end: s.end,
+    outerStart: s.outerStart ?? s.start,
+    outerEnd: s.outerEnd ?? s.end,
+  });
+  const blocks: Block[] = [];
+  const outsideBase = blocks.length;
+  for (const o of trace.outside) blocks.push(blockOf(o));
+  const firstBase = blocks.length;
+  for (const f of firsts) blocks.push(f ? blockOf(f) : { start: -1, end: -1, outerStart: -1, outerEnd: -1 });
+  const repeatBase: number[] = [];
+  for (const list of repeats) {
+    repeatBase.push(blocks.length);
+    for (const r of list) blocks.push(blockOf(r));
+  }
+  const { byBlock, unplaced } = assignDiagnostics(blocks, numbered);
+
+  // Rewards by where they sit.
+  const chipsAt: Record<RewardPlacement, Chip[]> = { header: [], context: [], think: [], answer: [] };
+  const names = Object.keys(rewards).sort((a, b) => (a === 'format' ? -1 : b === 'format' ? 1 : 0));
+  for (const name of names) chipsAt[placementOf(name, init)].push(rewardChip(name, rewards[name]!));
+
+  const header = renderHeader(detail, opts, chipsAt.header, unplaced, hasReference, showRef);
+
+  const outsideStrip =
+    trace.outside.length > 0
+      ? el('section', { class: 'outside-strip', testid: 'outside-strip' }, [
+          el('div', { class: 'outside-title', text: 'Text outside any section' }),
+          ...trace.outside.map((o, i) =>
+            el('div', { class: 'outside-item' }, [
+              el('div', { class: 'outside-where', text: outsideLabel(o, trace.segments) }),
+              renderText(o.text, o.start, byBlock[outsideBase + i]!, 'outside-text'),
+              renderDiagnosticList(byBlock[outsideBase + i]!),
+            ]),
+          ),
+        ])
+      : null;
+
+  const panels = KINDS.map((kind, i) =>
+    renderPanel({
+      kind,
+      seg: firsts[i],
+      diags: byBlock[firstBase + i]!,
+      repeats: repeats[i]!.map((r, j) => ({ seg: r, diags: byBlock[repeatBase[i]! + j]! })),
+      chips: chipsAt[kind],
+      reference: showRef ? scored.referenceTrace : undefined,
+    }),
+  );
+
+  return el('article', { class: 'trace-view', testid: 'trace-view', attrs: { 'data-index': record.index } }, [
+    header,
+    outsideStrip,
+    el('div', { class: ['panels', showRef ? 'with-reference' : null] }, panels),
+    group === undefined && record.recordedAdvantage !== undefined
+      ? el('div', { class: 'muted footnote', text: `recorded advantage ${formatNumber(record.recordedAdvantage)}` })
+      : null,
+  ]);
+}
+
+function renderHeader(
+  detail: RolloutDetail,
+  opts: TraceViewOptions,
+  chips: Chip[],
+  unplaced: NumberedDiagnostic[],
+  hasReference: boolean,
+  showRef: boolean,
+): HTMLElement {
+  const { scored, media } = detail;
+  const { record, group } = scored;
+  const init = opts.init;
+  const where = `${basename(record.source.file)}${record.source.line !== undefined ? `:${record.source.line}` : record.source.recordIndex !== undefined ? ` #${record.source.recordIndex}` : ''}`;
+  let sourceNode: HTMLElement;
+  if (init.host === 'vscode') {
+    sourceNode = el('button', { class: 'link', testid: 'source-link', attrs: { type: 'button' }, text: where, title: `Open ${record.source.file} at this record` });
+    sourceNode.addEventListener('click', () => opts.onReveal(record.index));
+  } else {
+    sourceNode = el('span', { class: 'mono muted', testid: 'source-link', text: where, title: record.source.file });
+  }
+  const refToggle = hasReference
+    ? el('label', { class: 'ref-toggle' }, [
+        (() => {
+          const box = el('input', { testid: 'toggle-reference', attrs: { type: 'checkbox' } });
+          box.checked = showRef;
+          box.addEventListener('change', () => opts.onToggleReference(box.checked));
+          return box;
+        })(),
+        'show reference',
+      ])
+    : el('span', { class: 'muted small', text: 'no reference solution' });
+
+  const q = record.question;
+  return el('header', { class: 'trace-header', testid: 'trace-header' }, [
+    el('div', { class: 'trace-title-row' }, [
+      el('h2', { class: 'trace-title' }, [
+        el('span', { class: 'muted', text: `#${record.index}` }),
+        ' ',
+        el('span', { testid: 'trace-id', text: record.id ?? '(no id)' }),
+      ]),
+      sourceNode,
+      q.problemType ? el('span', { class: 'badge type-badge', testid: 'trace-problem-type', text: q.problemType }) : null,
+      record.checkpoint ? el('span', { class: 'muted small', text: record.checkpoint }) : null,
+      record.step !== undefined ? el('span', { class: 'muted small', text: `step ${record.step}` }) : null,
+      el('span', { class: 'spacer' }),
+      refToggle,
+    ]),
+    el('div', { class: 'trace-question-row' }, [
+      el('div', { class: 'question-block' }, [
+        el('div', { class: 'question', testid: 'trace-question', attrs: { dir: 'auto' }, text: q.problem ?? '(no question recorded)' }),
+        q.options && q.options.length
+          ? el('ul', { class: 'options', testid: 'trace-options' }, q.options.map((o) => el('li', { attrs: { dir: 'auto' }, text: o })))
+          : null,
+        record.reference.answer !== undefined
+          ? el('div', { class: 'reference-answer' }, [el('span', { class: 'muted', text: 'reference answer ' }), el('code', { text: record.reference.answer })])
+          : null,
+      ]),
+      el('div', { class: 'media-block' }, [renderMedia(media, record.clip)]),
+    ]),
+    chipRow(chips, 'chips-header'),
+    unplaced.length
+      ? el('div', { class: 'header-diags' }, [el('div', { class: 'muted small', text: 'Format findings not tied to a section' }), renderDiagnosticList(unplaced)])
+      : null,
+    group ? renderGroup(group) : null,
+  ]);
+}
+
+function renderGroup(g: NonNullable<RolloutDetail['scored']['group']>): HTMLElement {
+  const item = (label: string, value: string, testid?: string) =>
+    el('span', { class: 'group-item', testid }, [el('span', { class: 'muted', text: label }), ' ', el('span', { class: 'mono', text: value })]);
+  return el('div', { class: ['group-info', g.zeroVariance && g.size > 1 ? 'zero-var' : null], testid: 'group-info' }, [
+    item('group', g.id.length > 48 ? g.id.slice(0, 47) + '…' : g.id),
+    item('size', String(g.size)),
+    item('mean', formatNumber(g.mean, 3)),
+    item('std', formatNumber(g.std, 3)),
+    item('total', g.total === null ? 'none' : formatNumber(g.total, 3)),
+    item('advantage', g.advantage === null ? 'none' : (g.advantage > 0 ? '+' : '') + formatNumber(g.advantage, 3), 'group-advantage'),
+    g.scaleRewards ? el('span', { class: 'muted small', text: '(scaled by std)' }) : null,
+    g.zeroVariance && g.size > 1
+      ? el('span', { class: 'badge zero-var-badge', testid: 'zero-variance', text: 'ZERO-VARIANCE', title: 'All totals in this group are equal: no learning signal' })
+      : null,
+    g.note ? el('span', { class: 'muted small group-note', text: g.note }) : null,
+  ]);
+}
+
+interface PanelInput {
+  kind: SectionKind;
+  seg: TraceSegment | undefined;
+  diags: NumberedDiagnostic[];
+  repeats: { seg: TraceSegment; diags: NumberedDiagnostic[] }[];
+  chips: Chip[];
+  reference: ParsedTrace | undefined;
+}
+
+function renderPanel(p: PanelInput): HTMLElement {
+  const { kind, seg } = p;
+  const title = el('div', { class: 'panel-title' }, [
+    el('span', { class: 'panel-name', text: TITLES[kind] }),
+    seg && seg.openTag !== `<${kind}>` ? el('code', { class: 'tag-note', text: `written as ${seg.openTag}` }) : null,
+    seg && !seg.closed ? el('span', { class: 'badge unclosed', testid: 'unclosed', text: '(unclosed)' }) : null,
+    el('span', { class: 'spacer' }),
+    p.chips.length ? el('div', { class: 'chip-row' }, p.chips.map((c) => c.chip)) : null,
+  ]);
+  const body: Child[] = [];
+  if (seg) {
+    body.push(seg.text.trim() === '' ? el('div', { class: 'placeholder', text: `empty <${kind}> section` }) : renderText(seg.text, seg.start, p.diags, `text-${kind}`));
+    if (seg.text.trim() === '' && p.diags.length) body.push(renderText(seg.text, seg.start, p.diags));
+  } else {
+    body.push(el('div', { class: 'placeholder', testid: `missing-${kind}`, text: `no <${kind}> section` }));
+  }
+  body.push(renderDiagnosticList(p.diags));
+  if (p.repeats.length) {
+    const n = p.repeats.length;
+    body.push(
+      el('details', { class: 'repeats', testid: `repeats-${kind}` }, [
+        el('summary', { text: `${n} more <${kind}> section${n === 1 ? '' : 's'}` }),
+        ...p.repeats.map((r, i) =>
+          el('div', { class: 'repeat' }, [
+            el('div', { class: 'muted small', text: `occurrence ${i + 2}${r.seg.closed ? '' : ' (unclosed)'}` }),
+            renderText(r.seg.text, r.seg.start, r.diags),
+            renderDiagnosticList(r.diags),
+          ]),
+        ),
+      ]),
+    );
+  }
+  const main = el('div', { class: 'panel-main' }, body);
+  let content: HTMLElement = main;
+  if (p.reference) {
+    const ref = p.reference[kind] ?? p.reference.segments.find((s) => s.kind === kind);
+    content = el('div', { class: 'panel-split' }, [
+      main,
+      el('div', { class: 'panel-reference', testid: `reference-${kind}` }, [
+        el('div', { class: 'muted small', text: 'reference' }),
+        ref ? el('div', { class: 'trace-text', attrs: { dir: 'auto' }, text: ref.text }) : el('div', { class: 'placeholder', text: `reference has no <${kind}> section` }),
+      ]),
+    ]);
+  }
+  const chipDetails = p.chips.map((c) => c.detail);
+  return el('section', { class: ['panel', `panel-${kind}`, seg ? null : 'missing'], testid: `panel-${kind}` }, [
+    title,
+    chipDetails.length ? el('div', { class: 'chip-area' }, chipDetails) : null,
+    content,
+  ]);
+}
+
+function basename(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}

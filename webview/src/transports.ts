@@ -1,0 +1,38 @@
+// The two hosts a view can have: VS Code (postMessage) and a static HTML report, where the
+// same RolloutViewModel the extension uses runs in the page over embedded data.
+
+import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
+import { RolloutViewModel } from '../../src/core/viewModel';
+import type { Transport } from './rpc';
+
+export function vscodeTransport(api: VsCodeApi): Transport {
+  return {
+    post: (m) => api.postMessage(m),
+    listen(handler) {
+      const onMessage = (e: MessageEvent) => handler(e.data as HostToWebview);
+      window.addEventListener('message', onMessage);
+      return () => window.removeEventListener('message', onMessage);
+    },
+  };
+}
+
+/** Answers requests in-page; responses are delivered asynchronously like a real host's. */
+export function inPageTransport(model: RolloutViewModel): Transport {
+  const handlers = new Set<(m: HostToWebview) => void>();
+  const deliver = (m: HostToWebview) => {
+    for (const h of handlers) h(m);
+  };
+  return {
+    post(m: WebviewToHost) {
+      if (m.type !== 'request') return;
+      model.handle(m.method, m.params as never).then(
+        (result) => deliver({ type: 'response', id: m.id, ok: true, result }),
+        (e: unknown) => deliver({ type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      );
+    },
+    listen(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+  };
+}
