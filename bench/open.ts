@@ -1,12 +1,13 @@
 // `npm run bench:open`: how long opening (scoring) a large rollout file takes compared with
 // the bare minimum of parsing its lines, and how much memory it needs. Generates a
 // deterministic ~150 MB JSONL once into bench/data/ (reused while the parameters match), then
-// runs each side three times, alternating, in child processes; reports medians as JSON.
+// runs each side three times, alternating, in child processes; reports medians as JSON. The
+// machine's load is reported too: on shared cores the absolute numbers move a lot.
 
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 
 const ROOT = join(__dirname, '..');
 const DATA_DIR = join(ROOT, 'bench', 'data');
@@ -167,20 +168,26 @@ async function main() {
   const out = join(tmpdir(), `omnitrace-bench-${process.pid}.scores.jsonl`);
   const bare: { ms: number; peakRssMB: number }[] = [];
   const score: { ms: number; peakRssMB: number }[] = [];
+  const parallel: { ms: number; peakRssMB: number }[] = [];
   let records = 0;
   try {
     for (let i = 0; i < RUNS; i++) {
       const b = await measure([join(ROOT, 'bench', 'bare-parse.mjs'), DATA]);
       records = JSON.parse(b.stdout).records;
       bare.push(b);
-      score.push(await measure([join(ROOT, 'dist', 'cli.js'), 'score', DATA, '--out', out]));
-      process.stderr.write(`run ${i + 1}: bare ${b.ms} ms / ${b.peakRssMB} MB, score ${score[i].ms} ms / ${score[i].peakRssMB} MB\n`);
+      score.push(await measure([join(ROOT, 'dist', 'cli.js'), 'score', DATA, '--out', out, '--jobs', '0']));
+      // For information: the same with two worker threads (opt-in below 4 cores).
+      parallel.push(await measure([join(ROOT, 'dist', 'cli.js'), 'score', DATA, '--out', out, '--jobs', '2']));
+      process.stderr.write(
+        `run ${i + 1}: bare ${b.ms} ms / ${b.peakRssMB} MB, score ${score[i].ms} ms / ${score[i].peakRssMB} MB, score --jobs 2 ${parallel[i].ms} ms / ${parallel[i].peakRssMB} MB\n`,
+      );
     }
   } finally {
     rmSync(out, { force: true });
   }
   const b = { ms: median(bare.map((x) => x.ms)), peakRssMB: median(bare.map((x) => x.peakRssMB)) };
   const s = { ms: median(score.map((x) => x.ms)), peakRssMB: median(score.map((x) => x.peakRssMB)) };
+  const p = { ms: median(parallel.map((x) => x.ms)), peakRssMB: median(parallel.map((x) => x.peakRssMB)), jobs: 2 };
   const ratio = Math.round((s.ms / b.ms) * 100) / 100;
   const result = {
     records,
@@ -188,6 +195,9 @@ async function main() {
     bare: b,
     score: s,
     ratio,
+    scoreJobs2: { ...p, ratio: Math.round((p.ms / b.ms) * 100) / 100 },
+    cores: availableParallelism(),
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     targets: TARGETS,
     pass: { ratio: ratio <= TARGETS.ratioMax, peakRss: s.peakRssMB <= TARGETS.peakRssMBMax },
     rssMethod: HAVE_TIME ? '/usr/bin/time %M' : '/proc/<pid>/status VmHWM (polled)',

@@ -110,11 +110,11 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
 
   const port = opts.port ?? (await freePort());
   const out: string[] = [];
-  // setsid: code-server leaves helper processes behind; we stop the whole process group.
+  // detached: the child gets its own session and process group (setsid), so stop() can end
+  // the helper processes code-server leaves behind along with it.
   const child: ChildProcess = spawn(
-    'setsid',
+    node24(opts.csDir),
     [
-      node24(opts.csDir),
       entry(opts.csDir),
       '--auth', 'none',
       '--bind-addr', `127.0.0.1:${port}`,

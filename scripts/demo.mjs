@@ -30,7 +30,7 @@ run(process.execPath, [cli, 'report', rollouts, '--out', report, '--title', 'Omn
 
 console.log('\n== Packaging the extension');
 run(process.execPath, [join(root, 'scripts', 'package.mjs')]);
-const vsix = join(root, 'dist', 'omni-trace.vsix');
+const vsix = join(root, 'dist', `omni-trace-${process.platform}-${process.arch}.vsix`);
 
 const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasCode && existsSync(vsix)) {

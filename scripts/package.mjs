@@ -1,18 +1,48 @@
-// Packages the extension as a VSIX with @vscode/vsce. The bundle in dist/ is self-contained,
-// so dependencies are left out (--no-dependencies). `--target <platform>` makes a
-// platform-specific package (e.g. linux-x64); the default is a universal one.
+// Packages the extension as a VSIX with @vscode/vsce. The bundles in dist/ are self-contained
+// (esbuild inlines every pure-JS dependency), so vsce runs with --no-dependencies.
+//
+// A package is platform-specific: it carries onnxruntime-node's native runtime for one platform
+// only, staged under dist/node_modules/ where Node's resolution from dist/extension.js finds it.
+// The default target is this machine's; `--target <platform>` picks another (linux-x64,
+// linux-arm64, darwin-arm64, win32-x64, win32-arm64); `--universal` makes one without native code.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(new URL('.', import.meta.url).pathname, '..');
 const args = process.argv.slice(2);
 const ti = args.indexOf('--target');
-const target = ti >= 0 ? args[ti + 1] : undefined;
+const TARGETS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+const target = args.includes('--universal') ? undefined : ti >= 0 ? args[ti + 1] : `${process.platform}-${process.arch}`;
+if (target && !TARGETS.includes(target)) {
+  console.error(`package: unknown target '${target}' (one of ${TARGETS.join(', ')})`);
+  process.exit(2);
+}
 const out = join(root, 'dist', target ? `omni-trace-${target}.vsix` : 'omni-trace.vsix');
 
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+
+const staged = join(root, 'dist', 'node_modules');
+rmSync(staged, { recursive: true, force: true });
+if (target) {
+  const [plat, arch] = target.split('-');
+  const ort = join(root, 'node_modules', 'onnxruntime-node');
+  const bin = join(ort, 'bin', 'napi-v6', plat, arch);
+  if (!existsSync(bin)) {
+    console.error(`package: onnxruntime-node has no binaries for ${target} (${bin})`);
+    process.exit(1);
+  }
+  const copy = (from, to) => cpSync(from, to, { recursive: true, filter: (p) => !p.endsWith('.map') && !p.endsWith('.d.ts') });
+  mkdirSync(join(staged, 'onnxruntime-node', 'bin', 'napi-v6', plat), { recursive: true });
+  copy(join(ort, 'package.json'), join(staged, 'onnxruntime-node', 'package.json'));
+  copy(join(ort, 'dist'), join(staged, 'onnxruntime-node', 'dist'));
+  for (const f of ['README.md', 'LICENSE']) if (existsSync(join(ort, f))) copy(join(ort, f), join(staged, 'onnxruntime-node', f));
+  copy(bin, join(staged, 'onnxruntime-node', 'bin', 'napi-v6', plat, arch));
+  const common = join(root, 'node_modules', 'onnxruntime-common');
+  copy(join(common, 'package.json'), join(staged, 'onnxruntime-common', 'package.json'));
+  copy(join(common, 'dist', 'cjs'), join(staged, 'onnxruntime-common', 'dist', 'cjs'));
+}
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 const r = spawnSync(
@@ -20,6 +50,7 @@ const r = spawnSync(
   [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out, ...(target ? ['--target', target] : [])],
   { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
 );
+rmSync(staged, { recursive: true, force: true });
 if (r.status !== 0) {
   console.error('package: vsce failed');
   process.exit(r.status ?? 1);

@@ -1,9 +1,17 @@
 // Entry of the `omnitrace` command (bundled to dist/cli.js, launched by bin/omnitrace.js).
 import { run } from './program';
 import { runScoreWorkerIfAsked } from '../core/scoreWorker';
+import { removeTempsSync } from '../core/atomicFile';
 
 // The scorer starts worker threads on this same bundle; in one of those, serve and stop here.
 if (!runScoreWorkerIfAsked()) {
+  // Interrupted: remove half-written temp files (outputs are only ever renamed into place).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      removeTempsSync();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
   run(process.argv).then(
     (code) => {
       process.exitCode = code;

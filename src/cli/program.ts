@@ -38,6 +38,8 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     const code = (e as NodeJS.ErrnoException)?.code;
+    // The reader of our stdout went away (`omnitrace score … | head`): nothing left to say.
+    if (code === 'EPIPE') return 0;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOSPC') {
       process.stderr.write(`omnitrace: ${(e as Error).message}\n`);
       return 1;

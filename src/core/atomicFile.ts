@@ -2,8 +2,32 @@
 // reader never sees half a file and an interrupted run leaves the previous output intact.
 
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+/** Temp files in use, so an interrupted command (Ctrl-C) can remove them before exiting. */
+const liveTemps = new Set<string>();
+
+export function trackTemp(path: string): void {
+  liveTemps.add(path);
+}
+
+export function untrackTemp(path: string): void {
+  liveTemps.delete(path);
+}
+
+/** Removes every tracked temp file (synchronously: it runs from a signal handler). */
+export function removeTempsSync(): void {
+  for (const p of liveTemps) {
+    try {
+      unlinkSync(p);
+    } catch {
+      // already gone
+    }
+  }
+  liveTemps.clear();
+}
 
 export function tempPathBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -13,6 +37,7 @@ export function tempPathBeside(target: string): string {
 export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
   const tmp = tempPathBeside(target);
   const fh = await open(tmp, 'wx');
+  trackTemp(tmp);
   let closed = false;
   const close = async () => {
     if (!closed) {
@@ -27,10 +52,12 @@ export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp:
       await fh.sync();
       await close();
       await rename(tmp, target);
+      untrackTemp(tmp);
     },
     async abort() {
       await close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
+      untrackTemp(tmp);
     },
   };
 }

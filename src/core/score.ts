@@ -58,7 +58,7 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
       trainerValue: 0,
     };
   } else if (problemType === undefined && rewards.accuracy) {
-    rewards.accuracy = { ...rewards.accuracy, explanation: `${rewards.accuracy.explanation} (map one with --map problemType=<field>)` };
+    rewards.accuracy = { ...rewards.accuracy, explanation: `${rewards.accuracy.explanation} (set one with --map problemType=<field> or --problem-type)` };
   }
   return rewards;
 }
@@ -69,10 +69,22 @@ export function scoreRecord(record: RolloutRecord, opts: ScoreOptions = {}): Sco
   return scored.scored;
 }
 
+// Members of a GRPO group share one reference: parse it once per run of equal solutions. The
+// parsed trace is shared between those records and must be treated as read-only.
+let lastSolution: string | undefined;
+let lastReferenceTrace: ScoredRollout['trace'] | undefined;
+function referenceTraceOf(solution: string): ScoredRollout['trace'] {
+  if (solution !== lastSolution || !lastReferenceTrace) {
+    lastReferenceTrace = parseTrace(solution);
+    lastSolution = solution;
+  }
+  return lastReferenceTrace;
+}
+
 /** scoreRecord plus the total reward the GRPO groups are built from. */
 export function scoreWithTotal(record: RolloutRecord, opts: ScoreOptions): { scored: ScoredRollout; total: number | null } {
   const trace = parseTrace(record.completion);
-  const referenceTrace = record.reference.solution !== undefined ? parseTrace(record.reference.solution) : undefined;
+  const referenceTrace = record.reference.solution !== undefined ? referenceTraceOf(record.reference.solution) : undefined;
   const ours = ruleRewards(record, trace, opts);
   const { total } = totalReward(ours, opts.weights);
   const scored: ScoredRollout = { record, trace, rewards: { ...ours, ...recordedRewards(record) } };
@@ -239,7 +251,10 @@ export async function scoreFile(path: string, opts: ScoreOptions = {}, sink: Sco
     summary.read++;
     addToSummary(summary, scored);
     collector.add(groupKeyFor(item.record), total);
-    if (sink.record) await sink.record(scored);
+    if (sink.record) {
+      const pending = sink.record(scored);
+      if (pending) await pending;
+    }
     if (sink.progress && summary.read % 5000 === 0) sink.progress({ read: summary.read, skipped: summary.skipped, done: false });
   }
   const groups = collector.finish(opts.scaleRewards ?? false, summary);

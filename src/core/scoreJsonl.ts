@@ -8,7 +8,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openAtomic } from './atomicFile';
+import { openAtomic, trackTemp, untrackTemp } from './atomicFile';
 import { scoreFile, type ScoreOptions, type ScoreRun } from './score';
 import { scoreLinesParallel, type WorkerSpec } from './scoreParallel';
 import { detectFormat, LINE_FORMATS, ReadError } from './readers/index';
@@ -22,19 +22,29 @@ export { toScoreLine } from './scoreLine';
 type ByteSink = { write(b: Buffer, length: number): Promise<void> };
 
 function streamSink(stream: NodeJS.WritableStream): ByteSink {
+  // One listener for the stream's whole life: an error (EPIPE when the reader of a pipe goes
+  // away) can arrive after the write that caused it has returned.
+  let error: Error | undefined;
+  let wake: (() => void) | undefined;
+  stream.on('error', (e: Error) => {
+    error ??= e;
+    wake?.();
+  });
   return {
     // A stream may hold on to the buffer after write returns: hand it a copy.
     write: (b, length) =>
       new Promise<void>((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        stream.once('error', onError);
+        if (error) return reject(error);
         const ok = stream.write(Buffer.from(b.subarray(0, length)));
+        if (ok) return resolve();
         const done = () => {
-          stream.removeListener('error', onError);
-          resolve();
+          wake = undefined;
+          stream.removeListener('drain', done);
+          if (error) reject(error);
+          else resolve();
         };
-        if (ok) done();
-        else stream.once('drain', done);
+        wake = done;
+        stream.once('drain', done);
       }),
   };
 }
@@ -62,37 +72,60 @@ class BufferedWriter {
   private pending: Promise<void> = Promise.resolve();
   constructor(private readonly sink: ByteSink) {}
 
-  /** Space left in the current buffer, flushing first when fewer than `need` bytes remain. */
-  async reserve(need: number): Promise<Buffer | undefined> {
-    if (need > WRITE_BUFFER) {
-      await this.flush();
+  /**
+   * Encodes a string into the buffer. Returns a promise only when it had to wait for a flush,
+   * so the common case costs no promise (this runs once per rollout).
+   */
+  writeString(s: string): Promise<void> | undefined {
+    const need = s.length * 3; // worst case UTF-8 bytes per UTF-16 unit
+    if (WRITE_BUFFER - this.used >= need) {
+      this.used += this.bufs[this.cur].write(s, this.used, 'utf8');
       return undefined;
     }
-    if (WRITE_BUFFER - this.used < need) await this.flush();
-    return this.bufs[this.cur];
+    return this.writeStringSlow(s, need);
   }
 
-  async writeString(s: string): Promise<void> {
-    const need = s.length * 3; // worst case UTF-8 bytes per UTF-16 unit
-    const buf = await this.reserve(need);
-    if (!buf) {
-      const b = Buffer.from(s, 'utf8');
-      await this.pending;
-      await this.sink.write(b, b.length);
-      return;
+  /** writeString plus '\n', without building `s + '\n'` (that would copy the line once more). */
+  writeLine(s: string): Promise<void> | undefined {
+    const need = s.length * 3 + 1;
+    if (WRITE_BUFFER - this.used >= need) {
+      const buf = this.bufs[this.cur];
+      this.used += buf.write(s, this.used, 'utf8');
+      buf[this.used++] = 10;
+      return undefined;
     }
-    this.used += buf.write(s, this.used, 'utf8');
+    return this.writeStringSlow(s + '\n', need);
   }
 
-  /** Copies bytes in (pass 2 uses this for the pass-1 lines). */
-  async writeBytes(src: Buffer, start: number, end: number): Promise<void> {
-    const buf = await this.reserve(end - start);
-    if (!buf) {
-      await this.pending;
-      await this.sink.write(src.subarray(start, end), end - start);
+  private async writeStringSlow(s: string, need: number): Promise<void> {
+    await this.flush();
+    if (need <= WRITE_BUFFER) {
+      this.used += this.bufs[this.cur].write(s, this.used, 'utf8');
       return;
     }
-    this.used += src.copy(buf, this.used, start, end);
+    const b = Buffer.from(s, 'utf8');
+    await this.pending;
+    await this.sink.write(b, b.length);
+  }
+
+  /** Copies bytes in (pass 2 uses this for the pass-1 lines); a promise only when it waited. */
+  writeBytes(src: Buffer, start: number, end: number): Promise<void> | undefined {
+    const n = end - start;
+    if (WRITE_BUFFER - this.used >= n) {
+      this.used += src.copy(this.bufs[this.cur], this.used, start, end);
+      return undefined;
+    }
+    return this.writeBytesSlow(src, start, end);
+  }
+
+  private async writeBytesSlow(src: Buffer, start: number, end: number): Promise<void> {
+    await this.flush();
+    if (end - start <= WRITE_BUFFER) {
+      this.used += src.copy(this.bufs[this.cur], this.used, start, end);
+      return;
+    }
+    await this.pending;
+    await this.sink.write(src.subarray(start, end), end - start);
   }
 
   async flush(): Promise<void> {
@@ -100,7 +133,10 @@ class BufferedWriter {
     if (this.used === 0) return;
     const buf = this.bufs[this.cur];
     const n = this.used;
-    this.pending = this.sink.write(buf, n);
+    const write = this.sink.write(buf, n);
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    write.catch(() => undefined);
+    this.pending = write;
     this.cur ^= 1;
     this.used = 0;
   }
@@ -151,9 +187,12 @@ async function spliceGroups(pass1: string, groups: (GroupStats | undefined)[], o
         const nl = view.indexOf(10, pos);
         if (nl === -1) break;
         // Each line is one JSON object without its index: `{…}` becomes `{"index":i,…,"group":{…}}`.
-        await out.writeString(`{"index":${index},`);
-        await out.writeBytes(view, pos + 1, nl - 1);
-        await out.writeString(`,"group":${json.of(groups[index++])}}\n`);
+        const a = out.writeString(`{"index":${index},`);
+        if (a) await a;
+        const b = out.writeBytes(view, pos + 1, nl - 1);
+        if (b) await b;
+        const c = out.writeString(`,"group":${json.of(groups[index++])}}\n`);
+        if (c) await c;
         pos = nl + 1;
       }
       if (bytesRead === 0) {
@@ -182,6 +221,7 @@ export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {})
   const tmpDir = opts.out ? dirname(opts.out) : tmpdir();
   const pass1Path = join(tmpDir, `.omnitrace-score.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
   const pass1 = await open(pass1Path, 'wx');
+  trackTemp(pass1Path);
   try {
     let run: ScoreRun;
     try {
@@ -193,10 +233,10 @@ export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {})
           if (bad) throw new ReadError(bad, path);
         }
         run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
-          w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength),
+          w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
         );
       } else {
-        run = await scoreFile(path, { ...opts, format: detected.format }, { record: (s) => w.writeString(JSON.stringify(toScoreLine(s, false)) + '\n') });
+        run = await scoreFile(path, { ...opts, format: detected.format }, { record: (s) => w.writeLine(JSON.stringify(toScoreLine(s, false))) });
         if (!opts.format) run.summary.formatReason = detected.reason;
       }
       await w.close();
@@ -222,5 +262,6 @@ export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {})
     return run;
   } finally {
     await unlink(pass1Path).catch(() => undefined);
+    untrackTemp(pass1Path);
   }
 }

@@ -19,7 +19,8 @@ export interface WorkerSpec {
 /** workerData marker telling a script it was started as a scoring worker. */
 export const SCORE_WORKER_MARK = 'omnitraceScoreWorker';
 
-const BLOCK = 4 << 20;
+// Small blocks keep the bytes in flight (and the workers' heaps) small.
+const BLOCK = 1 << 20;
 
 export async function scoreLinesParallel(
   path: string,
@@ -120,8 +121,10 @@ export async function scoreLinesParallel(
           }
           const bytes = new Uint8Array(cut - start);
           bytes.set(buf.subarray(start, cut));
+          // Count on a Buffer view: Buffer#indexOf is native memchr, TypedArray#indexOf is not.
+          const counted = Buffer.from(bytes.buffer, 0, bytes.byteLength);
           let lines = 0;
-          for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+          for (let i = counted.indexOf(10); i !== -1; i = counted.indexOf(10, i + 1)) lines++;
           const unterminatedTail = eof && bytes[bytes.length - 1] !== 10;
           await dispatch({ seq: nextSeq++, file, fileOffset: fileOffset + start, startLine: line, unterminatedTail, bytes });
           line += lines + (unterminatedTail ? 1 : 0);

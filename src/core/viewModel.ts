@@ -3,7 +3,7 @@
 // so a 100k-row file costs a few tens of MB, not the whole dump. Pure TS: no vscode, no DOM,
 // no node built-ins (the report bundles it into the page).
 
-import type { ReadProblem, ScoredRollout } from './types';
+import type { GroupStats, ReadProblem, ScoredRollout } from './types';
 import type {
   GroupHeader,
   HostMethods,
@@ -18,6 +18,7 @@ import type {
   ViewInit,
 } from '../protocol/messages';
 import { extractAnswer } from './pycompat';
+import { firstFormatFailure } from './trace';
 
 /** Label used for rollouts whose data carries no problem type. */
 export const NO_PROBLEM_TYPE = '(none)';
@@ -36,7 +37,7 @@ export function summarise(scored: ScoredRollout): RowSummary {
   const { record, trace, group } = scored;
   const rewards: RowSummary['rewards'] = {};
   for (const [name, r] of Object.entries(scored.rewards)) rewards[name] = { value: r.value, status: r.status };
-  const failure = trace.formatOk ? undefined : trace.diagnostics.find((d) => d.breaksFormat);
+  const failure = trace.formatOk ? undefined : firstFormatFailure(trace);
   const answer = extractAnswer(record.completion);
   const row: RowSummary = {
     index: record.index,
@@ -51,21 +52,27 @@ export function summarise(scored: ScoredRollout): RowSummary {
   if (record.checkpoint !== undefined) row.checkpoint = record.checkpoint;
   if (record.step !== undefined) row.step = record.step;
   if (record.question.problemType !== undefined) row.problemType = record.question.problemType;
-  if (!trace.formatOk) row.formatReason = failure?.code ?? 'format';
+  // Same fallback as the CLI's summary, so the counts in both agree.
+  if (!trace.formatOk) row.formatReason = failure?.code ?? 'unexplained';
   if (group) {
-    row.groupId = group.id;
-    row.groupSize = group.size;
-    row.groupMean = group.mean;
-    row.groupStd = group.std;
-    if (group.total !== null) row.total = group.total;
-    if (group.advantage !== null) row.advantage = group.advantage;
-    // A group of one has no variance to lose; only real groups are worth flagging.
-    row.zeroVarianceGroup = group.zeroVariance && group.size > 1;
+    Object.assign(row, withGroup(row, group));
   } else if (record.recordedAdvantage !== undefined) {
     row.advantage = record.recordedAdvantage;
   }
   if (group === undefined && record.groupId !== undefined) row.groupId = record.groupId;
   return row;
+}
+
+/** The row with a group's statistics, e.g. once groups are known after streaming a file. */
+export function withGroup(row: RowSummary, group: GroupStats): RowSummary {
+  const out: RowSummary = { ...row, groupId: group.id, groupSize: group.size, groupMean: group.mean, groupStd: group.std };
+  delete out.total;
+  delete out.advantage;
+  if (group.total !== null) out.total = group.total;
+  if (group.advantage !== null) out.advantage = group.advantage;
+  // A group of one has no variance to lose; only real groups are worth flagging.
+  out.zeroVarianceGroup = group.zeroVariance && group.size > 1;
+  return out;
 }
 
 /** Where the view model gets what it does not keep in memory. */
@@ -96,7 +103,7 @@ export class RolloutViewModel {
   private problemCount = 0;
   private complete = true;
   private initCache: ViewInit | undefined;
-  private orderCache: { key: string; order: TableRow[] } | undefined;
+  private orderCache: { key: string; order: TableRow[]; matched: number } | undefined;
   private searchCache: { text: string; hits: Set<number> } | undefined;
   private groupCache: Map<string, GroupHeader> | undefined;
 
@@ -184,7 +191,7 @@ export class RolloutViewModel {
   async getRows({ query, offset, limit }: Params<'getRows'>): Promise<RowPage> {
     const order = await this.order(query);
     const start = Math.max(0, Math.min(offset, order.length));
-    return { total: order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)) };
+    return { total: order.length, matched: this.orderCache?.matched ?? order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)) };
   }
 
   async getRollout({ index }: Params<'getRollout'>): Promise<RolloutDetail> {
@@ -219,7 +226,7 @@ export class RolloutViewModel {
     for (const r of this.rows) if (keep(r)) filtered.push(r);
     const sorted = sortRows(filtered, query.sort ?? { key: 'index', dir: 'asc' });
     const order = query.groupByPrompt ? this.withGroupHeaders(sorted) : sorted.map((r) => this.tableRowOf(r));
-    this.orderCache = { key, order };
+    this.orderCache = { key, order, matched: sorted.length };
     return order;
   }
 
@@ -262,7 +269,7 @@ export class RolloutViewModel {
           shown: 0,
           mean: r.groupMean,
           std: r.groupStd,
-          zeroVariance: r.zeroVarianceGroup ?? false,
+          zeroVariance: (r.zeroVarianceGroup ?? false) && r.groupSize > 1,
         };
       }
     }
@@ -316,7 +323,7 @@ export class RolloutViewModel {
       problemTypes.add(r.problemType ?? NO_PROBLEM_TYPE);
       if (r.formatReason) formatReasons[r.formatReason] = (formatReasons[r.formatReason] ?? 0) + 1;
       if (r.groupId !== undefined) hasGroups = true;
-      if (r.groupId !== undefined && r.zeroVarianceGroup) zeroVar.add(r.groupId);
+      if (r.groupId !== undefined && r.zeroVarianceGroup && (r.groupSize ?? 0) > 1) zeroVar.add(r.groupId);
     }
     const names = orderRewardNames([...rewardNames]);
     const types = [...problemTypes].sort((a, b) => (a === NO_PROBLEM_TYPE ? 1 : b === NO_PROBLEM_TYPE ? -1 : a.localeCompare(b)));

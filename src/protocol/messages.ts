@@ -67,8 +67,10 @@ export interface GroupHeader {
 export type TableRow = { kind: 'rollout'; row: RowSummary } | { kind: 'group'; group: GroupHeader };
 
 export interface RowPage {
-  /** Rows in the filtered, sorted view. */
+  /** Rows in the filtered, sorted view (group header rows included). */
   total: number;
+  /** Rollouts that match the query (group header rows not counted). */
+  matched?: number;
   offset: number;
   rows: TableRow[];
 }

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildOnce } from './buildOnce';
 
 const ROOT = resolve(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
@@ -29,7 +30,7 @@ function run(args: string[]): { stdout: string; stderr: string } {
 }
 
 before(async () => {
-  run(['scripts/build.mjs']);
+  buildOnce();
   mkdirSync(RESULTS, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'omnitrace-report-'));
   const out = run(['dist/cli.js', 'report', FIXTURE, '--out', REPORT, '--title', 'Views fixture']);
@@ -107,6 +108,15 @@ async function open(file: string, colorScheme: 'dark' | 'light' = 'dark'): Promi
 async function select(page: Page, index: number): Promise<void> {
   await page.locator(`[data-testid=rollout-row][data-index="${index}"]`).click();
   await page.waitForSelector(`[data-testid=trace-view][data-index="${index}"]`);
+}
+
+/** Polls a page expression (page.waitForFunction would evaluate a string in the page, which the CSP forbids). */
+async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
@@ -245,7 +255,7 @@ test('a clip that exists is played from a path relative to the report', async ()
     await select(page, ZERO_A);
     const img = page.locator('[data-testid=media] img');
     assert.equal(await img.getAttribute('src'), '../test/fixtures/views/still%20frame.png');
-    await page.waitForFunction("document.querySelector('[data-testid=media] img')?.complete === true");
+    await until(page, "document.querySelector('[data-testid=media] img')?.complete === true");
     assert.equal(await page.evaluate("document.querySelector('[data-testid=media] img').naturalWidth"), 4);
     assert.match(await text(page, '[data-testid=group-info]'), /ZERO-VARIANCE/);
   }
@@ -257,11 +267,16 @@ test('sorting, searching, grouping and the keyboard work on the table', async ()
   const order = async () =>
     (await page.evaluate("[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => Number(r.dataset.index))")) as number[];
   {
+    // The format reward is the ✓/reason column, not a second one.
+    assert.equal(await page.locator('[data-testid="th-reward:format"]').count(), 0);
+    assert.equal(await page.locator('button[data-testid=th-format]').count(), 1, 'and it sorts by the format reward');
     // Accuracy, descending: real values first, then the rollouts without a number, never among the zeros.
     await page.locator('[data-testid="th-reward:accuracy"]').click();
+    // w-wrong (accuracy 0) drops below w-leading (1) once the sorted page has arrived.
+    await until(page, "[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => r.dataset.index).slice(0, 2).join() === '0,2'");
     const rows = await order();
     const cells = (await page.evaluate(
-      "[...document.querySelectorAll('[data-testid=rollout-row]')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((r) => r.children[5].textContent)",
+      "[...document.querySelectorAll('[data-testid=rollout-row]')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((r) => r.querySelector('[data-col=\"reward:accuracy\"]').textContent)",
     )) as string[];
     assert.equal(rows.length, 10);
     assert.deepEqual(cells.slice(0, 5), ['1', '1', '1', '1', '1']);
@@ -271,13 +286,22 @@ test('sorting, searching, grouping and the keyboard work on the table', async ()
     assert.ok(cells.slice(0, firstMissing).includes('0'));
 
     await page.locator('[data-testid=filter-text] input').fill('DOOR');
-    await page.waitForFunction("document.querySelectorAll('[data-testid=rollout-row]').length === 1");
+    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 1");
     assert.deepEqual(await order(), [TWICE]);
     await page.locator('[data-testid=filter-text] input').fill('no rollout says this');
     await page.waitForSelector('[data-testid=table-status]:not([hidden])');
     assert.match(await text(page, '[data-testid=table-status]'), /No rollouts match/);
     await page.locator('[data-testid=filter-text] input').fill('');
-    await page.waitForFunction("document.querySelectorAll('[data-testid=rollout-row]').length === 10");
+    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
+
+    await page.locator('[data-testid=filter-format]').click();
+    await page.locator('[data-testid=filter-format] li', { hasText: 'format fails (3)' }).click();
+    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 3");
+    assert.deepEqual((await order()).sort(), [LEADING, BROKEN, TWICE]);
+    assert.match(await text(page, '[data-testid=row-count]'), /^3 of 10 rollouts$/);
+    await page.locator('[data-testid=filter-format]').click();
+    await page.locator('[data-testid=filter-format] li', { hasText: 'any format' }).click();
+    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
 
     await page.locator('[data-testid=th-index]').click();
     await page.locator('[data-testid=group-by]').click();
@@ -303,28 +327,36 @@ test('the chart shows each reward per problem type, with missing values counted 
     assert.match(await freeForm.locator('[data-testid=hist-missing]').innerText(), /1 not computed/);
     assert.match(await freeForm.locator('figcaption').innerText(), /n 0/);
     assert.equal(await freeForm.locator('rect[height]:not([height="0"])').count(), 0, 'a missing value is not drawn as a zero');
-    const fill = await page.locator('[data-testid=chart-format] rect').first().getAttribute('fill');
-    assert.ok(fill && fill.length > 0);
+    // The chart takes its colours from the theme and redraws when the theme changes.
+    const fill = () => page.locator('[data-testid=chart-format] rect').first().getAttribute('fill');
+    assert.equal(await fill(), '#3794ff');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await until(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#1a85ff'");
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await until(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#3794ff'");
   }
   assert.deepEqual(await shared.drain(), []);
 });
 
 test('screenshots in dark and light', async () => {
-  for (const scheme of ['dark', 'light'] as const) {
-    const r = await open(REPORT, scheme);
-    try {
-      await select(r.page, LEADING);
-      await r.page.screenshot({ path: join(RESULTS, `report-${scheme}.png`) });
-      await select(r.page, EMO);
-      await r.page.locator('[data-testid=panel-answer] [data-testid=chip-accuracy]').click();
-      await r.page.screenshot({ path: join(RESULTS, `report-${scheme}-chip.png`) });
-      const bg = await r.page.evaluate("getComputedStyle(document.body).backgroundColor");
-      assert.equal(bg, scheme === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
-    } finally {
-      await r.close();
-    }
-    assert.deepEqual(r.problems, []);
+  const shoot = async (page: Page, scheme: string) => {
+    await select(page, LEADING);
+    await page.screenshot({ path: join(RESULTS, `report-${scheme}.png`) });
+    await select(page, EMO);
+    await page.locator('[data-testid=panel-answer] [data-testid=chip-accuracy]').click();
+    await page.screenshot({ path: join(RESULTS, `report-${scheme}-chip.png`) });
+    return page.evaluate('getComputedStyle(document.body).backgroundColor');
+  };
+  // Dark on the shared page (by now grouped by prompt), light on a fresh one.
+  assert.equal(await shoot(shared.page, 'dark'), 'rgb(31, 31, 31)');
+  assert.deepEqual(await shared.drain(), []);
+  const r = await open(REPORT, 'light');
+  try {
+    assert.equal(await shoot(r.page, 'light'), 'rgb(255, 255, 255)');
+  } finally {
+    await r.close();
   }
+  assert.deepEqual(r.problems, []);
 });
 
 test('20,000 rollouts: the table keeps a few dozen rows in the DOM and scrolls to the end', async () => {

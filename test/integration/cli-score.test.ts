@@ -170,6 +170,10 @@ test('exit codes: 1 when the input cannot be read, 2 for usage errors; messages 
   assert.equal(cli('score').code, 2);
   assert.equal(cli('frobnicate').code, 2);
 
+  const noDir = cli('score', join(FX, 'verl'), '--out', join(tmpdir(), 'omnitrace-no-such-dir', 'x.jsonl'));
+  assert.equal(noDir.code, 2);
+  assert.match(noDir.stderr, /omnitrace-no-such-dir.*does not exist/);
+
   const sample = join(FX, 'rollouts', 'sample.rollouts.jsonl');
   const before = readFileSync(sample);
   const self = cli('score', sample, '--out', sample);
@@ -185,4 +189,32 @@ test('score --help lists the formats and the mapping fields', () => {
     assert.ok(r.stdout.includes(s), `help mentions ${s}`);
   }
   assert.ok(existsSync(CLI));
+});
+
+test('--jobs 2 (worker threads) gives byte-identical output and summary to one thread', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-cli-'));
+  // Several 1 MB blocks, with bad lines, blank lines, CRLF and multi-byte text spread through them.
+  const big = join(dir, 'big.jsonl');
+  const rows: string[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const answer = 'ABCD'[i % 4];
+    const filler = `Überprüfung ${i} — 音声と映像 🎧 `.repeat(20);
+    const completion = `${i % 7 === 0 ? 'So: ' : ''}<context>${filler}</context>\n<think>${filler}</think>\n<answer>${'ABCD'[(i * 7) % 4]}</answer>`;
+    rows.push(JSON.stringify({ id: `b${i}`, group_id: `g${Math.floor(i / 8)}`, problem_type: 'multiple choice', answer, completion }));
+    if (i % 500 === 250) rows.push('{"id": "torn", "completion": "<context>');
+    if (i % 300 === 0) rows.push('');
+  }
+  writeFileSync(big, rows.join('\r\n') + '\r\n');
+  for (const input of [big, join(FX, 'jsonl', 'malformed.jsonl'), join(FX, 'rollouts', 'sample.rollouts.jsonl'), join(FX, 'verl')]) {
+    const one = cli('score', input, '--jobs', '0');
+    const two = cli('score', input, '--jobs', '2');
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.code, 0, two.stderr);
+    assert.ok(one.stdout.length > 0);
+    assert.equal(two.stdout, one.stdout, input);
+    assert.equal(two.stderr, one.stderr, input);
+  }
+  const out = lines(cli('score', big, '--jobs', '2').stdout);
+  assert.equal(out.length, 1200);
+  assert.deepEqual([out[0].index, out[1199].index, out[1199].id], [0, 1199, 'b1199']);
 });

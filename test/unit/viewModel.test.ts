@@ -252,3 +252,13 @@ test('100,000 rows: first sorted query in well under a second or two, pages afte
   assert.ok(t1 - t0 < 3000, `first query took ${t1 - t0} ms`);
   assert.ok(t2 - t1 < 300, `200 cached pages took ${t2 - t1} ms`);
 });
+
+test('matched counts rollouts only, not group header rows', async () => {
+  const g: GroupStats = { id: 'a', size: 2, mean: 1, std: 0, total: 1, advantage: 0, zeroVariance: true, scaleRewards: false };
+  const vm = modelOf([scoredOf(0, { group: g }), scoredOf(1, { group: g }), scoredOf(2)]);
+  const page = await vm.getRows({ query: { groupByPrompt: true }, offset: 0, limit: 10 });
+  assert.equal(page.total, 4);
+  assert.equal(page.matched, 3);
+  assert.equal(await vm.positionOf({ groupByPrompt: true }, 1), 2);
+  assert.equal(await vm.positionOf({ text: 'number 0' }, 1), -1);
+});

@@ -13,7 +13,7 @@ import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-check
 
 import type { RowQuery, ViewInit } from '../../src/protocol/messages';
 import type { RpcClient } from './rpc';
-import { el, custom, clear, debounce } from './dom';
+import { el, custom, clear, debounce, append } from './dom';
 import { RolloutTable } from './table';
 import { renderTraceView } from './traceView';
 import { renderChart } from './chart';
@@ -40,7 +40,7 @@ export class App {
     this.table = new RolloutTable({
       fetch: (query, offset, limit) =>
         this.rpc.request('getRows', { query, offset, limit }).then((page) => {
-          this.updateCount(page.total);
+          this.updateCount(page.matched ?? page.total);
           return page;
         }),
       open: (index) => void this.open(index),
@@ -75,7 +75,7 @@ export class App {
       this.init = await this.rpc.request('getInit', {});
     } catch (e) {
       this.showError(`Could not load the rollouts: ${message(e)}`);
-      clear(this.toolbar);
+      if (!this.controls) clear(this.toolbar);
       return;
     }
     this.hideError();
@@ -113,7 +113,11 @@ export class App {
     this.save();
     this.table.setOpen(index);
     if (scrollTo) void this.locateSelected();
-    this.tracePane.replaceChildren(el('div', { class: 'loading-note' }, [custom('vscode-progress-ring'), 'Loading trace…']));
+    const shown = this.tracePane.querySelector<HTMLElement>('[data-testid=trace-view]')?.dataset.index;
+    // Re-reading the rollout already shown (after an invalidate) keeps it on screen meanwhile.
+    if (shown !== String(index)) {
+      this.tracePane.replaceChildren(el('div', { class: 'loading-note' }, [custom('vscode-progress-ring'), 'Loading trace…']));
+    }
     try {
       const detail = await this.rpc.request('getRollout', { index });
       if (seq !== this.openSeq || !this.init) return;
@@ -131,7 +135,7 @@ export class App {
       });
       const scroll = this.tracePane.scrollTop;
       this.tracePane.replaceChildren(view);
-      this.tracePane.scrollTop = detail.scored.record.index === index ? scroll : 0;
+      this.tracePane.scrollTop = shown === String(index) ? scroll : 0;
     } catch (e) {
       if (seq !== this.openSeq) return;
       this.tracePane.replaceChildren(
@@ -157,54 +161,47 @@ export class App {
     this.countNode.textContent = shown === total ? `${total.toLocaleString()} rollouts` : `${shown.toLocaleString()} of ${total.toLocaleString()} rollouts`;
   }
 
-  private renderToolbar(init: ViewInit): void {
-    clear(this.toolbar);
-    const q = this.state.query;
+  private controls:
+    | { typeSelect: VscodeSingleSelect; formatSelect: VscodeSingleSelect; search: VscodeTextfield; group: VscodeCheckbox; info: HTMLElement; optionsKey: string }
+    | undefined;
 
-    const typeSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-type', attrs: { 'aria-label': 'Problem type' } }, [
-      custom('vscode-option', { attrs: { value: '' }, text: 'all problem types' }),
-      ...init.problemTypes.map((t) => custom('vscode-option', { attrs: { value: t }, text: t })),
-    ]);
+  /**
+   * The filter controls are built once and only their options and the title line change on a
+   * refresh: the host invalidates often while a big file loads, and a rebuilt search box would
+   * lose what the user is typing.
+   */
+  private renderToolbar(init: ViewInit): void {
+    if (!this.controls) this.controls = this.buildControls();
+    const c = this.controls;
+    const q = this.state.query;
     const failing = Object.values(init.formatReasons).reduce((a, b) => a + b, 0);
-    const formatSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-format', attrs: { 'aria-label': 'Format' } }, [
-      custom('vscode-option', { attrs: { value: 'all' }, text: 'any format' }),
-      custom('vscode-option', { attrs: { value: 'passing' }, text: `format passes (${(init.total - failing).toLocaleString()})` }),
-      custom('vscode-option', { attrs: { value: 'failing' }, text: `format fails (${failing.toLocaleString()})` }),
+    const typeOptions: [string, string][] = [['', 'all problem types'], ...init.problemTypes.map((t): [string, string] => [t, t])];
+    const formatOptions: [string, string][] = [
+      ['all', 'any format'],
+      ['passing', `format passes (${(init.total - failing).toLocaleString()})`],
+      ['failing', `format fails (${failing.toLocaleString()})`],
       ...Object.entries(init.formatReasons)
         .sort((a, b) => b[1] - a[1])
-        .map(([code, n]) => custom('vscode-option', { attrs: { value: code }, text: `  ${code} (${n.toLocaleString()})` })),
-    ]);
-    const search = custom<VscodeTextfield>('vscode-textfield', {
-      class: 'search',
-      testid: 'filter-text',
-      attrs: { placeholder: 'Search question, answer, trace…', type: 'search', 'aria-label': 'Search' },
-    });
-    const group = custom<VscodeCheckbox>('vscode-checkbox', { testid: 'group-by', attrs: { label: 'group by prompt' } });
-    const chartBtn = custom('vscode-button', { testid: 'toggle-chart', attrs: { secondary: true } }, [this.state.chartOpen === false ? 'Show distributions' : 'Hide distributions']);
-
-    // Values are applied once the elements have upgraded and seen their options.
-    void Promise.all(['vscode-single-select', 'vscode-textfield', 'vscode-checkbox'].map((t) => customElements.whenDefined(t))).then(() =>
-      requestAnimationFrame(() => {
-        typeSelect.value = q.problemType ?? '';
-        formatSelect.value = q.format ?? 'all';
-        search.value = q.text ?? '';
-        group.checked = !!q.groupByPrompt;
-      }),
-    );
-    group.disabled = !init.hasGroups;
-    if (!init.hasGroups) group.title = 'This file has no GRPO groups';
-
-    typeSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, problemType: typeSelect.value || undefined }));
-    formatSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, format: formatSelect.value }));
-    const onText = debounce(() => this.updateQuery({ ...this.state.query, text: search.value || undefined }), 200);
-    search.addEventListener('input', onText);
-    group.addEventListener('change', () => this.updateQuery({ ...this.state.query, groupByPrompt: group.checked }));
-    chartBtn.addEventListener('click', () => {
-      this.state = { ...this.state, chartOpen: this.state.chartOpen === false };
-      this.save();
-      chartBtn.textContent = this.state.chartOpen === false ? 'Show distributions' : 'Hide distributions';
-      this.renderChartPanel();
-    });
+        .map(([code, n]): [string, string] => [code, `${code} (${n.toLocaleString()})`]),
+    ];
+    const optionsKey = JSON.stringify([typeOptions, formatOptions]);
+    if (optionsKey !== c.optionsKey) {
+      c.optionsKey = optionsKey;
+      const option = ([value, label]: [string, string]) => custom('vscode-option', { attrs: { value }, text: label });
+      c.typeSelect.replaceChildren(...typeOptions.map(option));
+      c.formatSelect.replaceChildren(...formatOptions.map(option));
+      // Values apply once the elements have upgraded and seen their new options.
+      void Promise.all(['vscode-single-select', 'vscode-textfield', 'vscode-checkbox'].map((t) => customElements.whenDefined(t))).then(() =>
+        requestAnimationFrame(() => {
+          c.typeSelect.value = this.state.query.problemType ?? '';
+          c.formatSelect.value = this.state.query.format ?? 'all';
+        }),
+      );
+    }
+    if (c.search.value !== (q.text ?? '') && document.activeElement !== c.search) c.search.value = q.text ?? '';
+    c.group.checked = !!q.groupByPrompt;
+    c.group.disabled = !init.hasGroups;
+    c.group.title = init.hasGroups ? 'Order rollouts group by group, with each group\'s statistics' : 'This file has no GRPO groups';
 
     const problems =
       init.problemCount > 0
@@ -217,27 +214,64 @@ export class App {
             ),
           ])
         : null;
-
-    this.toolbar.append(
-      el('div', { class: 'toolbar-title' }, [
-        el('h1', { testid: 'view-title', text: init.title }),
-        el('span', { class: 'muted', text: `${init.fileName} · ${init.format}` }),
-        this.countNode,
-        init.zeroVarianceGroups > 0
-          ? el('span', { class: 'badge zero-var-badge', text: `${init.zeroVarianceGroups.toLocaleString()} zero-variance group${init.zeroVarianceGroups === 1 ? '' : 's'}` })
-          : null,
-        init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
-        this.progressNode,
-        problems,
-      ]),
-      el('div', { class: 'toolbar-filters' }, [typeSelect, formatSelect, search, group, el('span', { class: 'spacer' }), chartBtn]),
-    );
+    const wasOpen = c.info.querySelector('details')?.open ?? false;
+    c.info.replaceChildren();
+    append(c.info, [
+      el('h1', { testid: 'view-title', text: init.title }),
+      el('span', { class: 'muted', text: `${init.fileName} · ${init.format}` }),
+      this.countNode,
+      init.zeroVarianceGroups > 0
+        ? el('span', {
+            class: 'badge zero-var-badge',
+            testid: 'zero-variance-count',
+            text: `${init.zeroVarianceGroups.toLocaleString()} zero-variance group${init.zeroVarianceGroups === 1 ? '' : 's'}`,
+            title: 'Groups whose rollouts all got the same total: GRPO learns nothing from them',
+          })
+        : null,
+      init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
+      this.progressNode,
+      problems,
+    ]);
+    if (problems && wasOpen) problems.open = true;
     this.updateCount(init.total);
+  }
+
+  private buildControls(): NonNullable<App['controls']> {
+    clear(this.toolbar);
+    const typeSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-type', attrs: { 'aria-label': 'Problem type' } });
+    const formatSelect = custom<VscodeSingleSelect>('vscode-single-select', { testid: 'filter-format', attrs: { 'aria-label': 'Format' } });
+    const search = custom<VscodeTextfield>('vscode-textfield', {
+      class: 'search',
+      testid: 'filter-text',
+      attrs: { placeholder: 'Search question, answer, trace…', type: 'search', 'aria-label': 'Search' },
+    });
+    const group = custom<VscodeCheckbox>('vscode-checkbox', { testid: 'group-by', attrs: { label: 'group by prompt' } });
+    const chartLabel = () => (this.chartOpen() ? 'Hide distributions' : 'Show distributions');
+    const chartBtn = custom('vscode-button', { testid: 'toggle-chart', attrs: { secondary: true } }, [chartLabel()]);
+
+    typeSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, problemType: typeSelect.value || undefined }));
+    formatSelect.addEventListener('change', () => this.updateQuery({ ...this.state.query, format: formatSelect.value }));
+    const onText = debounce(() => this.updateQuery({ ...this.state.query, text: search.value || undefined }), 200);
+    search.addEventListener('input', onText);
+    group.addEventListener('change', () => this.updateQuery({ ...this.state.query, groupByPrompt: group.checked }));
+    chartBtn.addEventListener('click', () => {
+      this.state = { ...this.state, chartOpen: !this.chartOpen() };
+      this.save();
+      chartBtn.textContent = chartLabel();
+      this.renderChartPanel();
+    });
+    const info = el('div', { class: 'toolbar-title' });
+    this.toolbar.append(info, el('div', { class: 'toolbar-filters' }, [typeSelect, formatSelect, search, group, el('span', { class: 'spacer' }), chartBtn]));
+    return { typeSelect, formatSelect, search, group, info, optionsKey: '' };
+  }
+
+  private chartOpen(): boolean {
+    return this.state.chartOpen ?? this.init?.host === 'report';
   }
 
   private renderChartPanel(): void {
     if (!this.init) return;
-    const open = this.state.chartOpen !== false && this.init.histograms.length > 0;
+    const open = this.chartOpen() && this.init.histograms.length > 0;
     this.chartPanel.hidden = !open;
     if (open) renderChart(this.chartPanel, this.init.histograms, this.init.rewardNames);
   }

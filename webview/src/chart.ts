@@ -10,7 +10,7 @@ import type { RewardStatus } from '../../src/core/types';
 
 const W = 164;
 const H = 58;
-const M = { top: 4, right: 8, bottom: 16, left: 24 };
+const M = { top: 4, right: 8, bottom: 16, left: 28 };
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.body).getPropertyValue(name).trim();
@@ -31,7 +31,8 @@ export function renderChart(host: HTMLElement, histograms: RewardHistogram[], re
   for (const reward of rewardNames) {
     const hs = histograms.filter((h) => h.reward === reward);
     if (hs.length === 0) continue;
-    const row = el('div', { class: 'chart-row', testid: `chart-${reward}` }, [el('div', { class: 'chart-row-title', text: reward })]);
+    const label = reward.startsWith('recorded:') ? `${reward.slice('recorded:'.length)} (file)` : reward;
+    const row = el('div', { class: 'chart-row', testid: `chart-${reward}` }, [el('div', { class: 'chart-row-title', text: label, title: reward })]);
     const grid = el('div', { class: 'chart-grid' });
     row.appendChild(grid);
     const ymax = d3.max(hs, (h) => d3.max(h.counts) ?? 0) ?? 1;
@@ -69,7 +70,7 @@ function histogram(h: RewardHistogram, ymax: number, c: { bar: string; axis: str
     .attr('transform', `translate(0,${H - M.bottom})`)
     .call(d3.axisBottom(x).ticks(3).tickSizeOuter(0));
   const yTicks = y.ticks(Math.min(3, Math.max(1, ymax))).filter((t) => Number.isInteger(t));
-  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(d3.axisLeft(y).tickValues(yTicks).tickFormat(d3.format('d')).tickSizeOuter(0));
+  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(d3.axisLeft(y).tickValues(yTicks).tickFormat(d3.format('~s')).tickSizeOuter(0));
   for (const axis of [xAxis, yAxis]) {
     axis.selectAll('text').attr('fill', c.axis);
     axis.selectAll('line,path').attr('stroke', c.grid);

@@ -17,9 +17,11 @@ export function statusText(status: RewardStatus): string {
   return STATUS_TEXT[status] ?? status;
 }
 
-/** Class describing a value for colouring: pass (max), partial, zero, or a non-value status. */
+/** Class describing a value for colouring: pass (1), partial, zero, other scale, or a non-value status. */
 export function valueClass(value: number | null, status: RewardStatus): string {
   if (status !== 'ok' || value === null) return `st-${status}`;
+  // Outside 0–1 the scale is the file's own (a verl score of 2): no pass/fail colour.
+  if (value > 1 || value < 0) return 'v-other';
   if (value >= 0.999) return 'v-pass';
   if (value <= 0) return 'v-zero';
   return 'v-partial';

@@ -7,6 +7,7 @@ export interface ViewState {
   query: RowQuery;
   selected?: number;
   showReference?: boolean;
+  /** Unset until the user toggles it: open in reports, closed in the editor (where the table matters most). */
   chartOpen?: boolean;
 }
 
@@ -22,7 +23,7 @@ function sane(raw: unknown): ViewState {
     query: s.query && typeof s.query === 'object' ? s.query : {},
     selected: typeof s.selected === 'number' ? s.selected : undefined,
     showReference: !!s.showReference,
-    chartOpen: s.chartOpen !== false,
+    chartOpen: typeof s.chartOpen === 'boolean' ? s.chartOpen : undefined,
   };
 }
 

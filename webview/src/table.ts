@@ -80,8 +80,9 @@ export class RolloutTable {
         cell: (r) => cellText(r.id ?? (r.line !== undefined ? `line ${r.line}` : '—'), 'mono', r.line !== undefined ? `line ${r.line}` : undefined),
       },
       { id: 'type', label: 'type', width: '120px', sort: 'problemType', cell: (r) => cellText(r.problemType ?? '—') },
-      { id: 'format', label: 'format', width: '104px', cell: fmt },
-      ...rewardNames.map<Column>((name) => ({
+      // The format reward is the ✓/reason column itself (sortable by its value), not a second column.
+      { id: 'format', label: 'format', width: '104px', sort: rewardNames.includes('format') ? 'reward:format' : undefined, cell: fmt },
+      ...rewardNames.filter((name) => name !== 'format').map<Column>((name) => ({
         id: `reward:${name}`,
         label: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} (file)` : name,
         title: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} as recorded in the file` : name,
@@ -120,19 +121,61 @@ export class RolloutTable {
     this.renderHeader();
   }
 
-  /** New query: drop cached pages, fetch the first page, keep the scroll position when asked. */
-  setQuery(query: RowQuery, keepScroll = false): Promise<void> {
+  /**
+   * New query. A fresh one starts at the top; a refresh of the same view (`keepScroll`, e.g.
+   * rows arriving while a file loads) keeps showing the old rows until the visible pages of the
+   * new order have arrived, so the table does not flash placeholders on every update.
+   */
+  async setQuery(query: RowQuery, keepScroll = false): Promise<void> {
     this.query = query;
-    this.generation++;
-    this.pages.clear();
+    const gen = ++this.generation;
     this.inflight.clear();
-    this.loaded = false;
+    this.renderHeader();
     if (!keepScroll) {
+      this.pages.clear();
+      this.loaded = false;
       this.viewport.scrollTop = 0;
       this.cursor = -1;
+      await this.loadPage(0);
+      this.render();
+      return;
     }
-    this.renderHeader();
-    return this.loadPage(0).then(() => this.render());
+    const fresh = new Map<number, TableRow[]>();
+    let total = this.total;
+    try {
+      await Promise.all(
+        this.visiblePages().map(async (page) => {
+          const res = await this.cb.fetch(query, page * PAGE, PAGE);
+          fresh.set(page, res.rows);
+          total = res.total;
+        }),
+      );
+    } catch (e) {
+      if (gen === this.generation) this.cb.error(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.pages.clear();
+    for (const [page, rows] of fresh) this.pages.set(page, rows);
+    this.total = total;
+    this.loaded = true;
+    this.render();
+  }
+
+  private visiblePages(): number[] {
+    const { first, last } = this.visibleRange();
+    const pages = new Set<number>([Math.floor(first / PAGE)]);
+    for (let p = first; p < Math.max(first + 1, last); p += PAGE) pages.add(Math.floor(p / PAGE));
+    pages.add(Math.floor(Math.max(0, last - 1) / PAGE));
+    return [...pages];
+  }
+
+  private visibleRange(): { first: number; last: number } {
+    const top = Math.max(0, this.viewport.scrollTop);
+    const height = this.viewport.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    return { first, last };
   }
 
   setOpen(index: number | undefined): void {
@@ -215,10 +258,7 @@ export class RolloutTable {
     this.body.style.height = `${this.total * ROW_HEIGHT}px`;
     this.status.hidden = !(this.loaded && this.total === 0);
     if (!this.status.hidden) this.status.textContent = 'No rollouts match these filters.';
-    const top = Math.max(0, this.viewport.scrollTop);
-    const height = this.viewport.clientHeight || 600;
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const { first, last } = this.visibleRange();
     const missing = new Set<number>();
     const frag = document.createDocumentFragment();
     for (let p = first; p < last; p++) {
@@ -254,7 +294,11 @@ export class RolloutTable {
           testid: 'rollout-row',
           attrs: { role: 'row', 'data-index': r.index, 'aria-selected': r.index === this.openIndex ? 'true' : 'false' },
         },
-        this.columns.map((c) => c.cell(r)),
+        this.columns.map((c) => {
+          const cell = c.cell(r);
+          cell.dataset.col = c.id;
+          return cell;
+        }),
       );
       node.addEventListener('click', () => {
         this.cursor = position;

@@ -3,7 +3,8 @@
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
 import { scoreToJsonl } from '../../core/scoreJsonl';
@@ -24,8 +25,11 @@ function parseJobs(v: string): number {
   return n;
 }
 
+// Workers pay for themselves only with cores to spare: on 2 shared cores they were slower than
+// one thread (measured with bench/open.ts), so they are opt-in below 4 cores.
 function defaultJobs(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(4, cores - 1) : 0;
 }
 
 export function register(program: Command): void {
@@ -37,7 +41,7 @@ export function register(program: Command): void {
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
     .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' (training reward) or 'eval' (evaluation script)").choices(['trainer', 'eval']))
     .option('--json-summary <file>', 'also write the summary as JSON to this file')
-    .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: cores, at most 4)', parseJobs);
+    .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: 0 below 4 cores, else cores − 1, at most 4)', parseJobs);
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ScoreCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
@@ -46,9 +50,14 @@ export function register(program: Command): void {
         throw new UsageError(`${flag} ${target} is the input file: rollout files are never overwritten`);
       }
     }
+    for (const target of [values.out, values.jsonSummary]) {
+      if (target !== undefined && !existsSync(dirname(resolve(target)))) {
+        throw new UsageError(`cannot write ${target}: directory ${dirname(resolve(target))} does not exist`);
+      }
+    }
     const run = await scoreToJsonl(input, {
       ...inputOpts,
-      workers: values.jobs === 0 ? undefined : { script: __filename, count: values.jobs ?? defaultJobs() },
+      workers: { script: __filename, count: values.jobs ?? defaultJobs() },
       out: values.out,
       scaleRewards: values.scaleRewards ?? false,
       regressionVariant: values.regression,

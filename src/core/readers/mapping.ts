@@ -68,6 +68,9 @@ export const MAPPING_FIELDS: Record<MappingField, { description: string; candida
 };
 
 export const MAPPING_FIELD_NAMES = Object.keys(MAPPING_FIELDS) as MappingField[];
+/** Field → position, so per-row lookups fill small arrays instead of growing objects key by key. */
+const FI = Object.fromEntries(MAPPING_FIELD_NAMES.map((f, i) => [f, i])) as Record<MappingField, number>;
+const NF = MAPPING_FIELD_NAMES.length;
 
 type Profile = Partial<Record<MappingField, string[]>>;
 
@@ -130,7 +133,7 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
   });
   // Fields whose candidates are all plain top-level names are found with one pass over the
   // row's keys (a map lookup per key) instead of probing every candidate of every field.
-  const byName = new Map<string, { field: MappingField; rank: number }[]>();
+  const byName = new Map<string, { fi: number; rank: number }[]>();
   const slow: Compiled = [];
   for (const c of compiled) {
     if (c.paths.some((p) => p.length > 1)) {
@@ -139,7 +142,7 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
     }
     c.paths.forEach((p, rank) => {
       const l = byName.get(p[0]) ?? [];
-      l.push({ field: c.field, rank });
+      l.push({ fi: FI[c.field], rank });
       byName.set(p[0], l);
     });
   }
@@ -152,43 +155,64 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
     format,
     map(row, index, source) {
       if (!isPlainObject(row)) return `record is ${Array.isArray(row) ? 'an array' : row === null ? 'null' : typeof row}, not an object`;
-      const found: Partial<Record<MappingField, unknown>> = {};
-      const foundPath: Partial<Record<MappingField, string>> = {};
-      const foundRank: Partial<Record<MappingField, number>> = {};
+      const foundV: unknown[] = new Array(NF);
+      const foundKey: (string | undefined)[] = new Array(NF);
+      const foundRank: number[] = new Array(NF).fill(-1);
       // Top-level key each found field came from: those keys are not repeated in extras.
-      const foundTop: Partial<Record<MappingField, string>> = {};
+      const foundTop: (string | undefined)[] = new Array(NF);
       const keys = Object.keys(row);
       for (const key of keys) {
         const hits = byName.get(key);
         if (hits === undefined) continue;
         const v = row[key];
         if (v === undefined || v === null) continue;
-        for (const { field, rank } of hits) {
-          const prev = foundRank[field];
-          if (prev === undefined || rank < prev) {
-            found[field] = v;
-            foundPath[field] = key;
-            foundTop[field] = key;
-            foundRank[field] = rank;
+        for (const { fi, rank } of hits) {
+          const prev = foundRank[fi];
+          if (prev === -1 || rank < prev) {
+            foundV[fi] = v;
+            foundKey[fi] = key;
+            foundTop[fi] = key;
+            foundRank[fi] = rank;
           }
         }
       }
       for (const { field, paths } of slow) {
+        const fi = FI[field];
         for (const parts of paths) {
           const v = getPathParts(row, parts);
           if (v !== undefined && v !== null) {
-            found[field] = v;
-            foundPath[field] = parts.join('.');
-            foundTop[field] = parts[0];
+            foundV[fi] = v;
+            foundKey[fi] = parts.join('.');
+            foundTop[fi] = parts[0];
             break;
           }
         }
       }
       const used: string[] = [];
-      for (const f of MAPPING_FIELD_NAMES) {
-        const k = foundTop[f];
+      for (let i = 0; i < NF; i++) {
+        const k = foundTop[i];
         if (k !== undefined) used.push(k);
       }
+      const found = {
+        completion: foundV[FI.completion],
+        solution: foundV[FI.solution],
+        answer: foundV[FI.answer],
+        problemType: foundV[FI.problemType],
+        problem: foundV[FI.problem],
+        options: foundV[FI.options],
+        prompt: foundV[FI.prompt],
+        clip: foundV[FI.clip],
+        start: foundV[FI.start],
+        end: foundV[FI.end],
+        dataType: foundV[FI.dataType],
+        id: foundV[FI.id],
+        groupId: foundV[FI.groupId],
+        step: foundV[FI.step],
+        checkpoint: foundV[FI.checkpoint],
+        rewards: foundV[FI.rewards],
+        advantage: foundV[FI.advantage],
+      } satisfies Record<MappingField, unknown>;
+      const foundPath = { completion: foundKey[FI.completion], solution: foundKey[FI.solution], answer: foundKey[FI.answer], clip: foundKey[FI.clip] };
       const notes: string[] = [];
       const completion = completionText(found.completion);
       if (completion === undefined) {

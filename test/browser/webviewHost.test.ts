@@ -1,0 +1,216 @@
+// The webview bundle as VS Code loads it (the host's HTML, acquireVsCodeApi, window messages),
+// with this test playing the extension host: it answers the page's requests from a real
+// RolloutViewModel over the scored fixture, pushes events, and fails requests on purpose.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderWebviewHtml } from '../../src/host/webviewHtml';
+import { buildOnce } from './buildOnce';
+import { scoreAll } from '../../src/core/score';
+import { RolloutViewModel, summarise } from '../../src/core/viewModel';
+import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
+import type { ScoredRollout } from '../../src/core/types';
+
+const ROOT = resolve(__dirname, '..', '..');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
+
+let browser: Browser;
+let dir: string;
+let scored: ScoredRollout[];
+
+before(async () => {
+  buildOnce();
+  dir = mkdtempSync(join(tmpdir(), 'omnitrace-webview-'));
+  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
+  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'views' });
+  writeFileSync(join(dir, 'index.html'), html);
+  scored = (await scoreAll(FIXTURE)).scored;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The extension host's side of the protocol, driven from the test. */
+class FakeHost {
+  readonly seen: WebviewToHost[] = [];
+  failIndex: number | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private busy = false;
+  readonly model = new RolloutViewModel(
+    {
+      title: 'views.rollouts.jsonl',
+      fileName: 'views.rollouts.jsonl',
+      format: 'jsonl',
+      host: 'vscode',
+      trusted: true,
+      getDetail: async (i) => scored[i]!,
+      getMedia: (s) => ({ status: 'missing', path: s.record.clip?.path, reason: `clip not found: ${s.record.clip?.path ?? '(none)'} — set omnitrace.mediaRoot` }),
+    },
+    scored.map(summarise),
+  );
+
+  constructor(private readonly page: Page) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.pump(), 25);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async send(message: HostToWebview): Promise<void> {
+    await this.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+  }
+
+  emit<E extends WebviewEvent>(event: E, data: WebviewEvents[E]): Promise<void> {
+    return this.send({ type: 'event', event, data } as HostToWebview);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || this.page.isClosed()) return;
+    this.busy = true;
+    try {
+      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as WebviewToHost[];
+      for (const m of batch) {
+        this.seen.push(m);
+        if (m.method === 'getRollout' && m.params.index === this.failIndex) {
+          await this.send({ type: 'response', id: m.id, ok: false, error: `line ${m.params.index + 1} could not be re-read` });
+          continue;
+        }
+        const result = m.method === 'revealSource' ? { revealed: true } : await this.model.handle(m.method, m.params as never);
+        await this.send({ type: 'response', id: m.id, ok: true, result });
+      }
+    } catch {
+      // The page went away between two polls.
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+async function openWebview(state: unknown = undefined): Promise<{ page: Page; host: FakeHost; problems: string[]; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  // What VS Code injects: acquireVsCodeApi with postMessage and per-webview state.
+  await page.addInitScript(`
+    window.__sent = [];
+    window.__state = ${JSON.stringify(state ?? null)};
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
+    let acquired = false;
+    window.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('acquireVsCodeApi called twice');
+      acquired = true;
+      return {
+        postMessage: (m) => window.__sent.push(JSON.parse(JSON.stringify(m))),
+        getState: () => window.__state,
+        setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
+      };
+    };
+  `);
+  const host = new FakeHost(page);
+  await page.goto('file://' + join(dir, 'index.html'));
+  host.start();
+  await page.waitForSelector('[data-testid=rollout-row]');
+  return {
+    page,
+    host,
+    problems,
+    async close() {
+      problems.push(...((await page.evaluate('window.__csp')) as string[]).map((d) => `CSP violation: ${d}`));
+      host.stop();
+      await context.close();
+    },
+  };
+}
+
+test('the view asks for init first, then pages and details, and remembers the selection', async () => {
+  const w = await openWebview();
+  try {
+    assert.equal(w.host.seen[0]?.method, 'getInit', 'nothing is asked before init');
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
+    await w.page.locator('[data-testid=rollout-row][data-index="5"]').click();
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="5"]');
+    assert.ok(w.host.seen.some((m) => m.method === 'getRollout' && m.params.index === 5));
+    assert.match((await w.page.locator('[data-testid=media-missing]').textContent()) ?? '', /set omnitrace\.mediaRoot/);
+    const state = (await w.page.evaluate('window.__state')) as { selected?: number };
+    assert.equal(state.selected, 5);
+
+    // In the editor the source line is a link that asks the host to reveal it.
+    await w.page.locator('[data-testid=source-link]').click();
+    await w.page.waitForTimeout(100);
+    assert.ok(w.host.seen.some((m) => m.method === 'revealSource' && m.params.index === 5));
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
+});
+
+test('host events: select opens a rollout, invalidate re-reads init and rows', async () => {
+  const w = await openWebview();
+  try {
+    await w.host.emit('select', { index: 8 });
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="8"]');
+    const inits = () => w.host.seen.filter((m) => m.method === 'getInit').length;
+    const before = inits();
+    await w.host.emit('progress', { read: 1234, skipped: 2, done: false });
+    await w.page.waitForSelector('[data-testid=progress]:text("1,234 read")');
+    await w.host.emit('invalidate', { reason: 'rescored' });
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="8"]');
+    for (let i = 0; i < 40 && inits() === before; i++) await w.page.waitForTimeout(25);
+    assert.equal(inits(), before + 1);
+
+    // Rows arriving while a file loads: the host adds them and invalidates; the view grows.
+    const first = scored[0]!;
+    const late: ScoredRollout = { ...first, record: { ...first.record, index: scored.length, id: 'late-arrival' } };
+    scored.push(late);
+    try {
+      w.host.model.add(summarise(late));
+      w.host.model.invalidate();
+      await w.host.emit('invalidate', { reason: 'more rows' });
+      await w.page.waitForSelector(`[data-testid=rollout-row][data-index="${late.record.index}"]`);
+      assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 11);
+      assert.equal(await w.page.locator('.tr.loading').count(), 0);
+      assert.equal((await w.page.locator('[data-testid=row-count]').textContent())?.trim(), '11 rollouts');
+      await w.page.waitForSelector('[data-testid=trace-view][data-index="8"]');
+    } finally {
+      scored.pop();
+    }
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
+});
+
+test('a failed request is shown in the view, and the saved state is restored on reload', async () => {
+  const w = await openWebview({ query: { format: 'failing' }, selected: 7 });
+  try {
+    // Restored: the failing-format filter and the selected rollout.
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="7"]');
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 3);
+    w.host.failIndex = 6;
+    await w.page.locator('[data-testid=rollout-row][data-index="6"]').click();
+    await w.page.waitForSelector('[data-testid=trace-error]');
+    assert.match((await w.page.locator('[data-testid=trace-error]').textContent()) ?? '', /line 7 could not be re-read/);
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
+});
