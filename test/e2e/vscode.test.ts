@@ -73,21 +73,53 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
 }
 
 async function quickOpen(page: Page, text: string): Promise<void> {
+  await page.click('.part.sidebar .composite.title');
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
   await page.keyboard.type(text, { delay: 20 });
-  await page.waitForTimeout(800);
+  // Enter only once the file is listed: pressed earlier it selects nothing.
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent ?? '').includes(t)),
+    text,
+    { timeout: 20_000 },
+  );
+  await page.waitForTimeout(300);
   await page.keyboard.press('Enter');
+}
+
+/** Runs a contributed command from the palette and checks VS Code found it registered. */
+async function runFromPalette(page: Page, c: { command: string; title: string; category?: string }, dismiss = true): Promise<void> {
+  const label = `${c.category ? `${c.category}: ` : ''}${c.title}`;
+  // Keys pressed while a webview has focus go to the webview: focus the workbench first.
+  await page.click('.part.sidebar .composite.title');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
+  await page.keyboard.type(label, { delay: 5 });
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent ?? '').includes(t)),
+    c.title,
+    { timeout: 10_000 },
+  );
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1200);
+  const toasts = await page.$$eval('.notifications-toasts .notification-list-item', (els) => els.map((e) => e.textContent ?? ''));
+  assert.ok(!toasts.some((t) => /not found/i.test(t) && t.includes(c.command)), `"${label}" is not registered: ${toasts.join(' | ')}`);
+  if (dismiss) {
+    // Close whatever the command opened (a quick pick, an input box, a folder picker).
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+  }
 }
 
 async function openDemoRollouts(page: Page): Promise<Frame> {
   await quickOpen(page, 'demo.rollouts.jsonl');
-  return findFrame(page, '[data-testid="rollout-table"] [data-testid="row"]');
+  return findFrame(page, '[data-testid="rollout-table"] [data-testid="rollout-row"]');
 }
 
 async function checkTraceView(frame: Frame): Promise<void> {
   // The first demo rollout is the well-formed, correct answer.
-  await frame.click('[data-testid="row"][data-index="0"]');
+  await frame.click('[data-testid="rollout-row"][data-index="0"]');
   await frame.waitForSelector('[data-testid="panel-context"]', { timeout: 20_000 });
   const context = await frame.textContent('[data-testid="panel-context"]');
   const think = await frame.textContent('[data-testid="panel-think"]');
@@ -108,33 +140,32 @@ describe('Omni Trace in real VS Code (code-server)', () => {
     try {
       await withArtifacts(page, cs, 'trusted', async () => {
         const frame = await openDemoRollouts(page);
-        const rows = await frame.$$('[data-testid="row"]');
+        const rows = await frame.$$('[data-testid="rollout-row"]');
         assert.ok(rows.length >= 10, `expected the demo rows, saw ${rows.length}`);
         await checkTraceView(frame);
 
-        // Every contributed command is registered: running an unregistered one makes VS Code
-        // report "command 'x' not found". Each is run from the palette, then dismissed.
-        for (const c of contributed) {
-          const label = `${c.category ? `${c.category}: ` : ''}${c.title}`;
-          await page.keyboard.press('Escape');
-          await page.keyboard.press('F1');
-          await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
-          await page.keyboard.type(label, { delay: 5 });
-          await page.waitForTimeout(400);
-          const listed = await page.$$eval('.quick-input-list .monaco-list-row', (els) => els.map((e) => e.textContent ?? ''));
-          assert.ok(listed.some((t) => t.includes(c.title)), `palette does not list "${label}"`);
-          await page.keyboard.press('Enter');
-          await page.waitForTimeout(900);
-          const toasts = await page.$$eval('.notifications-toasts .notification-list-item', (els) => els.map((e) => e.textContent ?? ''));
-          assert.ok(!toasts.some((t) => /not found/i.test(t) && t.includes(c.command)), `"${label}" is not registered: ${toasts.join(' | ')}`);
-          // Dismiss whatever the command opened (a quick pick, an input box, a dialog).
-          await page.keyboard.press('Escape');
-          await page.keyboard.press('Escape');
+        // Every contributed command is registered: each is run from the palette where its
+        // `when` clause shows it, and an unregistered one would make VS Code report
+        // "command '…' not found". With the rollout view active, all but "Open in Rollout
+        // Viewer" are offered; that one is run on a plain JSONL file open as text.
+        const ran = new Set<string>();
+        for (const c of contributed.filter((c) => c.command !== 'omnitrace.openInViewer')) {
+          await runFromPalette(page, c);
+          ran.add(c.command);
         }
-        await page.keyboard.press('Escape');
+        writeFileSync(join(cs.workspace, 'plain.jsonl'), readFileSync(join(cs.workspace, 'demo.rollouts.jsonl')));
+        await quickOpen(page, 'plain.jsonl');
+        await page.waitForSelector('.monaco-editor .view-lines', { timeout: 20_000 });
+        const opener = contributed.find((c) => c.command === 'omnitrace.openInViewer')!;
+        await runFromPalette(page, opener, false);
+        ran.add(opener.command);
+        await findFrame(page, '[data-testid="view-title"]');
+        const titles = await Promise.all(page.frames().map((f) => f.$$eval('[data-testid="view-title"]', (els) => els.map((e) => e.textContent ?? '')).catch(() => [] as string[])));
+        assert.ok(titles.flat().some((t) => /plain\.jsonl/.test(t)), `plain.jsonl did not open in the rollout view: ${titles.flat().join(', ')}`);
+        assert.deepEqual([...ran].sort(), contributed.map((c) => c.command).sort());
 
         const log = extensionHostLog(cs.userDataDir);
-        assert.match(log, /omnitrace/i, 'the extension host log never mentions our extension');
+        assert.match(log, /_doActivateExtension omnitrace\.omni-trace\b/, 'the extension host never activated Omni Trace');
         assert.doesNotMatch(log, /Activating extension 'omnitrace\.omni-trace' failed/);
         assert.doesNotMatch(log, /\[error\][^\n]*omnitrace/i);
       });

@@ -229,6 +229,15 @@ export class App {
           })
         : null,
       init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
+      // Viewing only reads local files, so it works untrusted; what needs the network or runs an
+      // executable (judging, running a checkpoint, clip analysis) waits for trust, and says so.
+      init.host === 'vscode' && !init.trusted
+        ? el('span', {
+            class: 'badge trust-badge',
+            testid: 'trust-note',
+            text: 'Restricted Mode: judging, running checkpoints and clip analysis are off until you trust this workspace',
+          })
+        : null,
       this.progressNode,
       problems,
     ]);
