@@ -12,6 +12,12 @@ if (!runScoreWorkerIfAsked()) {
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
+  // A reader that goes away (`omnitrace … | head`) is not an error: stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    removeTempsSync();
+    process.exit(0);
+  });
   run(process.argv).then(
     (code) => {
       process.exitCode = code;

@@ -13,7 +13,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
-import { RolloutViewModel, summarise, type RolloutSource } from '../core/viewModel';
+import { RolloutViewModel, summarise, withGroup, type RolloutSource } from '../core/viewModel';
 import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import { Disposable, toDisposable } from './dispose';
@@ -319,14 +319,4 @@ function isReReadable(s: SourceRef): boolean {
 
 function isRecord(d: SourceRef | RolloutRecord): d is RolloutRecord {
   return (d as RolloutRecord).completion !== undefined && (d as RolloutRecord).question !== undefined;
-}
-
-/** The row as `summarise` would have made it had the group been known while streaming. */
-function withGroup(row: RowSummary, g: NonNullable<ScoredRollout['group']>): RowSummary {
-  const out: RowSummary = { ...row, groupId: g.id, groupSize: g.size, groupMean: g.mean, groupStd: g.std, zeroVarianceGroup: g.zeroVariance };
-  if (g.total === null) delete out.total;
-  else out.total = g.total;
-  if (g.advantage === null) delete out.advantage;
-  else out.advantage = g.advantage;
-  return out;
 }

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../src/host/webviewHtml';
 import { buildOnce } from './buildOnce';
 import { scoreAll } from '../../src/core/score';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
 import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
 import type { ScoredRollout } from '../../src/core/types';
+import { launchChromium } from '../helpers/chromium';
 
 const ROOT = resolve(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
@@ -29,11 +30,7 @@ before(async () => {
   const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'views' });
   writeFileSync(join(dir, 'index.html'), html);
   scored = (await scoreAll(FIXTURE)).scored;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -4,10 +4,13 @@
 // log are kept under test-results/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { type Browser, type Frame, type Page } from 'playwright-core';
 import { buildVsix, ensureCodeServer, extensionHostLog, repoRoot, startCodeServer, type CodeServer } from '../../scripts/codeServer';
+import { launchChromium } from '../helpers/chromium';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -21,11 +24,7 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   vsix = buildVsix();
   csDir = ensureCodeServer();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -72,17 +71,23 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
   }
 }
 
+/** Waits until the open quick-input list shows an entry containing `text`. */
+async function waitForListed(page: Page, text: string, timeout: number): Promise<void> {
+  // A string predicate: this file is type-checked without DOM types (host code has none).
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`,
+    undefined,
+    { timeout },
+  );
+}
+
 async function quickOpen(page: Page, text: string): Promise<void> {
   await page.click('.part.sidebar .composite.title');
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
   await page.keyboard.type(text, { delay: 20 });
   // Enter only once the file is listed: pressed earlier it selects nothing.
-  await page.waitForFunction(
-    (t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent ?? '').includes(t)),
-    text,
-    { timeout: 20_000 },
-  );
+  await waitForListed(page, text, 20_000);
   await page.waitForTimeout(300);
   await page.keyboard.press('Enter');
 }
@@ -96,11 +101,7 @@ async function runFromPalette(page: Page, c: { command: string; title: string; c
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
   await page.keyboard.type(label, { delay: 5 });
-  await page.waitForFunction(
-    (t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent ?? '').includes(t)),
-    c.title,
-    { timeout: 10_000 },
-  );
+  await waitForListed(page, c.title, 10_000);
   await page.keyboard.press('Enter');
   await page.waitForTimeout(1200);
   const toasts = await page.$$eval('.notifications-toasts .notification-list-item', (els) => els.map((e) => e.textContent ?? ''));
@@ -132,6 +133,46 @@ async function checkTraceView(frame: Frame): Promise<void> {
   assert.match(format ?? '', /1(\.0+)?/);
   assert.match(accuracy ?? '', /1(\.0+)?/);
 }
+
+describe('the per-platform package', () => {
+  test('carries the bundles and only its own platform\'s onnxruntime binaries, which load', () => {
+    const mb = statSync(vsix).size / 1e6;
+    assert.ok(mb <= 40, `VSIX is ${mb.toFixed(1)} MB (aim: at most 40 MB)`);
+    // Python's zipfile is on every machine we run on; unzip is not.
+    const list = spawnSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', vsix], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    const names = list.stdout.split('\n').filter(Boolean);
+    for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/webview/main.js', 'extension/media/demo/demo.rollouts.jsonl']) {
+      assert.ok(names.includes(must), `${must} missing from the VSIX`);
+    }
+    const natives = names.filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n));
+    assert.ok(natives.length > 0, 'no onnxruntime native binaries in the VSIX');
+    for (const n of natives) assert.match(n, /\/bin\/napi-v6\/linux\/x64\//, `a binary for another platform: ${n}`);
+    for (const n of names) {
+      assert.doesNotMatch(n, /^extension\/(src|test|bench|scripts|node_modules)\//, `source or dev file packaged: ${n}`);
+      assert.doesNotMatch(n, /\.map$/, `source map packaged: ${n}`);
+    }
+    // Unpack and load onnxruntime-node the way dist/extension.js would resolve it.
+    const dir = mkdtempSync(join(tmpdir(), 'omnitrace-vsix-'));
+    const unzip = spawnSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', vsix, dir], { encoding: 'utf8' });
+    assert.equal(unzip.status, 0, unzip.stderr);
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const p = require.resolve('onnxruntime-node', { paths: [process.argv[1]] });
+         const ort = require(p);
+         console.log(JSON.stringify({ p, cpu: ort.listSupportedBackends().some((b) => b.name === 'cpu'), create: typeof ort.InferenceSession.create }));`,
+        join(dir, 'extension', 'dist'),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe.status, 0, probe.stderr);
+    const loaded = JSON.parse(probe.stdout);
+    assert.ok(loaded.p.startsWith(dir), `onnxruntime-node resolved outside the package: ${loaded.p}`);
+    assert.deepEqual([loaded.cpu, loaded.create], [true, 'function']);
+  });
+});
 
 describe('Omni Trace in real VS Code (code-server)', () => {
   test('trusted workspace: activates, registers every command, opens the trace view', async () => {
