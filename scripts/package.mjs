@@ -48,11 +48,12 @@ const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 const r = spawnSync(
   process.execPath,
   [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out, ...(target ? ['--target', target] : [])],
-  { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
 );
 rmSync(staged, { recursive: true, force: true });
 if (r.status !== 0) {
-  console.error('package: vsce failed');
+  // vsce's file listing is long; it only helps when something went wrong.
+  process.stderr.write(`${r.stdout}\n${r.stderr}\npackage: vsce failed\n`);
   process.exit(r.status ?? 1);
 }
 console.log(`package: ${out} (${(statSync(out).size / 1e6).toFixed(2)} MB)`);
