@@ -9,3 +9,8 @@ export class UsageError extends Error {
 export class InputError extends Error {
   readonly exitCode = 1;
 }
+
+/** The user interrupted (Ctrl-C) after partial results were written: exit 130. */
+export class CancelledError extends Error {
+  readonly exitCode = 130;
+}

@@ -2,12 +2,15 @@
 import { run } from './program';
 import { runScoreWorkerIfAsked } from '../core/scoreWorker';
 import { removeTempsSync } from '../core/atomicFile';
+import { takeInterrupt } from './interrupt';
 
 // The scorer starts worker threads on this same bundle; in one of those, serve and stop here.
 if (!runScoreWorkerIfAsked()) {
-  // Interrupted: remove half-written temp files (outputs are only ever renamed into place).
+  // Interrupted: remove half-written temp files (outputs are only ever renamed into place). A
+  // command may claim the first Ctrl-C to stop gracefully (omnitrace judge); the next one exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (signal === 'SIGINT' && takeInterrupt()) return;
       removeTempsSync();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });

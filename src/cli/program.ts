@@ -4,7 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
-import { InputError, UsageError } from './errors';
+import { CancelledError, InputError, UsageError } from './errors';
 import { ReadError } from '../core/readers/index';
 import pkg from '../../package.json';
 
@@ -32,6 +32,10 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof CancelledError) {
+      process.stderr.write(`omnitrace: ${e.message}\n`);
+      return 130;
     }
     if (e instanceof InputError || e instanceof ReadError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);

@@ -34,19 +34,108 @@ export const FORMAT_RE = new RegExp(
   `^<context>[\\s\\S]*?</context>[${PY_WS}]*<think>[\\s\\S]*?</think>[${PY_WS}]*<answer>[\\s\\S]*?</answer>`,
 );
 
-export function matchesHumanOmniFormat(completion: string): boolean {
-  return FORMAT_RE.test(completion);
+/** Python's str.isspace() for one UTF-16 code unit: the same set as PY_WS. */
+export function isPyWsCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return (
+    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+  );
 }
 
-const ANSWER_RE = new RegExp(`<answer>[${PY_WS}]*([\\s\\S]*?)[${PY_WS}]*</answer>`, 'd');
+function skipPyWsFrom(text: string, i: number): number {
+  const n = text.length;
+  while (i < n && isPyWsCode(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Where FORMAT_RE matches: its end, and the whitespace it reads between the sections. */
+export interface FormatMatch {
+  /** End of the match (FORMAT_RE.exec(text)[0].length); text after it is ignored by the check. */
+  end: number;
+  /** [start, end) of the whitespace between `</context>` and `<think>`. */
+  gap1Start: number;
+  gap1End: number;
+  /** [start, end) of the whitespace between `</think>` and `<answer>`. */
+  gap2Start: number;
+  gap2End: number;
+}
+
+/**
+ * FORMAT_RE without backtracking, in one linear pass of indexOf. Exact, match end included: at
+ * each `.*?` the regex tries closing tags from the earliest on, and the earliest one after which
+ * the next tag follows (across Python whitespace) dominates every later one — a later choice only
+ * moves the next stage's start further right, and the stages after need only "a tag exists after
+ * this position" — so if the earliest such candidate cannot complete the match, none can.
+ * test/unit/formatMatcher.test.ts checks it against FORMAT_RE on generated traces.
+ */
+export function matchFormat(text: string): FormatMatch | undefined {
+  if (!text.startsWith('<context>')) return undefined;
+  let c = text.indexOf('</context>', 9);
+  let think = -1;
+  while (c >= 0) {
+    const q = skipPyWsFrom(text, c + 10);
+    if (text.startsWith('<think>', q)) {
+      think = q;
+      break;
+    }
+    c = text.indexOf('</context>', c + 1);
+  }
+  if (think < 0) return undefined;
+  let t = text.indexOf('</think>', think + 7);
+  let answer = -1;
+  while (t >= 0) {
+    const q = skipPyWsFrom(text, t + 8);
+    if (text.startsWith('<answer>', q)) {
+      answer = q;
+      break;
+    }
+    t = text.indexOf('</think>', t + 1);
+  }
+  if (answer < 0) return undefined;
+  const a = text.indexOf('</answer>', answer + 8);
+  if (a < 0) return undefined;
+  return { end: a + 9, gap1Start: c + 10, gap1End: think, gap2Start: t + 8, gap2End: answer };
+}
+
+// One-entry memo: the pipeline asks about the same completion twice in a row (parseTrace, then
+// formatReward), and the second time it costs a string comparison.
+let lastFormatText: string | undefined;
+let lastFormatMatch: FormatMatch | undefined;
+
+/** matchFormat, remembering the last answer. */
+export function formatMatchOf(text: string): FormatMatch | undefined {
+  if (text !== lastFormatText) {
+    lastFormatMatch = matchFormat(text);
+    lastFormatText = text;
+  }
+  return lastFormatMatch;
+}
+
+export function matchesHumanOmniFormat(completion: string): boolean {
+  return formatMatchOf(completion) !== undefined;
+}
+
+/** The trainer's answer pattern (reference for extractAnswer, which finds the same match without it). */
+export const ANSWER_RE = new RegExp(`<answer>[${PY_WS}]*([\\s\\S]*?)[${PY_WS}]*</answer>`, 'd');
 
 /**
  * The trainer's answer extraction: first match of <answer>\s*(.*?)\s*</answer> (DOTALL), stripped,
  * or '' when there is none. Also reports where the answer sits, for underlining.
+ *
+ * Found without the regex, exactly as it matches: it starts at the first `<answer>` (a match
+ * starting there exists iff some `</answer>` follows, and then no later start is tried); the
+ * greedy `\s*` takes all the whitespace after the tag; the lazy group stops where whitespace
+ * then `</answer>` first follows, i.e. before the whitespace run that precedes the first
+ * `</answer>` after the tag.
  */
 export function extractAnswer(text: string): { answer: string; found: boolean; start: number; end: number } {
-  const m = ANSWER_RE.exec(text);
-  if (!m) return { answer: '', found: false, start: -1, end: -1 };
-  const [start, end] = m.indices![1]!;
-  return { answer: pyStrip(m[1]), found: true, start, end };
+  const open = text.indexOf('<answer>');
+  const close = open < 0 ? -1 : text.indexOf('</answer>', open + 8);
+  if (close < 0) return { answer: '', found: false, start: -1, end: -1 };
+  const start = skipPyWsFrom(text, open + 8);
+  let end = close;
+  while (end > start && isPyWsCode(text.charCodeAt(end - 1))) end--;
+  return { answer: pyStrip(text.slice(start, end)), found: true, start, end };
 }

@@ -2,6 +2,7 @@
 // script needs (sections, diagnostics, rewards), without the raw completion or the prompt.
 
 import type { RewardResult, ScoredRollout } from './types';
+import type { JsonOut } from './jsonOut';
 
 /**
  * The JSON object `omnitrace score` writes per rollout, before `group` is added. Without
@@ -45,4 +46,68 @@ export function toScoreLine(s: ScoredRollout, includeIndex = true): Record<strin
   line.rewards = rewards;
   if (r.recordedAdvantage !== undefined) line.recordedAdvantage = r.recordedAdvantage;
   return line;
+}
+
+/**
+ * Writes JSON.stringify(toScoreLine(s, false)) as UTF-8 into `out`, without building the object
+ * or the string (the scorer's hot path; test/unit/scoreLine.test.ts holds the two together).
+ */
+export function writeScoreLine(s: ScoredRollout, out: JsonOut): void {
+  const r = s.record;
+  const src = r.source;
+  out.byte(0x7b);
+  const idWritten = out.prop('id', r.id, true);
+  out.key('source', !idWritten);
+  out.byte(0x7b);
+  let f = !out.prop('file', src.file, true);
+  if (out.prop('line', src.line, f)) f = false;
+  if (out.prop('recordIndex', src.recordIndex, f)) f = false;
+  if (src.byteOffset !== undefined) {
+    if (out.prop('byteOffset', src.byteOffset, f)) f = false;
+    out.prop('byteLength', src.byteLength, f);
+  }
+  out.byte(0x7d);
+  out.prop('checkpoint', r.checkpoint);
+  out.prop('step', r.step);
+  out.prop('problemType', r.question.problemType ?? null);
+  out.prop('formatOk', s.trace.formatOk);
+  out.ascii(',"segments":[');
+  const segs = s.trace.segments;
+  for (let i = 0; i < segs.length; i++) {
+    const g = segs[i]!;
+    if (i > 0) out.byte(0x2c);
+    out.byte(0x7b);
+    let h = !out.prop('kind', g.kind, true);
+    if (out.prop('occurrence', g.occurrence, h)) h = false;
+    if (out.prop('outerStart', g.outerStart, h)) h = false;
+    if (out.prop('outerEnd', g.outerEnd, h)) h = false;
+    if (out.prop('start', g.start, h)) h = false;
+    if (out.prop('end', g.end, h)) h = false;
+    if (out.prop('closed', g.closed, h)) h = false;
+    out.prop('text', g.text, h);
+    out.byte(0x7d);
+  }
+  out.byte(0x5d);
+  if (s.trace.outside.length) out.prop('outside', s.trace.outside);
+  out.prop('diagnostics', s.trace.diagnostics);
+  out.ascii(',"rewards":{');
+  let firstReward = true;
+  for (const name in s.rewards) {
+    if (!Object.prototype.hasOwnProperty.call(s.rewards, name)) continue;
+    const v = s.rewards[name]!;
+    if (!firstReward) out.byte(0x2c);
+    firstReward = false;
+    out.str(name);
+    out.byte(0x3a);
+    out.byte(0x7b);
+    let h = !out.prop('value', v.value, true);
+    if (out.prop('status', v.status, h)) h = false;
+    if (out.prop('explanation', v.explanation, h)) h = false;
+    if (v.quirks?.length && out.prop('quirks', v.quirks, h)) h = false;
+    if (v.trainerValue !== undefined) out.prop('trainerValue', v.trainerValue, h);
+    out.byte(0x7d);
+  }
+  out.byte(0x7d);
+  out.prop('recordedAdvantage', r.recordedAdvantage);
+  out.byte(0x7d);
 }

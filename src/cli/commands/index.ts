@@ -3,5 +3,6 @@
 import type { Command } from 'commander';
 import * as score from './score';
 import * as report from './report';
+import * as judge from './judge';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge];

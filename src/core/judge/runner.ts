@@ -284,7 +284,7 @@ export class JudgeRunner {
         this.stats.inFlight--;
         this.sem.release();
       }
-      if (!(await sleep(retryIn, signal))) return failed(`cancelled (while waiting to retry after: ${lastError})`, attempts);
+      if (!(await sleep(retryIn ?? 0, signal))) return failed(`cancelled (while waiting to retry after: ${lastError})`, attempts);
     }
   }
 

@@ -374,6 +374,18 @@ export const RULE_TYPES: ReadonlySet<string> = new Set(['multiple choice', 'nume
 
 const FREE_FORM_EXPLANATION = 'needs the LLM judge (free-form accuracy is judged 0–5 ÷ 5)';
 
+// The members of a GRPO group share one solution: extract its answer once per run of equal ones.
+// The result is shared and read-only.
+let lastSolution: string | undefined;
+let lastReference: ReturnType<typeof extractAnswer> | undefined;
+function referenceAnswerOf(solution: string): ReturnType<typeof extractAnswer> {
+  if (solution !== lastSolution || !lastReference) {
+    lastReference = extractAnswer(solution);
+    lastSolution = solution;
+  }
+  return lastReference;
+}
+
 /**
  * The accuracy reward of one completion against its reference solution, as the HumanOmniV2
  * trainer computes it. `trainerValue` is always what the trainer records, except for free-form,
@@ -386,7 +398,7 @@ export function accuracyReward(
   opts: AccuracyOptions = {},
 ): RewardResult {
   const outEx = extractAnswer(completion);
-  const gtEx = extractAnswer(solution);
+  const gtEx = referenceAnswerOf(solution);
   const out = outEx.answer;
   const gt = gtEx.answer;
   const variant = opts.regressionVariant ?? 'trainer';

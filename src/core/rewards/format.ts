@@ -4,7 +4,7 @@
 // parsed trace only supplies a readable reason and the quirk notes say when the regex's letter,
 // not its intent, decided the value.
 
-import { FORMAT_RE, PY_WS, matchesHumanOmniFormat, pyStrip } from '../pycompat';
+import { FORMAT_RE, PY_WS, formatMatchOf, isPyWsCode, type FormatMatch } from '../pycompat';
 import type { ParsedTrace, RewardResult } from '../types';
 
 /** The trainer's pattern as written in Python (matched with re.DOTALL). */
@@ -25,26 +25,35 @@ const PY_ONLY_WS = /[\x1c-\x1f\x85]/;
 // Characters JavaScript's \s accepts and Python's does not.
 const JS_ONLY_WS = /[\ufeff]/;
 
-const GAPS_RE = new RegExp(
-  `^<context>[\\s\\S]*?</context>([${PY_WS}]*)<think>[\\s\\S]*?</think>([${PY_WS}]*)<answer>[\\s\\S]*?</answer>`,
-);
-
 function codePoints(s: string, re: RegExp): string {
   const found = new Set<string>();
   for (const ch of s) if (re.test(ch)) found.add('U+' + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0'));
   return [...found].join(', ');
 }
 
-function quirksFor(completion: string, ok: boolean): string[] {
+/** Some character of text[from, to) is one only Python's \s accepts (U+001C–U+001F, U+0085). */
+function hasPyOnlyWs(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x1c && c <= 0x1f) || c === 0x85) return true;
+  }
+  return false;
+}
+
+/** Something other than Python whitespace follows `from` (what pyStrip(rest) !== '' asked). */
+function hasTextAfter(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) if (!isPyWsCode(text.charCodeAt(i))) return true;
+  return false;
+}
+
+function quirksFor(completion: string, match: FormatMatch | undefined): string[] {
   const quirks: string[] = [];
-  if (ok) {
-    const m = GAPS_RE.exec(completion)!;
-    const rest = completion.slice(m[0].length);
-    if (pyStrip(rest) !== '') {
+  if (match) {
+    if (hasTextAfter(completion, match.end)) {
       quirks.push("text after </answer> is allowed: the trainer's regex is anchored at the start only");
     }
-    const gaps = (m[1] ?? '') + (m[2] ?? '');
-    if (PY_ONLY_WS.test(gaps)) {
+    if (hasPyOnlyWs(completion, match.gap1Start, match.gap1End) || hasPyOnlyWs(completion, match.gap2Start, match.gap2End)) {
+      const gaps = completion.slice(match.gap1Start, match.gap1End) + completion.slice(match.gap2Start, match.gap2End);
       quirks.push(
         `${codePoints(gaps, PY_ONLY_WS)} between sections counts as whitespace in Python's \\s, so the trainer accepted it`,
       );
@@ -72,14 +81,15 @@ function quirksFor(completion: string, ok: boolean): string[] {
  * the explanation: its first format-breaking diagnostic becomes the reason for a 0.
  */
 export function formatReward(completion: string, trace?: ParsedTrace): RewardResult {
-  const ok = matchesHumanOmniFormat(completion);
+  const match = formatMatchOf(completion);
+  const ok = match !== undefined;
   const value = ok ? 1 : 0;
   let explanation = ok ? MATCHES : NO_MATCH;
   if (!ok && trace) {
     const breaking = trace.diagnostics.find((d) => d.breaksFormat);
     if (breaking) explanation = breaking.message;
   }
-  const quirks = quirksFor(completion, ok);
+  const quirks = quirksFor(completion, match);
   const result: RewardResult = {
     value,
     status: 'ok',

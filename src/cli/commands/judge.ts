@@ -1,0 +1,209 @@
+// `omnitrace judge`: the LLM-judged rewards (context, logic, free-form accuracy) of every rollout
+// through an OpenAI-compatible endpoint, beside format and accuracy, as JSON lines in input order.
+// Progress (throttled) and a summary go to stderr. Ctrl-C stops launching calls, aborts those in
+// flight, writes every rollout (unfinished judge calls as call-error 'cancelled') and exits 130.
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { CancelledError, InputError, UsageError } from '../errors';
+import { setInterruptHandler } from '../interrupt';
+import { judgeToJsonl, type JudgeFileSummary } from '../../core/judge/judgeFile';
+import { JudgeRunner } from '../../core/judge/runner';
+import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
+import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../../core/judge/loadTemplates';
+import { TemplateError } from '../../core/judge/template';
+import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgedReward, type JudgeProfile } from '../../core/judge/types';
+import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+
+interface JudgeCliOptions extends InputOptionValues {
+  out?: string;
+  judgeBaseUrl: string;
+  judgeModel: string;
+  judgeApiKeyEnv?: string;
+  profileName?: string;
+  concurrency?: number;
+  repeats?: number;
+  templates?: string;
+  logicCriteria?: boolean;
+  cacheDir?: string;
+  cache?: boolean;
+  rewards?: string;
+  timeout?: number;
+  maxRetries?: number;
+  backoffBase?: number;
+  backoffMax?: number;
+  temperature?: number;
+  maxTokens?: number;
+  seed?: number;
+  stream?: boolean;
+  markov?: boolean;
+  markovOrder?: 'stage2' | 'default';
+  scaleRewards?: boolean;
+  regression?: 'trainer' | 'eval';
+  progressMs?: number;
+}
+
+const int = (min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};
+const num = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+};
+
+export function parseRewardList(v: string): JudgedReward[] {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!list.length) throw new UsageError('--rewards needs at least one of ' + JUDGED_REWARDS.join(', '));
+  for (const r of list) if (!(JUDGED_REWARDS as readonly string[]).includes(r)) throw new UsageError(`--rewards: unknown reward '${r}' (known: ${JUDGED_REWARDS.join(', ')})`);
+  return [...new Set(list)] as JudgedReward[];
+}
+
+function ms(x: number): string {
+  return x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
+}
+
+export function formatJudgeSummary(s: JudgeFileSummary): string {
+  const out: string[] = [];
+  out.push(`judged ${s.rollouts} rollout${s.rollouts === 1 ? '' : 's'} in ${ms(s.elapsedMs)}${s.cancelled ? ' (cancelled: unfinished calls are marked call-error "cancelled")' : ''}`);
+  if (s.score.skipped) out.push(`skipped ${s.score.skipped} unreadable record${s.score.skipped === 1 ? '' : 's'} (see omnitrace score for the list)`);
+  const statuses = ['ok', 'parse-failure', 'call-error', 'not-applicable'] as const;
+  const names = Object.keys(s.byReward);
+  if (names.length) {
+    const rows = [['reward', ...statuses], ...names.map((n) => [n, ...statuses.map((st) => String(s.byReward[n]![st] ?? 0))])];
+    const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    out.push('judged rewards by status:');
+    for (const r of rows) out.push('  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
+  } else {
+    out.push('no judged reward applied to these rollouts');
+  }
+  const st = s.stats;
+  const secs = s.elapsedMs / 1000;
+  const meanLatency = st.okCalls ? st.latencySumMs / st.okCalls : 0;
+  out.push(
+    `calls made: ${st.calls} (${st.retries} retries), cache hits: ${st.cacheHits}, mean latency: ${st.okCalls ? ms(meanLatency) : '—'}, ` +
+      `throughput: ${secs > 0 ? (st.calls / secs).toFixed(1) : '0'} calls/s, ${secs > 0 ? (s.rollouts / secs).toFixed(1) : '0'} rollouts/s`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  const d = DEFAULT_PROFILE;
+  const cmd = program
+    .command('judge')
+    .description('judge the context, logic and free-form accuracy rewards with an LLM judge (OpenAI-compatible endpoint); one JSON object per rollout, in input order')
+    .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
+    .option('--out <file.jsonl>', 'write JSON lines here (atomically) instead of stdout')
+    .requiredOption('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1')
+    .requiredOption('--judge-model <name>', 'model name to ask for')
+    .option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)')
+    .option('--profile-name <name>', 'name recorded with every score', 'cli')
+    .option('--rewards <list>', `judged rewards to compute, comma-separated (${JUDGED_REWARDS.join(', ')})`, JUDGED_REWARDS.join(','))
+    .option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${WORKSPACE_TEMPLATE_DIR} when it exists)`)
+    .option('--logic-criteria', 'judge logic criterion by criterion (JSON with a reason each) instead of one number')
+    .option('--cache-dir <dir>', `judge cache folder (default: ${DEFAULT_CACHE_DIR})`)
+    .option('--no-cache', 'neither read nor write the judge cache')
+    .option('--concurrency <n>', `judge calls in flight at most (default ${d.concurrency})`, int(1, 1024))
+    .option('--repeats <k>', 'judge each item k times; the value is the mean, with the spread recorded (default 1)', int(1, 100))
+    .option('--timeout <ms>', `timeout per call, whole reply included (default ${d.timeoutMs})`, int(1, 3_600_000))
+    .option('--max-retries <n>', `retries on 429, 5xx, connection errors and timeouts (default ${d.maxRetries})`, int(0, 100))
+    .option('--backoff-base <ms>', `backoff base (full jitter, doubling per retry; default ${d.backoffBaseMs})`, int(0, 3_600_000))
+    .option('--backoff-max <ms>', `longest backoff (default ${d.backoffMaxMs})`, int(0, 3_600_000))
+    .option('--temperature <t>', `sampling temperature (default ${d.temperature})`, num)
+    .option('--max-tokens <n>', `max tokens of a judge reply (default ${d.maxTokens})`, int(1, 1_000_000))
+    .option('--seed <n>', 'sampling seed sent to the judge', int(-(2 ** 31), 2 ** 31 - 1))
+    .option('--stream', 'use streaming chat completions')
+    .option('--markov', "apply the trainer's markov gating (context/logic ≤ 0.4 zero accuracy) and add partial-reward spans")
+    .addOption(new Option('--markov-order <order>', "reward column order for --markov: 'stage2' (published run) or 'default'").choices(['stage2', 'default']))
+    .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
+    .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' or 'eval'").choices(['trainer', 'eval']))
+    .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(1000).hideHelp());
+  addInputOptions(cmd);
+  cmd.action(async (input: string, v: JudgeCliOptions) => {
+    const inputOpts = inputOptionsFrom(v);
+    const rewards = parseRewardList(v.rewards ?? JUDGED_REWARDS.join(','));
+    if (v.out !== undefined) {
+      if (resolve(v.out) === resolve(input)) throw new UsageError(`--out ${v.out} is the input file: rollout files are never overwritten`);
+      if (!existsSync(dirname(resolve(v.out)))) throw new UsageError(`cannot write ${v.out}: directory ${dirname(resolve(v.out))} does not exist`);
+    }
+    try {
+      new URL(v.judgeBaseUrl);
+    } catch {
+      throw new UsageError(`--judge-base-url '${v.judgeBaseUrl}' is not a URL`);
+    }
+    let templatesDir = v.templates;
+    if (templatesDir !== undefined && !(existsSync(templatesDir) && statSync(templatesDir).isDirectory())) throw new UsageError(`--templates ${templatesDir} is not a folder`);
+    if (templatesDir === undefined && existsSync(WORKSPACE_TEMPLATE_DIR) && statSync(WORKSPACE_TEMPLATE_DIR).isDirectory()) templatesDir = WORKSPACE_TEMPLATE_DIR;
+    let templates;
+    try {
+      const lib = await loadTemplateLibrary(templatesDir);
+      templates = templatesForRewards(lib, rewards, v.logicCriteria ? { logic: 'logic-criteria' } : {});
+    } catch (e) {
+      if (e instanceof TemplateError) throw new UsageError(`judge template error: ${e.message}`);
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    for (const t of Object.values(templates)) for (const w of t.warnings) process.stderr.write(`omnitrace: note: ${t.file}: ${w}\n`);
+
+    const profile: JudgeProfile = {
+      ...DEFAULT_PROFILE,
+      name: v.profileName ?? 'cli',
+      baseURL: v.judgeBaseUrl,
+      model: v.judgeModel,
+      ...(v.judgeApiKeyEnv ? { apiKeyEnv: v.judgeApiKeyEnv } : {}),
+      ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),
+      ...(v.timeout !== undefined ? { timeoutMs: v.timeout } : {}),
+      ...(v.maxRetries !== undefined ? { maxRetries: v.maxRetries } : {}),
+      ...(v.backoffBase !== undefined ? { backoffBaseMs: v.backoffBase } : {}),
+      ...(v.backoffMax !== undefined ? { backoffMaxMs: v.backoffMax } : {}),
+      ...(v.temperature !== undefined ? { temperature: v.temperature } : {}),
+      ...(v.maxTokens !== undefined ? { maxTokens: v.maxTokens } : {}),
+      ...(v.seed !== undefined ? { seed: v.seed } : {}),
+      stream: v.stream ?? false,
+    };
+    const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
+    if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
+    const backend = new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: key.key });
+    const cache = v.cache === false ? undefined : new JudgeCache(resolve(v.cacheDir ?? DEFAULT_CACHE_DIR));
+    const runner = new JudgeRunner({ profile, backend, templates, cache, repeats: v.repeats ?? 1 });
+
+    const controller = new AbortController();
+    setInterruptHandler(() => {
+      process.stderr.write('\nomnitrace: interrupted: stopping judge calls and writing what finished (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    });
+    let lastProgress = Date.now();
+    const every = v.progressMs ?? 1000;
+    let summary: JudgeFileSummary;
+    try {
+      summary = await judgeToJsonl(input, {
+        ...inputOpts,
+        runner,
+        rewards,
+        out: v.out,
+        markov: v.markov ? { columnOrder: v.markovOrder ?? 'stage2' } : false,
+        scaleRewards: v.scaleRewards ?? false,
+        regressionVariant: v.regression,
+        signal: controller.signal,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (every === 0 || now - lastProgress < every) return;
+          lastProgress = now;
+          const secs = (now - runner.stats.startedAt) / 1000;
+          process.stderr.write(
+            `judge: ${p.written} rollouts written, ${p.stats.calls} calls (${p.stats.inFlight} in flight, ${p.stats.retries} retries), ${p.stats.cacheHits} cached, ` +
+              `${p.stats.callErrors} call errors, ${p.stats.parseFailures} unreadable replies, ${(p.stats.calls / Math.max(secs, 1e-3)).toFixed(1)} calls/s\n`,
+          );
+        },
+      });
+    } finally {
+      setInterruptHandler(undefined);
+    }
+    process.stderr.write(formatJudgeSummary(summary));
+    if (summary.score.read === 0 && summary.score.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
+    if (summary.cancelled) throw new CancelledError(`cancelled: ${v.out ? `wrote ${v.out}` : 'wrote'} with the ${summary.rollouts} rollouts; unfinished judge calls are marked call-error "cancelled"`);
+  });
+}

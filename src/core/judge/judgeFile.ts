@@ -1,0 +1,208 @@
+// `omnitrace judge` without the command line: scores a rollout file (format, accuracy), judges the
+// requested rewards through a JudgeRunner, and writes one JSON object per rollout in input order,
+// atomically. Calls run concurrently while the output stays ordered: rollouts wait in a bounded
+// window and are written as soon as every earlier one is. GRPO groups (and, with markov, the
+// partial-reward spans, which need each judge's group advantage) are known only at the end, so
+// pass 1 writes lines to a temp file and pass 2 adds `group` (and `partialSpans`).
+
+import { createReadStream } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openAtomic, trackTemp, untrackTemp } from '../atomicFile';
+import { scoreFile, type ScoreOptions, type ScoreSummary } from '../score';
+import { toScoreLine } from '../scoreLine';
+import { computeGroups, groupKeyFor, partialRewardSpans } from '../grpo';
+import { applyMarkovGating, totalReward, type MarkovOptions } from '../rewards/index';
+import type { GroupStats, RewardResult, RewardStatus, ScoredRollout } from '../types';
+import type { JudgeRunner, JudgeStats } from './runner';
+import type { JudgedReward } from './types';
+
+export interface JudgeFileProgress {
+  /** Rollouts written (judged or not applicable). */
+  written: number;
+  /** Rollouts read so far. */
+  read: number;
+  stats: JudgeStats;
+}
+
+export interface JudgeFileOptions extends ScoreOptions {
+  runner: JudgeRunner;
+  rewards: readonly JudgedReward[];
+  /** Output file (atomically); stdout when undefined. */
+  out?: string;
+  stdout?: NodeJS.WritableStream;
+  /** Apply the trainer's markov gating and add partial-reward spans to each line. */
+  markov?: boolean | MarkovOptions;
+  signal?: AbortSignal;
+  /** After each rollout written (the caller throttles). */
+  onProgress?: (p: JudgeFileProgress) => void;
+  /** Rollouts in flight at most (default max(256, 8 × concurrency)). */
+  window?: number;
+}
+
+export interface JudgeFileSummary {
+  score: ScoreSummary;
+  rollouts: number;
+  /** reward → status → count, over the judged rewards. */
+  byReward: Record<string, Partial<Record<RewardStatus, number>>>;
+  stats: JudgeStats;
+  elapsedMs: number;
+  cancelled: boolean;
+}
+
+interface Pending {
+  scored: ScoredRollout;
+  judged: Promise<Record<string, RewardResult>>;
+}
+
+function jsonValue(x: number | null | undefined): number | null {
+  return x === null || x === undefined || !Number.isFinite(x) ? null : x;
+}
+
+function groupJson(g: GroupStats | undefined): unknown {
+  if (!g) return null;
+  const o: Record<string, unknown> = { id: g.id, size: g.size, mean: jsonValue(g.mean), std: jsonValue(g.std), total: jsonValue(g.total), advantage: jsonValue(g.advantage), zeroVariance: g.zeroVariance };
+  if (g.excluded) o.excluded = g.excluded;
+  if (g.note !== undefined) o.note = g.note;
+  return o;
+}
+
+/** Judges `path` into JSON lines. A cancelled run still writes every rollout (unfinished: 'cancelled'). */
+export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promise<JudgeFileSummary> {
+  const started = Date.now();
+  const markovOpts: MarkovOptions | undefined = opts.markov ? (opts.markov === true ? {} : opts.markov) : undefined;
+  const window = Math.max(1, opts.window ?? Math.max(256, opts.runner.profile.concurrency * 8));
+  const tmpDir = opts.out ? dirname(opts.out) : tmpdir();
+  const pass1Path = join(tmpDir, `.omnitrace-judge.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
+  const byReward: JudgeFileSummary['byReward'] = {};
+  const keys: string[] = [];
+  const totals: (number | null)[] = [];
+  const contextValues: (number | null)[] = [];
+  const logicValues: (number | null)[] = [];
+  let written = 0;
+  let read = 0;
+
+  const pass1 = await open(pass1Path, 'wx');
+  trackTemp(pass1Path);
+  try {
+    let score: ScoreSummary;
+    try {
+      let buf: string[] = [];
+      let bufLen = 0;
+      const flush = async (fh: FileHandle) => {
+        if (!bufLen) return;
+        const s = buf.join('');
+        buf = [];
+        bufLen = 0;
+        await fh.write(s);
+      };
+      const queue: Pending[] = [];
+      const writeHead = async () => {
+        const p = queue.shift()!;
+        const judged = await p.judged;
+        const s = p.scored;
+        let rewards: Record<string, RewardResult> = { ...s.rewards, ...judged };
+        let markov: { gated: string[]; notes: string[] } | undefined;
+        if (markovOpts) {
+          const m = applyMarkovGating(rewards, markovOpts);
+          rewards = m.rewards;
+          markov = { gated: m.gated, notes: m.notes };
+        }
+        const line = toScoreLine({ ...s, rewards }, true);
+        // toScoreLine keeps the short form; judged rewards carry everything the detail view needs.
+        const lineRewards = line.rewards as Record<string, unknown>;
+        for (const name of Object.keys(judged)) lineRewards[name] = rewards[name];
+        if (markov) {
+          line.markov = markov;
+          // Pass 2 needs the completion for the spans; it is removed before the line is written.
+          line.__completion = s.record.completion;
+          for (const name of markov.gated) lineRewards[name] = rewards[name];
+        }
+        for (const [name, r] of Object.entries(judged)) {
+          const c = (byReward[name] ??= {});
+          c[r.status] = (c[r.status] ?? 0) + 1;
+        }
+        keys.push(groupKeyFor(s.record));
+        const rule: Record<string, RewardResult> = {};
+        for (const n of ['format', 'accuracy']) if (rewards[n]) rule[n] = rewards[n]!;
+        totals.push(totalReward(rule, opts.weights).total);
+        contextValues.push(rewards.context?.status === 'ok' ? rewards.context.value : null);
+        logicValues.push(rewards.logic?.status === 'ok' ? rewards.logic.value : null);
+        const text = JSON.stringify(line) + '\n';
+        buf.push(text);
+        bufLen += text.length;
+        if (bufLen > 1 << 20) await flush(pass1);
+        written++;
+        opts.onProgress?.({ written, read, stats: opts.runner.stats });
+      };
+      const run = await scoreFile(path, opts, {
+        record: async (scored) => {
+          read++;
+          queue.push({ scored, judged: opts.runner.judgeRollout(scored, { rewards: opts.rewards, signal: opts.signal }) });
+          while (queue.length >= window) await writeHead();
+        },
+      });
+      while (queue.length) await writeHead();
+      await flush(pass1);
+      score = run.summary;
+    } finally {
+      await pass1.close();
+    }
+
+    // Pass 2: groups from the (judged, possibly gated) totals; with markov, the spans too.
+    const total = computeGroups(keys.map((key, i) => ({ key, total: totals[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
+    let ctxAdv: (GroupStats | undefined)[] = [];
+    let logicAdv: (GroupStats | undefined)[] = [];
+    if (markovOpts) {
+      ctxAdv = computeGroups(keys.map((key, i) => ({ key, total: contextValues[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
+      logicAdv = computeGroups(keys.map((key, i) => ({ key, total: logicValues[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
+    }
+    const out = opts.out ? await openAtomic(opts.out) : undefined;
+    const sink = opts.stdout ?? process.stdout;
+    try {
+      const rl = createInterface({ input: createReadStream(pass1Path, 'utf8'), crlfDelay: Infinity });
+      let i = 0;
+      let chunk: string[] = [];
+      let chunkLen = 0;
+      const emit = async () => {
+        if (!chunkLen) return;
+        const s = chunk.join('');
+        chunk = [];
+        chunkLen = 0;
+        if (out) await out.fh.write(s);
+        else if (!sink.write(s)) await new Promise<void>((r) => sink.once('drain', () => r()));
+      };
+      for await (const text of rl) {
+        if (!text) continue;
+        const line = JSON.parse(text) as Record<string, unknown>;
+        line.group = groupJson(total[i]);
+        if (markovOpts) {
+          const completion = line.__completion as string;
+          line.partialSpans = partialRewardSpans(completion, {
+            total: total[i]?.advantage ?? null,
+            context: ctxAdv[i]?.advantage ?? null,
+            logic: logicAdv[i]?.advantage ?? null,
+          });
+        }
+        delete line.__completion;
+        const s = JSON.stringify(line) + '\n';
+        chunk.push(s);
+        chunkLen += s.length;
+        if (chunkLen > 1 << 20) await emit();
+        i++;
+      }
+      await emit();
+      if (out) await out.commit();
+    } catch (e) {
+      await out?.abort();
+      throw e;
+    }
+    return { score, rollouts: written, byReward, stats: opts.runner.stats, elapsedMs: Date.now() - started, cancelled: opts.signal?.aborted ?? false };
+  } finally {
+    await unlink(pass1Path).catch(() => undefined);
+    untrackTemp(pass1Path);
+  }
+}

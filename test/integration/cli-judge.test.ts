@@ -1,0 +1,162 @@
+// `omnitrace judge` end to end: the built CLI against a fake chat server on 127.0.0.1.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeChatServer, type FakeChatServer, type Script, type RecordedRequest } from '../helpers/fakeChatServer';
+import { builtinTemplates } from '../../src/core/judge/builtinTemplates';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const SECRET = 'sk-cli-secret-9f8e7d';
+let server: FakeChatServer;
+let work: string;
+let input: string;
+
+const REF = '<context>A woman at a bus stop checks her watch while a horn sounds.</context><think>She is late.</think><answer>B</answer>';
+const rows = [
+  { id: 'a', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM0 a woman, a horn.</context><think>Hurry.</think><answer>B</answer>' },
+  { id: 'b', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM1 a woman.</context><answer>B</answer>' },
+  { id: 'c', problem: 'How does she feel?', problem_type: 'multiple choice', solution: '<answer>B</answer>', completion: '<context>ITEM2 x</context><think>y</think><answer>A</answer>' },
+  { id: 'd', problem: 'What is she worried about?', problem_type: 'free-form', solution: '<context>ref</context><answer>Missing the bus</answer>', completion: '<context>ITEM3 bus</context><think>late</think><answer>Being late for the bus</answer>' },
+  { id: 'e', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM4 street</context><think>calm</think><answer>A</answer>' },
+];
+
+function answer(r: RecordedRequest): Script {
+  const p = r.body.messages?.[0]?.content ?? '';
+  if (p.includes('Reference description')) return { reply: p.includes('ITEM4') ? 'unsure' : '4' };
+  if (p.includes('Award one point')) return { reply: p.includes('ITEM0') ? '1' : '3' };
+  if (p.includes('Two answers were given')) return { reply: '4' };
+  return { status: 400 };
+}
+
+before(async () => {
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  server = await startFakeChatServer(answer);
+  work = mkdtempSync(join(tmpdir(), 'omnitrace-cli-judge-'));
+  input = join(work, 'in.rollouts.jsonl');
+  writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+});
+after(async () => {
+  await server.close();
+});
+
+function cli(args: string[], opts: { env?: Record<string, string>; onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const env = { ...process.env, ...opts.env };
+    delete env.OPENAI_API_KEY;
+    if (!opts.env?.OMNITRACE_JUDGE_API_KEY) delete env.OMNITRACE_JUDGE_API_KEY;
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    opts.onSpawn?.((sig) => child.kill(sig));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const base = () => ['judge', input, '--judge-base-url', server.baseURL, '--judge-model', 'judge-m', '--backoff-base', '5'];
+const readLines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+test('judge writes one line per rollout with judged rewards and their provenance; the key is sent, never shown', async () => {
+  server.requests.length = 0;
+  const out = join(work, 'out.jsonl');
+  const cache = join(work, 'cache1');
+  const r = await cli([...base(), '--out', out, '--cache-dir', cache, '--concurrency', '3'], { env: { OMNITRACE_JUDGE_API_KEY: SECRET } });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = readLines(out);
+  assert.deepEqual(lines.map((l) => l.index), [0, 1, 2, 3, 4]);
+  assert.deepEqual(lines.map((l) => l.id), ['a', 'b', 'c', 'd', 'e']);
+  const [a, b, c, d, e] = lines;
+  assert.equal(a.rewards.format.value, 1);
+  assert.equal(a.rewards.accuracy.value, 1);
+  assert.deepEqual([a.rewards.context.status, a.rewards.context.value, a.rewards.context.trainerValue], ['ok', 0.8, 0.8]);
+  assert.equal(a.rewards.context.provenance.template.hash, builtinTemplates().context!.hash);
+  assert.equal(a.rewards.context.provenance.reply, '4');
+  assert.equal(a.rewards.context.provenance.model, 'judge-m');
+  assert.ok(a.rewards.context.provenance.prompt.includes('ITEM0 a woman, a horn.'));
+  assert.equal(a.rewards.logic.value, 0.2);
+  assert.equal(b.rewards.logic.status, 'not-applicable');
+  assert.equal(b.rewards.logic.trainerValue, 0);
+  assert.equal(b.rewards.context.status, 'ok');
+  assert.equal(c.rewards.context.status, 'not-applicable');
+  assert.equal(d.rewards.accuracy.status, 'ok', 'free-form accuracy is judged');
+  assert.equal(d.rewards.accuracy.value, 0.8);
+  assert.ok(d.rewards.accuracy.provenance.prompt.includes('Missing the bus'));
+  assert.equal(a.rewards.accuracy.provenance, undefined, 'rule accuracy stays the rule reward');
+  assert.deepEqual([e.rewards.context.status, e.rewards.context.value, e.rewards.context.trainerValue], ['parse-failure', null, 0]);
+  assert.ok(a.group && typeof a.group.size === 'number');
+  // 4 context (not c) + 4 logic (not b) + 1 accuracy (d) calls.
+  assert.equal(server.requests.length, 9);
+  for (const q of server.requests) assert.equal(q.headers.authorization, `Bearer ${SECRET}`);
+  const written = readFileSync(out, 'utf8');
+  for (const text of [r.stdout, r.stderr, written]) assert.ok(!text.includes(SECRET), 'the API key appears nowhere');
+  assert.match(r.stderr, /context\s+3\s+1\s+0\s+1/);
+  assert.match(r.stderr, /calls made: 9 \(0 retries\), cache hits: 0/);
+  assert.match(r.stderr, /throughput: [\d.]+ calls\/s/);
+
+  // Re-run over unchanged inputs: no calls, same values.
+  server.requests.length = 0;
+  const out2 = join(work, 'out2.jsonl');
+  const r2 = await cli([...base(), '--out', out2, '--cache-dir', cache], { env: { OMNITRACE_JUDGE_API_KEY: SECRET } });
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.equal(server.requests.length, 0);
+  assert.match(r2.stderr, /calls made: 0 \(0 retries\), cache hits: 9/);
+  assert.deepEqual(readLines(out2).map((l) => l.rewards.context.value), lines.map((l) => l.rewards.context.value));
+  assert.equal(readLines(out2)[0].rewards.context.provenance.cacheHit, true);
+});
+
+test('--judge-api-key-env names the variable; --markov gates accuracy and adds spans; --stream works', async () => {
+  server.requests.length = 0;
+  const out = join(work, 'markov.jsonl');
+  const r = await cli([...base(), '--out', out, '--no-cache', '--stream', '--markov', '--judge-api-key-env', 'MY_JUDGE_KEY'], { env: { MY_JUDGE_KEY: SECRET } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(server.requests.every((q) => q.body.stream === true && q.headers.authorization === `Bearer ${SECRET}`));
+  const [a] = readLines(out);
+  assert.deepEqual(a.markov.gated, ['accuracy'], 'logic 0.2 ≤ 0.4 zeroes accuracy');
+  assert.equal(a.rewards.accuracy.value, 0);
+  assert.ok(Array.isArray(a.partialSpans.published) && a.partialSpans.published.length === 2);
+  assert.equal(a.__completion, undefined);
+  assert.ok(!readFileSync(out, 'utf8').includes(SECRET) && !r.stderr.includes(SECRET));
+});
+
+test('a template with an unknown variable is a usage error naming file and line', async () => {
+  const dir = join(work, 'judges');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'context.md'), '---\nreward: context\nscale: 0-5\ndivide: 5\nparse: number\nvariables: [context]\n---\nRate {context} against {reference}\n');
+  const r = await cli([...base(), '--out', join(work, 'x.jsonl'), '--templates', dir]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /context\.md:8: unknown variable \{reference\}/);
+  assert.equal(existsSync(join(work, 'x.jsonl')), false);
+});
+
+test('Ctrl-C: stop launching, abort in-flight calls, write what finished, exit 130', async () => {
+  server.requests.length = 0;
+  server.setHandler((req) => ({ ...answer(req), delayMs: server.requests.indexOf(req) < 2 ? 0 : 10_000 }));
+  const out = join(work, 'cancel.jsonl');
+  const t0 = Date.now();
+  const r = await cli([...base(), '--out', out, '--no-cache', '--concurrency', '2', '--rewards', 'context'], {
+    onSpawn: (kill) => {
+      const poll = setInterval(() => {
+        if (server.requests.length >= 4) {
+          clearInterval(poll);
+          setTimeout(() => kill('SIGINT'), 100);
+        }
+      }, 20);
+    },
+  });
+  server.setHandler(answer);
+  assert.equal(r.code, 130, r.stderr);
+  assert.ok(Date.now() - t0 < 8000, 'did not wait for the slow calls');
+  const lines = readLines(out);
+  assert.equal(lines.length, 5, 'every rollout is written');
+  const st = lines.map((l) => [l.rewards.context.status, l.rewards.context.explanation]);
+  assert.deepEqual(st.filter(([s]) => s === 'ok').length, 2, JSON.stringify(st));
+  assert.ok(st.some(([s, e]) => s === 'call-error' && e === 'cancelled'), JSON.stringify(st));
+  assert.match(r.stderr, /interrupted/);
+  assert.match(r.stderr, /cancelled/);
+});
