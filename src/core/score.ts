@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { parseTrace, firstFormatFailure } from './trace';
 import { computeRuleRewards, totalReward } from './rewards/index';
 import { computeGroups, groupKeyFor } from './grpo';
-import { detectFormat, readRollouts, type FormatName, type ReadOptions } from './readers/index';
+import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
 import type { GroupStats, ReadProblem, RewardResult, RolloutRecord, ScoredRollout } from './types';
 
 export interface ScoreOptions extends ReadOptions {
@@ -240,23 +240,23 @@ export async function scoreFile(path: string, opts: ScoreOptions = {}, sink: Sco
   const detected = opts.format ? { format: opts.format, reason: 'set by the user' } : await detectFormat(path);
   const summary = emptySummary(detected.format, detected.reason);
   const collector = new GroupCollector();
-  for await (const item of readRollouts(path, { ...opts, format: detected.format })) {
+  await forEachRollout(path, { ...opts, format: detected.format }, (item) => {
     if (item.kind === 'problem') {
       summary.skipped++;
       if (summary.problems.length < MAX_KEPT_PROBLEMS) summary.problems.push(item.problem);
       sink.problem?.(item.problem);
-      continue;
+      return undefined;
     }
     const { scored, total } = scoreWithTotal(item.record, opts);
     summary.read++;
     addToSummary(summary, scored);
     collector.add(groupKeyFor(item.record), total);
-    if (sink.record) {
-      const pending = sink.record(scored);
-      if (pending) await pending;
-    }
-    if (sink.progress && summary.read % 5000 === 0) sink.progress({ read: summary.read, skipped: summary.skipped, done: false });
-  }
+    const progress = sink.progress && summary.read % 5000 === 0 ? sink.progress : undefined;
+    const pending = sink.record?.(scored);
+    if (pending) return progress ? pending.then(() => progress({ read: summary.read, skipped: summary.skipped, done: false })) : pending;
+    progress?.({ read: summary.read, skipped: summary.skipped, done: false });
+    return undefined;
+  });
   const groups = collector.finish(opts.scaleRewards ?? false, summary);
   sink.progress?.({ read: summary.read, skipped: summary.skipped, done: true });
   return { summary, groups };

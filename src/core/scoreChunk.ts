@@ -7,7 +7,8 @@ import { jsonLineError } from './readers/jsonPositions';
 import type { FormatName } from './readers/types';
 import { addToSummary, scoreWithTotal, type ScoreOptions, type ScoreSummary } from './score';
 import { groupKeyFor } from './grpo';
-import { toScoreLine } from './scoreLine';
+import { writeScoreLine } from './scoreLine';
+import { JsonOut } from './jsonOut';
 import type { ReadProblem } from './types';
 
 export interface ChunkTask {
@@ -42,12 +43,11 @@ export interface ChunkResult {
 
 export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) => ChunkResult {
   const mapper = createRowMapper(settings.format, settings.map, settings.defaultProblemType);
-  // Lines are encoded one by one into a reused buffer: joining them into one big string first
-  // costs a flatten and a slower encode of a two-byte string (explanations hold '→').
-  let enc = Buffer.allocUnsafe(8 << 20);
+  // Lines are written as UTF-8 straight into a reused buffer (no per-line object or string).
+  const enc = new JsonOut(8 << 20);
   return (task) => {
     const buf = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
-    let used = 0;
+    enc.pos = 0;
     const keys: string[] = [];
     const totals: number[] = [];
     const problems: ReadProblem[] = [];
@@ -92,18 +92,12 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       addToSummary(summary, scored);
       keys.push(groupKeyFor(rec));
       totals.push(total === null ? NaN : total);
-      const json = JSON.stringify(toScoreLine(scored, false));
-      if (enc.length - used < json.length * 3 + 1) {
-        const bigger = Buffer.allocUnsafe(Math.max(enc.length * 2, used + json.length * 3 + 1));
-        enc.copy(bigger, 0, 0, used);
-        enc = bigger;
-      }
-      used += enc.write(json, used, 'utf8');
-      enc[used++] = 10;
+      writeScoreLine(scored, enc);
+      enc.byte(10);
     }
     // A copy that owns its memory, so it can be transferred to the main thread.
-    const out = new Uint8Array(used);
-    out.set(enc.subarray(0, used));
+    const out = new Uint8Array(enc.pos);
+    out.set(enc.buf.subarray(0, enc.pos));
     return {
       seq: task.seq,
       out,

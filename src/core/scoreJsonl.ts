@@ -14,7 +14,8 @@ import { scoreLinesParallel, type WorkerSpec } from './scoreParallel';
 import { detectFormat, LINE_FORMATS, ReadError } from './readers/index';
 import { mappingFieldError } from './readers/mapping';
 import type { GroupStats } from './types';
-import { toScoreLine } from './scoreLine';
+import { writeScoreLine } from './scoreLine';
+import { JsonOut } from './jsonOut';
 
 export { toScoreLine } from './scoreLine';
 
@@ -236,7 +237,15 @@ export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {})
           w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
         );
       } else {
-        run = await scoreFile(path, { ...opts, format: detected.format }, { record: (s) => w.writeLine(JSON.stringify(toScoreLine(s, false))) });
+        const line = new JsonOut();
+        run = await scoreFile(path, { ...opts, format: detected.format }, {
+          record: (s) => {
+            line.pos = 0;
+            writeScoreLine(s, line);
+            line.byte(10);
+            return w.writeBytes(line.buf, 0, line.pos);
+          },
+        });
         if (!opts.format) run.summary.formatReason = detected.reason;
       }
       await w.close();

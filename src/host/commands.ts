@@ -44,7 +44,7 @@ export class Commands extends Disposable {
           }
         }),
       );
-    reg(COMMANDS.openInViewer, (uri) => this.openInViewer(asUri(uri)));
+    reg(COMMANDS.openInViewer, (uri, line) => this.openInViewer(asUri(uri), typeof line === 'number' ? line : undefined));
     reg(COMMANDS.reopenWithFormat, (uri) => this.reopenWithFormat(asUri(uri)));
     reg(COMMANDS.setMediaRoot, () => this.setMediaRoot());
     reg(COMMANDS.reload, () => this.reload());
@@ -53,12 +53,12 @@ export class Commands extends Disposable {
     reg(COMMANDS.showLog, () => this.log.show());
   }
 
-  private async openInViewer(uri: vscode.Uri | undefined): Promise<void> {
+  /** `line` (1-based) comes from a CodeLens; without it, a file open as text lands on the cursor's rollout. */
+  private async openInViewer(uri: vscode.Uri | undefined, line?: number): Promise<void> {
     const target = uri ?? activeResource() ?? (await pickRolloutFile());
     if (!target) return;
-    // Coming from the file as text: land on the rollout under the cursor.
     const editor = vscode.window.activeTextEditor;
-    const cursorLine = editor?.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
+    const cursorLine = line ?? (editor?.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined);
     await vscode.commands.executeCommand('vscode.openWith', target, viewTypeFor(target));
     if (cursorLine === undefined || cursorLine <= 1) return;
     const doc = this.provider.documentsFor(target)[0];

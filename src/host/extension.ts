@@ -3,10 +3,11 @@
 // activation) tears it all down.
 
 import * as vscode from 'vscode';
-import { Commands } from './commands';
+import { Commands, COMMANDS } from './commands';
 import { Disposable } from './dispose';
 import { LoadingStatus } from './loadingStatus';
 import { Log } from './log';
+import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
 
 class OmniTraceExtension extends Disposable {
@@ -19,6 +20,7 @@ class OmniTraceExtension extends Disposable {
     const status = this._register(new LoadingStatus());
     this.provider = this._register(new RolloutEditorProvider(context.extensionUri, this.log, status));
     this._register(new Commands(context.extensionUri, this.provider, this.log));
+    this._register(new RolloutCodeLensProvider(COMMANDS.openInViewer));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

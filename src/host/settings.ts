@@ -20,6 +20,8 @@ export interface OmniTraceSettings {
   scaleRewards: boolean;
   regressionVariant: RegressionVariant;
   maxProblemsShown: number;
+  /** Rewards above each rollout line of a JSONL file opened as text. */
+  codeLens: boolean;
 }
 
 const FORMATS: readonly string[] = ['humanomni-eval', 'humanomni-train', 'verl', 'trl', 'jsonl', 'json'];
@@ -40,6 +42,7 @@ export function readSettings(scope?: vscode.Uri): OmniTraceSettings {
     scaleRewards: c.get<boolean>('scaleRewards', false) === true,
     regressionVariant: c.get<string>('regressionVariant', 'trainer') === 'eval' ? 'eval' : 'trainer',
     maxProblemsShown: Number.isFinite(max) && max >= 0 ? Math.floor(max) : 200,
+    codeLens: c.get<boolean>('codeLens', true) !== false,
   };
 }
 

@@ -54,6 +54,12 @@ export class FakeRange {
     readonly endLine: number,
     readonly endCharacter: number,
   ) {}
+  get start() {
+    return { line: this.startLine, character: this.startCharacter };
+  }
+  get end() {
+    return { line: this.endLine, character: this.endCharacter };
+  }
 }
 
 export class FakeRelativePattern {
@@ -85,6 +91,7 @@ export interface FakeState {
   commands: Map<string, { fn: (...a: unknown[]) => unknown; disposed: boolean }>;
   executed: { command: string; args: unknown[] }[];
   editorProviders: { viewType: string; provider: any; options: any; disposed: boolean }[];
+  codeLensProviders: { selector: unknown; provider: any; disposed: boolean }[];
   outputChannels: { name: string; options: unknown; lines: string[]; disposed: boolean }[];
   statusBarItems: { id: string; text: string; visible: boolean; disposed: boolean }[];
   watchers: FakeWatcher[];
@@ -103,6 +110,7 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     commands: new Map(),
     executed: [],
     editorProviders: [],
+    codeLensProviders: [],
     outputChannels: [],
     statusBarItems: [],
     watchers: [],
@@ -123,6 +131,10 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     Range: FakeRange,
     RelativePattern: FakeRelativePattern,
     EventEmitter: FakeEventEmitter,
+    CodeLens: class {
+      command: unknown;
+      constructor(readonly range: unknown) {}
+    },
     TabInputText,
     TabInputCustom,
     StatusBarAlignment: { Left: 1, Right: 2 },
@@ -140,6 +152,13 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
         const own = state.commands.get(command);
         if (own && !own.disposed) return own.fn(...args);
         return undefined;
+      },
+    },
+    languages: {
+      registerCodeLensProvider(selector: unknown, provider: unknown) {
+        const entry = { selector, provider, disposed: false };
+        state.codeLensProviders.push(entry);
+        return { dispose: () => (entry.disposed = true) };
       },
     },
     window: {

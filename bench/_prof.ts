@@ -1,0 +1,123 @@
+// bench:judge — throughput of the judge pipeline against a local chat server that answers every
+// request after a fixed 50 ms (in its own process, so it does not share our event loop).
+// Prints JSON: for concurrency 1, 8 and 32, calls/s achieved and its ratio to the bound
+// (concurrency ÷ latency); then the time of a fully cached re-run of 2,000 rollouts.
+// Targets: ratio ≥ 0.9 at every level; cached re-run < 1 s.
+// Run: node scripts/build.mjs && node --import tsx bench/judge.ts
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { judgeToJsonl } from '../src/core/judge/judgeFile';
+import { JudgeRunner } from '../src/core/judge/runner';
+import { JudgeCache } from '../src/core/judge/cache';
+import { builtinTemplates } from '../src/core/judge/builtinTemplates';
+import { DEFAULT_PROFILE, type JudgeProfile } from '../src/core/judge/types';
+import { OpenAIChatBackend } from '../src/models/openaiChat';
+
+const LATENCY_MS = 50;
+const N = 2000;
+const N_SERIAL = 200;
+
+const SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => setTimeout(() => {
+    const body = JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'bench',
+      choices: [{ index: 0, message: { role: 'assistant', content: '4' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 100, completion_tokens: 1, total_tokens: 101 } });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }, ${LATENCY_MS}));
+});
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+`;
+
+async function startServer(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+  return { url: `http://127.0.0.1:${port}/v1`, stop: () => child.kill() };
+}
+
+function writeInput(dir: string, n: number): string {
+  const file = join(dir, `rollouts-${n}.jsonl`);
+  const ref = '<context>A woman at a bus stop checks her watch while a horn sounds.</context><think>Late.</think><answer>B</answer>';
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    lines.push(JSON.stringify({ id: `r${i}`, problem: `Question ${i}?`, problem_type: 'multiple choice', solution: ref, completion: `<context>Rollout ${i}: a woman, a horn, a watch.</context><think>She hurries.</think><answer>B</answer>` }));
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+async function run(url: string, input: string, out: string, concurrency: number, cacheDir?: string) {
+  const profile: JudgeProfile = { ...DEFAULT_PROFILE, name: 'bench', baseURL: url, model: 'bench', concurrency, timeoutMs: 10_000 };
+  const runner = new JudgeRunner({
+    profile,
+    backend: new OpenAIChatBackend({ baseURL: url }),
+    templates: { context: builtinTemplates().context! },
+    cache: cacheDir ? new JudgeCache(cacheDir) : undefined,
+  });
+  const t0 = performance.now();
+  const s = await judgeToJsonl(input, { runner, rewards: ['context'], out });
+  const secs = (performance.now() - t0) / 1000;
+  const ok = s.byReward.context?.ok ?? 0;
+  if (ok !== s.rollouts) throw new Error(`only ${ok} of ${s.rollouts} judged ok: ${JSON.stringify(s.byReward)}`);
+  return { secs, calls: s.stats.calls, cacheHits: s.stats.cacheHits, meanLatencyMs: s.stats.okCalls ? s.stats.latencySumMs / s.stats.okCalls : null, maxInFlight: s.stats.maxInFlight };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-bench-judge-'));
+  const server = await startServer();
+  try {
+    const big = writeInput(dir, N);
+    const small = writeInput(dir, N_SERIAL);
+    // Warm up connections and JIT (not measured).
+    await run(server.url, small, join(dir, 'warm.jsonl'), 8);
+    const levels = [];
+    for (const c of (process.env.LEVELS ?? "1,8,32").split(",").map(Number)) {
+      const input = c === 1 ? small : big;
+      const r = await run(server.url, input, join(dir, `out-${c}.jsonl`), c);
+      const achieved = r.calls / r.secs;
+      const bound = c / (LATENCY_MS / 1000);
+      levels.push({
+        concurrency: c,
+        rollouts: c === 1 ? N_SERIAL : N,
+        calls: r.calls,
+        seconds: +r.secs.toFixed(3),
+        callsPerSecond: +achieved.toFixed(1),
+        boundCallsPerSecond: bound,
+        ratio: +(achieved / bound).toFixed(3),
+        meanLatencyMs: r.meanLatencyMs === null ? null : +r.meanLatencyMs.toFixed(1),
+        maxInFlight: r.maxInFlight,
+      });
+    }
+    const cacheDir = join(dir, 'cache');
+    if (process.env.LEVELS) return;
+    await run(server.url, big, join(dir, 'fill.jsonl'), 32, cacheDir);
+    const cached = await run(server.url, big, join(dir, 'cached.jsonl'), 32, cacheDir);
+    if (cached.calls !== 0) throw new Error(`cached re-run made ${cached.calls} calls`);
+    const report = {
+      serverLatencyMs: LATENCY_MS,
+      rewardsJudged: ['context'],
+      note: `one judge call per rollout (context only); concurrency 1 runs ${N_SERIAL} rollouts to keep the bench short, the others ${N}; times are whole judgeToJsonl runs (read, score, judge, write output atomically)`,
+      levels,
+      cachedRerun: { rollouts: N, seconds: +cached.secs.toFixed(3), calls: cached.calls, cacheHits: cached.cacheHits },
+      targets: { ratioAtLeast: 0.9, cachedRerunUnderSeconds: 1 },
+      pass: levels.every((l) => l.ratio >= 0.9) && cached.secs < 1,
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } finally {
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e instanceof Error ? e.stack : e) + '\n');
+  process.exit(1);
+});
