@@ -58,7 +58,7 @@ async function run(url: string, input: string, out: string, concurrency: number,
   const profile: JudgeProfile = { ...DEFAULT_PROFILE, name: 'bench', baseURL: url, model: 'bench', concurrency, timeoutMs: 10_000 };
   const runner = new JudgeRunner({
     profile,
-    backend: new OpenAIChatBackend({ baseURL: url }),
+    backend: new OpenAIChatBackend({ baseURL: url, transport: process.env.TRANSPORT === 'fetch' ? 'fetch' : 'node' }),
     templates: { context: builtinTemplates().context! },
     cache: cacheDir ? new JudgeCache(cacheDir) : undefined,
   });

@@ -36,7 +36,8 @@ export function tempPathBeside(target: string): string {
 /** Opens a temp file; `commit` renames it onto the target, `abort` removes it. */
 export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
   const tmp = tempPathBeside(target);
-  const fh = await open(tmp, 'wx');
+  // Readable too: the scorer rewrites its output in place before committing it.
+  const fh = await open(tmp, 'wx+');
   trackTemp(tmp);
   let closed = false;
   const close = async () => {

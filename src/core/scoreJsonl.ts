@@ -1,12 +1,13 @@
 // Scores a rollout file into JSON lines (one object per rollout, input order, with its GRPO
 // group). Groups are known only after the last record, so pass 1 writes each line without its
-// group to a temp file while keeping just (group, total) per record; pass 2 copies that file
-// byte for byte, adding `"index":i` at the front and `,"group":{…}` before each line's final `}`
-// — no re-parse. JSON-lines inputs can be scored on worker threads (scoreParallel.ts).
+// group (to the output's temp file, or a temp file when writing to stdout) while keeping just
+// (group, total) per record; pass 2 rewrites those bytes, adding `"index":i` at the front and
+// `,"group":{…}` before each line's final `}` — no re-parse. For a file output pass 2 works in
+// place, from the end backwards. JSON-lines inputs can be scored on worker threads (scoreParallel.ts).
 
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openAtomic, trackTemp, untrackTemp } from './atomicFile';
 import { scoreFile, type ScoreOptions, type ScoreRun } from './score';
@@ -217,57 +218,147 @@ export interface ScoreToJsonlOptions extends ScoreOptions {
   workers?: WorkerSpec;
 }
 
+/** Pass 1: scores `path`, writing each line without index and group to `fh`. */
+async function scorePass1(path: string, opts: ScoreToJsonlOptions, fh: FileHandle): Promise<ScoreRun> {
+  let run: ScoreRun;
+  const w = new BufferedWriter(fileSink(fh));
+  const detected = opts.format ? { format: opts.format, reason: 'set by the user' } : await detectFormat(path);
+  if (opts.workers && opts.workers.count > 0 && LINE_FORMATS.includes(detected.format)) {
+    if (opts.map) {
+      const bad = mappingFieldError(opts.map);
+      if (bad) throw new ReadError(bad, path);
+    }
+    run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
+      w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
+    );
+  } else {
+    const line = new JsonOut();
+    run = await scoreFile(path, { ...opts, format: detected.format }, {
+      record: (s) => {
+        line.pos = 0;
+        writeScoreLine(s, line);
+        line.byte(10);
+        return w.writeBytes(line.buf, 0, line.pos);
+      },
+    });
+    if (!opts.format) run.summary.formatReason = detected.reason;
+  }
+  await w.close();
+  return run;
+}
+
+async function readAt(fh: FileHandle, buf: Buffer, length: number, position: number): Promise<void> {
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new Error('internal: pass-1 output is shorter than written');
+    got += bytesRead;
+  }
+}
+
+async function writeAt(fh: FileHandle, buf: Buffer, length: number, position: number): Promise<void> {
+  let off = 0;
+  while (off < length) off += (await fh.write(buf, off, length - off, position + off)).bytesWritten;
+}
+
+const indexHead = (i: number) => `{"index":${i},`;
+const groupTail = (json: GroupJson, g: GroupStats | undefined) => `,"group":${json.of(g)}}\n`;
+
+/**
+ * Pass 2 for a file output, in place: the pass-1 lines in `fh` become `{"index":i,…,"group":{…}}`
+ * where they are. Every line grows, so working from the last line backwards each one moves only
+ * onto bytes already read: no second file (writing fresh pages cost more than the copy itself).
+ */
+async function spliceGroupsInPlace(fh: FileHandle, size: number, groups: (GroupStats | undefined)[]): Promise<void> {
+  const n = groups.length;
+  const json = new GroupJson();
+  // Bytes each line gains: the head replaces its '{', the tail its '}\n'.
+  const growth = new Int32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    growth[i] = indexHead(i).length - 1 + Buffer.byteLength(groupTail(json, groups[i])) - 2;
+    total += growth[i]!;
+  }
+  let buf = Buffer.allocUnsafe(Math.min(4 << 20, Math.max(64, size)));
+  let out = Buffer.allocUnsafe(buf.length * 2);
+  let readEnd = size; // pass-1 bytes [0, readEnd) are still to do
+  let writeEnd = size + total; // output bytes from writeEnd on are final
+  let line = n; // lines [line, n) are done
+  if (size > 0) {
+    await readAt(fh, buf, 1, size - 1);
+    if (buf[0] !== 10) throw new Error('internal: pass-1 output ends without a newline');
+  }
+  while (readEnd > 0) {
+    const start = Math.max(0, readEnd - buf.length);
+    const len = readEnd - start;
+    await readAt(fh, buf, len, start);
+    // Whole lines only: the first one starts after the first newline unless the block is the file's start.
+    let first = 0;
+    if (start > 0) {
+      const nl = buf.indexOf(10);
+      if (nl === -1 || nl === len - 1) {
+        // One line longer than the buffer: grow it and read again.
+        buf = Buffer.allocUnsafe(buf.length * 2);
+        continue;
+      }
+      first = nl + 1;
+    }
+    let count = 0;
+    let extra = 0;
+    for (let p = buf.indexOf(10, first); p !== -1 && p < len; p = buf.indexOf(10, p + 1)) {
+      count++;
+      extra += growth[line - count]!;
+    }
+    if (count > line) throw new Error('internal: pass-1 output has more lines than records');
+    const outLen = len - first + extra;
+    if (out.length < outLen) out = Buffer.allocUnsafe(outLen * 2);
+    let o = 0;
+    let i = line - count;
+    for (let p = first; p < len; i++) {
+      const nl = buf.indexOf(10, p);
+      o += out.write(indexHead(i), o, 'latin1');
+      o += buf.copy(out, o, p + 1, nl - 1);
+      o += out.write(groupTail(json, groups[i]), o, 'utf8');
+      p = nl + 1;
+    }
+    if (o !== outLen) throw new Error('internal: pass-2 line lengths do not add up');
+    await writeAt(fh, out, outLen, writeEnd - outLen);
+    writeEnd -= outLen;
+    readEnd = start + first;
+    line -= count;
+  }
+  if (line !== 0 || writeEnd !== 0) throw new Error('internal: pass-1 output and records do not match');
+}
+
 /** Scores `path` into JSON lines. Returns the run (summary + groups). */
 export async function scoreToJsonl(path: string, opts: ScoreToJsonlOptions = {}): Promise<ScoreRun> {
-  const tmpDir = opts.out ? dirname(opts.out) : tmpdir();
-  const pass1Path = join(tmpDir, `.omnitrace-score.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
+  if (opts.out) {
+    // Pass 1 writes into the output's temp file and pass 2 rewrites it in place.
+    const out = await openAtomic(opts.out);
+    try {
+      const run = await scorePass1(path, opts, out.fh);
+      const { size } = await out.fh.stat();
+      await spliceGroupsInPlace(out.fh, size, run.groups);
+      await out.commit();
+      return run;
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+  }
+  const pass1Path = join(tmpdir(), `.omnitrace-score.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
   const pass1 = await open(pass1Path, 'wx');
   trackTemp(pass1Path);
   try {
     let run: ScoreRun;
     try {
-      const w = new BufferedWriter(fileSink(pass1));
-      const detected = opts.format ? { format: opts.format, reason: 'set by the user' } : await detectFormat(path);
-      if (opts.workers && opts.workers.count > 0 && LINE_FORMATS.includes(detected.format)) {
-        if (opts.map) {
-          const bad = mappingFieldError(opts.map);
-          if (bad) throw new ReadError(bad, path);
-        }
-        run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
-          w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
-        );
-      } else {
-        const line = new JsonOut();
-        run = await scoreFile(path, { ...opts, format: detected.format }, {
-          record: (s) => {
-            line.pos = 0;
-            writeScoreLine(s, line);
-            line.byte(10);
-            return w.writeBytes(line.buf, 0, line.pos);
-          },
-        });
-        if (!opts.format) run.summary.formatReason = detected.reason;
-      }
-      await w.close();
+      run = await scorePass1(path, opts, pass1);
     } finally {
       await pass1.close();
     }
-    if (opts.out) {
-      const out = await openAtomic(opts.out);
-      try {
-        const w = new BufferedWriter(fileSink(out.fh));
-        await spliceGroups(pass1Path, run.groups, w);
-        await w.close();
-        await out.commit();
-      } catch (e) {
-        await out.abort();
-        throw e;
-      }
-    } else {
-      const w = new BufferedWriter(streamSink(opts.stdout ?? process.stdout));
-      await spliceGroups(pass1Path, run.groups, w);
-      await w.close();
-    }
+    const w = new BufferedWriter(streamSink(opts.stdout ?? process.stdout));
+    await spliceGroups(pass1Path, run.groups, w);
+    await w.close();
     return run;
   } finally {
     await unlink(pass1Path).catch(() => undefined);

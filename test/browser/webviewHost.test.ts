@@ -211,3 +211,73 @@ test('a failed request is shown in the view, and the saved state is restored on 
   }
   assert.deepEqual(w.problems, []);
 });
+
+test('judged rewards: the evidence opens under the chip; a failed judge call never looks like a zero', async () => {
+  const reply = 'The answer covers the apology and the low voice. <img src=x onerror="window.__pwned=1"> Score: 4';
+  const at = reply.lastIndexOf('4');
+  const base = scored[0]!;
+  const judged: ScoredRollout = {
+    ...base,
+    rewards: {
+      ...base.rewards,
+      context: {
+        value: 0.8,
+        status: 'ok',
+        explanation: 'judge score 4 of 0/1/2/4/5, ÷ 5',
+        trainerValue: 0.8,
+        provenance: {
+          source: 'judge',
+          reward: 'context',
+          profile: 'local',
+          model: 'judge-72b',
+          template: { name: 'context', hash: 'ab12cd34ef56ab12cd34', file: '(built-in)', parse: 'last-number', scale: '0,1,2,4,5 ÷ 5' },
+          prompt: 'Reference context: …\nCandidate context: …\nReply with one number.',
+          sampling: { temperature: 0, maxTokens: 512 },
+          repeats: [
+            { index: 0, status: 'ok', score: 4, value: 0.8, reply, span: { start: at, end: at + 1 }, latencyMs: 120, attempts: 1, cacheHit: false, cacheKey: 'k0' },
+            { index: 1, status: 'call-error', score: null, value: null, reply: null, error: 'HTTP 500', latencyMs: null, attempts: 3, cacheHit: false, cacheKey: 'k1' },
+          ],
+          okRepeats: 1,
+          failedRepeats: 1,
+          mean: 0.8,
+          spread: { min: 0.8, max: 0.8, std: 0 },
+          reply,
+          span: { start: at, end: at + 1 },
+          latencyMs: 120,
+          attempts: 1,
+          cacheHit: false,
+        },
+      },
+      logic: { value: null, status: 'call-error', explanation: 'the judge did not answer: timed out after 3 attempts', trainerValue: 0 },
+    },
+  };
+  const saved = scored[0];
+  scored[0] = judged;
+  const w = await openWebview();
+  try {
+    await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="0"]');
+    // Each judged reward sits on the panel it scores.
+    assert.equal(await w.page.locator('[data-testid=panel-context] [data-testid=chip-context]').count(), 1);
+    assert.equal(await w.page.locator('[data-testid=panel-think] [data-testid=chip-logic]').count(), 1);
+    const logic = w.page.locator('[data-testid=chip-logic]');
+    assert.equal(await logic.getAttribute('data-status'), 'call-error');
+    assert.doesNotMatch((await logic.textContent()) ?? '', /\b0\b/);
+    await logic.click();
+    assert.match((await w.page.locator('[data-testid=chip-detail-logic]').textContent()) ?? '', /trainer would have recorded 0/);
+
+    await w.page.locator('[data-testid=chip-context]').click();
+    const detail = w.page.locator('[data-testid=chip-detail-context]');
+    assert.equal(await detail.locator('[data-testid=judge-span]').textContent(), '4');
+    assert.match((await detail.locator('[data-testid=judge-reply]').textContent()) ?? '', /<img src=x onerror/);
+    assert.equal(await detail.locator('img').count(), 0);
+    assert.match((await detail.locator('[data-testid=judge-repeats-summary]').textContent()) ?? '', /2 repeats, 1 ok · mean 0\.8/);
+    assert.match((await detail.locator('[data-testid=judge-repeats]').textContent()) ?? '', /HTTP 500/);
+    assert.match((await detail.locator('[data-testid=judge-prompt]').textContent()) ?? '', /Reply with one number/);
+    assert.equal(await w.page.evaluate('window.__pwned'), undefined);
+  } finally {
+    scored[0] = saved;
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
+});

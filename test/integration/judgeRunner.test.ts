@@ -274,3 +274,18 @@ test('not applicable: no reference <context> → context; no <think> → logic; 
   assert.deepEqual(mc, {});
   assert.equal(server.requests.length, 1);
 });
+
+test('an interrupted run resumes from the cache: only unfinished calls are made again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-judge-resume-'));
+  const items = Array.from({ length: 6 }, (_, i) => rollout(i));
+  reset((n) => ({ reply: '5', delayMs: n < 3 ? 10 : 3000 }));
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 250);
+  const first = await runner({ concurrency: 3 }, { cache: new JudgeCache(dir) }).judgeAll(items, { rewards: ['context'], signal: ac.signal });
+  const finished = first.filter((r) => r.context!.status === 'ok').length;
+  assert.equal(finished, 3);
+  reset(() => ({ reply: '5' }));
+  const second = await runner({ concurrency: 3 }, { cache: new JudgeCache(dir) }).judgeAll(items, { rewards: ['context'] });
+  assert.equal(server.requests.length, items.length - finished, 'finished entries came from disk');
+  assert.ok(second.every((r) => r.context!.status === 'ok'));
+});

@@ -3,6 +3,7 @@
 
 import type { RewardResult, RewardStatus } from '../../src/core/types';
 import { el, formatNumber } from './dom';
+import { isJudgeProvenance, judgeDetail } from './judgeDetail';
 
 const STATUS_TEXT: Record<RewardStatus, string> = {
   ok: 'ok',
@@ -56,7 +57,9 @@ export function rewardChip(name: string, r: RewardResult): Chip {
           el('ul', {}, r.quirks.map((q) => el('li', { text: q }))),
         ])
       : null,
-    r.provenance && Object.keys(r.provenance).length
+    isJudgeProvenance(r.provenance)
+      ? judgeDetail(r.provenance)
+      : r.provenance && Object.keys(r.provenance).length
       ? el(
           'dl',
           { class: 'chip-provenance' },

@@ -5,9 +5,7 @@
 // partial-reward spans, which need each judge's group advantage) are known only at the end, so
 // pass 1 writes lines to a temp file and pass 2 adds `group` (and `partialSpans`).
 
-import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -56,6 +54,39 @@ export interface JudgeFileSummary {
 interface Pending {
   scored: ScoredRollout;
   judged: Promise<Record<string, RewardResult>>;
+}
+
+/** The lines of a file without their newline (each a view into a reused buffer: use it at once). */
+async function* lines(path: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let end = 0;
+    for (;;) {
+      if (end === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, end);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
+      end += bytesRead;
+      let pos = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, pos);
+        if (nl === -1 || nl >= end) break;
+        if (nl > pos) yield buf.subarray(pos, nl);
+        pos = nl + 1;
+      }
+      if (bytesRead === 0) {
+        if (pos < end) yield buf.subarray(pos, end);
+        return;
+      }
+      buf.copy(buf, 0, pos, end);
+      end -= pos;
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 function jsonValue(x: number | null | undefined): number | null {
@@ -163,35 +194,39 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
     const out = opts.out ? await openAtomic(opts.out) : undefined;
     const sink = opts.stdout ?? process.stdout;
     try {
-      const rl = createInterface({ input: createReadStream(pass1Path, 'utf8'), crlfDelay: Infinity });
-      let i = 0;
-      let chunk: string[] = [];
-      let chunkLen = 0;
+      let parts: Buffer[] = [];
+      let size = 0;
       const emit = async () => {
-        if (!chunkLen) return;
-        const s = chunk.join('');
-        chunk = [];
-        chunkLen = 0;
-        if (out) await out.fh.write(s);
-        else if (!sink.write(s)) await new Promise<void>((r) => sink.once('drain', () => r()));
+        if (!size) return;
+        const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+        if (out) await out.fh.write(b);
+        else if (!sink.write(b)) await new Promise<void>((r) => sink.once('drain', () => r()));
       };
-      for await (const text of rl) {
-        if (!text) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        line.group = groupJson(total[i]);
+      const push = (b: Buffer) => {
+        parts.push(b);
+        size += b.length;
+      };
+      let i = 0;
+      for await (const raw of lines(pass1Path)) {
         if (markovOpts) {
-          const completion = line.__completion as string;
-          line.partialSpans = partialRewardSpans(completion, {
+          // Spans need the completion (kept in pass 1 for this) and each judge's group advantage.
+          const line = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+          line.group = groupJson(total[i]);
+          line.partialSpans = partialRewardSpans(line.__completion as string, {
             total: total[i]?.advantage ?? null,
             context: ctxAdv[i]?.advantage ?? null,
             logic: logicAdv[i]?.advantage ?? null,
           });
+          delete line.__completion;
+          push(Buffer.from(JSON.stringify(line) + '\n'));
+        } else {
+          // No re-parse: `{…}` becomes `{…,"group":{…}}`.
+          push(Buffer.from(raw.subarray(0, raw.length - 1)));
+          push(Buffer.from(`,"group":${JSON.stringify(groupJson(total[i]))}}\n`));
         }
-        delete line.__completion;
-        const s = JSON.stringify(line) + '\n';
-        chunk.push(s);
-        chunkLen += s.length;
-        if (chunkLen > 1 << 20) await emit();
+        if (size > 1 << 20) await emit();
         i++;
       }
       await emit();
