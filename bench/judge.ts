@@ -3,11 +3,12 @@
 // Prints JSON: for concurrency 1, 8 and 32, calls/s achieved and its ratio to the bound
 // (concurrency ÷ latency); then the time of a fully cached re-run of 2,000 rollouts.
 // Targets: ratio ≥ 0.9 at every level; cached re-run < 1 s.
-// Run: node scripts/build.mjs && node --import tsx bench/judge.ts
+// Run: node --import tsx bench/judge.ts (TRANSPORT=fetch to compare with Node's built-in fetch).
+// The machine's load average is printed too: on shared cores the ratios drop with other work.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { judgeToJsonl } from '../src/core/judge/judgeFile';
 import { JudgeRunner } from '../src/core/judge/runner';
@@ -71,6 +72,7 @@ async function run(url: string, input: string, out: string, concurrency: number,
 }
 
 async function main() {
+  const loadAtStart = loadavg().map((x) => +x.toFixed(2));
   const dir = mkdtempSync(join(tmpdir(), 'omnitrace-bench-judge-'));
   const server = await startServer();
   try {
@@ -102,6 +104,8 @@ async function main() {
     if (cached.calls !== 0) throw new Error(`cached re-run made ${cached.calls} calls`);
     const report = {
       serverLatencyMs: LATENCY_MS,
+      transport: process.env.TRANSPORT === 'fetch' ? 'fetch (Node built-in)' : 'node:http keep-alive (default)',
+      machine: { cores: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)) },
       rewardsJudged: ['context'],
       note: `one judge call per rollout (context only); concurrency 1 runs ${N_SERIAL} rollouts to keep the bench short, the others ${N}; times are whole judgeToJsonl runs (read, score, judge, write output atomically)`,
       levels,

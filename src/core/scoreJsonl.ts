@@ -149,21 +149,27 @@ class BufferedWriter {
   }
 }
 
-/** Group objects as JSON; the id part is the same for every member, so it is encoded once. */
+/**
+ * Group objects as JSON. Members of a group differ only in total and advantage (a function of the
+ * total), so a few strings per group id serve all of them: pass 2 asks twice per record.
+ */
 class GroupJson {
-  private ids = new Map<string, string>();
+  private memo = new Map<string, { total: number | null; advantage: number | null; json: string }[]>();
   of(g: GroupStats | undefined): string {
     if (!g) return 'null';
-    let id = this.ids.get(g.id);
-    if (id === undefined) {
-      id = JSON.stringify(g.id);
-      this.ids.set(g.id, id);
-    }
+    let seen = this.memo.get(g.id);
+    if (seen) for (const e of seen) if (e.total === g.total && e.advantage === g.advantage) return e.json;
     const num = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'null' : String(x));
-    let s = `{"id":${id},"size":${g.size},"mean":${num(g.mean)},"std":${num(g.std)},"total":${num(g.total)},"advantage":${num(g.advantage)},"zeroVariance":${g.zeroVariance}`;
+    let s = `{"id":${JSON.stringify(g.id)},"size":${g.size},"mean":${num(g.mean)},"std":${num(g.std)},"total":${num(g.total)},"advantage":${num(g.advantage)},"zeroVariance":${g.zeroVariance}`;
     if (g.excluded) s += `,"excluded":${g.excluded}`;
     if (g.note !== undefined) s += `,"note":${JSON.stringify(g.note)}`;
-    return s + '}';
+    s += '}';
+    if (!seen) {
+      if (this.memo.size >= 50_000) this.memo.clear(); // bounded: many tiny groups get little from it
+      this.memo.set(g.id, (seen = []));
+    }
+    if (seen.length < 4) seen.push({ total: g.total, advantage: g.advantage, json: s });
+    return s;
   }
 }
 

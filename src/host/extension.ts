@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { Commands, COMMANDS } from './commands';
 import { Disposable } from './dispose';
+import { JudgeController } from './judgeController';
 import { LoadingStatus } from './loadingStatus';
 import { Log } from './log';
 import { RolloutCodeLensProvider } from './rolloutCodeLens';
@@ -21,6 +22,7 @@ class OmniTraceExtension extends Disposable {
     this.provider = this._register(new RolloutEditorProvider(context.extensionUri, this.log, status));
     this._register(new Commands(context.extensionUri, this.provider, this.log));
     this._register(new RolloutCodeLensProvider(COMMANDS.openInViewer));
+    this._register(new JudgeController(context.secrets, this.provider, this.log));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

@@ -12,7 +12,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
-import type { ReadProblem, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
+import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
 import { RolloutViewModel, summarise, withGroup, type RolloutSource } from '../core/viewModel';
 import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
@@ -61,6 +61,8 @@ interface Generation {
   /** Where to get the full record back: a SourceRef to re-read, or the record itself. */
   details: Map<number, SourceRef | RolloutRecord>;
   groups: Map<number, ScoredRollout['group']>;
+  /** Judged rewards (context, logic, free-form accuracy) by index, merged over the rule rewards. */
+  judged: Map<number, Record<string, RewardResult>>;
 }
 
 const PROGRESS_EVERY_MS = 150;
@@ -226,7 +228,34 @@ export class RolloutStore extends Disposable {
     const scored = scoreRecord(record, this.scoreOptions(gen));
     const group = gen.groups.get(index);
     if (group) scored.group = group;
+    const judged = gen.judged.get(index);
+    if (judged) scored.rewards = { ...scored.rewards, ...judged };
     return scored;
+  }
+
+  /** Indices of the current generation, in file order (what "judge all" walks). */
+  indices(): number[] {
+    return [...this.current.details.keys()];
+  }
+
+  /**
+   * Merges judged rewards into one rollout's row and detail. Call `refresh` after a batch. A
+   * reload starts a new generation without them: re-judging then comes from the judge cache.
+   */
+  applyJudged(index: number, rewards: Record<string, RewardResult>): void {
+    const gen = this.current;
+    gen.judged.set(index, { ...gen.judged.get(index), ...rewards });
+    const row = gen.model.row(index);
+    if (!row) return;
+    const cells = { ...row.rewards };
+    for (const [name, r] of Object.entries(rewards)) cells[name] = { value: r.value, status: r.status };
+    gen.model.add({ ...row, rewards: cells });
+  }
+
+  /** Tell the views the model changed (after applyJudged). */
+  refresh(reason: string): void {
+    this.current.model.invalidate();
+    this._onDidInvalidate.fire({ reason });
   }
 
   /** Indices whose question, completion or id contain `text` (lower-cased by the caller). */
@@ -292,6 +321,7 @@ export class RolloutStore extends Disposable {
       format: options.format,
       details: new Map(),
       groups: new Map(),
+      judged: new Map(),
     };
     const host = this.host;
     const source: RolloutSource = {

@@ -39,8 +39,27 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
         const status = res.statusCode ?? 0;
         const noBody = status === 204 || status === 304 || (init.method ?? 'GET').toUpperCase() === 'HEAD';
-        if (noBody) res.resume();
-        resolve(new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: h }));
+        const init2 = { status, statusText: res.statusMessage ?? '', headers: h };
+        if (noBody) {
+          res.resume();
+          return resolve(new Response(null, init2));
+        }
+        // Server-sent events stream through; anything else is read whole first (cheaper than a
+        // web stream per call), failing like fetch would if the connection drops mid-body.
+        if ((res.headers['content-type'] ?? '').includes('text/event-stream')) {
+          return resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, init2));
+        }
+        const parts: Buffer[] = [];
+        let ended = false;
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          ended = true;
+          resolve(new Response(Buffer.concat(parts), init2));
+        });
+        res.on('error', (e) => reject(new TypeError(`fetch failed: ${e.message}`, { cause: e })));
+        res.on('close', () => {
+          if (!ended) reject(new TypeError('fetch failed: the connection closed before the response body was complete'));
+        });
       });
       req.on('error', (e) => reject(new TypeError(`fetch failed: ${e.message}`, { cause: e })));
       req.end(body ?? undefined);

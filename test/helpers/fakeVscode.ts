@@ -92,6 +92,8 @@ export interface FakeState {
   executed: { command: string; args: unknown[] }[];
   editorProviders: { viewType: string; provider: any; options: any; disposed: boolean }[];
   codeLensProviders: { selector: unknown; provider: any; disposed: boolean }[];
+  progress: { title: string; reports: unknown[] }[];
+  cancelProgress: () => void;
   outputChannels: { name: string; options: unknown; lines: string[]; disposed: boolean }[];
   statusBarItems: { id: string; text: string; visible: boolean; disposed: boolean }[];
   watchers: FakeWatcher[];
@@ -111,6 +113,8 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     executed: [],
     editorProviders: [],
     codeLensProviders: [],
+    progress: [],
+    cancelProgress: () => undefined,
     outputChannels: [],
     statusBarItems: [],
     watchers: [],
@@ -138,6 +142,7 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     TabInputText,
     TabInputCustom,
     StatusBarAlignment: { Left: 1, Right: 2 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     commands: {
@@ -205,6 +210,18 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
       showInformationMessage: async (text: string) => void state.messages.push({ level: 'info', text }),
       showWarningMessage: async (text: string) => void state.messages.push({ level: 'warn', text }),
       showQuickPick: async () => undefined,
+      /** Runs the task at once; `state.cancelProgress()` cancels it like the notification's button. */
+      async withProgress(options: { title?: string }, task: (p: { report(v: unknown): void }, token: unknown) => Promise<unknown>) {
+        const cancel = new FakeEventEmitter<void>();
+        const token = { isCancellationRequested: false, onCancellationRequested: cancel.event };
+        state.progress.push({ title: options.title ?? '', reports: [] });
+        const entry = state.progress[state.progress.length - 1]!;
+        state.cancelProgress = () => {
+          token.isCancellationRequested = true;
+          cancel.fire();
+        };
+        return task({ report: (v) => void entry.reports.push(v) }, token);
+      },
       showInputBox: async () => undefined,
       showOpenDialog: async () => undefined,
       tabGroups: { activeTabGroup: { activeTab: undefined } },
@@ -246,6 +263,9 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
           onDidDelete: w.delete.event,
           dispose: () => (w.disposed = true),
         };
+      },
+      getWorkspaceFolder(uri: FakeUri) {
+        return folders.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + path.sep));
       },
       fs: {
         stat: async (uri: FakeUri) => {

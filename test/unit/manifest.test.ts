@@ -113,17 +113,18 @@ test('workspace trust and virtual workspaces are declared', () => {
   assert.ok('virtualWorkspaces' in caps);
 });
 
-test('activation creates the output channel and status bar item; deactivation disposes everything', () => {
+test('activation creates the output channel and status bar items; deactivation disposes everything', () => {
   const { state, context, ext } = activated({ trusted: false });
   assert.deepEqual(state.outputChannels.map((c) => c.name), ['Omni Trace']);
   assert.match(state.outputChannels[0]!.lines.join('\n'), /Restricted Mode/);
-  assert.equal(state.statusBarItems.length, 1);
+  // Loading progress and judging progress.
+  assert.deepEqual(state.statusBarItems.map((i) => i.id).sort(), ['omnitrace.judging', 'omnitrace.loading']);
   assert.ok(context.subscriptions.length > 0);
   ext.deactivate();
   for (const [id, c] of state.commands) assert.equal(c.disposed, true, id);
   for (const p of state.editorProviders) assert.equal(p.disposed, true, p.viewType);
   assert.equal(state.outputChannels[0]!.disposed, true);
-  assert.equal(state.statusBarItems[0]!.disposed, true);
+  for (const item of state.statusBarItems) assert.equal(item.disposed, true, item.id);
 });
 
 test('src/core never imports vscode', () => {

@@ -111,6 +111,8 @@ export interface JudgeRunnerOptions {
   /** For tests: the jitter source. */
   random?: () => number;
   onEvent?: (e: JudgeEvent) => void;
+  /** Share one profile's limit between runners (e.g. several judge jobs in the extension host). */
+  semaphore?: Semaphore;
 }
 
 export interface JudgeProgress {
@@ -134,7 +136,7 @@ export class JudgeRunner {
 
   constructor(readonly opts: JudgeRunnerOptions) {
     this.repeats = Math.max(1, Math.floor(opts.repeats ?? 1));
-    this.sem = new Semaphore(Math.max(1, opts.profile.concurrency));
+    this.sem = opts.semaphore ?? new Semaphore(Math.max(1, opts.profile.concurrency));
     this.stats = { calls: 0, retries: 0, cacheHits: 0, callErrors: 0, parseFailures: 0, okCalls: 0, latencySumMs: 0, inFlight: 0, maxInFlight: 0, startedAt: Date.now() };
   }
 

@@ -1,0 +1,213 @@
+// Judging from the editor: the context and logic rewards (and free-form accuracy) of every
+// rollout in the active rollout view, through an OpenAI-compatible judge endpoint, with a
+// cancellable notification and a status-bar count. Results land on the panels they score; the
+// persistent judge cache (workspace .omnitrace/cache/judge) makes a second run cost nothing.
+// API keys live in SecretStorage (or an environment variable a profile names), never in settings.
+
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgeProfile, type JudgedReward } from '../core/judge/types';
+import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../core/judge/loadTemplates';
+import { DEFAULT_CACHE_DIR, JudgeCache } from '../core/judge/cache';
+import { JudgeRunner } from '../core/judge/runner';
+import type { RewardStatus, ScoredRollout } from '../core/types';
+import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
+import { Disposable } from './dispose';
+import type { Log } from './log';
+import type { RolloutEditorProvider } from './rolloutEditorProvider';
+import { SECTION } from './settings';
+
+export const JUDGE_COMMANDS = {
+  judgeRollouts: 'omnitrace.judgeRollouts',
+  setJudgeApiKey: 'omnitrace.setJudgeApiKey',
+} as const;
+
+/** Rollouts read back and judged per batch: bounded memory on a 100k-rollout file. */
+const BATCH = 256;
+const secretKey = (profile: string) => `omnitrace.judge.apiKey/${profile}`;
+
+export const RESTRICTED_JUDGE_MESSAGE =
+  'Omni Trace: judging calls a network endpoint, which Restricted Mode does not allow. Trust this workspace to judge rollouts.';
+
+/** Profiles from settings, completed with the defaults; invalid entries are reported, not dropped silently. */
+export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; problems: string[] } {
+  const profiles: JudgeProfile[] = [];
+  const problems: string[] = [];
+  if (!Array.isArray(raw)) return { profiles, problems: raw === undefined ? [] : ['omnitrace.judge.profiles must be a list'] };
+  raw.forEach((p, i) => {
+    const o = (p ?? {}) as Record<string, unknown>;
+    const missing = ['name', 'baseURL', 'model'].filter((k) => typeof o[k] !== 'string' || !(o[k] as string).trim());
+    if (missing.length) {
+      problems.push(`judge profile ${i + 1} lacks ${missing.join(', ')}`);
+      return;
+    }
+    if ('apiKey' in o) problems.push(`judge profile '${String(o.name)}' has an apiKey in settings: it is ignored — use "Omni Trace: Set Judge API Key…"`);
+    const num = (k: keyof JudgeProfile) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : undefined);
+    profiles.push({
+      ...DEFAULT_PROFILE,
+      name: String(o.name),
+      baseURL: String(o.baseURL),
+      model: String(o.model),
+      ...(typeof o.apiKeyEnv === 'string' && o.apiKeyEnv ? { apiKeyEnv: o.apiKeyEnv } : {}),
+      ...(num('temperature') !== undefined ? { temperature: num('temperature')! } : {}),
+      ...(num('maxTokens') !== undefined ? { maxTokens: num('maxTokens')! } : {}),
+      ...(num('seed') !== undefined ? { seed: num('seed')! } : {}),
+      ...(num('timeoutMs') !== undefined ? { timeoutMs: num('timeoutMs')! } : {}),
+      ...(num('concurrency') !== undefined ? { concurrency: Math.max(1, Math.floor(num('concurrency')!)) } : {}),
+      ...(num('maxRetries') !== undefined ? { maxRetries: Math.max(0, Math.floor(num('maxRetries')!)) } : {}),
+      ...(typeof o.stream === 'boolean' ? { stream: o.stream } : {}),
+    });
+  });
+  return { profiles, problems };
+}
+
+export class JudgeController extends Disposable {
+  private readonly status: vscode.StatusBarItem;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly provider: RolloutEditorProvider,
+    private readonly log: Log,
+  ) {
+    super();
+    this.status = this._register(vscode.window.createStatusBarItem('omnitrace.judging', vscode.StatusBarAlignment.Left, 40));
+    this.status.name = 'Omni Trace judging';
+    const reg = (id: string, fn: () => Promise<void>) =>
+      this._register(
+        vscode.commands.registerCommand(id, async () => {
+          try {
+            await fn();
+          } catch (err) {
+            log.error(`${id} failed`, err);
+            void vscode.window.showErrorMessage(`Omni Trace: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }),
+      );
+    reg(JUDGE_COMMANDS.judgeRollouts, () => this.judgeActive());
+    reg(JUDGE_COMMANDS.setJudgeApiKey, () => this.setApiKey());
+  }
+
+  private profiles(): JudgeProfile[] {
+    const { profiles, problems } = judgeProfilesFrom(vscode.workspace.getConfiguration(SECTION).get('judge.profiles'));
+    for (const p of problems) this.log.warn(p);
+    return profiles;
+  }
+
+  private async pickProfile(): Promise<JudgeProfile | undefined> {
+    const profiles = this.profiles();
+    if (profiles.length === 0) {
+      const open = 'Open Settings';
+      const choice = await vscode.window.showWarningMessage(
+        'Omni Trace: no judge profile. Add one to omnitrace.judge.profiles (name, baseURL, model), e.g. a vLLM server at http://127.0.0.1:8000/v1.',
+        open,
+      );
+      if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'omnitrace.judge');
+      return undefined;
+    }
+    const preferred = vscode.workspace.getConfiguration(SECTION).get<string>('judge.profile', '');
+    const hit = profiles.find((p) => p.name === preferred);
+    if (hit) return hit;
+    if (profiles.length === 1) return profiles[0];
+    const picked = await vscode.window.showQuickPick(
+      profiles.map((p) => ({ label: p.name, description: `${p.model} @ ${p.baseURL}`, profile: p })),
+      { title: 'Judge with which profile?' },
+    );
+    return picked?.profile;
+  }
+
+  private async setApiKey(): Promise<void> {
+    const profile = await this.pickProfile();
+    if (!profile) return;
+    const key = await vscode.window.showInputBox({
+      title: `API key for judge profile '${profile.name}'`,
+      prompt: 'Stored in VS Code SecretStorage; leave empty to remove it.',
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (key === undefined) return;
+    if (key === '') await this.secrets.delete(secretKey(profile.name));
+    else await this.secrets.store(secretKey(profile.name), key);
+    void vscode.window.showInformationMessage(`Omni Trace: ${key ? 'stored' : 'removed'} the API key of '${profile.name}'.`);
+  }
+
+  private async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
+    return (await this.secrets.get(secretKey(profile.name))) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
+  }
+
+  private async judgeActive(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(RESTRICTED_JUDGE_MESSAGE);
+      return;
+    }
+    const panel = this.provider.activePanel;
+    if (!panel) {
+      void vscode.window.showInformationMessage('Omni Trace: open a rollout file in the rollout view first.');
+      return;
+    }
+    const doc = panel.document;
+    await doc.whenLoaded();
+    const profile = await this.pickProfile();
+    if (!profile) return;
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward =>
+      (JUDGED_REWARDS as readonly string[]).includes(r),
+    );
+    const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
+    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+    const templateDir = path.join(root, WORKSPACE_TEMPLATE_DIR);
+    const lib = await loadTemplateLibrary(existsSync(templateDir) ? templateDir : undefined);
+    const templates = templatesForRewards(lib, rewards, config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {});
+    const runner = new JudgeRunner({
+      profile,
+      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
+      templates,
+      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
+      repeats,
+    });
+    const store = doc.store;
+    const indices = store.indices();
+    const counts: Partial<Record<RewardStatus, number>> = {};
+    let done = 0;
+    this.log.info(`judging ${indices.length} rollouts of ${doc.fileName} with ${profile.model} (${profile.name}), rewards ${rewards.join(', ')}`);
+    const cancelled = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Omni Trace: judging ${doc.fileName}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        this.status.show();
+        try {
+          for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
+            const batch = indices.slice(start, start + BATCH);
+            const items: ScoredRollout[] = await Promise.all(batch.map((i) => store.getDetail(i)));
+            await runner.judgeAll(items, {
+              rewards,
+              signal: abort.signal,
+              onResult: (k, judged) => {
+                store.applyJudged(batch[k]!, judged);
+                for (const r of Object.values(judged)) counts[r.status] = (counts[r.status] ?? 0) + 1;
+                done++;
+                const s = runner.stats;
+                const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
+                this.status.text = `$(sync~spin) Omni Trace: judging ${text}`;
+                progress.report({ increment: 100 / indices.length, message: text });
+              },
+            });
+            store.refresh('judged');
+          }
+        } finally {
+          sub.dispose();
+          this.status.hide();
+        }
+        return abort.signal.aborted;
+      },
+    );
+    const s = runner.stats;
+    const byStatus = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing judged';
+    const summary = `${cancelled ? 'cancelled; kept ' : ''}${done} rollouts judged (${byStatus}); ${s.calls} calls, ${s.cacheHits} from the cache`;
+    this.log.info(`judging ${doc.fileName}: ${summary}`);
+    const failed = (counts['call-error'] ?? 0) + (counts['parse-failure'] ?? 0);
+    const show = failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(`Omni Trace: ${summary}.${failed ? ' Failed judgments are marked on their chips, never shown as 0.' : ''}`);
+  }
+}

@@ -1,0 +1,104 @@
+// Judging from the editor, through the built extension with a fake `vscode` and a REAL chat
+// server on 127.0.0.1: judged rewards reach the rollout view on the panels they score, the API
+// key comes from SecretStorage, a second run costs no calls, a failed judge call is a failure
+// (never a 0), and Restricted Mode makes no network call at all.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
+import { createFakePanel, createFakeVscode, fakeToken, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
+import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
+
+let dir: string;
+let server: FakeChatServer;
+
+const trace = (c: string, t: string, a: string) => `<context>${c}</context><think>${t}</think><answer>${a}</answer>`;
+const rows = [
+  { id: 'a', problem_type: 'multiple choice', solution: trace('A dog barks twice.', 'A bark.', 'B'), completion: trace('A dog barks.', 'It is a bark.', 'B') },
+  { id: 'b', problem_type: 'multiple choice', solution: trace('A cat meows.', 'A meow.', 'A'), completion: trace('A cat.', 'Meow means cat.', 'A') },
+  { id: 'c', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: 'A' },
+];
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-judge-editor-'));
+  fs.writeFileSync(path.join(dir, 'run.rollouts.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  server = await startFakeChatServer((req) => {
+    const prompt = req.body.messages?.map((m) => m.content).join('\n') ?? '';
+    // The logic judge of rollout b fails for good: the extension must show a failure.
+    if (prompt.includes('Meow means cat') && !prompt.includes('A cat meows')) return { status: 500 };
+    return { reply: prompt.includes('A cat meows') ? '2' : '4' };
+  });
+});
+after(async () => {
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function openInEditor(trusted: boolean) {
+  const fake = createFakeVscode({ trusted, workspaceFolders: [dir] });
+  fake.state.config['omnitrace.judge.profiles'] = [
+    { name: 'local', baseURL: server.baseURL, model: 'judge-test', concurrency: 2, maxRetries: 1, timeoutMs: 5000 },
+  ];
+  const secrets = new Map<string, string>([['omnitrace.judge.apiKey/local', 'sk-secret-from-storage']]);
+  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
+  ext.activate({
+    subscriptions: [],
+    extensionUri: FakeUri.file(repoRoot),
+    extension: { packageJSON: {} },
+    secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => void secrets.set(k, v), delete: async (k: string) => void secrets.delete(k) },
+  });
+  const provider = fake.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
+  const doc = await provider.openCustomDocument(FakeUri.file(path.join(dir, 'run.rollouts.jsonl')), {}, fakeToken);
+  const fp = createFakePanel();
+  await provider.resolveCustomEditor(doc, fp.panel, fakeToken);
+  await doc.whenLoaded();
+  const run = (id: string) => fake.state.commands.get(id)!.fn();
+  return { ...fake, ext, doc, fp, run };
+}
+
+test('judging the open rollouts puts context and logic on their rows and details; a re-run is all cache', async () => {
+  const { doc, run, state, ext } = await openInEditor(true);
+  const before = server.requests.length;
+  await run('omnitrace.judgeRollouts');
+  const made = server.requests.slice(before);
+  assert.ok(made.length >= 4, `expected judge calls, saw ${made.length}`);
+  for (const r of made) assert.equal(r.headers.authorization, 'Bearer sk-secret-from-storage');
+
+  const a = await doc.store.getDetail(0);
+  assert.equal(a.rewards.context.value, 0.8);
+  assert.equal(a.rewards.context.status, 'ok');
+  assert.equal(a.rewards.logic.value, 0.8);
+  assert.equal(doc.store.model.row(0).rewards.context.value, 0.8);
+  const b = await doc.store.getDetail(1);
+  assert.equal(b.rewards.context.value, 0.4);
+  assert.equal(b.rewards.logic.status, 'call-error');
+  assert.equal(b.rewards.logic.value, null);
+  assert.equal(b.rewards.logic.trainerValue, 0);
+  // No reference context and no <context> in the completion: not applicable, as the trainer's 0.
+  const c = await doc.store.getDetail(2);
+  assert.equal(c.rewards.context.status, 'not-applicable');
+  assert.equal(c.rewards.logic.status, 'not-applicable');
+  assert.ok(state.progress.length === 1 && state.progress[0]!.reports.length === 3);
+  assert.ok(state.messages.some((m) => m.level === 'warn' && /call-error/.test(m.text)), state.messages.map((m) => m.text).join('\n'));
+  // The key never reaches a log or a message.
+  const logs = state.outputChannels.flatMap((ch) => ch.lines).join('\n') + state.messages.map((m) => m.text).join('\n');
+  assert.doesNotMatch(logs, /sk-secret-from-storage/);
+
+  // Second run: successful judgments come from the cache; only the failed call is retried.
+  const second = server.requests.length;
+  await run('omnitrace.judgeRollouts');
+  const again = server.requests.slice(second);
+  assert.ok(again.every((r) => (r.body.messages ?? []).some((m) => m.content.includes('Meow means cat'))), 'a cached judgment was asked again');
+  ext.deactivate();
+});
+
+test('Restricted Mode: judging says why it is off and makes no call', async () => {
+  const { run, state, ext } = await openInEditor(false);
+  const before = server.requests.length;
+  await run('omnitrace.judgeRollouts');
+  assert.equal(server.requests.length, before);
+  assert.ok(state.messages.some((m) => /Restricted Mode/.test(m.text)));
+  ext.deactivate();
+});
