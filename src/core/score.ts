@@ -23,15 +23,18 @@ export interface ScoreOptions extends ReadOptions {
 export const RECORDED_PREFIX = 'recorded:';
 export const NO_PROBLEM_TYPE = '(none)';
 
-function recordedRewards(record: RolloutRecord): Record<string, RewardResult> {
-  const out: Record<string, RewardResult> = {};
-  for (const [name, value] of Object.entries(record.recorded ?? {})) {
+/** Adds the file's recorded rewards to `out` (after ours, so they come last in the output). */
+function addRecordedRewards(record: RolloutRecord, out: Record<string, RewardResult>): void {
+  const recorded = record.recorded;
+  if (!recorded) return;
+  for (const name in recorded) {
+    if (!Object.prototype.hasOwnProperty.call(recorded, name)) continue;
+    const value = recorded[name]!;
     out[RECORDED_PREFIX + name] =
       value === null
         ? { value: null, status: 'not-computed', explanation: `the file records no number for '${name}'`, provenance: { source: 'file', field: name } }
         : { value, status: 'ok', explanation: `as recorded in the file ('${name}')`, provenance: { source: 'file', field: name } };
   }
-  return out;
 }
 
 function failed(message: string): RewardResult {
@@ -87,7 +90,9 @@ export function scoreWithTotal(record: RolloutRecord, opts: ScoreOptions): { sco
   const referenceTrace = record.reference.solution !== undefined ? referenceTraceOf(record.reference.solution) : undefined;
   const ours = ruleRewards(record, trace, opts);
   const { total } = totalReward(ours, opts.weights);
-  const scored: ScoredRollout = { record, trace, rewards: { ...ours, ...recordedRewards(record) } };
+  // `ours` is a fresh object nobody else holds: the recorded rewards go in after ours.
+  addRecordedRewards(record, ours);
+  const scored: ScoredRollout = { record, trace, rewards: ours };
   if (referenceTrace) scored.referenceTrace = referenceTrace;
   return { scored, total };
 }
@@ -168,7 +173,10 @@ export class GroupKeys {
 export function addToSummary(summary: Pick<ScoreSummary, 'rewards' | 'formatFailures'>, scored: ScoredRollout): void {
   const pt = scored.record.question.problemType ?? NO_PROBLEM_TYPE;
   const byReward = (summary.rewards[pt] ??= {});
-  for (const [name, r] of Object.entries(scored.rewards)) {
+  const rewards = scored.rewards;
+  for (const name in rewards) {
+    if (!Object.prototype.hasOwnProperty.call(rewards, name)) continue;
+    const r = rewards[name]!;
     const acc = (byReward[name] ??= { sum: 0, n: 0, missing: 0 });
     if (r.value === null) acc.missing++;
     else {

@@ -150,28 +150,80 @@ class BufferedWriter {
 }
 
 /**
+ * Pass-1 lines written straight into one of two big JsonOut buffers; a full one goes to the file
+ * while the other fills (no per-line copy). A line may grow its buffer; that is fine.
+ */
+class LineFile {
+  private outs = [new JsonOut(WRITE_BUFFER + (64 << 10)), new JsonOut(WRITE_BUFFER + (64 << 10))];
+  private cur = 0;
+  private pending: Promise<void> = Promise.resolve();
+  constructor(private readonly sink: ByteSink) {}
+
+  get out(): JsonOut {
+    return this.outs[this.cur]!;
+  }
+
+  /** Call after each line; a promise only when it had to wait for the disk. */
+  lineDone(): Promise<void> | undefined {
+    return this.out.pos >= WRITE_BUFFER ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    await this.pending;
+    const full = this.out;
+    if (full.pos === 0) return;
+    const write = this.sink.write(full.buf, full.pos).then(() => {
+      full.pos = 0;
+    });
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    write.catch(() => undefined);
+    this.pending = write;
+    this.cur ^= 1;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.pending;
+  }
+}
+
+/**
  * Group objects as JSON. Members of a group differ only in total and advantage (a function of the
  * total), so a few strings per group id serve all of them: pass 2 asks twice per record.
  */
 class GroupJson {
-  private memo = new Map<string, { total: number | null; advantage: number | null; json: string }[]>();
-  of(g: GroupStats | undefined): string {
-    if (!g) return 'null';
+  private memo = new Map<string, { total: number | null; advantage: number | null; json: string; tail?: Buffer }[]>();
+
+  private entry(g: GroupStats): { json: string; tail?: Buffer } {
     let seen = this.memo.get(g.id);
-    if (seen) for (const e of seen) if (e.total === g.total && e.advantage === g.advantage) return e.json;
+    if (seen) for (const e of seen) if (e.total === g.total && e.advantage === g.advantage) return e;
     const num = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'null' : String(x));
     let s = `{"id":${JSON.stringify(g.id)},"size":${g.size},"mean":${num(g.mean)},"std":${num(g.std)},"total":${num(g.total)},"advantage":${num(g.advantage)},"zeroVariance":${g.zeroVariance}`;
     if (g.excluded) s += `,"excluded":${g.excluded}`;
     if (g.note !== undefined) s += `,"note":${JSON.stringify(g.note)}`;
     s += '}';
+    const e = { total: g.total, advantage: g.advantage, json: s };
     if (!seen) {
       if (this.memo.size >= 50_000) this.memo.clear(); // bounded: many tiny groups get little from it
       this.memo.set(g.id, (seen = []));
     }
-    if (seen.length < 4) seen.push({ total: g.total, advantage: g.advantage, json: s });
-    return s;
+    if (seen.length < 4) seen.push(e);
+    return e;
+  }
+
+  of(g: GroupStats | undefined): string {
+    return g ? this.entry(g).json : 'null';
+  }
+
+  /** `,"group":{…}}\n`, the end of an output line, as UTF-8. */
+  tail(g: GroupStats | undefined): Buffer {
+    if (!g) return NULL_TAIL;
+    const e = this.entry(g);
+    return (e.tail ??= Buffer.from(`,"group":${e.json}}\n`, 'utf8'));
   }
 }
+
+const NULL_TAIL = Buffer.from(',"group":null}\n', 'latin1');
 
 /** Pass 2: copy pass-1 lines, inserting each record's group before its closing brace. */
 async function spliceGroups(pass1: string, groups: (GroupStats | undefined)[], out: BufferedWriter): Promise<void> {
@@ -227,29 +279,30 @@ export interface ScoreToJsonlOptions extends ScoreOptions {
 /** Pass 1: scores `path`, writing each line without index and group to `fh`. */
 async function scorePass1(path: string, opts: ScoreToJsonlOptions, fh: FileHandle): Promise<ScoreRun> {
   let run: ScoreRun;
-  const w = new BufferedWriter(fileSink(fh));
   const detected = opts.format ? { format: opts.format, reason: 'set by the user' } : await detectFormat(path);
   if (opts.workers && opts.workers.count > 0 && LINE_FORMATS.includes(detected.format)) {
     if (opts.map) {
       const bad = mappingFieldError(opts.map);
       if (bad) throw new ReadError(bad, path);
     }
+    const w = new BufferedWriter(fileSink(fh));
     run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
       w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
     );
+    await w.close();
   } else {
-    const line = new JsonOut();
+    const lines = new LineFile(fileSink(fh));
     run = await scoreFile(path, { ...opts, format: detected.format }, {
       record: (s) => {
-        line.pos = 0;
-        writeScoreLine(s, line);
-        line.byte(10);
-        return w.writeBytes(line.buf, 0, line.pos);
+        const out = lines.out;
+        writeScoreLine(s, out);
+        out.byte(10);
+        return lines.lineDone();
       },
     });
+    await lines.close();
     if (!opts.format) run.summary.formatReason = detected.reason;
   }
-  await w.close();
   return run;
 }
 
@@ -267,8 +320,12 @@ async function writeAt(fh: FileHandle, buf: Buffer, length: number, position: nu
   while (off < length) off += (await fh.write(buf, off, length - off, position + off)).bytesWritten;
 }
 
-const indexHead = (i: number) => `{"index":${i},`;
-const groupTail = (json: GroupJson, g: GroupStats | undefined) => `,"group":${json.of(g)}}\n`;
+const INDEX_KEY = Buffer.from('{"index":', 'latin1');
+function digitsOf(i: number): number {
+  let d = 1;
+  for (let x = i; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
+}
 
 /**
  * Pass 2 for a file output, in place: the pass-1 lines in `fh` become `{"index":i,…,"group":{…}}`
@@ -282,7 +339,8 @@ async function spliceGroupsInPlace(fh: FileHandle, size: number, groups: (GroupS
   const growth = new Int32Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    growth[i] = indexHead(i).length - 1 + Buffer.byteLength(groupTail(json, groups[i])) - 2;
+    // `{"index":` i `,` for '{', the tail for '}\n'
+    growth[i] = INDEX_KEY.length + digitsOf(i) + 1 - 1 + json.tail(groups[i]).length - 2;
     total += growth[i]!;
   }
   let buf = Buffer.allocUnsafe(Math.min(4 << 20, Math.max(64, size)));
@@ -322,9 +380,16 @@ async function spliceGroupsInPlace(fh: FileHandle, size: number, groups: (GroupS
     let i = line - count;
     for (let p = first; p < len; i++) {
       const nl = buf.indexOf(10, p);
-      o += out.write(indexHead(i), o, 'latin1');
+      out.set(INDEX_KEY, o);
+      o += INDEX_KEY.length;
+      const d = digitsOf(i);
+      for (let k = d - 1, x = i; k >= 0; k--, x = Math.floor(x / 10)) out[o + k] = 0x30 + (x % 10);
+      o += d;
+      out[o++] = 0x2c;
       o += buf.copy(out, o, p + 1, nl - 1);
-      o += out.write(groupTail(json, groups[i]), o, 'utf8');
+      const tail = json.tail(groups[i]);
+      out.set(tail, o);
+      o += tail.length;
       p = nl + 1;
     }
     if (o !== outLen) throw new Error('internal: pass-2 line lengths do not add up');

@@ -4,6 +4,7 @@
 // no node built-ins (the report bundles it into the page).
 
 import type { GroupStats, ReadProblem, ScoredRollout } from './types';
+import type { PartialAdvantages } from './grpo';
 import type {
   GroupHeader,
   HostMethods,
@@ -203,7 +204,41 @@ export class RolloutViewModel {
     } catch (e) {
       media = { status: 'missing', path: scored.record.clip?.path, reason: `could not resolve the clip: ${errorText(e)}` };
     }
-    return { scored, media };
+    const detail: RolloutDetail = { scored, media };
+    const partial = this.partialAdvantagesOf(scored);
+    if (partial) detail.partialAdvantages = partial;
+    return detail;
+  }
+
+  /**
+   * Each judged partial reward's group advantage (value − mean over the group's members that
+   * have a value; scaled like the total when the run scales), from the rows in memory. Undefined
+   * when the rollout has no group or no judged partial reward yet.
+   */
+  private partialAdvantagesOf(scored: ScoredRollout): PartialAdvantages | undefined {
+    const g = scored.group;
+    if (!g) return undefined;
+    const out: PartialAdvantages = { total: g.advantage };
+    let any = false;
+    for (const name of ['context', 'logic'] as const) {
+      const own = scored.rewards[name];
+      if (!own) continue;
+      any = true;
+      if (own.value === null) {
+        out[name] = null;
+        continue;
+      }
+      // The other members' values from the rows; this rollout's own from its detail.
+      const values: number[] = [own.value];
+      for (const r of this.rows) {
+        const v = r.groupId === g.id && r.index !== scored.record.index ? r.rewards[name] : undefined;
+        if (v && v.value !== null) values.push(v.value);
+      }
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+      out[name] = g.scaleRewards ? (own.value - mean) / (std + 1e-4) : own.value - mean;
+    }
+    return any ? out : undefined;
   }
 
   /** Position of a rollout in the current order of `query`, or -1 when it is filtered out. */

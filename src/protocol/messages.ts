@@ -3,6 +3,7 @@
 // response, success or error. Shapes here are the contract: change them in one place.
 
 import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from '../core/types';
+import type { PartialAdvantages } from '../core/grpo';
 
 /** Where a reward's chip sits in the trace view: the header or the panel it scores. */
 export type RewardPlacement = 'header' | SectionKind;
@@ -119,6 +120,11 @@ export type MediaInfo =
 export interface RolloutDetail {
   scored: ScoredRollout;
   media: MediaInfo;
+  /**
+   * The GRPO advantages the partial (judged) rewards give this rollout: its total-reward
+   * advantage and, per judged reward, its value minus the group's mean of that reward.
+   */
+  partialAdvantages?: PartialAdvantages;
 }
 
 /** Requests the webview makes of its host, and what each returns. */

@@ -275,6 +275,12 @@ test('judged rewards: the evidence opens under the chip; a failed judge call nev
     assert.match((await detail.locator('[data-testid=judge-repeats]').textContent()) ?? '', /HTTP 500/);
     assert.match((await detail.locator('[data-testid=judge-prompt]').textContent()) ?? '', /Reply with one number/);
     assert.equal(await w.page.evaluate('window.__pwned'), undefined);
+    // The judged context reward as the trainer applies it: the total advantage again, from the
+    // start up to </context>; beside what was intended (its own advantage on <context> only).
+    const spans = (await w.page.locator('[data-testid=partial-spans]').textContent()) ?? '';
+    assert.match(spans, /published trainer\s*context: chars 0–\d+/);
+    assert.match(spans, /intended\s*context: chars 9–\d+/);
+    assert.match(spans, /logic: .*unknown/);
   } finally {
     scored[0] = saved;
     await w.close();

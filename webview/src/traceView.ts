@@ -8,6 +8,7 @@ import type { ParsedTrace, SectionKind, TraceSegment } from '../../src/core/type
 import { el, formatNumber, type Child } from './dom';
 import { rewardChip, type Chip } from './chips';
 import { renderMedia } from './media';
+import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo';
 import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic } from './traceText';
 
 const KINDS: SectionKind[] = ['context', 'think', 'answer'];
@@ -177,6 +178,7 @@ function renderHeader(
       ? el('div', { class: 'header-diags' }, [el('div', { class: 'muted small', text: 'Format findings not tied to a section' }), renderDiagnosticList(unplaced)])
       : null,
     group ? renderGroup(group) : null,
+    detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
   ]);
 }
 
@@ -195,6 +197,29 @@ function renderGroup(g: NonNullable<RolloutDetail['scored']['group']>): HTMLElem
       ? el('span', { class: 'badge zero-var-badge', testid: 'zero-variance', text: 'ZERO-VARIANCE', title: 'All totals in this group are equal: no learning signal' })
       : null,
     g.note ? el('span', { class: 'muted small group-note', text: g.note }) : null,
+  ]);
+}
+
+const signed = (v: number | null) => (v === null ? 'unknown' : (v > 0 ? '+' : '') + formatNumber(v, 3));
+
+/**
+ * How the judged (partial) rewards become token advantages: what the published trainer adds on
+ * which span, beside what its intent describes. A researcher reading the code expects the second.
+ */
+function renderPartialSpans(completion: string, adv: PartialAdvantages): HTMLElement {
+  const spans = partialRewardSpans(completion, adv, (['context', 'logic'] as const).filter((r) => r in adv));
+  const row = (label: string, list: typeof spans.published) =>
+    el('div', { class: 'partial-row' }, [
+      el('span', { class: 'muted', text: label }),
+      ...list.map((sp) =>
+        el('span', { class: 'partial-span mono', title: sp.description, text: `${sp.reward}: chars ${sp.start}–${sp.end} ${signed(sp.added)}` }),
+      ),
+    ]);
+  return el('div', { class: 'partial-spans', testid: 'partial-spans' }, [
+    el('div', { class: 'muted small', text: `Partial rewards as span advantages (base advantage ${signed(adv.total)})` }),
+    row('published trainer', spans.published),
+    row('intended', spans.intended),
+    ...spans.notes.map((n) => el('div', { class: 'muted small', text: n })),
   ]);
 }
 

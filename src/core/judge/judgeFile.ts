@@ -9,6 +9,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { openAtomic, trackTemp, untrackTemp } from '../atomicFile';
 import { scoreFile, type ScoreOptions, type ScoreSummary } from '../score';
 import { toScoreLine } from '../scoreLine';
@@ -104,6 +105,8 @@ function groupJson(g: GroupStats | undefined): unknown {
 /** Judges `path` into JSON lines. A cancelled run still writes every rollout (unfinished: 'cancelled'). */
 export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promise<JudgeFileSummary> {
   const started = Date.now();
+  // Every call in flight and every waiter listens on the one signal.
+  if (opts.signal) setMaxListeners(0, opts.signal);
   const markovOpts: MarkovOptions | undefined = opts.markov ? (opts.markov === true ? {} : opts.markov) : undefined;
   const window = Math.max(1, opts.window ?? Math.max(256, opts.runner.profile.concurrency * 8));
   const tmpDir = opts.out ? dirname(opts.out) : tmpdir();

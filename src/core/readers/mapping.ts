@@ -282,8 +282,10 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
 
       const recorded: Record<string, number | null> = {};
       if (isPlainObject(found.rewards)) {
-        for (const [k, v] of Object.entries(found.rewards)) {
-          const r = recordedValue(v);
+        const rewards = found.rewards;
+        for (const k in rewards) {
+          if (!Object.prototype.hasOwnProperty.call(rewards, k)) continue;
+          const r = recordedValue(rewards[k]);
           if (r !== undefined) recorded[k] = r;
         }
       }

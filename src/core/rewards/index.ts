@@ -59,8 +59,9 @@ export function totalReward(rewards: Record<string, RewardResult>, weights: Reco
   let trainerTotal = 0;
   const missing: string[] = [];
   const trainerMissing: string[] = [];
-  for (const [name, r] of Object.entries(rewards)) {
-    if (PARTIAL_REWARDS.includes(name)) continue;
+  for (const name in rewards) {
+    if (!Object.prototype.hasOwnProperty.call(rewards, name) || PARTIAL_REWARDS.includes(name)) continue;
+    const r = rewards[name]!;
     const w = weights[name] ?? 1;
     if (typeof r.value === 'number') total += w * r.value;
     else missing.push(name);
