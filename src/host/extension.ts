@@ -21,8 +21,15 @@ class OmniTraceExtension extends Disposable {
     const status = this._register(new LoadingStatus());
     this.provider = this._register(new RolloutEditorProvider(context.extensionUri, this.log, status));
     this._register(new Commands(context.extensionUri, this.provider, this.log));
-    this._register(new RolloutCodeLensProvider(COMMANDS.openInViewer));
-    this._register(new JudgeController(context.secrets, this.provider, this.log));
+    const provider = this.provider;
+    const lenses = this._register(
+      new RolloutCodeLensProvider(COMMANDS.openInViewer, (uri, line) => {
+        const doc = provider.documentsFor(uri)[0];
+        const index = doc?.store.indexAtLine(line);
+        return index === undefined ? undefined : doc!.store.judgedFor(index);
+      }),
+    );
+    this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

@@ -69,6 +69,8 @@ export class JudgeController extends Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
+    /** Called after judging so CodeLenses over the same file show the judged rewards. */
+    private readonly onJudged: () => void = () => undefined,
   ) {
     super();
     this.status = this._register(vscode.window.createStatusBarItem('omnitrace.judging', vscode.StatusBarAlignment.Left, 40));
@@ -202,6 +204,7 @@ export class JudgeController extends Disposable {
         return abort.signal.aborted;
       },
     );
+    this.onJudged();
     const s = runner.stats;
     const byStatus = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing judged';
     const summary = `${cancelled ? 'cancelled; kept ' : ''}${done} rollouts judged (${byStatus}); ${s.calls} calls, ${s.cacheHits} from the cache`;

@@ -37,7 +37,14 @@ export class RolloutCodeLensProvider extends Disposable implements vscode.CodeLe
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly openCommand: string) {
+  /**
+   * `judgedAt` gives the judged rewards of the rollout on a line when the file is also open in
+   * the rollout view and was judged there; call `refresh` when those change.
+   */
+  constructor(
+    private readonly openCommand: string,
+    private readonly judgedAt: (uri: vscode.Uri, line: number) => Record<string, RewardResult> | undefined = () => undefined,
+  ) {
     super();
     this._register(
       vscode.languages.registerCodeLensProvider([{ scheme: 'file', pattern: '**/*.jsonl' }, { scheme: 'untitled', language: 'jsonl' }], this),
@@ -47,6 +54,10 @@ export class RolloutCodeLensProvider extends Disposable implements vscode.CodeLe
         if (e.affectsConfiguration(SECTION)) this.changed.fire();
       }),
     );
+  }
+
+  refresh(): void {
+    this.changed.fire();
   }
 
   provideCodeLenses(doc: vscode.TextDocument): RolloutLens[] {
@@ -90,7 +101,8 @@ export class RolloutCodeLensProvider extends Disposable implements vscode.CodeLe
       return lens;
     }
     const scored = scoreRecord(record, { regressionVariant: settings.regressionVariant });
-    lens.command = { ...open, title: lensTitle(scored.rewards, record.question.problemType), tooltip: 'Open this rollout in the Omni Trace trace view' };
+    const rewards = { ...scored.rewards, ...this.judgedAt(lens.uri, line) };
+    lens.command = { ...open, title: lensTitle(rewards, record.question.problemType), tooltip: 'Open this rollout in the Omni Trace trace view' };
     return lens;
   }
 }

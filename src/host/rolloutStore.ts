@@ -252,6 +252,10 @@ export class RolloutStore extends Disposable {
     gen.model.add({ ...row, rewards: cells });
   }
 
+  judgedFor(index: number): Record<string, RewardResult> | undefined {
+    return this.current.judged.get(index);
+  }
+
   /** Tell the views the model changed (after applyJudged). */
   refresh(reason: string): void {
     this.current.model.invalidate();

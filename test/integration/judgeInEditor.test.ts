@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
-import { createFakePanel, createFakeVscode, fakeToken, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
+import { createFakePanel, createFakeVscode, fakeToken, FakeRange, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
 import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
 
 let dir: string;
@@ -85,6 +85,18 @@ test('judging the open rollouts puts context and logic on their rows and details
   // The key never reaches a log or a message.
   const logs = state.outputChannels.flatMap((ch) => ch.lines).join('\n') + state.messages.map((m) => m.text).join('\n');
   assert.doesNotMatch(logs, /sk-secret-from-storage/);
+
+  // A CodeLens over the same file open as text shows the judged rewards too.
+  const file = path.join(dir, 'run.rollouts.jsonl');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const textDoc = {
+    uri: FakeUri.file(file),
+    lineCount: lines.length,
+    lineAt: (i: number) => ({ text: lines[i]!, range: new FakeRange(i, 0, i, lines[i]!.length), firstNonWhitespaceCharacterIndex: 0 }),
+  };
+  const lensProvider = state.codeLensProviders[0]!.provider;
+  const lens = lensProvider.resolveCodeLens(lensProvider.provideCodeLenses(textDoc)[1]);
+  assert.match(lens.command.title, /context 0\.4 · logic call-error/);
 
   // Second run: successful judgments come from the cache; only the failed call is retried.
   const second = server.requests.length;
