@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgeProfile, type JudgedReward } from '../core/judge/types';
 import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../core/judge/loadTemplates';
 import { DEFAULT_CACHE_DIR, JudgeCache } from '../core/judge/cache';
-import { JudgeRunner } from '../core/judge/runner';
+import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
 import { Disposable } from './dispose';
@@ -64,6 +64,8 @@ export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; pro
 
 export class JudgeController extends Disposable {
   private readonly status: vscode.StatusBarItem;
+  /** One concurrency limit per profile, shared by every judging job of this window. */
+  private readonly limits = new Map<string, { concurrency: number; sem: Semaphore }>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -133,6 +135,15 @@ export class JudgeController extends Disposable {
     void vscode.window.showInformationMessage(`Omni Trace: ${key ? 'stored' : 'removed'} the API key of '${profile.name}'.`);
   }
 
+  private limitFor(profile: JudgeProfile): Semaphore {
+    let l = this.limits.get(profile.name);
+    if (!l || l.concurrency !== profile.concurrency) {
+      l = { concurrency: profile.concurrency, sem: new Semaphore(Math.max(1, profile.concurrency)) };
+      this.limits.set(profile.name, l);
+    }
+    return l.sem;
+  }
+
   private async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
     return (await this.secrets.get(secretKey(profile.name))) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
   }
@@ -166,6 +177,7 @@ export class JudgeController extends Disposable {
       templates,
       cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
       repeats,
+      semaphore: this.limitFor(profile),
     });
     const store = doc.store;
     const indices = store.indices();
