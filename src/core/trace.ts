@@ -3,8 +3,9 @@
 //
 // Two views of the same text live here, on purpose:
 // - a tolerant reading (what a person sees): sections with offsets, whatever the model emitted;
-// - the trainer's reading (`matchesHumanOmniFormat`): a lazy, backtracking regex. Its verdict is
-//   the truth for `formatOk`; `explainFormat` walks the regex stage by stage over the tag list to
+// - the trainer's reading (`matchesHumanOmniFormat`): a lazy, backtracking regex (FORMAT_RE,
+//   matched by its exact linear equivalent, pycompat.matchFormat). Its verdict is the truth for
+//   `formatOk`; `explainFormat` walks the regex stage by stage over the tag list to
 //   say where no path through it can continue. The two readings can disagree on where a section
 //   ends (`.*?` may run over a `</context>`), which is why they are kept apart.
 //
