@@ -178,7 +178,9 @@ export function groupKeyFor(record: RolloutRecord): string {
   } else if (record.question.problem !== undefined || record.clip?.path !== undefined) {
     basis = `question\u0000${record.question.problem ?? ''}\u0000${record.clip?.path ?? ''}`;
   } else {
-    return `solo:${record.source.file}#${record.index}`;
+    // Where the record sits in its file, not its index: parallel scoring knows lines, not indices.
+    const s = record.source;
+    return s.line !== undefined ? `solo:${s.file}:${s.line}` : `solo:${s.file}#${s.recordIndex ?? record.index}`;
   }
   const context = `\u0000checkpoint\u0000${record.checkpoint ?? ''}\u0000step\u0000${record.step ?? ''}`;
   return `p:${fnv1a64(basis + context)}`;

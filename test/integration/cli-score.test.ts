@@ -205,7 +205,12 @@ test('--jobs 2 (worker threads) gives byte-identical output and summary to one t
     if (i % 300 === 0) rows.push('');
   }
   writeFileSync(big, rows.join('\r\n') + '\r\n');
-  for (const input of [big, join(FX, 'jsonl', 'malformed.jsonl'), join(FX, 'rollouts', 'sample.rollouts.jsonl'), join(FX, 'verl')]) {
+  // Records with nothing to group them by, after a bad line: each is its own group, named by
+  // its line in both paths (worker threads know lines before they know indices).
+  const solo = join(dir, 'solo.jsonl');
+  writeFileSync(solo, ['{"completion":"<answer>A</answer>","answer":"A","problem_type":"judge"}', 'not json', '{"completion":"<answer>B</answer>","answer":"A","problem_type":"judge"}'].join('\n') + '\n');
+  assert.deepEqual(lines(cli('score', solo, '--jobs', '0').stdout).map((l) => l.group.id), [`solo:${solo}:1`, `solo:${solo}:3`]);
+  for (const input of [big, solo, join(FX, 'jsonl', 'malformed.jsonl'), join(FX, 'rollouts', 'sample.rollouts.jsonl'), join(FX, 'verl')]) {
     const one = cli('score', input, '--jobs', '0');
     const two = cli('score', input, '--jobs', '2');
     assert.equal(one.code, 0, one.stderr);
