@@ -275,12 +275,15 @@ test('judged rewards: the evidence opens under the chip; a failed judge call nev
     assert.match((await detail.locator('[data-testid=judge-repeats]').textContent()) ?? '', /HTTP 500/);
     assert.match((await detail.locator('[data-testid=judge-prompt]').textContent()) ?? '', /Reply with one number/);
     assert.equal(await w.page.evaluate('window.__pwned'), undefined);
+    await w.page.screenshot({ path: join(ROOT, 'test-results', 'judge-detail.png'), fullPage: true });
     // The judged context reward as the trainer applies it: the total advantage again, from the
     // start up to </context>; beside what was intended (its own advantage on <context> only).
     const spans = (await w.page.locator('[data-testid=partial-spans]').textContent()) ?? '';
     assert.match(spans, /published trainer\s*context: chars 0–\d+/);
     assert.match(spans, /intended\s*context: chars 9–\d+/);
     assert.match(spans, /logic: .*unknown/);
+    // The failed logic call recorded 0 in training, which gates accuracy under markov gating.
+    assert.match((await w.page.locator('[data-testid=markov]').textContent()) ?? '', /logic' has no value \(call-error\).*the trainer recorded 0 and zeroed accuracy/);
   } finally {
     scored[0] = saved;
     await w.close();

@@ -9,6 +9,7 @@ import { el, formatNumber, type Child } from './dom';
 import { rewardChip, type Chip } from './chips';
 import { renderMedia } from './media';
 import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo';
+import { applyMarkovGating } from '../../src/core/rewards/markov';
 import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic } from './traceText';
 
 const KINDS: SectionKind[] = ['context', 'think', 'answer'];
@@ -179,6 +180,7 @@ function renderHeader(
       : null,
     group ? renderGroup(group) : null,
     detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
+    renderMarkov(detail.scored.rewards),
   ]);
 }
 
@@ -220,6 +222,25 @@ function renderPartialSpans(completion: string, adv: PartialAdvantages): HTMLEle
     row('published trainer', spans.published),
     row('intended', spans.intended),
     ...spans.notes.map((n) => el('div', { class: 'muted small', text: n })),
+  ]);
+}
+
+/**
+ * What HumanOmniV2's optional "markov" gating would do to this rollout (low context zeroes
+ * accuracy and logic; low logic zeroes accuracy). Shown once a judged reward exists.
+ */
+function renderMarkov(rewards: RolloutDetail['scored']['rewards']): HTMLElement | null {
+  if (!rewards.context && !rewards.logic) return null;
+  const { gated, notes, rewards: after } = applyMarkovGating(rewards);
+  const why = [...new Set(gated.map((g) => String(after[g]?.provenance?.markovGate ?? '')).filter(Boolean))];
+  const text = gated.length
+    ? `With markov gating the trainer would zero ${gated.join(' and ')} (${why.join('; ')}).`
+    : notes.length
+      ? 'Markov gating (if enabled):'
+      : 'Markov gating (if enabled) would change nothing here.';
+  return el('div', { class: 'partial-spans', testid: 'markov' }, [
+    el('div', { text }),
+    ...notes.map((n) => el('div', { class: 'muted small', text: n })),
   ]);
 }
 
