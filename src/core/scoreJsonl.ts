@@ -14,6 +14,7 @@ import { scoreFile, type ScoreOptions, type ScoreRun } from './score';
 import { scoreLinesParallel, type WorkerSpec } from './scoreParallel';
 import { detectFormat, LINE_FORMATS, ReadError } from './readers/index';
 import { mappingFieldError } from './readers/mapping';
+import { readLineBatches } from './readers/lines';
 import type { GroupStats } from './types';
 import { writeScoreLine } from './scoreLine';
 import { JsonOut } from './jsonOut';
@@ -227,43 +228,19 @@ const NULL_TAIL = Buffer.from(',"group":null}\n', 'latin1');
 
 /** Pass 2: copy pass-1 lines, inserting each record's group before its closing brace. */
 async function spliceGroups(pass1: string, groups: (GroupStats | undefined)[], out: BufferedWriter): Promise<void> {
-  const fh = await open(pass1, 'r');
   const json = new GroupJson();
-  try {
-    let buf = Buffer.allocUnsafe(4 << 20);
-    let end = 0;
-    let index = 0;
-    for (;;) {
-      if (end === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, end);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
-      end += bytesRead;
-      const view = buf.subarray(0, end);
-      let pos = 0;
-      for (;;) {
-        const nl = view.indexOf(10, pos);
-        if (nl === -1) break;
-        // Each line is one JSON object without its index: `{…}` becomes `{"index":i,…,"group":{…}}`.
-        const a = out.writeString(`{"index":${index},`);
-        if (a) await a;
-        const b = out.writeBytes(view, pos + 1, nl - 1);
-        if (b) await b;
-        const c = out.writeString(`,"group":${json.of(groups[index++])}}\n`);
-        if (c) await c;
-        pos = nl + 1;
-      }
-      if (bytesRead === 0) {
-        if (pos < end) throw new Error(`internal: pass-1 file ends without a newline (${pass1})`);
-        return;
-      }
-      buf.copy(buf, 0, pos, end);
-      end -= pos;
+  let index = 0;
+  for await (const { buf, lines } of readLineBatches(pass1)) {
+    for (const l of lines) {
+      if (l.unterminated) throw new Error(`internal: pass-1 file ends without a newline (${pass1})`);
+      // Each line is one JSON object without its index: `{…}` becomes `{"index":i,…,"group":{…}}`.
+      const a = out.writeString(`{"index":${index},`);
+      if (a) await a;
+      const b = out.writeBytes(buf, l.start + 1, l.start + l.byteLength - 1);
+      if (b) await b;
+      const c = out.writeString(`,"group":${json.of(groups[index++])}}\n`);
+      if (c) await c;
     }
-  } finally {
-    await fh.close();
   }
 }
 

@@ -128,9 +128,12 @@ describe('group keys', () => {
     const q = groupKeyFor(base({ question: { problem: 'Is she upset?' }, clip: { path: 'c1.mp4' }, step: 1 }));
     assert.equal(groupKeyFor(base({ index: 5, question: { problem: 'Is she upset?' }, clip: { path: 'c1.mp4' }, step: 1 })), q);
     assert.notEqual(groupKeyFor(base({ question: { problem: 'Is she upset?' }, clip: { path: 'c2.mp4' }, step: 1 })), q);
-    const a = groupKeyFor(base({ index: 1 }));
-    const b = groupKeyFor(base({ index: 2 }));
+    // Keyed by where the record sits (its line), so worker threads and one thread agree.
+    const a = groupKeyFor(base({ index: 1, source: { file: 'roll.jsonl', line: 2 } }));
+    const b = groupKeyFor(base({ index: 2, source: { file: 'roll.jsonl', line: 3 } }));
     assert.notEqual(a, b);
+    assert.equal(a, 'solo:roll.jsonl:2');
+    assert.equal(groupKeyFor(base({ index: 4, source: { file: 'rows.json', recordIndex: 4 } })), 'solo:rows.json#4');
   });
 });
 

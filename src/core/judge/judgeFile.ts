@@ -16,6 +16,7 @@ import { toScoreLine } from '../scoreLine';
 import { computeGroups, groupKeyFor, partialRewardSpans } from '../grpo';
 import { applyMarkovGating, totalReward, type MarkovOptions } from '../rewards/index';
 import type { GroupStats, RewardResult, RewardStatus, ScoredRollout } from '../types';
+import { readLineBatches } from '../readers/lines';
 import type { JudgeRunner, JudgeStats } from './runner';
 import type { JudgedReward } from './types';
 
@@ -57,36 +58,10 @@ interface Pending {
   judged: Promise<Record<string, RewardResult>>;
 }
 
-/** The lines of a file without their newline (each a view into a reused buffer: use it at once). */
+/** The non-empty lines of a file without their newline (each a view into a reused buffer: use it at once). */
 async function* lines(path: string): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(1 << 20);
-    let end = 0;
-    for (;;) {
-      if (end === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, end);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
-      end += bytesRead;
-      let pos = 0;
-      for (;;) {
-        const nl = buf.indexOf(10, pos);
-        if (nl === -1 || nl >= end) break;
-        if (nl > pos) yield buf.subarray(pos, nl);
-        pos = nl + 1;
-      }
-      if (bytesRead === 0) {
-        if (pos < end) yield buf.subarray(pos, end);
-        return;
-      }
-      buf.copy(buf, 0, pos, end);
-      end -= pos;
-    }
-  } finally {
-    await fh.close();
+  for await (const batch of readLineBatches(path)) {
+    for (const l of batch.lines) if (l.byteLength > 0) yield batch.buf.subarray(l.start, l.start + l.byteLength);
   }
 }
 
