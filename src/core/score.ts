@@ -130,24 +130,15 @@ export interface ScoreRun {
 }
 
 /** Grows in place so 100k totals cost 800 KB rather than 100k boxed numbers. */
-export class GrowableFloat64 {
-  data = new Float64Array(1024);
+export class GrowableArray<A extends Float64Array | Int32Array> {
+  data: A;
   length = 0;
-  push(v: number) {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+  constructor(private readonly make: (n: number) => A) {
+    this.data = make(1024);
   }
-}
-export class GrowableInt32 {
-  data = new Int32Array(1024);
-  length = 0;
   push(v: number) {
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -193,8 +184,8 @@ export function addToSummary(summary: Pick<ScoreSummary, 'rewards' | 'formatFail
 /** Keeps (group, total) per record in compact arrays; computes the groups at the end. */
 export class GroupCollector {
   private readonly keys = new GroupKeys();
-  private readonly groupOf = new GrowableInt32();
-  private readonly totals = new GrowableFloat64();
+  private readonly groupOf = new GrowableArray((n) => new Int32Array(n));
+  private readonly totals = new GrowableArray((n) => new Float64Array(n));
 
   add(key: string, total: number | null): void {
     this.groupOf.push(this.keys.intern(key));
