@@ -72,31 +72,24 @@ export interface FormatMatch {
  */
 export function matchFormat(text: string): FormatMatch | undefined {
   if (!text.startsWith('<context>')) return undefined;
-  let c = text.indexOf('</context>', 9);
-  let think = -1;
-  while (c >= 0) {
-    const q = skipPyWsFrom(text, c + 10);
-    if (text.startsWith('<think>', q)) {
-      think = q;
-      break;
-    }
-    c = text.indexOf('</context>', c + 1);
-  }
-  if (think < 0) return undefined;
-  let t = text.indexOf('</think>', think + 7);
-  let answer = -1;
-  while (t >= 0) {
-    const q = skipPyWsFrom(text, t + 8);
-    if (text.startsWith('<answer>', q)) {
-      answer = q;
-      break;
-    }
-    t = text.indexOf('</think>', t + 1);
-  }
-  if (answer < 0) return undefined;
-  const a = text.indexOf('</answer>', answer + 8);
+  const ctx = earliestCloseThenOpen(text, '</context>', '<think>', 9);
+  if (!ctx) return undefined;
+  const thk = earliestCloseThenOpen(text, '</think>', '<answer>', ctx.open + 7);
+  if (!thk) return undefined;
+  const a = text.indexOf('</answer>', thk.open + 8);
   if (a < 0) return undefined;
-  return { end: a + 9, gap1Start: c + 10, gap1End: think, gap2Start: t + 8, gap2End: answer };
+  return { end: a + 9, gap1Start: ctx.close + close.context, gap1End: ctx.open, gap2Start: thk.close + close.think, gap2End: thk.open };
+}
+
+const close = { context: '</context>'.length, think: '</think>'.length };
+
+/** The earliest `closeTag` at or after `from` that is followed, across Python whitespace, by `openTag`. */
+function earliestCloseThenOpen(text: string, closeTag: string, openTag: string, from: number): { close: number; open: number } | undefined {
+  for (let c = text.indexOf(closeTag, from); c >= 0; c = text.indexOf(closeTag, c + 1)) {
+    const q = skipPyWsFrom(text, c + closeTag.length);
+    if (text.startsWith(openTag, q)) return { close: c, open: q };
+  }
+  return undefined;
 }
 
 // One-entry memo: the pipeline asks about the same completion twice in a row (parseTrace, then
