@@ -20,7 +20,10 @@ export interface ClipRef {
   path?: string;
   start?: number;
   end?: number;
+  /** The clip has an audio stream (from the data or a probe); undefined when not known. */
   hasAudio?: boolean;
+  /** The clip has a video stream; undefined when not known. */
+  hasVideo?: boolean;
   duration?: number;
   /** HumanOmniV2's `data_type`: 'video' | 'image' | 'audio' | … */
   dataType?: string;

@@ -20,6 +20,7 @@ import type {
 } from '../protocol/messages';
 import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
+import { rolloutModalities } from './modality';
 
 /** Label used for rollouts whose data carries no problem type. */
 export const NO_PROBLEM_TYPE = '(none)';
@@ -205,6 +206,11 @@ export class RolloutViewModel {
       media = { status: 'missing', path: scored.record.clip?.path, reason: `could not resolve the clip: ${errorText(e)}` };
     }
     const detail: RolloutDetail = { scored, media };
+    try {
+      detail.modality = rolloutModalities(scored.trace, scored.record.clip);
+    } catch {
+      // A tagging bug must not cost the reader the trace; the view simply shows no colours.
+    }
     const partial = this.partialAdvantagesOf(scored);
     if (partial) detail.partialAdvantages = partial;
     return detail;

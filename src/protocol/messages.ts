@@ -4,6 +4,7 @@
 
 import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from '../core/types';
 import type { PartialAdvantages } from '../core/grpo';
+import type { RolloutModalities } from '../core/modality';
 
 /** Where a reward's chip sits in the trace view: the header or the panel it scores. */
 export type RewardPlacement = 'header' | SectionKind;
@@ -125,6 +126,12 @@ export interface RolloutDetail {
    * advantage and, per judged reward, its value minus the group's mean of that reward.
    */
   partialAdvantages?: PartialAdvantages;
+  /**
+   * Which modality each sentence of Context and Think cites (visual, audio, speech, text; a
+   * negated claim kept as such), with the shortcut badges for the clip ("cites no audio") when
+   * the clip's streams are known. Computed by the view model so the editor and report agree.
+   */
+  modality?: RolloutModalities;
 }
 
 /** Requests the webview makes of its host, and what each returns. */

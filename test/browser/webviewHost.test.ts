@@ -4,13 +4,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../src/host/webviewHtml';
 import { buildOnce } from './buildOnce';
 import { scoreAll } from '../../src/core/score';
+import { parseTrace } from '../../src/core/trace';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
 import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
 import type { ScoredRollout } from '../../src/core/types';
@@ -286,6 +287,117 @@ test('judged rewards: the evidence opens under the chip; a failed judge call nev
     assert.match((await w.page.locator('[data-testid=markov]').textContent()) ?? '', /logic' has no value \(call-error\).*the trainer recorded 0 and zeroed accuracy/);
   } finally {
     scored[0] = saved;
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
+});
+
+/** VS Code's Dark Modern colours (the report's dark theme), as a stylesheet the webview's CSP allows. */
+function darkThemeCss(): string {
+  const css = readFileSync(join(ROOT, 'webview', 'src', 'reportTheme.css'), 'utf8');
+  const light = css.slice(css.indexOf(':root.report-mode'), css.indexOf('@media (prefers-color-scheme: dark)'));
+  const dark = css.slice(css.indexOf('@media (prefers-color-scheme: dark)'));
+  return (light + dark).replaceAll(':root.report-mode', ':root').replace('@media (prefers-color-scheme: dark)', '@media all');
+}
+
+test('modality colouring: sentences by what they cite, hostile text stays text, toggle, "cites no audio" badge', async () => {
+  const context =
+    'The woman in the red coat frowns at the camera. Her voice trembles while she speaks. ' +
+    'She says "I\'m not angry." The subtitle reads \'Leave me alone\'. There is no music. ' +
+    'A note < think > sits on the table. <img src=x onerror="window.__pwned=1"> Therefore it is B.';
+  const think = 'Her frown and shaking voice suggest anger. The caption confirms it. So the answer is B.';
+  const cites = `<context>${context}</context><think>${think}</think><answer>B</answer>`;
+  const seenOnly = '<context>A man in a grey suit sits at a desk and stares at the wall.</context><think>He looks bored. So B.</think><answer>B</answer>';
+  const saved = [scored[0]!, scored[1]!];
+  const withCompletion = (s: ScoredRollout, completion: string, clip: ScoredRollout['record']['clip']): ScoredRollout => ({
+    ...s,
+    record: { ...s.record, completion, clip },
+    trace: parseTrace(completion),
+  });
+  scored[0] = withCompletion(saved[0]!, cites, { path: 'clips/a.mp4', hasAudio: true, hasVideo: true });
+  // A finding whose range crosses a sentence boundary ("camera. Her voice"): it must be split, not break the nesting.
+  const across = cites.indexOf('camera. Her voice');
+  scored[0].trace.diagnostics.push({ code: 'test-across', message: 'spans two sentences', severity: 'info', start: across, end: across + 'camera. Her voice'.length, breaksFormat: false });
+  scored[1] = withCompletion(saved[1]!, seenOnly, { path: 'clips/b.mp4', hasAudio: true });
+  const themeFile = join(dir, 'dark-theme.css');
+  writeFileSync(themeFile, darkThemeCss());
+  const w = await openWebview();
+  try {
+    await w.page.emulateMedia({ colorScheme: 'dark' });
+    await w.page.addStyleTag({ url: 'file://' + themeFile });
+    await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="0"]');
+    const sentences = w.page.locator('[data-testid=panel-context] [data-testid=modality-sentence]');
+    const rows = (await sentences.evaluateAll((els) =>
+      els.map((e) => [e.textContent, e.getAttribute('data-modality'), e.getAttribute('data-negated')]),
+    )) as [string, string, string | null][];
+    const byStart = (prefix: string) => rows.find((r) => r[0].startsWith(prefix));
+    assert.deepEqual(byStart('The woman in the red coat')?.slice(1), ['visual', null]);
+    assert.deepEqual(byStart('Her voice trembles')?.slice(1), ['audio speech', null]);
+    assert.deepEqual(byStart('She says')?.slice(1), ['speech', null]);
+    assert.deepEqual(byStart('The subtitle reads')?.slice(1), ['text', null]);
+    assert.deepEqual(byStart('There is no music')?.slice(1), ['audio', 'audio']);
+    assert.deepEqual(byStart('<img')?.slice(1), ['none', null]);
+    // The sentences together are exactly the panel's text (whitespace between them aside).
+    const panelText = (await w.page.locator('[data-testid=text-context]').textContent()) ?? '';
+    assert.equal(panelText, context);
+    // The hostile sentence is text, not an element.
+    assert.ok(rows.some((r) => r[0] === '<img src=x onerror="window.__pwned=1"> Therefore it is B.'));
+    assert.equal(await w.page.locator('[data-testid=trace-view] img').count(), 0);
+    assert.equal(await w.page.evaluate('window.__pwned'), undefined);
+    // The format diagnostic is still underlined, inside its sentence.
+    const underline = w.page.locator('[data-testid=panel-context] [data-testid=modality-sentence] [data-testid=diag-underline][data-code~=malformed-tag]');
+    assert.equal(await underline.count(), 1);
+    assert.equal(await underline.textContent(), '< think >');
+    // A range over two sentences: one underline piece inside each (and one for the space between), the number on the last piece only.
+    const pieces = (await w.page.locator('[data-testid=diag-underline][data-code=test-across]').evaluateAll((els) =>
+      els.map((e) => [e.textContent, e.parentElement?.getAttribute('data-modality'), e.getAttribute('data-ends')]),
+    )) as [string, string | null, string | null][];
+    assert.equal(pieces.map((p) => p[0]).join(''), 'camera. Her voice');
+    assert.deepEqual(pieces.map((p) => p[1]), ['visual', null, 'audio speech']);
+    assert.equal(pieces[0]![2], null);
+    assert.notEqual(pieces[pieces.length - 1]![2], null);
+    // The first section arrives as a copy of its segment (JSON): it is not listed again as a repeat.
+    assert.equal(await w.page.locator('[data-testid=repeats-context]').count(), 0);
+    // Think is coloured too; Answer is not.
+    assert.ok((await w.page.locator('[data-testid=panel-think] [data-testid=modality-sentence]').count()) >= 2);
+    assert.equal(await w.page.locator('[data-testid=panel-answer] [data-testid=modality-sentence]').count(), 0);
+    // This trace cites audio: no badge; the legend counts it.
+    assert.equal(await w.page.locator('[data-testid=modality-badge]').count(), 0);
+    assert.match((await w.page.locator('[data-testid=modality-legend] [data-modality=audio]').textContent()) ?? '', /audio \(heard\) 2 \+ 1 absent/);
+
+    const visual = w.page.locator('[data-testid=panel-context] [data-testid=modality-sentence][data-modality=visual]').first();
+    type Styles = { getComputedStyle(e: unknown): { backgroundImage: string; backgroundColor: string } };
+    const paint = () =>
+      visual.evaluate((e) => {
+        const cs = (globalThis as unknown as Styles).getComputedStyle(e);
+        return [cs.backgroundImage, cs.backgroundColor];
+      });
+    const [image, colour] = await paint();
+    assert.match(image!, /gradient/);
+    assert.notEqual(colour, 'rgba(0, 0, 0, 0)');
+    await w.page.locator('[data-testid=trace-view]').screenshot({ path: join(ROOT, 'test-results', 'modality.png') });
+
+    // The toggle turns colouring off, and the view remembers it.
+    await w.page.locator('[data-testid=toggle-modality]').click();
+    assert.deepEqual(await paint(), ['none', 'rgba(0, 0, 0, 0)']);
+    const state = (await w.page.evaluate('window.__state')) as { modalityColours?: boolean };
+    assert.equal(state.modalityColours, false);
+    await w.page.locator('[data-testid=rollout-row][data-index="1"]').click();
+    await w.page.waitForSelector('[data-testid=trace-view][data-index="1"]');
+    assert.equal(await w.page.locator('[data-testid=trace-view].modality-off').count(), 1);
+    assert.equal(await w.page.locator('[data-testid=toggle-modality]').isChecked(), false);
+
+    // A clip with audio whose trace cites none: the badge, on the header.
+    const badge = w.page.locator('[data-testid=trace-header] [data-testid=modality-badge]');
+    assert.equal(await badge.count(), 1);
+    assert.equal(await badge.getAttribute('data-code'), 'cites-no-audio');
+    assert.equal(await badge.textContent(), 'cites no audio');
+    // hasVideo is unknown for this clip: no guess, a note.
+    assert.match((await w.page.locator('[data-testid=modality-notes]').textContent()) ?? '', /clip not probed for video/);
+  } finally {
+    scored[0] = saved[0]!;
+    scored[1] = saved[1]!;
     await w.close();
   }
   assert.deepEqual(w.problems, []);

@@ -124,6 +124,11 @@ export class App {
       const view = renderTraceView(detail, {
         init: this.init,
         showReference: !!this.state.showReference,
+        modalityColours: this.state.modalityColours !== false,
+        onToggleModalityColours: (on) => {
+          this.state = { ...this.state, modalityColours: on };
+          this.save();
+        },
         onReveal: (i) => {
           this.rpc.request('revealSource', { index: i }).catch((e: unknown) => this.showError(`Could not open the source: ${message(e)}`));
         },

@@ -9,6 +9,8 @@ export interface ViewState {
   showReference?: boolean;
   /** Unset until the user toggles it: open in reports, closed in the editor (where the table matters most). */
   chartOpen?: boolean;
+  /** Colour trace sentences by the modality they cite; unset means on. */
+  modalityColours?: boolean;
 }
 
 export interface StateStore {
@@ -24,6 +26,7 @@ function sane(raw: unknown): ViewState {
     selected: typeof s.selected === 'number' ? s.selected : undefined,
     showReference: !!s.showReference,
     chartOpen: typeof s.chartOpen === 'boolean' ? s.chartOpen : undefined,
+    modalityColours: typeof s.modalityColours === 'boolean' ? s.modalityColours : undefined,
   };
 }
 

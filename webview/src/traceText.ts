@@ -2,6 +2,7 @@
 // and their messages listed right under it, numbered to match.
 
 import type { TraceDiagnostic } from '../../src/core/types';
+import type { ModalityTag } from '../../src/core/modality';
 import { el } from './dom';
 
 export interface NumberedDiagnostic {
@@ -37,8 +38,44 @@ export function assignDiagnostics(blocks: Block[], diags: NumberedDiagnostic[]):
   return { byBlock, unplaced };
 }
 
-/** The text with underlines (ranges) and carets (points) for the diagnostics given. */
-export function renderText(text: string, base: number, diags: NumberedDiagnostic[], testid?: string): HTMLElement {
+/** A sentence coloured by the modalities it cites; offsets into the completion. */
+export interface SentenceMark {
+  start: number;
+  end: number;
+  tags: ModalityTag[];
+}
+
+/** One sentence's span: data-modality lists what it cites ("none" when nothing), data-negated what it cites as absent. */
+function sentenceSpan(mark: SentenceMark): HTMLElement {
+  const mods = mark.tags.map((t) => t.modality);
+  const negated = mark.tags.filter((t) => t.negated).map((t) => t.modality);
+  const classes: string[] = ['modality-sentence'];
+  mark.tags.forEach((t, i) => {
+    classes.push(`m${i + 1}-${t.modality}`);
+    if (t.negated) classes.push(`m${i + 1}-neg`);
+  });
+  if (mark.tags.length > 0 && mark.tags.some((t) => !t.negated)) classes.push(`tint-${mark.tags.find((t) => !t.negated)!.modality}`);
+  return el('span', {
+    class: classes,
+    testid: 'modality-sentence',
+    attrs: {
+      'data-modality': mods.length ? mods.join(' ') : 'none',
+      'data-negated': negated.length ? negated.join(' ') : undefined,
+    },
+    title: mark.tags.length
+      ? mark.tags.map((t) => `${t.negated ? 'no ' : ''}${t.modality}: ${t.cues.join(', ')}`).join('\n')
+      : undefined,
+  });
+}
+
+/**
+ * The text with underlines (ranges) and carets (points) for the diagnostics given and, when
+ * `sentences` are given, each sentence wrapped in a span coloured by its modalities. Sentences
+ * never overlap each other; a diagnostic range that crosses a sentence boundary is split into
+ * one underline per piece (the finding number goes on the last piece). Only text nodes carry
+ * the model's text.
+ */
+export function renderText(text: string, base: number, diags: NumberedDiagnostic[], testid?: string, sentences: SentenceMark[] = []): HTMLElement {
   const pre = el('div', { class: 'trace-text', testid, attrs: { dir: 'auto' } });
   const len = text.length;
   const ranges = diags
@@ -47,33 +84,63 @@ export function renderText(text: string, base: number, diags: NumberedDiagnostic
   const points = diags
     .filter((nd) => nd.d.end === nd.d.start || !ranges.some((r) => r.nd === nd))
     .map((nd) => ({ nd, at: Math.max(0, Math.min(len, nd.d.start - base)) }));
+  // Sentences, in local offsets, clipped to the text, in order and without overlaps.
+  const marks: { s: number; e: number; mark: SentenceMark }[] = [];
+  for (const m of [...sentences].sort((a, b) => a.start - b.start)) {
+    const s = Math.max(0, m.start - base);
+    const e = Math.min(len, m.end - base);
+    if (e <= s || (marks.length && s < marks[marks.length - 1]!.e)) continue;
+    marks.push({ s, e, mark: m });
+  }
   const cuts = new Set<number>([0, len]);
   for (const r of ranges) {
     cuts.add(r.s);
     cuts.add(r.e);
   }
   for (const p of points) cuts.add(p.at);
+  for (const m of marks) {
+    cuts.add(m.s);
+    cuts.add(m.e);
+  }
   const sorted = [...cuts].sort((a, b) => a - b);
   const pointsAt = (at: number) => points.filter((p) => p.at === at);
+  let mi = 0;
+  let open: { e: number; node: HTMLElement } | undefined;
+  /** Where content at offset `a` goes: the sentence span covering it, else the block. */
+  const containerAt = (a: number): HTMLElement => {
+    if (open && a >= open.e) open = undefined;
+    while (mi < marks.length && marks[mi]!.e <= a) mi++;
+    const m = marks[mi];
+    if (!open && m && m.s <= a && a < m.e) {
+      open = { e: m.e, node: sentenceSpan(m.mark) };
+      pre.appendChild(open.node);
+    }
+    return open ? open.node : pre;
+  };
   for (let i = 0; i < sorted.length; i++) {
     const a = sorted[i]!;
-    for (const p of pointsAt(a)) {
-      // The number is CSS-generated content, so the text nodes stay exactly the model's text.
-      pre.appendChild(
-        el('span', {
-          class: ['diag-point', `sev-${p.nd.d.severity}`],
-          testid: 'diag-point',
-          attrs: { 'data-code': p.nd.d.code, 'data-n': p.nd.n, 'aria-label': `finding ${p.nd.n}` },
-          title: p.nd.d.message,
-        }),
-      );
-    }
     const b = sorted[i + 1];
+    const here = pointsAt(a);
+    if (here.length) {
+      const into = containerAt(a);
+      for (const p of here) {
+        // The number is CSS-generated content, so the text nodes stay exactly the model's text.
+        into.appendChild(
+          el('span', {
+            class: ['diag-point', `sev-${p.nd.d.severity}`],
+            testid: 'diag-point',
+            attrs: { 'data-code': p.nd.d.code, 'data-n': p.nd.n, 'aria-label': `finding ${p.nd.n}` },
+            title: p.nd.d.message,
+          }),
+        );
+      }
+    }
     if (b === undefined || b <= a) continue;
+    const into = containerAt(a);
     const piece = text.slice(a, b);
     const covering = ranges.filter((r) => r.s <= a && r.e >= b);
     if (covering.length === 0) {
-      pre.appendChild(document.createTextNode(piece));
+      into.appendChild(document.createTextNode(piece));
       continue;
     }
     const worst = covering.some((r) => r.nd.d.severity === 'error') ? 'error' : covering.some((r) => r.nd.d.severity === 'warning') ? 'warning' : 'info';
@@ -90,7 +157,7 @@ export function renderText(text: string, base: number, diags: NumberedDiagnostic
       title: covering.map((r) => r.nd.d.message).join('\n'),
       text: piece,
     });
-    pre.appendChild(span);
+    into.appendChild(span);
   }
   return pre;
 }

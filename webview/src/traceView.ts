@@ -10,7 +10,8 @@ import { rewardChip, type Chip } from './chips';
 import { renderMedia } from './media';
 import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo';
 import { applyMarkovGating } from '../../src/core/rewards/markov';
-import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic } from './traceText';
+import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic, type SentenceMark } from './traceText';
+import { MODALITIES, type Modality, type RolloutModalities } from '../../src/core/modality';
 
 const KINDS: SectionKind[] = ['context', 'think', 'answer'];
 const TITLES: Record<SectionKind, string> = { context: 'Context', think: 'Think', answer: 'Answer' };
@@ -20,6 +21,43 @@ export interface TraceViewOptions {
   showReference: boolean;
   onReveal(index: number): void;
   onToggleReference(show: boolean): void;
+  /** Colour Context and Think sentences by the modality they cite (default on). */
+  modalityColours?: boolean;
+  onToggleModalityColours?(on: boolean): void;
+}
+
+const MODALITY_LABELS: Record<Modality, string> = { visual: 'visual (seen)', audio: 'audio (heard)', speech: 'speech (said)', text: 'text (read)' };
+
+/** The sentence marks of one section, in completion offsets, when the modality result covers it. */
+function sentenceMarks(modality: RolloutModalities | undefined, seg: TraceSegment | undefined): SentenceMark[] {
+  if (!modality || !seg) return [];
+  const sec = modality.sections.find((s) => s.kind === seg.kind && s.base === seg.start);
+  return sec ? sec.sentences.map((x) => ({ start: sec.base + x.start, end: sec.base + x.end, tags: x.tags })) : [];
+}
+
+/** Legend, counts, the colouring toggle and what could not be decided. */
+function renderModalityBar(modality: RolloutModalities, opts: TraceViewOptions, root: () => HTMLElement | undefined): HTMLElement {
+  const box = el('input', { testid: 'toggle-modality', attrs: { type: 'checkbox' } });
+  box.checked = opts.modalityColours !== false;
+  box.addEventListener('change', () => {
+    root()?.classList.toggle('modality-off', !box.checked);
+    opts.onToggleModalityColours?.(box.checked);
+  });
+  return el('div', { class: 'modality-bar', testid: 'modality-bar' }, [
+    el('label', { class: 'ref-toggle' }, [box, 'colour sentences by modality']),
+    el('span', { class: 'modality-legend', testid: 'modality-legend' },
+      MODALITIES.map((m) => {
+        const c = modality.counts[m];
+        const count = `${c.cited}${c.negated ? ` + ${c.negated} absent` : ''}`;
+        return el('span', { class: ['legend-item', `legend-${m}`], attrs: { 'data-modality': m }, title: `${c.cited} sentence(s) cite ${m}; ${c.negated} say it is absent` }, [
+          el('span', { class: 'legend-swatch' }),
+          `${MODALITY_LABELS[m]} `,
+          el('span', { class: 'muted mono', text: count }),
+        ]);
+      }).concat([el('span', { class: 'legend-item legend-negated', title: 'A dashed marker: the sentence says the modality is absent ("there is no music")' }, [el('span', { class: 'legend-swatch' }), 'absent'])]),
+    ),
+    modality.notes.length ? el('span', { class: 'muted small', testid: 'modality-notes', text: modality.notes.join('; ') }) : null,
+  ]);
 }
 
 export function placementOf(reward: string, init: ViewInit): RewardPlacement {
@@ -55,7 +93,8 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
     .map((d, i) => ({ n: i + 1, d }));
 
   const firsts = KINDS.map((k) => trace[k] ?? trace.segments.find((s) => s.kind === k && s.occurrence === 0) ?? trace.segments.find((s) => s.kind === k));
-  const repeats = KINDS.map((k, i) => trace.segments.filter((s) => s.kind === k && s !== firsts[i]));
+  // By position, not identity: after a JSON round trip (postMessage) `trace.context` is a copy of its segment.
+  const repeats = KINDS.map((k, i) => trace.segments.filter((s) => s.kind === k && s.outerStart !== firsts[i]?.outerStart));
   const blockOf = (s: { start: number; end: number; outerStart?: number; outerEnd?: number }): Block => ({
     start: s.start,
     end: s.end,
@@ -103,10 +142,13 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
       repeats: repeats[i]!.map((r, j) => ({ seg: r, diags: byBlock[repeatBase[i]! + j]! })),
       chips: chipsAt[kind],
       reference: showRef ? scored.referenceTrace : undefined,
+      sentences: sentenceMarks(detail.modality, firsts[i]),
     }),
   );
 
-  return el('article', { class: 'trace-view', testid: 'trace-view', attrs: { 'data-index': record.index } }, [
+  let article: HTMLElement | undefined;
+  if (detail.modality) header.appendChild(renderModalityBar(detail.modality, opts, () => article));
+  article = el('article', { class: ['trace-view', opts.modalityColours === false ? 'modality-off' : null], testid: 'trace-view', attrs: { 'data-index': record.index } }, [
     header,
     outsideStrip,
     el('div', { class: ['panels', showRef ? 'with-reference' : null] }, panels),
@@ -114,6 +156,7 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
       ? el('div', { class: 'muted footnote', text: `recorded advantage ${formatNumber(record.recordedAdvantage)}` })
       : null,
   ]);
+  return article;
 }
 
 function renderHeader(
@@ -157,6 +200,9 @@ function renderHeader(
       ]),
       sourceNode,
       q.problemType ? el('span', { class: 'badge type-badge', testid: 'trace-problem-type', text: q.problemType }) : null,
+      ...(detail.modality?.badges ?? []).map((b) =>
+        el('span', { class: 'badge modality-badge', testid: 'modality-badge', attrs: { 'data-code': b.code }, text: b.label, title: b.detail }),
+      ),
       record.checkpoint ? el('span', { class: 'muted small', text: record.checkpoint }) : null,
       record.step !== undefined ? el('span', { class: 'muted small', text: `step ${record.step}` }) : null,
       el('span', { class: 'spacer' }),
@@ -251,6 +297,7 @@ interface PanelInput {
   repeats: { seg: TraceSegment; diags: NumberedDiagnostic[] }[];
   chips: Chip[];
   reference: ParsedTrace | undefined;
+  sentences: SentenceMark[];
 }
 
 function renderPanel(p: PanelInput): HTMLElement {
@@ -264,7 +311,7 @@ function renderPanel(p: PanelInput): HTMLElement {
   ]);
   const body: Child[] = [];
   if (seg) {
-    body.push(seg.text.trim() === '' ? el('div', { class: 'placeholder', text: `empty <${kind}> section` }) : renderText(seg.text, seg.start, p.diags, `text-${kind}`));
+    body.push(seg.text.trim() === '' ? el('div', { class: 'placeholder', text: `empty <${kind}> section` }) : renderText(seg.text, seg.start, p.diags, `text-${kind}`, p.sentences));
     if (seg.text.trim() === '' && p.diags.length) body.push(renderText(seg.text, seg.start, p.diags));
   } else {
     body.push(el('div', { class: 'placeholder', testid: `missing-${kind}`, text: `no <${kind}> section` }));

@@ -1,0 +1,403 @@
+// Which modality each sentence of a trace cites: what was seen (visual), heard as sound or
+// paralinguistics (audio), said as words (speech), or read on screen (text). Issue 5's first
+// shortcut signal: a trace about a clip with sound that never cites audio or speech probably
+// answered from the frames (or from nothing). Pure and browser-safe: no node built-ins, no DOM.
+//
+// Rules, in one place:
+// - Sentences end at . ! ? … (plus any closing quotes/brackets) followed by whitespace and a
+//   character that is not a lowercase letter, and at every line break (so bullet lists split per
+//   item). Not an end: abbreviations (e.g., i.e., Mr., vs. …), single-letter initials, decimals
+//   (3.5 has no space after the point), list markers ("1." at the start of a line), and
+//   punctuation followed by a lowercase word ("“Fine?” she asks", "wait... then").
+//   Sentences never include the whitespace between them; every other character is in one.
+// - Cues come from LEXICON below: whole words (\b…\b), case-insensitive. Quotes are speech:
+//   a double-quoted span (“…” or "…") unless the sentence cites on-screen text (then the quote is
+//   what the text reads), and a single-quoted span ('…' or ‘…’) only after a speech cue.
+// - Negation: a claim that a modality is absent still cites it ("there is no music" is a claim
+//   about the audio), so it is kept with `negated: true`. Within a clause (split at , ; : — and
+//   at and/but/while/whereas/although/though/yet), a cue is negated when a negator (no, not,
+//   never, without, nobody, no one, nothing, cannot, can't, don't, lack of, …) comes before it,
+//   or when the clause holds an absence word of that modality or of any (silent, silence, muted,
+//   inaudible → audio; absent, missing → any). A negated perception cue (hear, see, visible,
+//   audible…) negates every cue of its modality in the clause ("her voice cannot be heard").
+//   "no doubt", "not only", "no matter" are not negations. A modality's tag is negated only when
+//   every one of its cues in the sentence is; a mix ("no music, but she sighs") is a positive
+//   claim. Double negation is not resolved.
+
+import type { ParsedTrace, SectionKind } from './types';
+
+export type Modality = 'visual' | 'audio' | 'speech' | 'text';
+export const MODALITIES: readonly Modality[] = ['visual', 'audio', 'speech', 'text'];
+
+export interface ModalityTag {
+  modality: Modality;
+  /** Every cue of this modality in the sentence is negated: a claim that it is absent. */
+  negated: boolean;
+  /** The words matched, as written (a quote is given as its full quoted text). */
+  cues: string[];
+}
+
+export interface ModalitySentence {
+  /** Offsets into the text given to `splitSentences` / the section text: text.slice(start, end) === text. */
+  start: number;
+  end: number;
+  text: string;
+  /** In MODALITIES order; empty when the sentence cites none. */
+  tags: ModalityTag[];
+}
+
+export interface SectionModalities {
+  kind: SectionKind;
+  /** Offset of the section's text in the completion: sentence offsets + base = completion offsets. */
+  base: number;
+  sentences: ModalitySentence[];
+}
+
+export interface ModalityCount {
+  /** Sentences citing the modality positively. */
+  cited: number;
+  /** Sentences citing it only as absent. */
+  negated: number;
+}
+
+export interface TraceModalities {
+  /** Context and Think (the first of each), when present. */
+  sections: SectionModalities[];
+  counts: Record<Modality, ModalityCount>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lexicon. `re` is a regex source matched as a whole word, case-insensitive. `perception`
+// marks verbs/adjectives of perceiving: negated, they negate the whole clause's modality.
+
+interface LexEntry {
+  modality: Modality;
+  re: string;
+  perception?: boolean;
+  note: string;
+}
+
+export const LEXICON: readonly LexEntry[] = [
+  // ---- visual: what is seen
+  { modality: 'visual', re: "see|sees|seen|saw|seeing|visible|visibly|invisible|unseen", perception: true, note: 'seeing' },
+  { modality: 'visual', re: 'look(?:s|ed|ing)?|appear(?:s|ed|ing|ance)?|watch(?:es|ed|ing)?|glanc(?:e|es|ed|ing)|star(?:e|es|ed|ing)|gaz(?:e|es|ed|ing)', perception: true, note: 'looking, appearing' },
+  { modality: 'visual', re: 'faces?|facial|expressions?|smil(?:e|es|ed|ing)|frown(?:s|ed|ing)?|grin(?:s|ned|ning)?|scowl(?:s|ed|ing)?|glar(?:e|es|ed|ing)|eyes|eyebrows?|brows?|tears?|teary|blush(?:es|ed|ing)?|wink(?:s|ed|ing)?|nod(?:s|ded|ding)?|grimac(?:e|es|ed|ing)|lips|mouth', note: 'face and expressions' },
+  { modality: 'visual', re: 'gestur(?:e|es|ed|ing)|posture|body language|shrug(?:s|ged|ging)?|arms crossed|crossed arms|fists?|clench(?:es|ed|ing)?|point(?:s|ed|ing) at|lean(?:s|ed|ing)|hug(?:s|ged|ging)?|shak(?:e|es|ing) (?:his|her|their) head|hands?|fidget(?:s|ed|ing)?', note: 'gestures and body' },
+  { modality: 'visual', re: 'wear(?:s|ing)?|wore|dressed|shirt|jacket|suit|dress|uniform|hat|glasses|clothes|clothing|outfit', note: 'clothing' },
+  { modality: 'visual', re: 'scene|room|background(?!\\s+(?:music|noise|sounds?|voices?|chatter))|setting|kitchen|office|street|outdoors|indoors|camera|frames?|shot|close-up|lighting|lit|dim|bright|shadows?|light(?!\\s+of)|darkness', note: 'scene, camera, lighting' },
+  { modality: 'visual', re: 'colou?rs?|colou?rful|red|blue|green|yellow|black|white|gr[ae]y|brown|pink|purple', note: 'colours' },
+  { modality: 'visual', re: 'walk(?:s|ed|ing)?|mov(?:e|es|ed|ing|ement|ements)|enter(?:s|ed|ing)?|sit(?:s|ting)?|sat|stand(?:s|ing)?|stood|turn(?:s|ed|ing)? away|runs? away|approach(?:es|ed|ing)', note: 'movement' },
+
+  // ---- audio: heard, paralinguistic (how it sounds, not what is said)
+  { modality: 'audio', re: 'hear|hears|heard|hearing|audible|inaudible|listen(?:s|ed|ing)?', perception: true, note: 'hearing' },
+  { modality: 'audio', re: 'sound(?:s|ed|ing)?|noises?|audio|acoustic', note: 'sound in general' },
+  { modality: 'audio', re: 'tone|pitch|pace|volume|loud(?:ly|er)?|quiet(?:ly)?|soft(?:ly|er)?|intonation|prosody|monotone|timbre|hoarse|raspy|shaky|trembl(?:e|es|ing)|crack(?:s|ed|ing)', note: 'paralinguistics' },
+  { modality: 'audio', re: 'voices?|voiced|vocal(?:ly)?', note: 'voice quality' },
+  { modality: 'audio', re: 'whisper(?:s|ed|ing)?|shout(?:s|ed|ing)?|yell(?:s|ed|ing)?|scream(?:s|ed|ing)?|sigh(?:s|ed|ing)?|laugh(?:s|ed|ing|ter)?|giggl(?:e|es|ed|ing)|chuckl(?:e|es|ed|ing)|sob(?:s|bed|bing)?|gasp(?:s|ed|ing)?|groan(?:s|ed|ing)?|stutter(?:s|ed|ing)?|stammer(?:s|ed|ing)?|mumbl(?:e|es|ed|ing)|murmur(?:s|ed|ing)?|pauses?|paused', note: 'vocal events' },
+  { modality: 'audio', re: 'silent|silence|muted|mute', note: 'silence (an absence: see ABSENCE)' },
+  { modality: 'audio', re: 'music|musical|song|melody|soundtrack|applause|footsteps|ring(?:s|ing)|beeps?|knock(?:s|ed|ing)?|bang(?:s|ed)?|thud', note: 'music and sounds' },
+
+  // ---- speech: what was said (content of the words)
+  { modality: 'speech', re: 'say|says|said|saying|ask(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|mention(?:s|ed|ing)?|tell(?:s|ing)?|told|speak(?:s|ing)?|spoke|spoken|talk(?:s|ed|ing)?|explain(?:s|ed|ing)?|remark(?:s|ed)?|exclaim(?:s|ed)?|insist(?:s|ed)?|admit(?:s|ted)?|apologi[sz](?:e|es|ed|ing)|complain(?:s|ed|ing)?|respond(?:s|ed) (?:with|that)|utter(?:s|ed|ance)?', note: 'speech verbs (not "answer": the answer is ours)' },
+  { modality: 'speech', re: '(?:whisper|shout|yell|scream|murmur|mutter|mumble)(?:s|ed|ing)? that', note: 'reported speech with a vocal verb (also audio)' },
+  { modality: 'speech', re: 'words?|dialogue|conversation|speech|speaker|transcript|verbal(?:ly)?|statement|question(?:s|ed)? (?:him|her|them)', note: 'speech nouns' },
+
+  // ---- text: read on screen
+  { modality: 'text', re: 'subtitles?|subtitled|captions?|captioned|on-screen|on screen|onscreen|text|written|printed|handwritten|slides?|signboard|sign(?:s)? (?:reads?|says|saying)|the sign|banner|poster|headline|title card|labels?|logo|ocr', note: 'on-screen text' },
+];
+
+/** Cues that mean absence by themselves ("the audio is silent"): they negate their modality in the clause. */
+const ABSENCE: readonly { modality: Modality | 'any'; re: string }[] = [
+  { modality: 'audio', re: 'silent|silence|muted|mute|inaudible|soundless' },
+  { modality: 'visual', re: 'invisible|unseen' },
+  { modality: 'any', re: 'absent|missing' },
+];
+
+/** Words that negate what follows them in the clause. */
+const NEGATORS = String.raw`no(?!\s+(?:doubt|matter|wonder)\b)|not(?!\s+only\b)|never|none|nobody|no one|nothing|neither|nor|without|cannot|can['’]t|couldn['’]t|don['’]t|doesn['’]t|didn['’]t|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|won['’]t|hasn['’]t|haven['’]t|lacks?|lacking|absence`;
+
+/** Clause boundaries: punctuation, and conjunctions that start a new claim. */
+const CLAUSE_RE = /[,;:—–]|\s-\s|\b(?:and|but|while|whereas|although|though|yet)\b/gi;
+
+const TEXT_BEFORE_SAYS = String.raw`(?<!\b(?:subtitles?|captions?|text|sign|slide|screen|banner|label|poster)\s+(?:\w+\s+)?)`;
+
+interface Compiled {
+  modality: Modality;
+  re: RegExp;
+  perception: boolean;
+}
+
+const COMPILED: Compiled[] = LEXICON.map((e) => ({
+  modality: e.modality,
+  // "the subtitle says …" is text, not someone speaking.
+  re: new RegExp(`\\b(?:${e.modality === 'speech' ? e.re.replace(/^say\|says\|said\|saying/, `${TEXT_BEFORE_SAYS}(?:say|says|said|saying)`) : e.re})\\b`, 'gi'),
+  perception: !!e.perception,
+}));
+const ABSENCE_RE = ABSENCE.map((a) => ({ modality: a.modality, re: new RegExp(`\\b(?:${a.re})\\b`, 'i') }));
+const NEGATOR_RE = new RegExp(`\\b(?:${NEGATORS})\\b`, 'gi');
+// An opening quote stands after a space, a line start or opening punctuation (not `=`: attribute values are not dialogue).
+const DOUBLE_QUOTE_RE = /(?<![^\s(\[{—–:-])(?:“[^”]*”|"[^"\n]*")/g;
+const SINGLE_QUOTE_RE = /(?<![\p{L}\p{N}])['‘](?=\S)[^\n]*?['’](?![\p{L}\p{N}])/gu;
+
+// ---------------------------------------------------------------------------------------------
+// Sentence splitting
+
+const ABBREVIATIONS = new Set([
+  'e.g', 'i.e', 'etc', 'vs', 'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'approx', 'cf', 'fig', 'no', 'vol', 'ca', 'al', 'min', 'sec', 'u.s', 'a.m', 'p.m',
+]);
+/** Abbreviations that often end a sentence too: they end one when a capital follows. */
+const FINAL_ABBREVIATIONS = new Set(['etc', 'a.m', 'p.m', 'min', 'sec']);
+
+const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '»', '*', '_']);
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\u00a0' || c === '\u3000' || c === '\u2009' || c === '\u202f';
+}
+function isLineBreak(c: string): boolean {
+  return c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
+}
+function isWs(c: string): boolean {
+  return isSpace(c) || isLineBreak(c) || c === '\v' || c === '\f';
+}
+function isLower(c: string): boolean {
+  return c !== c.toUpperCase() && c === c.toLowerCase();
+}
+
+/** Does the `.` at `i` end a sentence (given that whitespace follows it)? */
+function periodEnds(text: string, i: number, lineStart: number, next: string | undefined): boolean {
+  // The word before the point, with inner points (e.g, i.e, a.m).
+  let j = i;
+  while (j > lineStart && /[\p{L}\p{N}.]/u.test(text[j - 1]!)) j--;
+  const word = text.slice(j, i).toLowerCase();
+  if (word === '') return true;
+  if (ABBREVIATIONS.has(word)) return FINAL_ABBREVIATIONS.has(word) && next !== undefined && /\p{Lu}/u.test(next);
+  // A single capital initial ("J. Smith").
+  if (/^\p{Lu}$/u.test(text.slice(j, i))) return false;
+  // A list marker: digits alone at the start of the line ("1. The woman frowns").
+  if (/^\d{1,3}$/.test(word) && text.slice(lineStart, j).trim() === '') return false;
+  return true;
+}
+
+/** Splits text into sentences with offsets; never throws; whitespace between sentences is left out. */
+export function splitSentences(text: string): { start: number; end: number; text: string }[] {
+  const out: { start: number; end: number; text: string }[] = [];
+  const n = text.length;
+  let start = -1;
+  let lineStart = 0;
+  const push = (end: number) => {
+    if (start < 0) return;
+    let e = end;
+    while (e > start && isWs(text[e - 1]!)) e--;
+    if (e > start) out.push({ start, end: e, text: text.slice(start, e) });
+    start = -1;
+  };
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    if (isLineBreak(c)) {
+      push(i);
+      lineStart = i + 1;
+      continue;
+    }
+    if (start < 0) {
+      if (isWs(c)) continue;
+      start = i;
+    }
+    if (c !== '.' && c !== '!' && c !== '?' && c !== '…') continue;
+    // Run of terminators and closers: "?!", "...", '."', '.)'.
+    let k = i + 1;
+    while (k < n && (text[k] === '.' || text[k] === '!' || text[k] === '?' || text[k] === '…' || CLOSERS.has(text[k]!))) k++;
+    if (k < n && !isWs(text[k]!)) {
+      i = k - 1;
+      continue;
+    }
+    // Next non-space character on the line (undefined at a line end or the end of the text).
+    let m = k;
+    while (m < n && isSpace(text[m]!)) m++;
+    const next = m < n && !isLineBreak(text[m]!) ? text[m] : undefined;
+    let ends = next === undefined || !isLower(next);
+    if (ends && c === '.' && k === i + 1) ends = periodEnds(text, i, Math.max(lineStart, start), next);
+    if (ends) {
+      push(k);
+      i = k - 1;
+    } else i = k - 1;
+  }
+  push(n);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tagging
+
+interface Cue {
+  modality: Modality;
+  start: number;
+  end: number;
+  text: string;
+  perception: boolean;
+}
+
+function clauseBounds(s: string): number[] {
+  const cuts = [0];
+  CLAUSE_RE.lastIndex = 0;
+  for (let m = CLAUSE_RE.exec(s); m; m = CLAUSE_RE.exec(s)) {
+    cuts.push(m.index);
+    if (m[0].length === 0) CLAUSE_RE.lastIndex++;
+  }
+  cuts.push(s.length + 1);
+  return cuts;
+}
+
+function clauseOf(cuts: number[], at: number): number {
+  let c = 0;
+  while (c + 1 < cuts.length && cuts[c + 1]! <= at) c++;
+  return c;
+}
+
+/** The modalities one sentence cites. */
+export function tagSentence(sentence: string): ModalityTag[] {
+  const cues: Cue[] = [];
+  for (const entry of COMPILED) {
+    entry.re.lastIndex = 0;
+    for (let m = entry.re.exec(sentence); m; m = entry.re.exec(sentence)) {
+      if (m[0].length === 0) {
+        entry.re.lastIndex++;
+        continue;
+      }
+      cues.push({ modality: entry.modality, start: m.index, end: m.index + m[0].length, text: m[0], perception: entry.perception });
+    }
+  }
+  const hasText = cues.some((c) => c.modality === 'text');
+  DOUBLE_QUOTE_RE.lastIndex = 0;
+  if (!hasText) {
+    for (let m = DOUBLE_QUOTE_RE.exec(sentence); m; m = DOUBLE_QUOTE_RE.exec(sentence)) {
+      if (m[0].length > 2) cues.push({ modality: 'speech', start: m.index, end: m.index + m[0].length, text: m[0], perception: false });
+    }
+  }
+  const firstSpeech = cues.reduce((m, c) => (c.modality === 'speech' && c.start < m ? c.start : m), Infinity);
+  if (Number.isFinite(firstSpeech)) {
+    SINGLE_QUOTE_RE.lastIndex = 0;
+    for (let m = SINGLE_QUOTE_RE.exec(sentence); m; m = SINGLE_QUOTE_RE.exec(sentence)) {
+      if (m.index > firstSpeech && m[0].length > 2) {
+        cues.push({ modality: 'speech', start: m.index, end: m.index + m[0].length, text: m[0], perception: false });
+      }
+    }
+  }
+  if (cues.length === 0) return [];
+  // Drop cues inside a quote: the quoted words are what was said, not what the model observed.
+  const quotes = cues.filter((c) => c.text.length > 2 && /^["“'‘]/.test(c.text));
+  const kept = cues.filter((c) => quotes.includes(c) || !quotes.some((q) => c.start > q.start && c.end <= q.end));
+
+  // Negation.
+  const cuts = clauseBounds(sentence);
+  const negAt: number[][] = cuts.map(() => []);
+  NEGATOR_RE.lastIndex = 0;
+  for (let m = NEGATOR_RE.exec(sentence); m; m = NEGATOR_RE.exec(sentence)) {
+    if (quotes.some((q) => m!.index > q.start && m!.index < q.end)) continue;
+    negAt[clauseOf(cuts, m.index)]!.push(m.index + m[0].length);
+  }
+  const clauseText = (c: number) => sentence.slice(cuts[c]!, Math.min(sentence.length, cuts[c + 1]!));
+  const negated = new Map<Cue, boolean>();
+  for (const cue of kept) {
+    const c = clauseOf(cuts, cue.start);
+    const before = negAt[c]!.some((e) => e <= cue.start);
+    negated.set(cue, before);
+  }
+  for (const cue of kept) {
+    const c = clauseOf(cuts, cue.start);
+    const ct = clauseText(c);
+    const absent = ABSENCE_RE.some((a) => (a.modality === 'any' || a.modality === cue.modality) && a.re.test(ct));
+    const perceptionDenied = kept.some(
+      (o) => o.perception && o.modality === cue.modality && negated.get(o) && clauseOf(cuts, o.start) === c,
+    );
+    if (absent || perceptionDenied) negated.set(cue, true);
+  }
+
+  const tags: ModalityTag[] = [];
+  for (const modality of MODALITIES) {
+    const mine = kept.filter((c) => c.modality === modality).sort((a, b) => a.start - b.start);
+    if (mine.length === 0) continue;
+    const cueTexts: string[] = [];
+    for (const c of mine) if (!cueTexts.includes(c.text)) cueTexts.push(c.text);
+    tags.push({ modality, negated: mine.every((c) => negated.get(c)), cues: cueTexts });
+  }
+  return tags;
+}
+
+/** Sentences of a section's text, each tagged with the modalities it cites. */
+export function sentenceModalities(text: string): ModalitySentence[] {
+  return splitSentences(text).map((s) => ({ ...s, tags: tagSentence(s.text) }));
+}
+
+function emptyCounts(): Record<Modality, ModalityCount> {
+  return { visual: { cited: 0, negated: 0 }, audio: { cited: 0, negated: 0 }, speech: { cited: 0, negated: 0 }, text: { cited: 0, negated: 0 } };
+}
+
+/** Sentence modalities of the trace's Context and Think (the first section of each kind). */
+export function traceModalities(parsed: ParsedTrace): TraceModalities {
+  const sections: SectionModalities[] = [];
+  const counts = emptyCounts();
+  for (const kind of ['context', 'think'] as const) {
+    const seg = parsed[kind];
+    if (!seg) continue;
+    const sentences = sentenceModalities(seg.text);
+    for (const s of sentences) for (const t of s.tags) counts[t.modality][t.negated ? 'negated' : 'cited']++;
+    sections.push({ kind, base: seg.start, sentences });
+  }
+  return { sections, counts };
+}
+
+/** Does the trace cite a modality at all (positively or as absent)? */
+export function citesModality(summary: TraceModalities, modality: Modality): boolean {
+  const c = summary.counts[modality];
+  return c.cited + c.negated > 0;
+}
+
+export interface ModalityBadge {
+  code: 'cites-no-audio' | 'cites-nothing-visual';
+  label: string;
+  /** Why, in a sentence. */
+  detail: string;
+}
+
+export interface ModalityBadges {
+  badges: ModalityBadge[];
+  /** What could not be decided ("clip not probed for audio"), never guessed. */
+  notes: string[];
+}
+
+/**
+ * Shortcut badges: the clip has an audio stream but the trace cites no audio and no speech at
+ * all, or it has video but the trace cites nothing visual. Unknown streams give a note, no badge.
+ */
+export function modalityBadges(summary: TraceModalities, clip: { hasAudio?: boolean; hasVideo?: boolean } | undefined): ModalityBadges {
+  const badges: ModalityBadge[] = [];
+  const notes: string[] = [];
+  const hasAudio = clip?.hasAudio;
+  const hasVideo = clip?.hasVideo;
+  if (hasAudio === undefined) notes.push('clip not probed for audio');
+  else if (hasAudio && !citesModality(summary, 'audio') && !citesModality(summary, 'speech')) {
+    badges.push({
+      code: 'cites-no-audio',
+      label: 'cites no audio',
+      detail: 'The clip has an audio stream, but no sentence of Context or Think cites sound or speech.',
+    });
+  }
+  if (hasVideo === undefined) notes.push('clip not probed for video');
+  else if (hasVideo && !citesModality(summary, 'visual')) {
+    badges.push({
+      code: 'cites-nothing-visual',
+      label: 'cites nothing visual',
+      detail: 'The clip has a video stream, but no sentence of Context or Think cites anything seen.',
+    });
+  }
+  return { badges, notes };
+}
+
+/** What a rollout's detail carries: the sentence tags of Context and Think, and the badges. */
+export interface RolloutModalities extends TraceModalities, ModalityBadges {}
+
+/** The modalities of a parsed trace and its shortcut badges for the clip. Never throws. */
+export function rolloutModalities(parsed: ParsedTrace, clip: { hasAudio?: boolean; hasVideo?: boolean } | undefined): RolloutModalities {
+  const summary = traceModalities(parsed);
+  return { ...summary, ...modalityBadges(summary, clip) };
+}
