@@ -4,5 +4,6 @@ import type { Command } from 'commander';
 import * as score from './score';
 import * as report from './report';
 import * as judge from './judge';
+import * as run from './run';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run];

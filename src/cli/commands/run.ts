@@ -1,0 +1,251 @@
+// `omnitrace run <clip>`: run a checkpoint on one clip and question. The clip is probed, trimmed
+// and encoded (ffmpeg), the HumanOmniV2-style request is built and streamed (the first sample's
+// text goes to stderr as it arrives), and the run is saved as rollout records to
+// <runs-dir>/<timestamp>-<model>.rollouts.jsonl (atomically). Then that saved file is scored
+// exactly as `omnitrace score` would score it, and the score lines (segments, rule rewards,
+// group) go to --out or stdout. --dry-run prints the request body with media abbreviated.
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CancelledError, InputError, UsageError } from '../errors';
+import { setInterruptHandler } from '../interrupt';
+import { locateMediaTools, MediaToolError, parseTime } from '../../media/ffmpeg';
+import { prepareMedia } from '../../media/prepare';
+import { buildChatRequest, dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
+import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
+import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
+import { CheckpointCallError, CheckpointClient, type CheckpointResult } from '../../models/checkpointClient';
+import { scoreToJsonl } from '../../core/scoreJsonl';
+import { judgeToJsonl } from '../../core/judge/judgeFile';
+import { JudgeRunner } from '../../core/judge/runner';
+import { JudgeCache } from '../../core/judge/cache';
+import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
+import { DEFAULT_PROFILE, JUDGED_REWARDS } from '../../core/judge/types';
+import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+import { formatJudgeSummary } from './judge';
+
+interface RunCliOptions {
+  question?: string;
+  options?: string[];
+  problemType?: string;
+  answer?: string;
+  solution?: string;
+  start?: number;
+  end?: number;
+  modelBaseUrl?: string;
+  model?: string;
+  n?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  maxTokens?: number;
+  seed?: number;
+  server: ServerKind;
+  media: MediaTransport;
+  frames?: number;
+  framesFps?: number;
+  mediaIoKwargs?: boolean;
+  useAudioInVideo?: boolean;
+  systemPromptFile?: string;
+  instructionFile?: string;
+  modelApiKeyEnv?: string;
+  maxSide?: number;
+  timeout?: number;
+  runsDir: string;
+  dryRun?: boolean;
+  out?: string;
+  judgeBaseUrl?: string;
+  judgeModel?: string;
+  judgeApiKeyEnv?: string;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+const num = (what: string, check: (n: number) => boolean) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected ${what}`);
+  return n;
+};
+const time = (v: string) => {
+  try {
+    return parseTime(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+const int = (lo: number) => num(`a whole number ≥ ${lo}`, (n) => Number.isInteger(n) && n >= lo);
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a checkpoint on a clip (video, audio or image) with a question, save the samples as rollout records and score them')
+    .argument('<clip>', 'media file (video with or without audio, audio, or image)')
+    .option('--question <text>', 'the question (required)')
+    .option('--options <option>', 'an answer option, e.g. "A. happy" (repeatable, in order)', collect)
+    .option('--problem-type <type>', "'multiple choice', emer_ov_mc, numerical, regression, judge, OCR or free-form (picks the answer instruction and the accuracy rule)")
+    .option('--answer <ref>', 'reference answer (enables the accuracy reward)')
+    .option('--solution <trace>', 'reference trace <context>…</context><think>…</think><answer>…</answer>')
+    .option('--start <time>', 'range start: seconds or mm:ss(.ms) / hh:mm:ss', time)
+    .option('--end <time>', 'range end: seconds or mm:ss(.ms) / hh:mm:ss', time)
+    .option('--model-base-url <url>', 'the server, e.g. http://127.0.0.1:8000/v1 (required)')
+    .option('--model <name>', 'model name as the server serves it (required)')
+    .option('--n <k>', 'samples for this prompt (a GRPO-style group)', int(1))
+    .option('--temperature <t>', 'sampling temperature', num('a number ≥ 0', (n) => n >= 0))
+    .option('--top-p <p>', 'nucleus sampling', num('a number in (0, 1]', (n) => n > 0 && n <= 1))
+    .option('--top-k <k>', 'top-k sampling (vLLM)', num('a whole number (-1 = off)', (n) => Number.isInteger(n) && n >= -1))
+    .option('--max-tokens <n>', 'most new tokens per sample', int(1))
+    .option('--seed <n>', 'sampling seed', num('a whole number', Number.isInteger))
+    .addOption(new Option('--server <kind>', 'server kind').choices(SERVER_KINDS).default('vllm'))
+    .addOption(new Option('--media <transport>', 'how media are sent: data: URLs, file:// URLs (vLLM --allowed-local-media-path) or sampled frames').choices(MEDIA_TRANSPORTS).default('data-url'))
+    .option('--frames <n>', "frames: sampled locally with --media frames; else asked of the server with --media-io-kwargs", int(1))
+    .option('--frames-fps <fps>', 'frame rate instead of a count', num('a number > 0', (n) => n > 0))
+    .option('--media-io-kwargs', 'send media_io_kwargs.video (num_frames / fps) to the server (recent vLLM only)')
+    .option('--use-audio-in-video', 'let the video part carry its audio (mm_processor_kwargs; recent vLLM, clips with audio only)')
+    .option('--system-prompt-file <file>', 'system prompt text (default: media/prompts/system.md)')
+    .option('--instruction-file <file>', 'answer instruction for this problem type (default: media/prompts/instruction.<type>.md)')
+    .option('--model-api-key-env <name>', 'environment variable holding the API key (none is sent by default)')
+    .option('--max-side <px>', 'longest side of the encoded video or frames (default 448; never upscaled)', int(16))
+    .option('--timeout <ms>', 'whole-call limit in ms (default 600000)', int(1))
+    .option('--runs-dir <dir>', 'where runs are saved', join('.omnitrace', 'runs'))
+    .option('--dry-run', 'print the request body (media abbreviated) and make no call')
+    .option('--out <file.jsonl>', 'write the score lines of the samples here (atomically) instead of stdout')
+    .option('--judge-base-url <url>', 'also judge context, logic and free-form accuracy with this OpenAI-compatible judge (as omnitrace judge, built-in templates, cache in <runs-dir>/../cache/judge, i.e. .omnitrace/cache/judge)')
+    .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
+    .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
+    .action(async (clip: string, o: RunCliOptions) => {
+      if (!o.question?.trim()) throw new UsageError('--question is required');
+      if (!o.model?.trim()) throw new UsageError('--model is required');
+      if (!o.modelBaseUrl?.trim()) throw new UsageError('--model-base-url is required');
+      try {
+        new URL(o.modelBaseUrl);
+      } catch {
+        throw new UsageError(`--model-base-url '${o.modelBaseUrl}' is not a URL`);
+      }
+      if (o.start !== undefined && o.end !== undefined && o.end <= o.start) throw new UsageError(`--end (${o.end}) must be after --start (${o.start})`);
+      if (o.out !== undefined && !existsSync(dirname(resolve(o.out)))) throw new UsageError(`cannot write ${o.out}: directory ${dirname(resolve(o.out))} does not exist`);
+      if ((o.judgeBaseUrl === undefined) !== (o.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
+      if (o.judgeBaseUrl !== undefined) {
+        try {
+          new URL(o.judgeBaseUrl);
+        } catch {
+          throw new UsageError(`--judge-base-url '${o.judgeBaseUrl}' is not a URL`);
+        }
+      }
+      let apiKey: string | undefined;
+      if (o.modelApiKeyEnv) {
+        apiKey = process.env[o.modelApiKeyEnv];
+        if (!apiKey) throw new UsageError(`--model-api-key-env ${o.modelApiKeyEnv}: that environment variable is not set`);
+      }
+      if (!existsSync(clip) || !statSync(clip).isFile()) throw new InputError(`clip not found: ${clip}`);
+
+      const profile: CheckpointProfile = { baseURL: o.modelBaseUrl, model: o.model, serverKind: o.server, mediaTransport: o.media };
+      if (o.frames !== undefined || o.framesFps !== undefined || o.mediaIoKwargs) {
+        profile.frames = { ...(o.frames !== undefined ? { count: o.frames } : o.framesFps !== undefined ? { fps: o.framesFps } : {}), sendMediaIoKwargs: !!o.mediaIoKwargs };
+      }
+      if (o.useAudioInVideo) profile.useAudioInVideo = true;
+      for (const [k, v] of [['temperature', o.temperature], ['topP', o.topP], ['topK', o.topK], ['maxTokens', o.maxTokens], ['seed', o.seed], ['n', o.n]] as const) {
+        if (v !== undefined) (profile as unknown as Record<string, number>)[k] = v;
+      }
+      if (o.modelApiKeyEnv) profile.apiKeyEnv = o.modelApiKeyEnv;
+      const readText = async (f: string, flag: string) => {
+        try {
+          return await readFile(f, 'utf8');
+        } catch (e) {
+          throw new InputError(`${flag} ${f}: ${(e as Error).message}`);
+        }
+      };
+      let texts = DEFAULT_PROMPT_TEXTS;
+      if (o.systemPromptFile || o.instructionFile) {
+        const system = o.systemPromptFile ? await readText(o.systemPromptFile, '--system-prompt-file') : undefined;
+        const instr = o.instructionFile ? { [o.problemType ?? 'free-form']: await readText(o.instructionFile, '--instruction-file') } : undefined;
+        texts = withOverrides(texts, { system, instructions: instr });
+        if (o.systemPromptFile) profile.systemPromptFile = resolve(o.systemPromptFile);
+        if (o.instructionFile) profile.instructionFiles = { [o.problemType ?? 'free-form']: resolve(o.instructionFile) };
+      }
+      const runsDir = resolve(o.runsDir);
+      const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+
+      const controller = new AbortController();
+      setInterruptHandler(() => {
+        process.stderr.write('\nomnitrace: stopping (the partial samples are saved); Ctrl-C again to quit at once\n');
+        controller.abort();
+      });
+      try {
+        let prepared;
+        try {
+          const tools = locateMediaTools();
+          prepared = await prepareMedia(clip, profile, tools, { range: { start: o.start, end: o.end }, maxSide: o.maxSide, mediaDir: join(runsDir, 'media'), signal: controller.signal });
+        } catch (e) {
+          if (controller.signal.aborted) throw new CancelledError('cancelled while preparing the clip; nothing was sent');
+          if (e instanceof MediaToolError) throw new InputError(e.message);
+          throw e;
+        }
+        const question = { problem: o.question, options: o.options, problemType: o.problemType };
+        const built = buildChatRequest(profile, prepared.media, question, texts);
+        for (const note of built.notes) process.stderr.write(`omnitrace: note: ${note}\n`);
+        if (o.dryRun) {
+          process.stdout.write(JSON.stringify(dryRunView(built.body), null, 2) + '\n');
+          return;
+        }
+        const client = new CheckpointClient({ baseURL: o.modelBaseUrl, apiKey, timeoutMs: o.timeout });
+        const startedAt = new Date();
+        let outcome: RunOutcome;
+        let failure: CheckpointCallError | undefined;
+        try {
+          const res: CheckpointResult = await client.stream(built.body, {
+            signal: controller.signal,
+            onDelta: (i, t) => {
+              if (i === 0) process.stderr.write(t);
+            },
+          });
+          outcome = res;
+        } catch (e) {
+          if (!(e instanceof CheckpointCallError)) throw e;
+          failure = e;
+          if (!e.partial) throw new InputError(e.describe());
+          outcome = { ...e.partial, error: e.message };
+        }
+        process.stderr.write('\n');
+        const finishedAt = new Date();
+        const records = runRecords({
+          runId,
+          profile,
+          request: built,
+          clip: { path: resolve(clip), kind: prepared.media.kind, hasAudio: prepared.media.hasAudio, ...(prepared.range ? prepared.range : {}) },
+          question: { ...question, answer: o.answer, solution: o.solution },
+          startedAt,
+          finishedAt,
+          outcome,
+        });
+        await mkdir(runsDir, { recursive: true });
+        let file = runFilePath(runsDir, o.model, startedAt);
+        const existing = new Set(await readdir(runsDir));
+        for (let k = 2; existing.has(basename(file)); k++) file = file.replace(/(-\d+)?\.rollouts\.jsonl$/, `-${k}.rollouts.jsonl`);
+        await writeRunFile(file, records);
+        process.stderr.write(`omnitrace: saved ${records.length} sample(s) to ${file}\n`);
+        if (records.length && o.judgeBaseUrl && o.judgeModel && !controller.signal.aborted) {
+          const rewards = [...JUDGED_REWARDS];
+          const templates = templatesForRewards(await loadTemplateLibrary(undefined), rewards, {});
+          const jprofile = { ...DEFAULT_PROFILE, name: 'run', baseURL: o.judgeBaseUrl, model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
+          const key = judgeApiKeyFromEnv(process.env, o.judgeApiKeyEnv);
+          const runner = new JudgeRunner({ profile: jprofile, backend: new OpenAIChatBackend({ baseURL: o.judgeBaseUrl, apiKey: key.key }), templates, cache: new JudgeCache(join(runsDir, '..', 'cache', 'judge')), repeats: 1 });
+          const summary = await judgeToJsonl(file, { format: 'jsonl', runner, rewards, out: o.out, signal: controller.signal });
+          process.stderr.write(formatJudgeSummary(summary));
+        } else if (records.length) {
+          await scoreToJsonl(file, { format: 'jsonl', out: o.out });
+        }
+        const u = outcome.usage;
+        process.stderr.write(
+          `omnitrace: ${outcome.latency.firstTokenMs !== undefined ? `first token ${Math.round(outcome.latency.firstTokenMs)} ms, ` : ''}total ${Math.round(outcome.latency.totalMs)} ms` +
+            (u ? `, tokens: prompt ${u.promptTokens}, completion ${u.completionTokens}` : '') +
+            '\n',
+        );
+        if (outcome.cancelled) throw new CancelledError(`cancelled: partial samples saved to ${file}`);
+        if (failure) throw new InputError(`${failure.describe()}\n(partial samples saved to ${file})`);
+      } finally {
+        setInterruptHandler(undefined);
+      }
+    });
+}

@@ -1,0 +1,280 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeChatServer } from '../helpers/fakeChatServer';
+import { startFakeVllm, inspectUserParts, tokens, type FakeVllm } from '../helpers/fakeVllmServer';
+import { buildUserText } from '../../src/core/run/prompt';
+import { NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
+import { CheckpointClient, CheckpointCallError } from '../../src/models/checkpointClient';
+import { readRollouts } from '../../src/core/readers/index';
+import { scoreRecord } from '../../src/core/score';
+import type { RolloutRecord } from '../../src/core/types';
+
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+let dir: string;
+let vllm: FakeVllm;
+const clip = (n: string) => join(dir, n);
+
+function ff(args: string[]) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'omnitrace-runcli-'));
+  const speech = join(dir, 'speech.wav');
+  const e = spawnSync('espeak-ng', ['-w', speech, 'the door is open'], { encoding: 'utf8' });
+  assert.equal(e.status, 0, e.stderr);
+  // 3 s, 160x90, with speech padded to the length of the video.
+  ff(['-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=10:d=3', '-i', speech, '-af', 'apad', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip('av.mp4')]);
+  ff(['-f', 'lavfi', '-i', 'color=c=blue:s=160x90:r=10:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip('silent.mp4')]);
+  ff(['-f', 'lavfi', '-i', 'testsrc2=s=160x90', '-frames:v', '1', clip('still.png')]);
+  writeFileSync(clip('broken.mp4'), 'this is not a video');
+  vllm = await startFakeVllm();
+});
+
+after(async () => {
+  await vllm?.close();
+});
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source, asynchronously (the fake server lives in this process). */
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr, child);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const server = () => ['--model-base-url', vllm.baseURL, '--model', 'omni-ckpt'];
+const Q = ['--question', 'Who is speaking?', '--options', 'A. a man', '--options', 'B. a woman', '--problem-type', 'multiple choice'];
+const GOOD = '<context>a voice says the door is open</context><think>the voice is low</think><answer>A</answer>';
+const BAD = '<context>a voice</context><think>hmm</think><answer>B</answer>';
+
+async function savedRun(runsDir: string): Promise<{ file: string; records: RolloutRecord[]; raw: Record<string, any>[] }> {
+  const files = readdirSync(runsDir).filter((f) => f.endsWith('.rollouts.jsonl'));
+  assert.equal(files.length, 1, `one saved run in ${runsDir}: ${files}`);
+  const file = join(runsDir, files[0]!);
+  const records: RolloutRecord[] = [];
+  for await (const it of readRollouts(file)) if (it.kind === 'record') records.push(it.record);
+  const raw = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return { file, records, raw };
+}
+
+test('a trimmed clip with audio, n = 3: video + 16 kHz WAV + text sent, samples saved, read back and scored', async () => {
+  vllm.requests.length = 0;
+  vllm.script({ replies: [GOOD, BAD, GOOD] });
+  const runsDir = join(dir, 'runs-av');
+  const out = join(dir, 'av.scores.jsonl');
+  const r = await cli(['run', clip('av.mp4'), ...Q, '--answer', 'A', '--start', '0.5', '--end', '00:02.000', ...server(), '--n', '3', '--temperature', '1', '--top-k', '20', '--seed', '3', '--max-tokens', '256', '--runs-dir', runsDir, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(vllm.requests.length, 1);
+  const body = vllm.requests[0]!.body;
+  assert.equal(vllm.requests[0]!.url, '/v1/chat/completions');
+  assert.equal(body.n, 3);
+  assert.equal(body.top_k, 20);
+  assert.equal(body.stream, true);
+  assert.equal('mm_processor_kwargs' in body, false);
+  const parts = await inspectUserParts(body);
+  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  const [video, audio, text] = parts;
+  assert.equal(video!.mime, 'video/mp4');
+  assert.equal(video!.info!.video!.codec, 'h264');
+  assert.ok(Math.abs(video!.info!.duration - 1.5) <= 0.2, `video lasts ${video!.info!.duration}`);
+  assert.equal(audio!.mime, 'audio/wav');
+  assert.deepEqual([audio!.info!.audio!.sampleRate, audio!.info!.audio!.channels, audio!.info!.audio!.codec], [16000, 1, 'pcm_s16le']);
+  assert.ok(Math.abs(audio!.info!.duration - 1.5) <= 0.2, `audio lasts ${audio!.info!.duration}`);
+  assert.equal(text!.text, buildUserText({ problem: 'Who is speaking?', options: ['A. a man', 'B. a woman'], problemType: 'multiple choice' }, 'video-audio'));
+  // The first sample streamed to stderr as it arrived.
+  assert.ok(r.stderr.includes(GOOD), r.stderr);
+  // Score lines: one per sample, segments and rule rewards, one group.
+  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0, 1]);
+  assert.deepEqual(lines.map((l) => l.rewards.format.value), [1, 1, 1]);
+  assert.deepEqual(lines[1].segments.map((s: { kind: string }) => s.kind), ['context', 'think', 'answer']);
+  assert.equal(new Set(lines.map((l) => l.group.id)).size, 1);
+  assert.equal(lines[0].group.size, 3);
+  // The saved run reads back with the readers and scores the same way.
+  const { records, raw } = await savedRun(runsDir);
+  assert.deepEqual(records.map((x) => x.completion), [GOOD, BAD, GOOD]);
+  assert.deepEqual(records.map((x) => scoreRecord(x).rewards.accuracy!.value), [1, 0, 1]);
+  assert.equal(records[0]!.clip!.start, 0.5);
+  assert.equal(records[0]!.clip!.end, 2);
+  assert.equal(raw[0].finish_reason, 'stop');
+  assert.equal(raw[0].usage.promptTokens, 1234);
+  assert.equal(raw[0].usage.completionTokens, 2 * tokens(GOOD).length + tokens(BAD).length);
+  assert.equal(typeof raw[0].latency_ms.total, 'number');
+  assert.equal(raw[0].request.media_parts.length, 2);
+  assert.equal(raw[0].request.media_parts[1].bytes, audio!.bytes!.length);
+  assert.equal(raw[0].cancelled, false);
+});
+
+test('a clip without audio: no audio part, the no-audio line, use_audio_in_video not sent', async () => {
+  vllm.requests.length = 0;
+  vllm.script({ replies: [GOOD] });
+  const runsDir = join(dir, 'runs-silent');
+  const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--use-audio-in-video', '--runs-dir', runsDir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /use_audio_in_video not sent: the clip has no audio/);
+  const body = vllm.requests[0]!.body;
+  assert.equal('mm_processor_kwargs' in body, false);
+  const parts = await inspectUserParts(body);
+  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'text']);
+  assert.equal(parts[0]!.info!.audio, undefined);
+  assert.ok(Math.abs(parts[0]!.info!.duration - 2) <= 0.2);
+  assert.ok(parts[1]!.text!.startsWith(NO_AUDIO_LINE + '\n'));
+  assert.equal(JSON.parse(r.stdout.trim().split('\n')[0]!).rewards.format.value, 1, 'score lines go to stdout without --out');
+});
+
+test('an image is sent as image_url; --media frames samples JPEG frames', async () => {
+  vllm.requests.length = 0;
+  vllm.script({ replies: [GOOD] });
+  let r = await cli(['run', clip('still.png'), '--question', 'What is shown?', '--problem-type', 'free-form', ...server(), '--runs-dir', join(dir, 'runs-img')]);
+  assert.equal(r.code, 0, r.stderr);
+  let parts = await inspectUserParts(vllm.requests[0]!.body);
+  assert.deepEqual(parts.map((p) => [p.type, p.mime]), [['image_url', 'image/png'], ['text', undefined]]);
+  assert.equal(parts[0]!.info!.isImage, true);
+  r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--media', 'frames', '--frames', '4', '--runs-dir', join(dir, 'runs-frames')]);
+  assert.equal(r.code, 0, r.stderr);
+  parts = await inspectUserParts(vllm.requests[1]!.body);
+  assert.deepEqual(parts.map((p) => p.type), ['image_url', 'image_url', 'image_url', 'image_url', 'audio_url', 'text']);
+  assert.equal(parts[0]!.mime, 'image/jpeg');
+  assert.equal(parts[0]!.info!.video!.width, 160);
+});
+
+test('--dry-run prints the body with media abbreviated and calls nothing', async () => {
+  vllm.requests.length = 0;
+  const r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--dry-run', '--frames', '8', '--media-io-kwargs', '--runs-dir', join(dir, 'runs-dry')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(vllm.requests.length, 0);
+  const body = JSON.parse(r.stdout);
+  const [v, a] = body.messages[1].content;
+  assert.match(v.video_url.url, /^data:video\/mp4;base64,<\d+ (KB|B), sha256 [0-9a-f]{12}…>$/);
+  assert.match(a.audio_url.url, /^data:audio\/wav;base64,<\d+ KB, sha256 [0-9a-f]{12}…>$/);
+  assert.deepEqual(body.media_io_kwargs, { video: { num_frames: 8 } });
+  assert.ok(r.stdout.length < 5000);
+});
+
+test('server errors: 404 model, 400 media rejected, 400 unknown field — readable, with hints, exit 1, key never shown', async () => {
+  const secret = 'sk-very-secret-123';
+  const cases = [
+    { status: 404, message: 'The model `omni-ckpt` does not exist.', expect: [/has no model 'omni-ckpt'/, /thinker-only/, /server replied: .*does not exist/] },
+    { status: 400, message: 'At most 0 video(s) may be provided in one request.', expect: [/rejected the media/, /--media frames/] },
+    { status: 400, message: 'media_io_kwargs: Extra inputs are not permitted', expect: [/rejected a request field/, /drop --frames/], extra: ['--frames', '8', '--media-io-kwargs'] },
+  ];
+  for (const c of cases) {
+    vllm.script((req) => ({ status: c.status, message: `${c.message} (auth was ${req.headers.authorization})` }));
+    const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--model-api-key-env', 'MY_CKPT_KEY', '--runs-dir', join(dir, 'runs-err'), ...(c.extra ?? [])], { env: { MY_CKPT_KEY: secret } });
+    assert.equal(r.code, 1, r.stderr);
+    for (const re of c.expect) assert.match(r.stderr, re);
+    assert.equal(r.stderr.includes(secret), false, 'the key is redacted');
+    assert.match(r.stderr, /Bearer \*\*\*/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.equal(vllm.requests.at(-1)!.headers.authorization, `Bearer ${secret}`);
+});
+
+test('usage errors and unreadable clips', async () => {
+  let r = await cli(['run', clip('av.mp4'), ...server()]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--question is required/);
+  r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--start', '1:75']);
+  assert.equal(r.code, 2);
+  r = await cli(['run', clip('broken.mp4'), ...Q, ...server(), '--dry-run']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot read .*broken\.mp4: .*Invalid data/s);
+  r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--dry-run'], { env: { OMNITRACE_FFPROBE: join(dir, 'no-such-ffprobe') } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ffprobe not found at .*no-such-ffprobe .*OMNITRACE_FFPROBE/);
+  r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--start', '10', '--dry-run']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /starts at 10 s but .* lasts 3\.00 s/);
+});
+
+test('client: n choices interleaved are accumulated per index; cancelling mid-stream keeps the partial text', async () => {
+  vllm.script({ replies: ['one two three', 'four five six'] });
+  const client = new CheckpointClient({ baseURL: vllm.baseURL });
+  const full = await client.stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 2 });
+  assert.deepEqual(full.choices.map((c) => [c.index, c.text, c.finishReason]), [[0, 'one two three', 'stop'], [1, 'four five six', 'stop']]);
+  assert.equal(full.cancelled, false);
+  assert.ok(full.latency.firstTokenMs! <= full.latency.totalMs);
+  let gone!: () => void;
+  const clientGone = new Promise<void>((r) => (gone = r));
+  vllm.script({ replies: ['alpha beta gamma delta epsilon'], holdAfter: 2, onClientGone: () => gone() });
+  const ac = new AbortController();
+  let seen = '';
+  const partial = await client.stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, {
+    signal: ac.signal,
+    onDelta: (_i, t) => {
+      seen += t;
+      if (seen === 'alpha beta ') ac.abort();
+    },
+  });
+  assert.equal(partial.cancelled, true);
+  assert.equal(partial.choices[0]!.text, 'alpha beta ');
+  assert.equal(partial.choices[0]!.finishReason, undefined);
+  await clientGone;
+  vllm.script({ status: 404, message: 'The model `m` does not exist.' });
+  await assert.rejects(client.stream({ model: 'm', messages: [] }), (e: unknown) => e instanceof CheckpointCallError && e.kind === 'model-not-found' && e.status === 404 && /does not exist/.test(e.serverReply ?? ''));
+});
+
+test('Ctrl-C during a run saves the partial sample marked cancelled and exits 130', async () => {
+  vllm.script({ replies: ['<context>the room is dark and a door creaks open slowly</context>'], holdAfter: 3 });
+  const runsDir = join(dir, 'runs-cancel');
+  let sent = false;
+  const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--runs-dir', runsDir], {
+    onStderr: (soFar, child) => {
+      if (!sent && soFar.includes('<context>the room is ')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /cancelled: partial samples saved/);
+  const { raw, records } = await savedRun(runsDir);
+  assert.equal(raw[0].cancelled, true);
+  assert.equal(raw[0].finish_reason, null);
+  assert.equal(records[0]!.completion, '<context>the room is ');
+  assert.equal(scoreRecord(records[0]!).trace.context?.closed, false);
+});
+
+test('--judge-base-url also judges the samples (context, logic) with the judge runner', async () => {
+  vllm.script({ replies: [GOOD, BAD] });
+  const judge = await startFakeChatServer(() => ({ reply: '4' }));
+  try {
+    const runsDir = join(dir, 'judge', 'runs');
+    const out = join(dir, 'judged.jsonl');
+    const solution = '<context>a man says the door is open</context><think>low voice</think><answer>A</answer>';
+    const r = await cli(['run', clip('silent.mp4'), ...Q, '--solution', solution, ...server(), '--n', '2', '--runs-dir', runsDir, '--out', out, '--judge-base-url', judge.baseURL, '--judge-model', 'judge-m']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    for (const l of lines) {
+      assert.equal(l.rewards.context.status, 'ok');
+      assert.equal(l.rewards.context.value, 0.8);
+      assert.equal(l.rewards.logic.value, 0.8);
+    }
+    assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0]);
+    assert.equal(judge.requests.length, 4, 'context + logic per sample');
+    assert.ok(readdirSync(join(dir, 'judge', 'cache', 'judge')).length > 0, 'the judge cache sits beside the runs folder');
+  } finally {
+    await judge.close();
+  }
+});
