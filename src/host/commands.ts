@@ -7,6 +7,7 @@ import { FORMATS, FORMAT_NAMES } from '../core/readers';
 import type { FormatName } from '../core/readers/types';
 import { formatFieldMapText, parseFieldMapText } from '../core/fieldMapText';
 import { Disposable } from './dispose';
+import { registerSafeCommand } from './endpointProfiles';
 import { parseGoToTarget } from './goToTarget';
 import type { Log } from './log';
 import { RolloutEditorProvider, VIEW_TYPE, viewTypeFor } from './rolloutEditorProvider';
@@ -33,17 +34,7 @@ export class Commands extends Disposable {
     private readonly log: Log,
   ) {
     super();
-    const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
-      this._register(
-        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-          try {
-            return await fn(...args);
-          } catch (err) {
-            log.error(`${id} failed`, err);
-            void vscode.window.showErrorMessage(`Omni Trace: ${err instanceof Error ? err.message : String(err)}`);
-          }
-        }),
-      );
+    const reg = (id: string, fn: (...args: unknown[]) => unknown) => this._register(registerSafeCommand(id, fn, log));
     reg(COMMANDS.openInViewer, (uri, line) => this.openInViewer(asUri(uri), typeof line === 'number' ? line : undefined));
     reg(COMMANDS.reopenWithFormat, (uri) => this.reopenWithFormat(asUri(uri)));
     reg(COMMANDS.setMediaRoot, () => this.setMediaRoot());

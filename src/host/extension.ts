@@ -10,6 +10,7 @@ import { LoadingStatus } from './loadingStatus';
 import { Log } from './log';
 import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
+import { RunController } from './runController';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
@@ -30,6 +31,7 @@ class OmniTraceExtension extends Disposable {
       }),
     );
     this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
+    this._register(new RunController(context.secrets, this.provider, this.log));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

@@ -14,6 +14,7 @@ import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
 import { Disposable } from './dispose';
+import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
@@ -25,7 +26,14 @@ export const JUDGE_COMMANDS = {
 
 /** Rollouts read back and judged per batch: bounded memory on a 100k-rollout file. */
 const BATCH = 256;
-const secretKey = (profile: string) => `omnitrace.judge.apiKey/${profile}`;
+
+const JUDGE_ENDPOINTS: EndpointKind = {
+  label: 'judge',
+  listSetting: 'judge.profiles',
+  preferredSetting: 'judge.profile',
+  settingsQuery: 'omnitrace.judge',
+  secretPrefix: 'omnitrace.judge.apiKey',
+};
 
 export const RESTRICTED_JUDGE_MESSAGE =
   'Omni Trace: judging calls a network endpoint, which Restricted Mode does not allow. Trust this workspace to judge rollouts.';
@@ -64,11 +72,12 @@ export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; pro
 
 export class JudgeController extends Disposable {
   private readonly status: vscode.StatusBarItem;
+  private readonly profiles: EndpointProfiles<JudgeProfile>;
   /** One concurrency limit per profile, shared by every judging job of this window. */
   private readonly limits = new Map<string, { concurrency: number; sem: Semaphore }>();
 
   constructor(
-    private readonly secrets: vscode.SecretStorage,
+    secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
     /** Called after judging so CodeLenses over the same file show the judged rewards. */
@@ -77,62 +86,9 @@ export class JudgeController extends Disposable {
     super();
     this.status = this._register(vscode.window.createStatusBarItem('omnitrace.judging', vscode.StatusBarAlignment.Left, 40));
     this.status.name = 'Omni Trace judging';
-    const reg = (id: string, fn: () => Promise<void>) =>
-      this._register(
-        vscode.commands.registerCommand(id, async () => {
-          try {
-            await fn();
-          } catch (err) {
-            log.error(`${id} failed`, err);
-            void vscode.window.showErrorMessage(`Omni Trace: ${err instanceof Error ? err.message : String(err)}`);
-          }
-        }),
-      );
-    reg(JUDGE_COMMANDS.judgeRollouts, () => this.judgeActive());
-    reg(JUDGE_COMMANDS.setJudgeApiKey, () => this.setApiKey());
-  }
-
-  private profiles(): JudgeProfile[] {
-    const { profiles, problems } = judgeProfilesFrom(vscode.workspace.getConfiguration(SECTION).get('judge.profiles'));
-    for (const p of problems) this.log.warn(p);
-    return profiles;
-  }
-
-  private async pickProfile(): Promise<JudgeProfile | undefined> {
-    const profiles = this.profiles();
-    if (profiles.length === 0) {
-      const open = 'Open Settings';
-      const choice = await vscode.window.showWarningMessage(
-        'Omni Trace: no judge profile. Add one to omnitrace.judge.profiles (name, baseURL, model), e.g. a vLLM server at http://127.0.0.1:8000/v1.',
-        open,
-      );
-      if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'omnitrace.judge');
-      return undefined;
-    }
-    const preferred = vscode.workspace.getConfiguration(SECTION).get<string>('judge.profile', '');
-    const hit = profiles.find((p) => p.name === preferred);
-    if (hit) return hit;
-    if (profiles.length === 1) return profiles[0];
-    const picked = await vscode.window.showQuickPick(
-      profiles.map((p) => ({ label: p.name, description: `${p.model} @ ${p.baseURL}`, profile: p })),
-      { title: 'Judge with which profile?' },
-    );
-    return picked?.profile;
-  }
-
-  private async setApiKey(): Promise<void> {
-    const profile = await this.pickProfile();
-    if (!profile) return;
-    const key = await vscode.window.showInputBox({
-      title: `API key for judge profile '${profile.name}'`,
-      prompt: 'Stored in VS Code SecretStorage; leave empty to remove it.',
-      password: true,
-      ignoreFocusOut: true,
-    });
-    if (key === undefined) return;
-    if (key === '') await this.secrets.delete(secretKey(profile.name));
-    else await this.secrets.store(secretKey(profile.name), key);
-    void vscode.window.showInformationMessage(`Omni Trace: ${key ? 'stored' : 'removed'} the API key of '${profile.name}'.`);
+    this.profiles = new EndpointProfiles(JUDGE_ENDPOINTS, judgeProfilesFrom, secrets, log);
+    this._register(registerSafeCommand(JUDGE_COMMANDS.judgeRollouts, () => this.judgeActive(), log));
+    this._register(registerSafeCommand(JUDGE_COMMANDS.setJudgeApiKey, () => this.profiles.setKey(), log));
   }
 
   private limitFor(profile: JudgeProfile): Semaphore {
@@ -145,7 +101,7 @@ export class JudgeController extends Disposable {
   }
 
   private async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
-    return (await this.secrets.get(secretKey(profile.name))) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
+    return (await this.profiles.storedKey(profile)) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
   }
 
   private async judgeActive(): Promise<void> {
@@ -160,7 +116,7 @@ export class JudgeController extends Disposable {
     }
     const doc = panel.document;
     await doc.whenLoaded();
-    const profile = await this.pickProfile();
+    const profile = await this.profiles.pick();
     if (!profile) return;
     const config = vscode.workspace.getConfiguration(SECTION);
     const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward =>

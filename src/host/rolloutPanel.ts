@@ -16,6 +16,7 @@ export class RolloutPanel extends Disposable {
   private readonly server: RpcServer;
   private pendingSelect: number | undefined;
   private rootsKey: string | undefined;
+  private _selection: number | undefined;
 
   private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this._onDidDispose.event;
@@ -76,8 +77,14 @@ export class RolloutPanel extends Disposable {
     return this.panel.active;
   }
 
+  /** The rollout the view shows (the last one it opened, or was asked to select). */
+  get selection(): number | undefined {
+    return this._selection;
+  }
+
   /** Ask the view to show one rollout; delivered once the view has loaded. */
   select(index: number): void {
+    this._selection = index;
     if (!this.server.emit('select', { index })) this.pendingSelect = index;
     this.panel.reveal(undefined, false);
   }
@@ -132,6 +139,8 @@ export class RolloutPanel extends Disposable {
       getRows: byModel('getRows'),
       locateRow: byModel('locateRow'),
       getRollout: async (p: HostMethods['getRollout']['params']): Promise<RolloutDetail> => {
+        // The view asks for a rollout's detail only to show it: that is its selection.
+        this._selection = p.index;
         const detail = await model().getRollout(p);
         return { ...detail, media: this.forWebview(detail.media) };
       },

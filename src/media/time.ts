@@ -22,3 +22,19 @@ export function ffmpegTime(seconds: number): string {
   const t = seconds.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
   return t.startsWith('.') ? '0' + t : t;
 }
+
+/**
+ * A range as typed in the editor: "" (the whole clip), "start-end", "start-" or "-end", each
+ * side seconds or mm:ss(.ms). Throws an Error saying what is wrong.
+ */
+export function parseTimeRange(text: string): { start?: number; end?: number } {
+  const s = text.trim();
+  if (s === '') return {};
+  const m = /^([^-]*)-([^-]*)$/.exec(s);
+  if (!m) throw new Error(`'${text}' is not a range: use start-end in seconds or mm:ss (e.g. 1:05-1:20 or 3.5-8)`);
+  const start = m[1]!.trim() ? parseTime(m[1]!) : undefined;
+  const end = m[2]!.trim() ? parseTime(m[2]!) : undefined;
+  if (start === undefined && end === undefined) throw new Error('give a start, an end, or both');
+  if (start !== undefined && end !== undefined && end <= start) throw new Error(`the end (${end} s) must be after the start (${start} s)`);
+  return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+}

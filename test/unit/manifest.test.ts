@@ -110,6 +110,13 @@ test('workspace trust and virtual workspaces are declared', () => {
   assert.ok(caps.untrustedWorkspaces.description.length > 10);
   // A workspace must not point the viewer's allowed folders somewhere else in Restricted Mode.
   assert.ok(caps.untrustedWorkspaces.restrictedConfigurations.includes('omnitrace.mediaRoot'));
+  // Nor choose an executable we run, nor the servers we call.
+  const props = pkg.contributes.configuration.properties;
+  for (const k of ['omnitrace.ffmpegPath', 'omnitrace.ffprobePath']) {
+    assert.ok(caps.untrustedWorkspaces.restrictedConfigurations.includes(k), k);
+    assert.equal(props[k].scope, 'machine', k);
+  }
+  for (const k of ['omnitrace.checkpoints.profiles', 'omnitrace.judge.profiles']) assert.ok(caps.untrustedWorkspaces.restrictedConfigurations.includes(k), k);
   assert.ok('virtualWorkspaces' in caps);
 });
 

@@ -7,17 +7,15 @@
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { locateMediaTools, MediaToolError, parseTime } from '../../media/ffmpeg';
-import { prepareMedia } from '../../media/prepare';
-import { buildChatRequest, dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
+import { dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
 import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
-import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
-import { CheckpointCallError, CheckpointClient, type CheckpointResult } from '../../models/checkpointClient';
+import { runCheckpoint, RunCancelledError } from '../../core/run/runCheckpoint';
+import { CheckpointCallError } from '../../models/checkpointClient';
 import { scoreToJsonl } from '../../core/scoreJsonl';
 import { judgeToJsonl } from '../../core/judge/judgeFile';
 import { JudgeRunner } from '../../core/judge/runner';
@@ -165,7 +163,6 @@ export function register(program: Command): void {
         if (o.instructionFile) profile.instructionFiles = { [o.problemType ?? 'free-form']: resolve(o.instructionFile) };
       }
       const runsDir = resolve(o.runsDir);
-      const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 
       const controller = new AbortController();
       setInterruptHandler(() => {
@@ -173,57 +170,44 @@ export function register(program: Command): void {
         controller.abort();
       });
       try {
-        let prepared;
+        const question = { problem: o.question, options: o.options, problemType: o.problemType, answer: o.answer, solution: o.solution };
+        let result;
         try {
-          const tools = locateMediaTools();
-          prepared = await prepareMedia(clip, profile, tools, { range: { start: o.start, end: o.end }, maxSide: o.maxSide, mediaDir: join(runsDir, 'media'), signal: controller.signal });
-        } catch (e) {
-          if (controller.signal.aborted) throw new CancelledError('cancelled while preparing the clip; nothing was sent');
-          if (e instanceof MediaToolError) throw new InputError(e.message);
-          throw e;
-        }
-        const question = { problem: o.question, options: o.options, problemType: o.problemType };
-        const built = buildChatRequest(profile, prepared.media, question, texts);
-        for (const note of built.notes) process.stderr.write(`omnitrace: note: ${note}\n`);
-        if (o.dryRun) {
-          process.stdout.write(JSON.stringify(dryRunView(built.body), null, 2) + '\n');
-          return;
-        }
-        const client = new CheckpointClient({ baseURL: o.modelBaseUrl, apiKey, timeoutMs: o.timeout });
-        const startedAt = new Date();
-        let outcome: RunOutcome;
-        let failure: CheckpointCallError | undefined;
-        try {
-          const res: CheckpointResult = await client.stream(built.body, {
+          result = await runCheckpoint({
+            clip,
+            profile,
+            question,
+            tools: locateMediaTools(),
+            runsDir,
+            texts,
+            range: { start: o.start, end: o.end },
+            maxSide: o.maxSide,
+            apiKey,
+            timeoutMs: o.timeout,
             signal: controller.signal,
+            dryRun: o.dryRun,
+            onNotes: (notes) => {
+              for (const note of notes) process.stderr.write(`omnitrace: note: ${note}\n`);
+            },
             onDelta: (i, t) => {
               if (i === 0) process.stderr.write(t);
             },
           });
-          outcome = res;
         } catch (e) {
-          if (!(e instanceof CheckpointCallError)) throw e;
-          failure = e;
-          if (!e.partial) throw new InputError(e.describe());
-          outcome = { ...e.partial, error: e.message };
+          if (e instanceof RunCancelledError) throw new CancelledError(e.message);
+          if (e instanceof MediaToolError) throw new InputError(e.message);
+          if (e instanceof CheckpointCallError) throw new InputError(e.describe());
+          throw e;
         }
+        if (o.dryRun) {
+          process.stdout.write(JSON.stringify(dryRunView(result.built.body), null, 2) + '\n');
+          return;
+        }
+        const { failure } = result;
+        const outcome = result.outcome!;
+        const records = result.records!;
+        const file = result.file!;
         process.stderr.write('\n');
-        const finishedAt = new Date();
-        const records = runRecords({
-          runId,
-          profile,
-          request: built,
-          clip: { path: resolve(clip), kind: prepared.media.kind, hasAudio: prepared.media.hasAudio, ...(prepared.range ? prepared.range : {}) },
-          question: { ...question, answer: o.answer, solution: o.solution },
-          startedAt,
-          finishedAt,
-          outcome,
-        });
-        await mkdir(runsDir, { recursive: true });
-        let file = runFilePath(runsDir, o.model, startedAt);
-        const existing = new Set(await readdir(runsDir));
-        for (let k = 2; existing.has(basename(file)); k++) file = file.replace(/(-\d+)?\.rollouts\.jsonl$/, `-${k}.rollouts.jsonl`);
-        await writeRunFile(file, records);
         process.stderr.write(`omnitrace: saved ${records.length} sample(s) to ${file}\n`);
         if (records.length && o.judgeBaseUrl && o.judgeModel && !controller.signal.aborted) {
           const rewards = [...JUDGED_REWARDS];

@@ -56,3 +56,11 @@ export function withOverrides(base: PromptTexts, o: { system?: string; instructi
     instructions: { ...base.instructions, ...Object.fromEntries(Object.entries(o.instructions ?? {}).map(([k, v]) => [k, v.trim()])) },
   };
 }
+
+/** Answer options as typed in one line: "A. happy | B. sad" (or one per line); empty → none. */
+export function parseOptionsText(text: string): string[] {
+  return text
+    .split(/\s*\|\s*|\r?\n/)
+    .map((o) => o.trim())
+    .filter(Boolean);
+}

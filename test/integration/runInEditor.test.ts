@@ -1,0 +1,222 @@
+// Running a checkpoint from the editor, through the built extension with a fake `vscode`, a REAL
+// fake-vLLM server on 127.0.0.1 and a clip made with ffmpeg: the request carries the clip's video
+// and audio, the run is saved under the workspace's .omnitrace/runs/ and opened in the rollout
+// view (scored), Run Again reuses the selected rollout's clip and question, the key comes from
+// SecretStorage and is never shown, Restricted Mode makes no call, and a 404 reads as such.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
+import { createFakePanel, createFakeVscode, fakeToken, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
+import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+
+const KEY = 'sk-checkpoint-secret-42';
+const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
+let dir: string;
+let clip: string;
+let vllm: FakeVllm;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-run-editor-'));
+  clip = path.join(dir, 'clip.mp4');
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=10:d=2', '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  vllm = await startFakeVllm();
+});
+
+after(async () => {
+  await vllm?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+type Answer = string | undefined | typeof KEEP;
+/** Accept the prefilled value. */
+const KEEP = Symbol('keep');
+
+function activate(opts: { trusted: boolean; model?: string }) {
+  const fake = createFakeVscode({ trusted: opts.trusted, workspaceFolders: [dir] });
+  fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'local', baseURL: vllm.baseURL, model: opts.model ?? 'ckpt', n: 2, temperature: 1, maxTokens: 64 }];
+  const secrets = new Map<string, string>([['omnitrace.checkpoints.apiKey/local', KEY]]);
+  const asked: string[] = [];
+  const answers: Answer[] = [];
+  const w = fake.vscode.window as Record<string, unknown>;
+  w.showInputBox = async (o: { title?: string; value?: string; validateInput?: (v: string) => string | undefined }) => {
+    asked.push(o.title ?? '');
+    const a = answers.shift();
+    const v = a === KEEP ? (o.value ?? '') : a;
+    if (v !== undefined) assert.equal(o.validateInput?.(v) ?? undefined, undefined, `input '${v}' rejected`);
+    return v;
+  };
+  w.showQuickPick = async (items: { label: string }[], o: { title?: string }) => {
+    asked.push(o.title ?? '');
+    const a = answers.shift();
+    return a === KEEP ? items[0] : items.find((i) => i.label === a);
+  };
+  let errorChoice: string | undefined;
+  w.showErrorMessage = async (text: string, ...buttons: string[]) => {
+    fake.state.messages.push({ level: 'error', text });
+    return buttons.includes(errorChoice ?? '') ? errorChoice : undefined;
+  };
+  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
+  ext.activate({
+    subscriptions: [],
+    extensionUri: FakeUri.file(repoRoot),
+    extension: { packageJSON: {} },
+    secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => void secrets.set(k, v), delete: async (k: string) => void secrets.delete(k) },
+  });
+  const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
+  const said = () => fake.state.outputChannels.flatMap((ch) => ch.lines).join('\n') + '\n' + fake.state.messages.map((m) => m.text).join('\n');
+  return { ...fake, ext, run, answers, asked, said, secrets, chooseOnError: (b: string) => (errorChoice = b) };
+}
+
+const runFiles = () => {
+  const d = path.join(dir, '.omnitrace', 'runs');
+  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)) : [];
+};
+
+test('Run Checkpoint on Clip: video + audio reach the server, the run is saved under .omnitrace/runs and opened scored; Run Again reuses the rollout', async () => {
+  vllm.script({ replies: [REPLY] });
+  const x = activate({ trusted: true });
+  const before = vllm.requests.length;
+  const filesBefore = new Set(runFiles());
+  x.answers.push('What is on screen?', 'A. a test pattern | B. a cat', 'multiple choice', 'A', '0-1.5');
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.equal(x.answers.length, 0, 'every prompt was asked');
+  assert.equal(vllm.requests.length, before + 1, x.said());
+  const req = vllm.requests[before]!;
+  assert.equal(req.headers.authorization, `Bearer ${KEY}`);
+  assert.equal(req.body.model, 'ckpt');
+  assert.equal(req.body.n, 2);
+  const parts = await inspectUserParts(req.body);
+  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.ok(parts[0]!.info?.video && Math.abs(parts[0]!.info.duration - 1.5) < 0.3, `video trimmed to the range: ${parts[0]!.info?.duration}`);
+  assert.equal(parts[1]!.mime, 'audio/wav');
+  assert.match(parts[2]!.text!, /What is on screen\? Options:\nA\. a test pattern\nB\. a cat/);
+
+  const created = runFiles().filter((f) => !filesBefore.has(f));
+  assert.equal(created.length, 1);
+  const file = created[0]!;
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].video, clip);
+  assert.equal(lines[0].answer, 'A');
+  assert.equal(lines[0].problem_type, 'multiple choice');
+  const opened = x.state.executed.find((e) => e.command === 'vscode.openWith');
+  assert.ok(opened, 'the run was opened');
+  assert.equal((opened.args[0] as FakeUri).fsPath, file);
+  assert.equal(opened.args[1], 'omnitrace.rollouts');
+  const reports = x.state.progress.at(-1)!.reports.map((r) => (r as { message?: string }).message ?? '');
+  assert.ok(reports.some((m) => /^sample 2\/2: \d+ tokens$/.test(m)), reports.join('\n'));
+  assert.ok(x.state.messages.some((m) => m.level === 'info' && /2 sample\(s\) of ckpt/.test(m.text)), x.said());
+  assert.doesNotMatch(x.said(), new RegExp(KEY));
+  assert.doesNotMatch(fs.readFileSync(file, 'utf8'), new RegExp(KEY));
+
+  // The saved run reads back scored, as the rollout view shows it.
+  const provider = x.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
+  const doc = await provider.openCustomDocument(FakeUri.file(file), {}, fakeToken);
+  const fp = createFakePanel();
+  await provider.resolveCustomEditor(doc, fp.panel, fakeToken);
+  await doc.whenLoaded();
+  const scored = await doc.store.getDetail(0);
+  assert.equal(scored.rewards.format.value, 1);
+  assert.equal(scored.rewards.accuracy.value, 1);
+
+  // Run Again on the rollout the view shows, with another profile: same clip, question,
+  // options, type and answer (the prompts come prefilled; all are accepted as they are).
+  x.state.config['omnitrace.checkpoints.profiles'] = [
+    ...(x.state.config['omnitrace.checkpoints.profiles'] as unknown[]),
+    { name: 'other', baseURL: vllm.baseURL, model: 'ckpt-2' },
+  ];
+  await fp.send({ type: 'request', id: 1, method: 'getRollout', params: { index: 1 } });
+  vllm.script({ replies: ['<answer>B</answer>'] });
+  x.answers.push('other', KEEP, KEEP, KEEP, KEEP, KEEP);
+  await x.run('omnitrace.runAgain');
+  assert.equal(x.answers.length, 0, 'every prompt was asked');
+  assert.equal(vllm.requests.length, before + 2, x.said());
+  assert.equal(vllm.requests[before + 1]!.body.model, 'ckpt-2');
+  // That profile has no stored key: none is sent.
+  assert.notEqual(vllm.requests[before + 1]!.headers.authorization, `Bearer ${KEY}`);
+  const again = await inspectUserParts(vllm.requests[before + 1]!.body);
+  assert.deepEqual(again.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.equal(again[2]!.text, parts[2]!.text);
+  const second = runFiles().filter((f) => !filesBefore.has(f) && f !== file);
+  assert.equal(second.length, 1);
+  const rerun = JSON.parse(fs.readFileSync(second[0]!, 'utf8').split('\n')[0]!);
+  assert.equal(rerun.video, clip);
+  assert.equal(rerun.answer, 'A');
+  assert.equal(rerun.start, 0);
+  assert.equal(rerun.end, 1.5);
+  x.ext.deactivate();
+});
+
+test('Escape at the first prompt ends the command quietly, with no call', async () => {
+  const x = activate({ trusted: true });
+  const before = vllm.requests.length;
+  x.answers.push(undefined);
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  // From the palette without a media file open: the file dialog (the fake's) is dismissed.
+  await x.run('omnitrace.runCheckpoint');
+  // Run Again without a selected rollout says so.
+  await x.run('omnitrace.runAgain');
+  assert.equal(vllm.requests.length, before);
+  assert.ok(!x.state.messages.some((m) => m.level === 'error'), x.said());
+  x.ext.deactivate();
+});
+
+test('without a checkpoint profile the command says how to add one and asks nothing', async () => {
+  const x = activate({ trusted: true });
+  x.state.config['omnitrace.checkpoints.profiles'] = [];
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.deepEqual(x.asked, []);
+  assert.ok(x.state.messages.some((m) => m.level === 'warn' && /omnitrace\.checkpoints\.profiles/.test(m.text)), x.said());
+  x.ext.deactivate();
+});
+
+test('Set Checkpoint API Key stores the key in SecretStorage (never in settings or messages) and empty removes it', async () => {
+  const x = activate({ trusted: true });
+  x.answers.push('sk-new-key-7');
+  await x.run('omnitrace.setCheckpointApiKey');
+  assert.equal(x.secrets.get('omnitrace.checkpoints.apiKey/local'), 'sk-new-key-7');
+  assert.deepEqual(x.state.configUpdates, []);
+  assert.doesNotMatch(x.said(), /sk-new-key-7/);
+  x.answers.push('');
+  await x.run('omnitrace.setCheckpointApiKey');
+  assert.equal(x.secrets.has('omnitrace.checkpoints.apiKey/local'), false);
+  x.ext.deactivate();
+});
+
+test('Restricted Mode: running a checkpoint says why it is off, asks nothing and makes no call', async () => {
+  const x = activate({ trusted: false });
+  const before = vllm.requests.length;
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  await x.run('omnitrace.runAgain');
+  assert.equal(vllm.requests.length, before);
+  assert.deepEqual(x.asked, []);
+  assert.equal(x.state.messages.filter((m) => /Restricted Mode/.test(m.text)).length, 2);
+  x.ext.deactivate();
+});
+
+test('a 404 from the server reads as "model not found" with hints; "Show server reply" logs the raw reply', async () => {
+  vllm.script({ status: 404, message: 'The model `no-such-ckpt` does not exist.' });
+  const x = activate({ trusted: true, model: 'no-such-ckpt' });
+  x.chooseOnError('Show server reply');
+  const filesBefore = runFiles().length;
+  x.answers.push('What is on screen?', '', 'free-form', '', '');
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  const err = x.state.messages.find((m) => m.level === 'error');
+  assert.ok(err, x.said());
+  assert.match(err.text, /the server has no model 'no-such-ckpt'/);
+  assert.match(err.text, /Hint: check the name the server serves/);
+  assert.match(x.said(), /server reply \(HTTP 404\): .*does not exist/);
+  assert.equal(runFiles().length, filesBefore, 'nothing saved when nothing streamed');
+  assert.ok(!x.state.executed.some((e) => e.command === 'vscode.openWith'));
+  assert.doesNotMatch(x.said(), new RegExp(KEY));
+  x.ext.deactivate();
+});
