@@ -92,15 +92,7 @@ export function checkpointProfilesFrom(raw: unknown): { profiles: NamedCheckpoin
 }
 
 /** What the prompts start from (Run Again fills them from the selected rollout). */
-interface RunDefaults {
-  question?: string;
-  options?: string[];
-  problemType?: string;
-  answer?: string;
-  solution?: string;
-  start?: number;
-  end?: number;
-}
+type RunDefaults = Partial<Omit<RunQuestion, 'problem'>> & { question?: string; start?: number; end?: number };
 
 export class RunController extends Disposable {
   private readonly profiles: EndpointProfiles<NamedCheckpointProfile>;
