@@ -180,6 +180,8 @@ export class RolloutViewModel {
       }
       case 'revealSource':
         return { revealed: false } as HostMethods[M]['result'];
+      case 'cancelRun':
+        return { cancelled: false } as HostMethods[M]['result'];
       default:
         throw new Error(`unknown method ${String(method)}`);
     }

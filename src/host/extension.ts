@@ -31,7 +31,7 @@ class OmniTraceExtension extends Disposable {
       }),
     );
     this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
-    this._register(new RunController(context.secrets, this.provider, this.log));
+    this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

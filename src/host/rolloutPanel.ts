@@ -145,6 +145,7 @@ export class RolloutPanel extends Disposable {
         return { ...detail, media: this.forWebview(detail.media) };
       },
       revealSource: (p: HostMethods['revealSource']['params']) => this.revealSource(p.index),
+      cancelRun: () => ({ cancelled: false }),
     };
   }
 

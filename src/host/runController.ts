@@ -18,6 +18,7 @@ import { CheckpointCallError } from '../models/checkpointClient';
 import { Disposable } from './dispose';
 import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
+import { LiveRunPanel } from './liveRunPanel';
 import { VIEW_TYPE, type RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
 
@@ -101,6 +102,7 @@ export class RunController extends Disposable {
     secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
+    private readonly extensionUri?: vscode.Uri,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -260,10 +262,14 @@ export class RunController extends Disposable {
     type Outcome =
       | { kind: 'done'; result: Awaited<ReturnType<typeof runCheckpoint>> }
       | { kind: 'error'; error: unknown };
+    // The live view opens before the call: one row per sample, text as it streams, Stop aborts.
+    const abort = new AbortController();
+    const live = this.extensionUri
+      ? new LiveRunPanel(this.extensionUri, this.log, { title: `${profile.model} on ${clipName} (live)`, model: profile.model, clip: clip.fsPath, question, n }, () => abort.abort())
+      : undefined;
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true },
       async (progress, token): Promise<Outcome> => {
-        const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
         const counts = new Array<number>(n).fill(0);
         progress.report({ message: 'preparing the clip (ffmpeg)…' });
@@ -282,7 +288,8 @@ export class RunController extends Disposable {
               for (const note of notes) this.log.info(`note: ${note}`);
               progress.report({ message: 'waiting for the first token…' });
             },
-            onDelta: (i) => {
+            onDelta: (i, text) => {
+              live?.delta(i, text);
               if (i >= counts.length) counts.length = i + 1;
               counts[i] = (counts[i] ?? 0) + 1;
               progress.report({ message: `sample ${i + 1}/${n}: ${counts[i]} tokens` });
@@ -297,6 +304,7 @@ export class RunController extends Disposable {
       },
     );
 
+    live?.finish(outcome.kind === 'done' ? outcome.result.outcome?.choices.map((c) => c.text) : undefined);
     if (outcome.kind === 'error') {
       const e = outcome.error;
       if (e instanceof RunCancelledError) {

@@ -112,6 +112,8 @@ export interface ViewInit {
   rewardPlacement?: Record<string, RewardPlacement>;
   /** False while a large file is still being read (rows arrive through `invalidate`). */
   complete?: boolean;
+  /** True while this view shows a checkpoint run that is still streaming (it offers Stop). */
+  live?: boolean;
 }
 
 export type MediaInfo =
@@ -143,6 +145,8 @@ export interface HostMethods {
   locateRow: { params: { query: RowQuery; index: number }; result: { position: number } };
   /** Open the rollout's source line in a text editor (no-op in a report). */
   revealSource: { params: { index: number }; result: { revealed: boolean } };
+  /** Stop the checkpoint run this view shows live (no-op elsewhere); the partial samples are kept and saved. */
+  cancelRun: { params: Record<string, never>; result: { cancelled: boolean } };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -155,6 +159,12 @@ export interface WebviewEvents {
   progress: { read: number; skipped: number; done: boolean };
   /** Ask the view to select a rollout (e.g. from a CodeLens or a command). */
   select: { index: number };
+  /**
+   * Live run: text appended to sample `index`'s completion (coalesced by the host, at most every
+   * ~20 ms). `at` is the completion's length before this text (a gap means: re-read the rollout);
+   * `done` means the sample is finished and its scored detail can be re-read.
+   */
+  streamDelta: { index: number; text: string; at?: number; done?: boolean };
 }
 
 export type WebviewEvent = keyof WebviewEvents;

@@ -95,6 +95,8 @@ export interface FakeState {
   progress: { title: string; reports: unknown[] }[];
   cancelProgress: () => void;
   outputChannels: { name: string; options: unknown; lines: string[]; disposed: boolean }[];
+  /** Panels made with window.createWebviewPanel (the live run view). */
+  webviewPanels: FakePanel[];
   statusBarItems: { id: string; text: string; visible: boolean; disposed: boolean }[];
   watchers: FakeWatcher[];
   config: Record<string, unknown>;
@@ -116,6 +118,7 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     progress: [],
     cancelProgress: () => undefined,
     outputChannels: [],
+    webviewPanels: [],
     statusBarItems: [],
     watchers: [],
     config: {},
@@ -167,6 +170,13 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
       },
     },
     window: {
+      createWebviewPanel(viewType: string, title: string, _column: unknown, options: unknown) {
+        const fp = createFakePanel(title);
+        fp.panel.viewType = viewType;
+        fp.panel.webview.options = options;
+        state.webviewPanels.push(fp);
+        return fp.panel;
+      },
       createOutputChannel(name: string, options?: unknown) {
         const ch = { name, options, lines: [] as string[], disposed: false };
         state.outputChannels.push(ch);

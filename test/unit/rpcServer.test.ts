@@ -15,6 +15,7 @@ function setup(overrides: Partial<HostHandlers> = {}) {
       throw new Error(`no rollout ${index}`);
     },
     revealSource: async () => ({ revealed: true }),
+    cancelRun: () => ({ cancelled: false }),
     locateRow: ({ index }) => ({ position: index * 2 }),
     ...overrides,
   };

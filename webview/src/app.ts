@@ -11,7 +11,8 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 
-import type { RowQuery, ViewInit } from '../../src/protocol/messages';
+import type { RolloutDetail, RowQuery, ViewInit, WebviewEvents } from '../../src/protocol/messages';
+import { parseTrace } from '../../src/core/trace';
 import type { RpcClient } from './rpc';
 import { el, custom, clear, debounce, append } from './dom';
 import { RolloutTable } from './table';
@@ -30,6 +31,10 @@ export class App {
   private readonly countNode = el('span', { class: 'count', testid: 'row-count' });
   private readonly progressNode = el('span', { class: 'progress muted', testid: 'progress' });
   private openSeq = 0;
+  /** The detail the trace pane shows, and (live run) the streamed text of each sample. */
+  private shown: { detail: RolloutDetail; index: number } | undefined;
+  private readonly streamed = new Map<number, string>();
+  private readonly stopButton = custom('vscode-button', { testid: 'stop-run', attrs: { title: 'Stop the run; the samples so far are saved' } }, ['Stop']);
 
   constructor(
     private readonly root: HTMLElement,
@@ -62,6 +67,11 @@ export class App {
       this.progressNode.textContent = p.done ? '' : `reading… ${p.read.toLocaleString()} read${p.skipped ? `, ${p.skipped.toLocaleString()} skipped` : ''}`;
     });
     rpc.on('select', ({ index }) => void this.open(index, true));
+    rpc.on('streamDelta', (d) => this.applyDelta(d));
+    this.stopButton.addEventListener('click', () => {
+      this.stopButton.setAttribute('disabled', '');
+      this.rpc.request('cancelRun', {}).catch((e: unknown) => this.showError(`Could not stop the run: ${message(e)}`));
+    });
     this.observeTheme();
   }
 
@@ -121,6 +131,54 @@ export class App {
     try {
       const detail = await this.rpc.request('getRollout', { index });
       if (seq !== this.openSeq || !this.init) return;
+      // The host's text is current as of this reply; later deltas append to it.
+      if (this.streamed.has(index) || this.init.live) this.streamed.set(index, detail.scored.record.completion);
+      this.renderDetail(index, detail, shown === String(index));
+    } catch (e) {
+      if (seq !== this.openSeq) return;
+      this.tracePane.replaceChildren(
+        el('div', { class: 'empty-state error-state', testid: 'trace-error' }, [
+          el('div', { class: 'empty-title', text: `Could not show rollout #${index}` }),
+          el('div', { class: 'muted', text: message(e) }),
+        ]),
+      );
+    }
+  }
+
+  /**
+   * Live run: text appended to a sample. The selected sample's trace is re-parsed and its panels
+   * re-rendered (still unscored); a gap re-reads the rollout; `done` re-reads it scored.
+   */
+  private applyDelta(d: WebviewEvents['streamDelta']): void {
+    const cur = this.streamed.get(d.index) ?? '';
+    let next = cur;
+    if (d.at === undefined || d.at === cur.length) next = cur + d.text;
+    else if (d.at < cur.length) next = cur.slice(0, d.at) + d.text; // the reply already had part of it
+    const selected = this.state.selected === d.index && this.shown?.index === d.index;
+    if (d.at !== undefined && d.at > cur.length) {
+      // Missed text (the page loaded mid-stream): the host's copy is the truth.
+      if (selected) void this.open(d.index);
+      return;
+    }
+    this.streamed.set(d.index, next);
+    if (d.done) {
+      if (this.state.selected === d.index) void this.open(d.index);
+      return;
+    }
+    if (!selected || next === cur) return;
+    const prev = this.shown!.detail;
+    const detail: RolloutDetail = {
+      ...prev,
+      scored: { ...prev.scored, record: { ...prev.scored.record, completion: next }, trace: parseTrace(next), rewards: {} },
+      modality: undefined,
+    };
+    this.renderDetail(d.index, detail, true);
+  }
+
+  private renderDetail(index: number, detail: RolloutDetail, keepScroll: boolean): void {
+    if (!this.init) return;
+    this.shown = { detail, index };
+    {
       const view = renderTraceView(detail, {
         init: this.init,
         showReference: !!this.state.showReference,
@@ -140,15 +198,7 @@ export class App {
       });
       const scroll = this.tracePane.scrollTop;
       this.tracePane.replaceChildren(view);
-      this.tracePane.scrollTop = shown === String(index) ? scroll : 0;
-    } catch (e) {
-      if (seq !== this.openSeq) return;
-      this.tracePane.replaceChildren(
-        el('div', { class: 'empty-state error-state', testid: 'trace-error' }, [
-          el('div', { class: 'empty-title', text: `Could not show rollout #${index}` }),
-          el('div', { class: 'muted', text: message(e) }),
-        ]),
-      );
+      this.tracePane.scrollTop = keepScroll ? scroll : 0;
     }
   }
 
@@ -244,6 +294,7 @@ export class App {
           })
         : null,
       this.progressNode,
+      init.live ? this.stopButton : null,
       problems,
     ]);
     if (problems && wasOpen) problems.open = true;

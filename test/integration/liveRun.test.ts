@@ -1,0 +1,152 @@
+// The live view of a checkpoint run, through the built extension with a fake `vscode` and the fake
+// vLLM server: a panel opens before the call, streamed text reaches it as `streamDelta` events
+// whose concatenation is the saved completion and which end with `done`; Stop (`cancelRun`) from
+// the view aborts a stream the server holds open, and the partial text is saved.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
+import { createFakeVscode, FakeUri, loadWithFakeVscode, type FakePanel } from '../helpers/fakeVscode';
+import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+
+const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
+let dir: string;
+let clip: string;
+let vllm: FakeVllm;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-live-run-'));
+  clip = path.join(dir, 'clip.mp4');
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=10:d=1', '-f', 'lavfi', '-i', 'sine=f=440:d=1', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  vllm = await startFakeVllm();
+});
+
+after(async () => {
+  await vllm?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function activate() {
+  const fake = createFakeVscode({ trusted: true, workspaceFolders: [dir] });
+  fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'local', baseURL: vllm.baseURL, model: 'ckpt', n: 2, maxTokens: 64 }];
+  const answers = ['What is on screen?', 'A. a test pattern | B. a cat', 'multiple choice', 'A', ''];
+  const w = fake.vscode.window as Record<string, unknown>;
+  w.showInputBox = async () => answers.shift();
+  w.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === answers[0]) && items.find((i) => i.label === answers.shift());
+  // The live panel's page asks for its init as soon as it loads (before anything streams).
+  const create = w.createWebviewPanel as (...a: unknown[]) => unknown;
+  w.createWebviewPanel = (...a: unknown[]) => {
+    const panel = create(...a);
+    const fp = fake.state.webviewPanels.at(-1)!;
+    setImmediate(() => void fp.send({ type: 'request', id: 1, method: 'getInit', params: {} }));
+    return panel;
+  };
+  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
+  ext.activate({
+    subscriptions: [],
+    extensionUri: FakeUri.file(repoRoot),
+    extension: { packageJSON: {} },
+    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined },
+  });
+  const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
+  return { ...fake, ext, run };
+}
+
+type Delta = { index: number; text: string; at?: number; done?: boolean };
+const deltas = (fp: FakePanel, index: number): Delta[] =>
+  fp.events().filter((e) => e.event === 'streamDelta' && e.data.index === index).map((e) => e.data as Delta);
+const joined = (ds: Delta[]) => ds.map((d) => d.text).join('');
+
+const newRunFile = (before: Set<string>) => {
+  const d = path.join(dir, '.omnitrace', 'runs');
+  const files = fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)).filter((f) => !before.has(f));
+  assert.equal(files.length, 1);
+  return fs.readFileSync(files[0]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+};
+const runFiles = () => {
+  const d = path.join(dir, '.omnitrace', 'runs');
+  return new Set(fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : []);
+};
+
+test('a run streams its samples into the live panel: deltas add up to the saved completion, then done and the scored rows', async () => {
+  vllm.script({ replies: [REPLY, '<answer>B</answer>'] });
+  const x = activate();
+  const before = runFiles();
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.equal(x.state.webviewPanels.length, 1, 'one live panel');
+  const fp = x.state.webviewPanels[0]!;
+  assert.equal(fp.panel.viewType, 'omnitrace.liveRun');
+  assert.match(fp.panel.webview.html, /Content-Security-Policy/);
+  const init = fp.responses().find((r) => r.id === 1);
+  assert.equal(init.ok, true);
+  assert.equal(init.result.live, true, 'the view offers Stop while running');
+  assert.equal(init.result.total, 2, 'one row per sample');
+  const lines = newRunFile(before);
+  for (const i of [0, 1]) {
+    const ds = deltas(fp, i);
+    assert.ok(ds.length >= 2, `sample ${i} streamed`);
+    assert.equal(joined(ds), lines[i].completion);
+    assert.equal(ds.at(-1)!.done, true, 'ends with done');
+    assert.equal(ds.filter((d) => d.done).length, 1);
+    // `at` is where each piece goes: the pieces are contiguous.
+    let at = 0;
+    for (const d of ds) {
+      assert.equal(d.at, at);
+      at += d.text.length;
+    }
+  }
+  assert.equal(joined(deltas(fp, 0)), REPLY);
+  // After the run: scored detail (format and accuracy) and no Stop.
+  await fp.send({ type: 'request', id: 2, method: 'getInit', params: {} });
+  await fp.send({ type: 'request', id: 3, method: 'getRollout', params: { index: 0 } });
+  assert.equal(fp.responses().find((r) => r.id === 2).result.live, false);
+  const detail = fp.responses().find((r) => r.id === 3).result;
+  assert.equal(detail.scored.rewards.format.value, 1);
+  assert.equal(detail.scored.rewards.accuracy.value, 1, JSON.stringify(detail.scored.rewards.accuracy));
+  assert.ok(fp.events().some((e) => e.event === 'invalidate' && e.data.reason === 'run finished'));
+  // The saved run still opens in the rollout view.
+  assert.ok(x.state.executed.some((e) => e.command === 'vscode.openWith'));
+  x.ext.deactivate();
+});
+
+test('Stop in the live view aborts a held stream; the partial text streamed is what is saved', async () => {
+  let gone = false;
+  vllm.script({ replies: [REPLY], holdAfter: 5, onClientGone: () => (gone = true) });
+  const x = activate();
+  const before = runFiles();
+  const running = x.run('omnitrace.runCheckpoint', FakeUri.file(clip)) as Promise<unknown>;
+  // Wait (no time limit asserted) until text has reached the panel, then press Stop.
+  for (;;) {
+    const fp = x.state.webviewPanels[0];
+    if (fp && joined(deltas(fp, 0)).length > 0 && joined(deltas(fp, 1)).length > 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const fp = x.state.webviewPanels[0]!;
+  assert.ok(!deltas(fp, 0).some((d) => d.done), 'not done while held');
+  await fp.send({ type: 'request', id: 5, method: 'cancelRun', params: {} });
+  assert.deepEqual(fp.responses().find((r) => r.id === 5).result, { cancelled: true });
+  await running;
+  const lines = newRunFile(before);
+  assert.equal(lines.length, 2);
+  for (const i of [0, 1]) {
+    const ds = deltas(fp, i);
+    assert.equal(joined(ds), lines[i].completion, `sample ${i}: saved = streamed`);
+    assert.ok(lines[i].completion.length > 0 && REPLY.startsWith(lines[i].completion) && lines[i].completion !== REPLY, 'partial');
+    assert.equal(ds.at(-1)!.done, true);
+  }
+  assert.ok(x.state.messages.some((m) => /cancelled; the partial samples are saved/.test(m.text)));
+  // A second Stop after the run does nothing.
+  await fp.send({ type: 'request', id: 6, method: 'cancelRun', params: {} });
+  assert.deepEqual(fp.responses().find((r) => r.id === 6).result, { cancelled: false });
+  for (let k = 0; !gone && k < 500; k++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(gone, 'the server saw the client go away');
+  x.ext.deactivate();
+});
