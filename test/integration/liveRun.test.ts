@@ -4,11 +4,11 @@
 // the view aborts a stream the server holds open, and the partial text is saved.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
+import { makeTestClip } from '../helpers/testClip';
 import { createFakeVscode, FakeUri, loadWithFakeVscode, type FakePanel } from '../helpers/fakeVscode';
 import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 
@@ -19,13 +19,7 @@ let vllm: FakeVllm;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-live-run-'));
-  clip = path.join(dir, 'clip.mp4');
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=10:d=1', '-f', 'lavfi', '-i', 'sine=f=440:d=1', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  clip = makeTestClip(dir, 1);
   vllm = await startFakeVllm();
 });
 

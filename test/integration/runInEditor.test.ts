@@ -5,11 +5,11 @@
 // SecretStorage and is never shown, Restricted Mode makes no call, and a 404 reads as such.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
+import { makeTestClip } from '../helpers/testClip';
 import { createFakePanel, createFakeVscode, fakeToken, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
 import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 
@@ -21,13 +21,7 @@ let vllm: FakeVllm;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-run-editor-'));
-  clip = path.join(dir, 'clip.mp4');
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=10:d=2', '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  clip = makeTestClip(dir, 2);
   vllm = await startFakeVllm();
 });
 
