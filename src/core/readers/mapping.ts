@@ -267,6 +267,9 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
         if (start !== undefined) record.clip.start = start;
         if (end !== undefined) record.clip.end = end;
         if (dataType !== undefined) record.clip.dataType = dataType;
+        // Known streams (our run records write them from ffprobe): the view's "cites no audio" badge needs them.
+        if (typeof row.has_audio === 'boolean') record.clip.hasAudio = row.has_audio;
+        if (typeof row.has_video === 'boolean') record.clip.hasVideo = row.has_video;
       }
       if (problem !== undefined) record.question.problem = problem;
       const options = optionsOf(found.options);

@@ -65,6 +65,7 @@ export function runRecords(r: RunInput): Record<string, unknown>[] {
     if (r.clip.end !== undefined) rec.end = r.clip.end;
     rec.data_type = r.clip.kind;
     rec.has_audio = r.clip.hasAudio;
+    rec.has_video = r.clip.kind !== 'audio';
     rec.completion = c?.text ?? '';
     rec.finish_reason = c?.finishReason ?? null;
     rec.cancelled = r.outcome.cancelled;
