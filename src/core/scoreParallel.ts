@@ -4,8 +4,8 @@
 // so output order and line numbers are exactly those of the sequential path.
 
 import { Worker } from 'node:worker_threads';
-import { open } from 'node:fs/promises';
 import { filesOf } from './readers/index';
+import { readLineBatches } from './readers/lines';
 import type { FormatName } from './readers/types';
 import { emptySummary, GroupCollector, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from './score';
 import type { ChunkResult, ChunkSettings, ChunkTask } from './scoreChunk';
@@ -91,50 +91,17 @@ export async function scoreLinesParallel(
 
   try {
     for (const file of files) {
-      const fh = await open(file, 'r');
-      try {
-        let buf = Buffer.allocUnsafe(BLOCK);
-        let end = 0;
-        let fileOffset = 0; // file offset of buf[0]
-        let line = 1;
-        let first = true;
-        for (;;) {
-          if (end === buf.length) {
-            const bigger = Buffer.allocUnsafe(buf.length * 2);
-            buf.copy(bigger, 0, 0, end);
-            buf = bigger;
-          }
-          const { bytesRead } = await fh.read(buf, end, buf.length - end, null);
-          const eof = bytesRead === 0;
-          end += bytesRead;
-          let start = 0;
-          if (first) {
-            if (end < 3 && !eof) continue;
-            first = false;
-            if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-          }
-          const lastNl = buf.subarray(0, end).lastIndexOf(10);
-          const cut = eof ? end : lastNl + 1;
-          if (cut <= start) {
-            if (eof) break;
-            continue; // no complete line yet: read more (the buffer grows if full)
-          }
-          const bytes = new Uint8Array(cut - start);
-          bytes.set(buf.subarray(start, cut));
-          // Count on a Buffer view: Buffer#indexOf is native memchr, TypedArray#indexOf is not.
-          const counted = Buffer.from(bytes.buffer, 0, bytes.byteLength);
-          let lines = 0;
-          for (let i = counted.indexOf(10); i !== -1; i = counted.indexOf(10, i + 1)) lines++;
-          const unterminatedTail = eof && bytes[bytes.length - 1] !== 10;
-          await dispatch({ seq: nextSeq++, file, fileOffset: fileOffset + start, startLine: line, unterminatedTail, bytes });
-          line += lines + (unterminatedTail ? 1 : 0);
-          if (eof) break;
-          buf.copy(buf, 0, cut, end);
-          fileOffset += cut;
-          end -= cut;
-        }
-      } finally {
-        await fh.close();
+      // Each buffer fill of whole lines becomes one task; the worker splits it again itself.
+      for await (const { buf, lines } of readLineBatches(file, BLOCK)) {
+        const first = lines[0]!;
+        const last = lines[lines.length - 1]!;
+        const contentEnd = last.start + last.byteLength;
+        // Up to and including the last newline; an unterminated final line ends with its content
+        // (a stray '\r' there is stripped by the worker either way).
+        const cut = last.unterminated ? contentEnd : buf.indexOf(10, contentEnd) + 1;
+        const bytes = new Uint8Array(cut - first.start);
+        bytes.set(buf.subarray(first.start, cut));
+        await dispatch({ seq: nextSeq++, file, fileOffset: first.byteOffset, startLine: first.line, unterminatedTail: last.unterminated, bytes });
       }
     }
     while (nextToWrite < nextSeq) await writeNext();
