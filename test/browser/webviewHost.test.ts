@@ -186,7 +186,10 @@ test('host events: select opens a rollout, invalidate re-reads init and rows', a
       await w.page.waitForSelector(`[data-testid=rollout-row][data-index="${late.record.index}"]`);
       assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 11);
       assert.equal(await w.page.locator('.tr.loading').count(), 0);
-      assert.equal((await w.page.locator('[data-testid=row-count]').textContent())?.trim(), '11 rollouts');
+      // The count settles once the re-requested init (with the new total) has arrived.
+      const count = async () => (await w.page.locator('[data-testid=row-count]').textContent())?.trim();
+      for (let waited = 0; (await count()) !== '11 rollouts' && waited < 10_000; waited += 50) await w.page.waitForTimeout(50);
+      assert.equal(await count(), '11 rollouts');
       await w.page.waitForSelector('[data-testid=trace-view][data-index="8"]');
     } finally {
       scored.pop();

@@ -383,3 +383,18 @@ export function createFakePanel(title = 'untitled'): FakePanel {
 }
 
 export const fakeToken = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+
+/**
+ * Loads the built extension with `fake` and activates it the way VS Code would, with an
+ * in-memory SecretStorage over `secrets`.
+ */
+export function activateBuilt(bundle: string, root: string, fake: FakeVscode, secrets = new Map<string, string>()) {
+  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(bundle, fake.vscode);
+  ext.activate({
+    subscriptions: [],
+    extensionUri: FakeUri.file(root),
+    extension: { packageJSON: {} },
+    secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => void secrets.set(k, v), delete: async (k: string) => void secrets.delete(k) },
+  });
+  return ext;
+}

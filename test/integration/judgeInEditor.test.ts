@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
-import { createFakePanel, createFakeVscode, fakeToken, FakeRange, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
+import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeRange, FakeUri } from '../helpers/fakeVscode';
 import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
 
 let dir: string;
@@ -42,13 +42,7 @@ async function openInEditor(trusted: boolean) {
     { name: 'local', baseURL: server.baseURL, model: 'judge-test', concurrency: 2, maxRetries: 1, timeoutMs: 5000 },
   ];
   const secrets = new Map<string, string>([['omnitrace.judge.apiKey/local', 'sk-secret-from-storage']]);
-  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
-  ext.activate({
-    subscriptions: [],
-    extensionUri: FakeUri.file(repoRoot),
-    extension: { packageJSON: {} },
-    secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => void secrets.set(k, v), delete: async (k: string) => void secrets.delete(k) },
-  });
+  const ext = activateBuilt(extensionSnapshot(), repoRoot, fake, secrets);
   const provider = fake.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
   const doc = await provider.openCustomDocument(FakeUri.file(path.join(dir, 'run.rollouts.jsonl')), {}, fakeToken);
   const fp = createFakePanel();

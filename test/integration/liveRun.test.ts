@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { makeTestClip } from '../helpers/testClip';
-import { createFakeVscode, FakeUri, loadWithFakeVscode, type FakePanel } from '../helpers/fakeVscode';
+import { activateBuilt, createFakeVscode, FakeUri, type FakePanel } from '../helpers/fakeVscode';
 import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
@@ -43,13 +43,7 @@ function activate() {
     setImmediate(() => void fp.send({ type: 'request', id: 1, method: 'getInit', params: {} }));
     return panel;
   };
-  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
-  ext.activate({
-    subscriptions: [],
-    extensionUri: FakeUri.file(repoRoot),
-    extension: { packageJSON: {} },
-    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined },
-  });
+  const ext = activateBuilt(extensionSnapshot(), repoRoot, fake);
   const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
   return { ...fake, ext, run };
 }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { makeTestClip } from '../helpers/testClip';
-import { createFakePanel, createFakeVscode, fakeToken, FakeUri, loadWithFakeVscode } from '../helpers/fakeVscode';
+import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeUri } from '../helpers/fakeVscode';
 import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 
 const KEY = 'sk-checkpoint-secret-42';
@@ -58,13 +58,7 @@ function activate(opts: { trusted: boolean; model?: string }) {
     fake.state.messages.push({ level: 'error', text });
     return buttons.includes(errorChoice ?? '') ? errorChoice : undefined;
   };
-  const ext = loadWithFakeVscode<{ activate(c: unknown): unknown; deactivate(): void }>(extensionSnapshot(), fake.vscode);
-  ext.activate({
-    subscriptions: [],
-    extensionUri: FakeUri.file(repoRoot),
-    extension: { packageJSON: {} },
-    secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => void secrets.set(k, v), delete: async (k: string) => void secrets.delete(k) },
-  });
+  const ext = activateBuilt(extensionSnapshot(), repoRoot, fake, secrets);
   const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
   const said = () => fake.state.outputChannels.flatMap((ch) => ch.lines).join('\n') + '\n' + fake.state.messages.map((m) => m.text).join('\n');
   return { ...fake, ext, run, answers, asked, said, secrets, chooseOnError: (b: string) => (errorChoice = b) };
