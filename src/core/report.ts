@@ -30,6 +30,8 @@ export interface ReportInput {
    * without it the data is plain, escaped JSON that a reader can inspect.
    */
   gzip?: (bytes: Uint8Array) => Uint8Array;
+  /** A shortcut analysis of the same rollouts, shown as in the editor. */
+  shortcuts?: ReportData['shortcuts'];
 }
 
 function randomNonce(): string {
@@ -87,6 +89,7 @@ export function reportData(input: ReportInput): ReportData {
     ),
   };
   if (input.init?.rewardPlacement) data.rewardPlacement = input.init.rewardPlacement;
+  if (input.shortcuts) data.shortcuts = input.shortcuts;
   return data;
 }
 

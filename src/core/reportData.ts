@@ -4,6 +4,7 @@
 
 import type { ParsedTrace, ReadProblem, ScoredRollout } from './types';
 import type { MediaInfo, RewardPlacement } from '../protocol/messages';
+import type { CueInventory, ShortcutLine, ShortcutSummary } from './shortcuts/types';
 
 export interface ReportData {
   version: 1;
@@ -16,6 +17,8 @@ export interface ReportData {
   /** Parallel to `scored`. */
   media: MediaInfo[];
   rewardPlacement?: Record<string, RewardPlacement>;
+  /** A shortcut analysis of the same file (`omnitrace report --shortcuts`), with the inventories it used by key. */
+  shortcuts?: { lines: ShortcutLine[]; summary: ShortcutSummary; inventories: Record<string, CueInventory> };
 }
 
 /**

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { parseTrace, firstFormatFailure } from './trace';
 import { computeRuleRewards, totalReward } from './rewards/index';
 import { computeGroups, groupKeyFor } from './grpo';
+import { savedJudgedRewards } from './run/savedJudgement';
 import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
 import type { GroupStats, ReadProblem, RewardResult, RolloutRecord, ScoredRollout } from './types';
 
@@ -66,6 +67,17 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
   return rewards;
 }
 
+/**
+ * A checkpoint run judged while it ran carries its judged rewards (src/core/run/savedJudgement.ts):
+ * they join ours, but never replace a reward our rules computed.
+ */
+function addSavedJudgedRewards(record: RolloutRecord, out: Record<string, RewardResult>): void {
+  if (!record.extras) return;
+  const saved = savedJudgedRewards(record.extras);
+  if (!saved) return;
+  for (const [name, r] of Object.entries(saved)) if (out[name]?.status !== 'ok') out[name] = r;
+}
+
 /** Scores one record. Never throws for bad data: failures become `error` rewards with a reason. */
 export function scoreRecord(record: RolloutRecord, opts: ScoreOptions = {}): ScoredRollout {
   const scored = scoreWithTotal(record, opts);
@@ -89,6 +101,7 @@ export function scoreWithTotal(record: RolloutRecord, opts: ScoreOptions): { sco
   const trace = parseTrace(record.completion);
   const referenceTrace = record.reference.solution !== undefined ? referenceTraceOf(record.reference.solution) : undefined;
   const ours = ruleRewards(record, trace, opts);
+  addSavedJudgedRewards(record, ours);
   const { total } = totalReward(ours, opts.weights);
   // `ours` is a fresh object nobody else holds: the recorded rewards go in after ours.
   addRecordedRewards(record, ours);

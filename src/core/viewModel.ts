@@ -21,6 +21,7 @@ import type {
 import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
 import { rolloutModalities } from './modality';
+import type { CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './shortcuts/types';
 
 /** Label used for rollouts whose data carries no problem type. */
 export const NO_PROBLEM_TYPE = '(none)';
@@ -65,6 +66,17 @@ export function summarise(scored: ScoredRollout): RowSummary {
   return row;
 }
 
+/** The row with a rollout's shortcut verdicts (or without any, when it has no analysis). */
+export function withShortcutVerdicts(row: RowSummary, line: Pick<ShortcutLine, 'shortcut'> | undefined): RowSummary {
+  const sc = line?.shortcut;
+  if (!sc) {
+    if (!row.shortcut) return row;
+    const { shortcut: _drop, ...rest } = row;
+    return rest;
+  }
+  return { ...row, shortcut: { audio: sc.audio.verdict, visual: sc.visual.verdict } };
+}
+
 /** The row with a group's statistics, e.g. once groups are known after streaming a file. */
 export function withGroup(row: RowSummary, group: GroupStats): RowSummary {
   const out: RowSummary = { ...row, groupId: group.id, groupSize: group.size, groupMean: group.mean, groupStd: group.std };
@@ -91,6 +103,10 @@ export interface RolloutSource {
   /** Indices whose question, answer or completion contain `text` (already lower-cased). */
   search?(text: string): Promise<Set<number>>;
   rewardPlacement?: ViewInit['rewardPlacement'];
+  /** One rollout's shortcut analysis and its clip's cue inventory, when an analysis exists. */
+  getShortcut?(index: number): Promise<{ shortcut?: ShortcutAnalysis; cues?: CueInventory; error?: string } | undefined>;
+  /** Rates over the analysed rollouts, when an analysis exists. */
+  shortcutSummary?(): ShortcutSummary | undefined;
 }
 
 type Params<M extends keyof HostMethods> = HostMethods[M]['params'];
@@ -215,6 +231,16 @@ export class RolloutViewModel {
     }
     const partial = this.partialAdvantagesOf(scored);
     if (partial) detail.partialAdvantages = partial;
+    if (this.source.getShortcut) {
+      try {
+        const sc = await this.source.getShortcut(index);
+        if (sc?.shortcut) detail.shortcut = sc.shortcut;
+        if (sc?.cues) detail.cues = sc.cues;
+        if (sc?.error) detail.shortcutError = sc.error;
+      } catch (e) {
+        detail.shortcutError = `could not read the shortcut analysis: ${errorText(e)}`;
+      }
+    }
     return detail;
   }
 
@@ -280,7 +306,9 @@ export class RolloutViewModel {
   private rowFilter(query: RowQuery, text: string, hits: Set<number> | undefined): (r: RowSummary) => boolean {
     const type = query.problemType;
     const format = query.format ?? 'all';
+    const shortcut = shortcutFilter(query.shortcut);
     return (r) => {
+      if (shortcut && !shortcut(r)) return false;
       if (type !== undefined && type !== '' && (r.problemType ?? NO_PROBLEM_TYPE) !== type) return false;
       if (format === 'passing' && !r.formatOk) return false;
       if (format === 'failing' && r.formatOk) return false;
@@ -388,6 +416,8 @@ export class RolloutViewModel {
       complete: this.complete,
     };
     if (this.source.rewardPlacement) init.rewardPlacement = this.source.rewardPlacement;
+    const shortcuts = this.source.shortcutSummary?.();
+    if (shortcuts) init.shortcuts = shortcuts;
     return init;
   }
 }
@@ -422,7 +452,18 @@ function queryKey(q: RowQuery): string {
     q.format ?? 'all',
     (q.text ?? '').trim().toLowerCase(),
     !!q.groupByPrompt,
+    q.shortcut ?? '',
   ]);
+}
+
+/** The row test for RowQuery.shortcut; undefined keeps every row. */
+function shortcutFilter(spec: string | undefined): ((r: RowSummary) => boolean) | undefined {
+  if (!spec || spec === 'all') return undefined;
+  if (spec === 'analysed') return (r) => r.shortcut !== undefined;
+  if (spec === 'any-ignored') return (r) => r.shortcut?.audio === 'ignored' || r.shortcut?.visual === 'ignored';
+  const [modality, verdict] = spec.split(':');
+  if ((modality === 'audio' || modality === 'visual') && verdict) return (r) => r.shortcut?.[modality] === verdict;
+  return () => false;
 }
 
 type Extract = (r: RowSummary) => number | string | undefined;

@@ -88,6 +88,16 @@ export class EndpointProfiles<P extends NamedEndpoint> {
     return this.secrets.get(this.secretKey(profile.name));
   }
 
+  /** The stored key, else the environment variable the profile names (warned about when unset); none for keyless servers. */
+  async keyFor(profile: P & { apiKeyEnv?: string }): Promise<string | undefined> {
+    const stored = await this.storedKey(profile);
+    if (stored) return stored;
+    if (!profile.apiKeyEnv) return undefined;
+    const v = process.env[profile.apiKeyEnv];
+    if (!v) this.log.warn(`${this.kind.label} profile '${profile.name}': environment variable ${profile.apiKeyEnv} is not set; calling without a key`);
+    return v || undefined;
+  }
+
   /** Asks for a profile's key and stores it (or removes it when left empty). */
   async setKey(): Promise<void> {
     const profile = await this.pick(true);

@@ -11,6 +11,7 @@ import { Log } from './log';
 import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
 import { RunController } from './runController';
+import { ShortcutController } from './shortcutController';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
@@ -30,8 +31,9 @@ class OmniTraceExtension extends Disposable {
         return index === undefined ? undefined : doc!.store.judgedFor(index);
       }),
     );
-    this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
-    this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri));
+    const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
+    this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
+    this._register(new ShortcutController(context.secrets, this.provider, this.log));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

@@ -104,6 +104,36 @@ export class JudgeController extends Disposable {
     return (await this.profiles.storedKey(profile)) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
   }
 
+  /** The judge profiles in settings (for the run form's judge choice). */
+  judgeProfiles(): JudgeProfile[] {
+    return this.profiles.list();
+  }
+
+  /**
+   * A runner for `profile` as the settings configure judging (rewards, repeats, templates, with
+   * the workspace's own templates under `root`), its key from SecretStorage, the persistent cache
+   * under `root`, and this window's concurrency limit for the profile.
+   */
+  async runnerFor(profile: JudgeProfile, root: string): Promise<{ runner: JudgeRunner; rewards: JudgedReward[] }> {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward =>
+      (JUDGED_REWARDS as readonly string[]).includes(r),
+    );
+    const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
+    const templateDir = path.join(root, WORKSPACE_TEMPLATE_DIR);
+    const lib = await loadTemplateLibrary(existsSync(templateDir) ? templateDir : undefined);
+    const templates = templatesForRewards(lib, rewards, config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {});
+    const runner = new JudgeRunner({
+      profile,
+      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
+      templates,
+      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
+      repeats,
+      semaphore: this.limitFor(profile),
+    });
+    return { runner, rewards };
+  }
+
   private async judgeActive(): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(RESTRICTED_JUDGE_MESSAGE);
@@ -118,23 +148,8 @@ export class JudgeController extends Disposable {
     await doc.whenLoaded();
     const profile = await this.profiles.pick();
     if (!profile) return;
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward =>
-      (JUDGED_REWARDS as readonly string[]).includes(r),
-    );
-    const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
     const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
-    const templateDir = path.join(root, WORKSPACE_TEMPLATE_DIR);
-    const lib = await loadTemplateLibrary(existsSync(templateDir) ? templateDir : undefined);
-    const templates = templatesForRewards(lib, rewards, config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {});
-    const runner = new JudgeRunner({
-      profile,
-      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
-      templates,
-      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
-      repeats,
-      semaphore: this.limitFor(profile),
-    });
+    const { runner, rewards } = await this.runnerFor(profile, root);
     const store = doc.store;
     const indices = store.indices();
     const counts: Partial<Record<RewardStatus, number>> = {};

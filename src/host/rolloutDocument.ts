@@ -15,6 +15,7 @@ import { formatProblem } from './log';
 import type { LoadingStatus } from './loadingStatus';
 import { RolloutStore, type LoadOptions, type LoadResult } from './rolloutStore';
 import { mediaRootFor, readSettings } from './settings';
+import { showShortcutSidecar } from './shortcutSidecar';
 import { isUnderRoots, webviewRoots } from './webviewRoots';
 
 /** Per-file choices made with "Reopen with Format and Field Mapping" (override the settings). */
@@ -119,6 +120,8 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
     const p = this.store.load(options, reason).then(
       (r) => {
         this.logResult(r);
+        // A shortcut analysis saved earlier shows with the rows (kept by the store across reloads).
+        if (reason === 'opened') void showShortcutSidecar(this, this.env.log).catch((e: unknown) => this.env.log.error('reading the shortcut analysis failed', e));
         return r;
       },
       (err) => {

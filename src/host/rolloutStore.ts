@@ -13,12 +13,21 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
-import { RolloutViewModel, summarise, withGroup, type RolloutSource } from '../core/viewModel';
+import { RolloutViewModel, summarise, withGroup, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
 import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
+import type { ShortcutLine, ShortcutSummary } from '../core/shortcuts/types';
+import { readInventory } from '../core/shortcuts/sidecar';
+
+/** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
+interface ShortcutState {
+  lines: Map<number, ShortcutLine>;
+  summary: ShortcutSummary;
+  cuesDir: string;
+}
 
 export interface ScoreSettings {
   scaleRewards: boolean;
@@ -74,6 +83,8 @@ export class RolloutStore extends Disposable {
   private loadSeq = 0;
   private running: AbortController | undefined;
   private everLoaded = false;
+  /** Kept across reloads: the sidecar is keyed by index, which a re-read of the same file keeps. */
+  private shortcuts: ShortcutState | undefined;
 
   private readonly _onDidProgress = this._register(new Emitter<WebviewEvents['progress']>());
   /** Throttled while reading; once with done: true at the end. */
@@ -157,7 +168,7 @@ export class RolloutStore extends Disposable {
           if (abort.signal.aborted) throw new LoadCancelled();
           const record = scored.record;
           gen.details.set(record.index, isReReadable(record.source) ? record.source : record);
-          gen.model.add(summarise(scored));
+          gen.model.add(this.withShortcut(summarise(scored)));
           read++;
           const now = Date.now();
           if (now - lastProgress >= PROGRESS_EVERY_MS) progress(false);
@@ -252,6 +263,35 @@ export class RolloutStore extends Disposable {
     gen.model.add({ ...row, rewards: cells });
   }
 
+  /** Shows a shortcut analysis (from `Find Shortcuts` or a sidecar); replaces any earlier one. */
+  applyShortcuts(lines: ShortcutLine[], summary: ShortcutSummary, cuesDir: string): void {
+    this.shortcuts = { lines: new Map(lines.map((l) => [l.index, l])), summary, cuesDir };
+    const gen = this.current;
+    for (const index of gen.details.keys()) {
+      const row = gen.model.row(index);
+      if (row) gen.model.add(this.withShortcut(row));
+    }
+    this.refresh('shortcuts analysed');
+  }
+
+  private withShortcut(row: RowSummary): RowSummary {
+    return withShortcutVerdicts(row, this.shortcuts?.lines.get(row.index));
+  }
+
+  private async shortcutOf(index: number): Promise<{ shortcut?: ShortcutLine['shortcut']; cues?: Awaited<ReturnType<typeof readInventory>>; error?: string } | undefined> {
+    const state = this.shortcuts;
+    const line = state?.lines.get(index);
+    if (!state || !line) return undefined;
+    if (line.error) return { error: line.error };
+    const key = line.shortcut?.inventoryKey;
+    if (!key) return { shortcut: line.shortcut };
+    try {
+      return { shortcut: line.shortcut, cues: await readInventory(state.cuesDir, key) };
+    } catch (e) {
+      return { shortcut: line.shortcut, error: `the cue inventory ${key} could not be read back: ${errorMessage(e)}` };
+    }
+  }
+
   judgedFor(index: number): Record<string, RewardResult> | undefined {
     return this.current.judged.get(index);
   }
@@ -341,6 +381,8 @@ export class RolloutStore extends Disposable {
       getDetail: (index) => this.getDetail(index, gen),
       getMedia: (scored) => host.getMedia(scored),
       search: (text) => this.search(text, gen),
+      getShortcut: (index) => this.shortcutOf(index),
+      shortcutSummary: () => this.shortcuts?.summary,
     };
     gen.model = new RolloutViewModel(source);
     return gen;

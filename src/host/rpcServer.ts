@@ -5,7 +5,6 @@
 // No `vscode` import: the panel passes in `post`, which makes this testable in plain Node.
 
 import type {
-  HostMethod,
   HostMethods,
   HostToWebview,
   WebviewEvent,
@@ -13,12 +12,14 @@ import type {
 } from '../protocol/messages';
 import { Disposable, toDisposable } from './dispose';
 
-export type HostHandlers = {
-  [M in HostMethod]: (
-    params: HostMethods[M]['params'],
-    signal: AbortSignal,
-  ) => HostMethods[M]['result'] | Promise<HostMethods[M]['result']>;
+/** A protocol's requests: method → params and result (HostMethods, RunFormMethods). */
+export type MethodMap<T> = { [M in keyof T]: { params: unknown; result: unknown } };
+
+export type Handlers<T extends MethodMap<T>> = {
+  [M in keyof T]: (params: T[M]['params'], signal: AbortSignal) => T[M]['result'] | Promise<T[M]['result']>;
 };
+
+export type HostHandlers = Handlers<HostMethods>;
 
 export interface RpcServerOptions {
   /** Called for messages that cannot be answered (no id) and for handler failures, to log them. */
@@ -29,7 +30,8 @@ export interface RpcServerOptions {
 
 type Phase = 'waiting' | 'initializing' | 'ready';
 
-export class RpcServer extends Disposable {
+/** Serves one webview; `T` is its request protocol (the rollout views' HostMethods by default). */
+export class RpcServer<T extends MethodMap<T> = HostMethods> extends Disposable {
   private phase: Phase = 'waiting';
   /** Events raised while the first getInit is being answered: delivered right after it, last per kind. */
   private readonly held = new Map<WebviewEvent, WebviewEvents[WebviewEvent]>();
@@ -37,7 +39,8 @@ export class RpcServer extends Disposable {
 
   constructor(
     private readonly post: (message: HostToWebview) => unknown,
-    private readonly handlers: HostHandlers,
+    // Not inferred from the handlers: a rollout view's server is checked against all of HostMethods.
+    private readonly handlers: Handlers<NoInfer<T>>,
     private readonly options: RpcServerOptions = {},
   ) {
     super();
@@ -90,7 +93,7 @@ export class RpcServer extends Disposable {
     if (isFirstInit) this.phase = 'initializing';
     const params = isObject(message.params) ? message.params : {};
     try {
-      const handler = this.handlers[method as HostMethod] as (p: unknown, s: AbortSignal) => unknown;
+      const handler = this.handlers[method as keyof T] as (p: unknown, s: AbortSignal) => unknown;
       const result = await handler(params, this.abort.signal);
       this.reply(id, true, result);
     } catch (err) {

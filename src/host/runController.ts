@@ -1,24 +1,35 @@
 // Running a checkpoint from the editor (issue 5): on a clip from the explorer, the active editor or
-// a file dialog, or again on the clip of the rollout selected in the rollout view. Asks for the
-// profile, question, options, problem type, reference answer and range, then runs the same
-// pipeline as `omnitrace run` (src/core/run/runCheckpoint.ts) under a cancellable notification,
-// saves the run to <workspace>/.omnitrace/runs/ and opens it in the rollout view, scored.
+// a file dialog, or again on the clip of the rollout selected in the rollout view. The run form
+// (src/host/runFormPanel.ts) asks for the question, options, problem type, reference answer and
+// context, range, checkpoint and judge profiles and n with the clip playing beside it; then the
+// same pipeline as `omnitrace run` (src/core/run/runCheckpoint.ts) runs under a cancellable
+// notification with the live view open. Each sample is scored as it finishes and, with a judge
+// profile, judged at once; the run (judged rewards included) is saved to
+// <workspace>/.omnitrace/runs/ and opened in the rollout view, scored.
 // Network calls and ffmpeg stay off in Restricted Mode. API keys live in SecretStorage (or an
 // environment variable a profile names), never in settings, logs or messages.
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
-import { parseTimeRange } from '../media/time';
-import { DEFAULT_PROMPT_TEXTS, parseOptionsText, PROBLEM_TYPES, withOverrides } from '../core/run/prompt';
+import { locateMediaTools, MediaToolError, probe, type MediaInfo, type MediaTools } from '../media/ffmpeg';
+import { DEFAULT_PROMPT_TEXTS, PROBLEM_TYPES, withOverrides } from '../core/run/prompt';
 import { MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type FramesConfig, type MediaTransport, type ServerKind } from '../core/run/request';
 import { runCheckpoint, RunCancelledError, type RunQuestion } from '../core/run/runCheckpoint';
+import { formatClock, suggestProblemType, type ParsedRunForm, type RunFormValues } from '../core/run/runForm';
+import { judgeSample } from '../core/run/judgeSample';
+import { JUDGED_FIELD, type SavedJudgement } from '../core/run/savedJudgement';
+import { writeRunFile } from '../core/run/runRecords';
+import type { JudgeProfile } from '../core/judge/types';
+import type { RewardResult } from '../core/types';
+import { mediaKindOf } from '../core/mediaPaths';
 import { CheckpointCallError } from '../models/checkpointClient';
 import { Disposable } from './dispose';
 import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
+import type { JudgeController } from './judgeController';
 import type { Log } from './log';
 import { LiveRunPanel } from './liveRunPanel';
+import { RunFormPanel, type RunFormSetup } from './runFormPanel';
 import { VIEW_TYPE, type RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
 
@@ -33,7 +44,7 @@ export const RESTRICTED_RUN_MESSAGE =
 
 export const MEDIA_EXTENSIONS = ['mp4', 'mkv', 'webm', 'mov', 'avi', 'm4v', 'mpg', 'mpeg', 'wav', 'mp3', 'flac', 'ogg', 'm4a', 'aac', 'opus', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'];
 const MEDIA_FILE = new RegExp(`\\.(${MEDIA_EXTENSIONS.join('|')})$`, 'i');
-const CHECKPOINT_ENDPOINTS: EndpointKind = {
+export const CHECKPOINT_ENDPOINTS: EndpointKind = {
   label: 'checkpoint',
   listSetting: 'checkpoints.profiles',
   preferredSetting: 'checkpoints.profile',
@@ -92,17 +103,23 @@ export function checkpointProfilesFrom(raw: unknown): { profiles: NamedCheckpoin
   return { profiles, problems };
 }
 
-/** What the prompts start from (Run Again fills them from the selected rollout). */
-type RunDefaults = Partial<Omit<RunQuestion, 'problem'>> & { question?: string; start?: number; end?: number };
+/** What the form starts from (Run Again fills it from the selected rollout). */
+type RunDefaults = Partial<Omit<RunFormValues, 'start' | 'end' | 'options'>> & { options?: string[]; start?: number; end?: number };
+
+/** The judge side the run needs: the judge profiles, and a runner for one (JudgeController). */
+export type RunJudges = Pick<JudgeController, 'judgeProfiles' | 'runnerFor'>;
 
 export class RunController extends Disposable {
   private readonly profiles: EndpointProfiles<NamedCheckpointProfile>;
+  /** The open run form, if any: a new one replaces it (newest wins). */
+  private form: RunFormPanel | undefined;
 
   constructor(
     secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
-    private readonly extensionUri?: vscode.Uri,
+    private readonly extensionUri: vscode.Uri,
+    private readonly judges?: RunJudges,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -110,6 +127,7 @@ export class RunController extends Disposable {
     reg(RUN_COMMANDS.runCheckpoint, (uri) => this.runOnClip(uri instanceof vscode.Uri ? uri : undefined));
     reg(RUN_COMMANDS.runAgain, () => this.runAgain());
     reg(RUN_COMMANDS.setCheckpointApiKey, () => this.profiles.setKey());
+    this._register({ dispose: () => this.form?.dispose() });
   }
 
   private async apiKeyFor(profile: NamedCheckpointProfile): Promise<string | undefined> {
@@ -121,16 +139,28 @@ export class RunController extends Disposable {
     return v || undefined;
   }
 
+  /** The profiles, preferred first; none → says how to add one (and returns an empty list). */
+  private async checkpointProfiles(): Promise<NamedCheckpointProfile[]> {
+    const list = this.profiles.list();
+    if (!list.length) {
+      await this.profiles.pick(false); // shows "no checkpoint profile" with a way to settings
+      return [];
+    }
+    const preferred = vscode.workspace.getConfiguration(SECTION).get<string>(CHECKPOINT_ENDPOINTS.preferredSetting, '');
+    const hit = list.find((p) => p.name === preferred);
+    return hit ? [hit, ...list.filter((p) => p !== hit)] : list;
+  }
+
   private async runOnClip(uri: vscode.Uri | undefined): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(RESTRICTED_RUN_MESSAGE);
       return;
     }
-    const profile = await this.profiles.pick(false);
-    if (!profile) return;
+    const profiles = await this.checkpointProfiles();
+    if (!profiles.length) return;
     const clip = uri ?? activeMediaResource() ?? (await pickClip());
     if (!clip) return;
-    await this.flow(clip, profile, {});
+    await this.flow(clip, profiles, {});
   }
 
   private async runAgain(): Promise<void> {
@@ -144,94 +174,95 @@ export class RunController extends Disposable {
       void vscode.window.showInformationMessage('Omni Trace: select a rollout in the rollout view first.');
       return;
     }
-    const profile = await this.profiles.pick(true);
-    if (!profile) return;
+    const profiles = await this.checkpointProfiles();
+    if (!profiles.length) return;
     const detail = await panel.document.store.model.getRollout({ index });
     if (detail.media.status !== 'ok') {
       void vscode.window.showWarningMessage(`Omni Trace: the clip of rollout ${index} cannot be run: ${detail.media.reason}`);
       return;
     }
-    const r = detail.scored.record;
+    const s = detail.scored;
+    const r = s.record;
+    const refContext = s.referenceTrace?.context;
     await this.flow(
       vscode.Uri.file(detail.media.path),
-      profile,
+      profiles,
       {
         question: r.question.problem,
         options: r.question.options,
         problemType: r.question.problemType,
-        answer: r.reference.answer,
-        solution: r.reference.solution,
+        answer: r.reference.answer ?? s.referenceTrace?.answer?.text,
+        referenceContext: refContext?.closed ? refContext.text : undefined,
         start: r.clip?.start,
         end: r.clip?.end,
       },
+      `rollout ${index} of ${panel.document.fileName}`,
     );
   }
 
-  private async flow(clip: vscode.Uri, profile: NamedCheckpointProfile, d: RunDefaults): Promise<void> {
+  private mediaTools(): MediaTools {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const tool = (k: string) => (config.get<string>(k, '') ?? '').trim() || undefined;
+    try {
+      return locateMediaTools({ ffmpeg: tool('ffmpegPath'), ffprobe: tool('ffprobePath') });
+    } catch (e) {
+      if (e instanceof MediaToolError) throw new Error(`${e.message} (or set omnitrace.ffmpegPath / omnitrace.ffprobePath in your user settings)`);
+      throw e;
+    }
+  }
+
+  /** Probes the clip, opens the run form with it playing, and runs what the form submits. */
+  private async flow(clip: vscode.Uri, profiles: NamedCheckpointProfile[], d: RunDefaults, prefilledFrom?: string): Promise<void> {
     const name = path.basename(clip.fsPath);
-    const problem = await vscode.window.showInputBox({
-      title: `Question about ${name} (1/5)`,
-      prompt: 'The question the checkpoint answers about the clip',
-      value: d.question ?? '',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'A question is needed'),
-    });
-    if (problem === undefined || !problem.trim()) return;
-    const optionsText = await vscode.window.showInputBox({
-      title: 'Answer options (2/5, optional)',
-      prompt: 'Separated by |, e.g. "A. happy | B. sad | C. angry"; empty for none',
-      value: (d.options ?? []).join(' | '),
-      ignoreFocusOut: true,
-    });
-    if (optionsText === undefined) return;
-    const options = parseOptionsText(optionsText);
-    const suggested = d.problemType ?? (options.length ? 'multiple choice' : 'free-form');
-    const types = [suggested, ...PROBLEM_TYPES.filter((t) => t !== suggested)];
-    const typePick = await vscode.window.showQuickPick(
-      types.map((t) => ({ label: t, description: PROBLEM_TYPES.includes(t) ? undefined : 'from the rollout' })),
-      { title: 'Problem type (3/5): picks the answer instruction and the accuracy rule', ignoreFocusOut: true },
-    );
-    if (!typePick) return;
-    const answer = await vscode.window.showInputBox({
-      title: 'Reference answer (4/5, optional)',
-      prompt: 'Enables the accuracy reward, e.g. B; empty for none',
-      value: d.answer ?? '',
-      ignoreFocusOut: true,
-    });
-    if (answer === undefined) return;
-    const rangeDefault = d.start !== undefined || d.end !== undefined ? `${d.start ?? ''}-${d.end ?? ''}` : '';
-    const rangeText = await vscode.window.showInputBox({
-      title: 'Time range (5/5, optional)',
-      prompt: 'start-end in seconds or mm:ss (e.g. 0:05-0:12); empty for the whole clip',
-      value: rangeDefault,
-      ignoreFocusOut: true,
-      validateInput: (v) => {
-        try {
-          parseTimeRange(v);
-          return undefined;
-        } catch (e) {
-          return (e as Error).message;
-        }
+    let info: MediaInfo;
+    try {
+      info = await probe(clip.fsPath, this.mediaTools());
+    } catch (e) {
+      // A file ffmpeg cannot read is named, before any form opens.
+      if (e instanceof MediaToolError) throw new Error(`${name}: ${e.message}`);
+      throw e;
+    }
+    const kind = info.isImage ? 'image' : !info.video && info.audio ? 'audio' : (mediaKindOf(clip.fsPath) ?? 'video');
+    const judges = this.judges?.judgeProfiles() ?? [];
+    const options = d.options ?? [];
+    const problemTypes = d.problemType && !PROBLEM_TYPES.includes(d.problemType) ? [...PROBLEM_TYPES, d.problemType] : [...PROBLEM_TYPES];
+    const optionsText = options.join('\n');
+    const setup: RunFormSetup = {
+      clip: { name, path: clip.fsPath, kind, duration: info.duration, hasAudio: !!info.audio, hasVideo: !!info.video && !info.isImage },
+      profiles: profiles.map((p) => ({ name: p.name, model: p.model, baseURL: p.baseURL, n: Math.max(1, Math.floor(p.n ?? 1)) })),
+      judges: judges.map((j) => ({ name: j.name, model: j.model })),
+      problemTypes,
+      values: {
+        question: d.question ?? '',
+        options: optionsText,
+        problemType: d.problemType ?? suggestProblemType(optionsText),
+        answer: d.answer ?? '',
+        referenceContext: d.referenceContext ?? '',
+        start: d.start !== undefined ? formatClock(d.start) : '',
+        end: d.end !== undefined ? formatClock(d.end) : '',
+        profile: d.profile ?? profiles[0]!.name,
+        judge: d.judge ?? '',
+        n: String(Math.max(1, Math.floor(profiles[0]!.n ?? 1))),
       },
-    });
-    if (rangeText === undefined) return;
-    const question: RunQuestion = {
-      problem: problem.trim(),
-      ...(options.length ? { options } : {}),
-      problemType: typePick.label,
-      ...(answer.trim() ? { answer: answer.trim() } : {}),
-      ...(d.solution !== undefined ? { solution: d.solution } : {}),
     };
-    await this.execute(clip, profile, question, parseTimeRange(rangeText));
+    if (prefilledFrom) setup.prefilledFrom = prefilledFrom;
+    this.form?.dispose();
+    const form = (this.form = new RunFormPanel(this.extensionUri, this.log, setup));
+    const submitted = await form.result;
+    if (this.form === form) this.form = undefined;
+    if (!submitted) return;
+    const profile = profiles.find((p) => p.name === submitted.profile)!;
+    const judge = submitted.judge ? judges.find((j) => j.name === submitted.judge) : undefined;
+    await this.execute(clip, profile, submitted, judge);
   }
 
   private workspaceRoot(clip: vscode.Uri): string {
     return vscode.workspace.getWorkspaceFolder(clip)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(clip.fsPath);
   }
 
-  private async execute(clip: vscode.Uri, named: NamedCheckpointProfile, question: RunQuestion, range: { start?: number; end?: number }): Promise<void> {
+  private async execute(clip: vscode.Uri, named: NamedCheckpointProfile, form: ParsedRunForm, judgeProfile: JudgeProfile | undefined): Promise<void> {
     const root = this.workspaceRoot(clip);
-    const profile: CheckpointProfile = { ...named };
+    const profile: CheckpointProfile = { ...named, n: form.n };
     let texts = DEFAULT_PROMPT_TEXTS;
     if (named.systemPromptFile) {
       const file = path.resolve(root, named.systemPromptFile);
@@ -244,29 +275,53 @@ export class RunController extends Disposable {
       texts = withOverrides(texts, { system });
       profile.systemPromptFile = file;
     }
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const tool = (k: string) => (config.get<string>(k, '') ?? '').trim() || undefined;
-    let tools;
-    try {
-      tools = locateMediaTools({ ffmpeg: tool('ffmpegPath'), ffprobe: tool('ffprobePath') });
-    } catch (e) {
-      if (e instanceof MediaToolError) throw new Error(`${e.message} (or set omnitrace.ffmpegPath / omnitrace.ffprobePath in your user settings)`);
-      throw e;
-    }
+    const tools = this.mediaTools();
     const apiKey = await this.apiKeyFor(named);
+    const judge = judgeProfile && this.judges ? { profile: judgeProfile, ...(await this.judges.runnerFor(judgeProfile, root)) } : undefined;
+    const question: RunQuestion = {
+      problem: form.problem,
+      ...(form.options ? { options: form.options } : {}),
+      problemType: form.problemType,
+      ...(form.answer !== undefined ? { answer: form.answer } : {}),
+      ...(form.solution !== undefined ? { solution: form.solution } : {}),
+    };
+    const range = form.range;
     const runsDir = path.join(root, '.omnitrace', 'runs');
     const clipName = path.basename(clip.fsPath);
-    const n = Math.max(1, profile.n ?? 1);
-    this.log.info(`running ${profile.model} (${named.name}) on ${clip.fsPath}${range.start !== undefined || range.end !== undefined ? ` [${range.start ?? 0}-${range.end ?? 'end'}]` : ''}, ${n} sample(s)`);
+    const n = form.n;
+    this.log.info(
+      `running ${profile.model} (${named.name}) on ${clip.fsPath}${range.start !== undefined || range.end !== undefined ? ` [${range.start ?? 0}-${range.end ?? 'end'}]` : ''}, ${n} sample(s)` +
+        (judge ? `, judged by ${judge.profile.model} (${judge.profile.name})` : ''),
+    );
 
     type Outcome =
       | { kind: 'done'; result: Awaited<ReturnType<typeof runCheckpoint>> }
       | { kind: 'error'; error: unknown };
     // The live view opens before the call: one row per sample, text as it streams, Stop aborts.
     const abort = new AbortController();
-    const live = this.extensionUri
-      ? new LiveRunPanel(this.extensionUri, this.log, { title: `${profile.model} on ${clipName} (live)`, model: profile.model, clip: clip.fsPath, question, n }, () => abort.abort())
-      : undefined;
+    const live = new LiveRunPanel(
+      this.extensionUri,
+      this.log,
+      { title: `${profile.model} on ${clipName} (live)`, model: profile.model, clip: clip.fsPath, question, n, range, ...(judge ? { judge: judge.profile.name } : {}) },
+      () => abort.abort(),
+    );
+    // Each sample is judged as soon as it is finished and scored, while the others stream.
+    const judgedRewards = new Map<number, Record<string, RewardResult>>();
+    const judgeCalls: Promise<void>[] = [];
+    const judgeSampleNow = (i: number) => {
+      const scored = live.scoredSample(i);
+      if (!judge || !scored || abort.signal.aborted) return;
+      live.judging(i);
+      judgeCalls.push(
+        judgeSample(judge.runner, scored, { rewards: judge.rewards, hasReferenceContext: form.referenceContext !== undefined, signal: abort.signal }).then(
+          (rewards) => {
+            judgedRewards.set(i, rewards);
+            live.judged(i, rewards);
+          },
+          (e) => this.log.error(`judging sample ${i + 1} failed`, e),
+        ),
+      );
+    };
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true },
       async (progress, token): Promise<Outcome> => {
@@ -274,37 +329,51 @@ export class RunController extends Disposable {
         const counts = new Array<number>(n).fill(0);
         progress.report({ message: 'preparing the clip (ffmpeg)…' });
         try {
-          const result = await runCheckpoint({
-            clip: clip.fsPath,
-            profile,
-            question,
-            tools,
-            runsDir,
-            texts,
-            range,
-            apiKey,
-            signal: abort.signal,
-            onNotes: (notes) => {
-              for (const note of notes) this.log.info(`note: ${note}`);
-              progress.report({ message: 'waiting for the first token…' });
-            },
-            onDelta: (i, text) => {
-              live?.delta(i, text);
-              if (i >= counts.length) counts.length = i + 1;
-              counts[i] = (counts[i] ?? 0) + 1;
-              progress.report({ message: `sample ${i + 1}/${n}: ${counts[i]} tokens` });
-            },
-          });
+          let result: Awaited<ReturnType<typeof runCheckpoint>>;
+          try {
+            result = await runCheckpoint({
+              clip: clip.fsPath,
+              profile,
+              question,
+              tools,
+              runsDir,
+              texts,
+              range,
+              apiKey,
+              signal: abort.signal,
+              onNotes: (notes) => {
+                for (const note of notes) this.log.info(`note: ${note}`);
+                progress.report({ message: 'waiting for the first token…' });
+                live.requestSent();
+              },
+              onDelta: (i, text) => {
+                live.delta(i, text);
+                if (i >= counts.length) counts.length = i + 1;
+                counts[i] = (counts[i] ?? 0) + 1;
+                progress.report({ message: `sample ${i + 1}/${n}: ${counts[i]} tokens` });
+              },
+              onSampleDone: (i, finishReason) => {
+                live.sampleDone(i, finishReason);
+                judgeSampleNow(i);
+              },
+            });
+          } catch (error) {
+            live.finish(undefined, { stopped: true });
+            return { kind: 'error', error };
+          }
+          live.finish(result.outcome?.choices.map((c) => c.text), { stopped: !!result.outcome?.cancelled || !!result.failure });
+          if (judgeCalls.length) {
+            progress.report({ message: `judging ${judgeCalls.length} sample(s) with ${judge!.profile.model}…` });
+            await Promise.all(judgeCalls);
+            await this.saveJudged(result, judge!.profile, judgedRewards);
+          }
           return { kind: 'done', result };
-        } catch (error) {
-          return { kind: 'error', error };
         } finally {
           sub.dispose();
         }
       },
     );
 
-    live?.finish(outcome.kind === 'done' ? outcome.result.outcome?.choices.map((c) => c.text) : undefined);
     if (outcome.kind === 'error') {
       const e = outcome.error;
       if (e instanceof RunCancelledError) {
@@ -330,8 +399,19 @@ export class RunController extends Disposable {
     }
     const u = result.outcome?.usage;
     const stats = u ? ` (${u.completionTokens} tokens)` : '';
+    const judged = judge ? `, judged by ${judge.profile.name}` : '';
     if (result.outcome?.cancelled) void vscode.window.showInformationMessage(`Omni Trace: cancelled; the partial samples are saved to ${rel}.`);
-    else void vscode.window.showInformationMessage(`Omni Trace: ${records.length} sample(s) of ${profile.model}${stats} saved to ${rel}.`);
+    else void vscode.window.showInformationMessage(`Omni Trace: ${records.length} sample(s) of ${profile.model}${stats}${judged} saved to ${rel}.`);
+  }
+
+  /** The judged rewards go into the saved run's records (field `judged`), as the run is rewritten. */
+  private async saveJudged(result: Awaited<ReturnType<typeof runCheckpoint>>, judge: JudgeProfile, judged: Map<number, Record<string, RewardResult>>): Promise<void> {
+    if (!result.file || !result.records?.length || !judged.size) return;
+    for (const rec of result.records) {
+      const rewards = judged.get(Number(rec.sample_index));
+      if (rewards) rec[JUDGED_FIELD] = { profile: judge.name, model: judge.model, rewards } satisfies SavedJudgement;
+    }
+    await writeRunFile(result.file, result.records);
   }
 
   private async showCallError(e: CheckpointCallError, profile: NamedCheckpointProfile, savedTo: string | undefined): Promise<void> {

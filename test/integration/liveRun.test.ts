@@ -11,6 +11,8 @@ import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { makeTestClip } from '../helpers/testClip';
 import { activateBuilt, createFakeVscode, FakeUri, type FakePanel } from '../helpers/fakeVscode';
 import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import { nextRunForm } from '../helpers/runForm';
+import type { RunFormValues } from '../../src/core/run/runForm';
 
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
 let dir: string;
@@ -28,24 +30,31 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function activate() {
+const FORM = { question: 'What is on screen?', options: 'A. a test pattern | B. a cat', problemType: 'multiple choice', answer: 'A' };
+
+function activate(profile: Record<string, unknown> = {}) {
   const fake = createFakeVscode({ trusted: true, workspaceFolders: [dir] });
-  fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'local', baseURL: vllm.baseURL, model: 'ckpt', n: 2, maxTokens: 64 }];
-  const answers = ['What is on screen?', 'A. a test pattern | B. a cat', 'multiple choice', 'A', ''];
+  fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'local', baseURL: vllm.baseURL, model: 'ckpt', n: 2, maxTokens: 64, ...profile }];
   const w = fake.vscode.window as Record<string, unknown>;
-  w.showInputBox = async () => answers.shift();
-  w.showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label === answers[0]) && items.find((i) => i.label === answers.shift());
   // The live panel's page asks for its init as soon as it loads (before anything streams).
   const create = w.createWebviewPanel as (...a: unknown[]) => unknown;
   w.createWebviewPanel = (...a: unknown[]) => {
     const panel = create(...a);
     const fp = fake.state.webviewPanels.at(-1)!;
-    setImmediate(() => void fp.send({ type: 'request', id: 1, method: 'getInit', params: {} }));
+    if (fp.panel.viewType === 'omnitrace.liveRun') setImmediate(() => void fp.send({ type: 'request', id: 1, method: 'getInit', params: {} }));
     return panel;
   };
   const ext = activateBuilt(extensionSnapshot(), repoRoot, fake);
-  const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
-  return { ...fake, ext, run };
+  /** Runs on the clip through the run form, submitted with `values`; resolves when the command ends. */
+  const runOnClip = async (values: Partial<RunFormValues> = {}) => {
+    const running = fake.state.commands.get('omnitrace.runCheckpoint')!.fn(FakeUri.file(clip)) as Promise<unknown>;
+    const form = await nextRunForm(fake.state, running);
+    const reply = await form.submit({ ...FORM, ...values });
+    assert.equal(reply.accepted, true, JSON.stringify(reply.errors));
+    return running;
+  };
+  const live = () => fake.state.webviewPanels.filter((p) => p.panel.viewType === 'omnitrace.liveRun');
+  return { ...fake, ext, runOnClip, live };
 }
 
 type Delta = { index: number; text: string; at?: number; done?: boolean };
@@ -68,9 +77,9 @@ test('a run streams its samples into the live panel: deltas add up to the saved 
   vllm.script({ replies: [REPLY, '<answer>B</answer>'] });
   const x = activate();
   const before = runFiles();
-  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
-  assert.equal(x.state.webviewPanels.length, 1, 'one live panel');
-  const fp = x.state.webviewPanels[0]!;
+  await x.runOnClip();
+  assert.equal(x.live().length, 1, 'one live panel');
+  const fp = x.live()[0]!;
   assert.equal(fp.panel.viewType, 'omnitrace.liveRun');
   assert.match(fp.panel.webview.html, /Content-Security-Policy/);
   const init = fp.responses().find((r) => r.id === 1);
@@ -110,14 +119,14 @@ test('Stop in the live view aborts a held stream; the partial text streamed is w
   vllm.script({ replies: [REPLY], holdAfter: 5, onClientGone: () => (gone = true) });
   const x = activate();
   const before = runFiles();
-  const running = x.run('omnitrace.runCheckpoint', FakeUri.file(clip)) as Promise<unknown>;
+  const running = x.runOnClip();
   // Wait (no time limit asserted) until text has reached the panel, then press Stop.
   for (;;) {
-    const fp = x.state.webviewPanels[0];
+    const fp = x.live()[0];
     if (fp && joined(deltas(fp, 0)).length > 0 && joined(deltas(fp, 1)).length > 0) break;
     await new Promise((r) => setTimeout(r, 10));
   }
-  const fp = x.state.webviewPanels[0]!;
+  const fp = x.live()[0]!;
   assert.ok(!deltas(fp, 0).some((d) => d.done), 'not done while held');
   await fp.send({ type: 'request', id: 5, method: 'cancelRun', params: {} });
   assert.deepEqual(fp.responses().find((r) => r.id === 5).result, { cancelled: true });
@@ -131,6 +140,9 @@ test('Stop in the live view aborts a held stream; the partial text streamed is w
     assert.equal(ds.at(-1)!.done, true);
   }
   assert.ok(x.state.messages.some((m) => /cancelled; the partial samples are saved/.test(m.text)));
+  const strip = progressEvents(fp).at(-1)!;
+  assert.deepEqual(strip.samples.map((s) => s.state), ['stopped', 'stopped'], 'stopped, not done');
+  assert.equal(strip.done, 0);
   // A second Stop after the run does nothing.
   await fp.send({ type: 'request', id: 6, method: 'cancelRun', params: {} });
   assert.deepEqual(fp.responses().find((r) => r.id === 6).result, { cancelled: false });
@@ -138,3 +150,60 @@ test('Stop in the live view aborts a held stream; the partial text streamed is w
   assert.ok(gone, 'the server saw the client go away');
   x.ext.deactivate();
 });
+
+type Progress = { n: number; done: number; running: boolean; samples: { index: number; state: string; tokens: number; latencyMs?: number; formatOk?: boolean; formatReason?: string; rewards: Record<string, { value: number | null; status: string }> }[] };
+const progressEvents = (fp: FakePanel): Progress[] => fp.events().filter((e) => e.event === 'runProgress').map((e) => e.data as Progress);
+
+test('n = 3: each sample is scored as its finish_reason arrives — done, format and accuracy, tokens and latency, "k of n done" counting up', async () => {
+  vllm.script({ replies: [REPLY, '<answer>B</answer>', REPLY.replace('<answer>A</answer>', '<answer>B</answer>')] });
+  const x = activate({ n: 1 });
+  const before = runFiles();
+  await x.runOnClip({ n: '3' });
+  const fp = x.live()[0]!;
+  const events = progressEvents(fp);
+  assert.ok(events.length >= 4, `progress events: ${events.length}`);
+  // Done counts up one sample at a time, and every sample was done before the run itself ended.
+  const counts = events.map((e) => e.done).filter((d, i, a) => i === 0 || d !== a[i - 1]);
+  assert.deepEqual(counts, [0, 1, 2, 3]);
+  const posted = fp.events();
+  const allDone = posted.findIndex((e) => e.event === 'runProgress' && e.data.done === 3);
+  const finished = posted.findIndex((e) => e.event === 'invalidate' && e.data.reason === 'run finished');
+  assert.ok(allDone >= 0 && finished > allDone, 'samples are scored as they finish, before the run ends');
+  assert.ok(events.some((e) => e.samples.some((s) => s.state === 'streaming')), 'streaming state seen');
+  const last = events.at(-1)!;
+  assert.equal(last.n, 3);
+  assert.equal(last.done, 3);
+  assert.equal(last.running, false);
+  const lines = newRunFile(before);
+  assert.equal(lines.length, 3);
+  const expect = [
+    { formatOk: true, accuracy: 1 },
+    { formatOk: false, accuracy: 0 },
+    { formatOk: true, accuracy: 0 },
+  ];
+  last.samples.forEach((s, i) => {
+    assert.equal(s.state, 'done');
+    assert.equal(s.formatOk, expect[i]!.formatOk, `sample ${i} format`);
+    assert.equal(s.rewards.format!.value, expect[i]!.formatOk ? 1 : 0);
+    assert.equal(s.rewards.accuracy!.value, expect[i]!.accuracy, `sample ${i} accuracy`);
+    assert.ok(s.tokens > 0 && s.tokens === deltaTokenCount(lines[i].completion), `sample ${i} tokens ${s.tokens}`);
+    assert.ok(typeof s.latencyMs === 'number' && s.latencyMs >= 0, 'latency recorded');
+  });
+  assert.ok(last.samples[1]!.formatReason, 'a failed format says why');
+  // A page (re)loaded after the run gets the same strip with its init.
+  await fp.send({ type: 'request', id: 9, method: 'getInit', params: {} });
+  const init = fp.responses().find((r) => r.id === 9).result;
+  assert.equal(init.run.done, 3);
+  assert.deepEqual(init.run.samples.map((s: { state: string }) => s.state), ['done', 'done', 'done']);
+  // The rows carry the verdicts too.
+  await fp.send({ type: 'request', id: 10, method: 'getRows', params: { query: {}, offset: 0, limit: 10 } });
+  const rows = fp.responses().find((r) => r.id === 10).result.rows.map((r: { row: { formatOk: boolean; rewards: Record<string, { value: number }> } }) => r.row);
+  assert.deepEqual(rows.map((r: { formatOk: boolean }) => r.formatOk), [true, false, true]);
+  assert.deepEqual(rows.map((r: { rewards: Record<string, { value: number }> }) => r.rewards.accuracy!.value), [1, 0, 0]);
+  x.ext.deactivate();
+});
+
+/** The fake server sends one piece per word-ish token. */
+function deltaTokenCount(text: string): number {
+  return (text.match(/\S+\s*|\s+/g) ?? []).length;
+}

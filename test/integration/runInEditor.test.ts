@@ -1,8 +1,10 @@
 // Running a checkpoint from the editor, through the built extension with a fake `vscode`, a REAL
-// fake-vLLM server on 127.0.0.1 and a clip made with ffmpeg: the request carries the clip's video
-// and audio, the run is saved under the workspace's .omnitrace/runs/ and opened in the rollout
-// view (scored), Run Again reuses the selected rollout's clip and question, the key comes from
-// SecretStorage and is never shown, Restricted Mode makes no call, and a 404 reads as such.
+// fake-vLLM server on 127.0.0.1 and a clip made with ffmpeg: the run form is driven through its
+// typed messages (as its webview would), the request carries the clip's video and audio, the run
+// is saved under the workspace's .omnitrace/runs/ and opened in the rollout view (scored), Run
+// Again prefills the form from the selected rollout, the form rejects a bad range and a missing
+// question next to those fields, the key comes from SecretStorage and is never shown, Restricted
+// Mode makes no call, and a 404 reads as such.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +14,7 @@ import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { makeTestClip } from '../helpers/testClip';
 import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeUri } from '../helpers/fakeVscode';
 import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import { nextRunForm } from '../helpers/runForm';
 
 const KEY = 'sk-checkpoint-secret-42';
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
@@ -30,28 +33,22 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Answer = string | undefined | typeof KEEP;
-/** Accept the prefilled value. */
-const KEEP = Symbol('keep');
-
 function activate(opts: { trusted: boolean; model?: string }) {
   const fake = createFakeVscode({ trusted: opts.trusted, workspaceFolders: [dir] });
   fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'local', baseURL: vllm.baseURL, model: opts.model ?? 'ckpt', n: 2, temperature: 1, maxTokens: 64 }];
   const secrets = new Map<string, string>([['omnitrace.checkpoints.apiKey/local', KEY]]);
+  // Only the API-key command still asks through input boxes and quick picks.
   const asked: string[] = [];
-  const answers: Answer[] = [];
+  const answers: (string | undefined)[] = [];
   const w = fake.vscode.window as Record<string, unknown>;
-  w.showInputBox = async (o: { title?: string; value?: string; validateInput?: (v: string) => string | undefined }) => {
+  w.showInputBox = async (o: { title?: string }) => {
     asked.push(o.title ?? '');
-    const a = answers.shift();
-    const v = a === KEEP ? (o.value ?? '') : a;
-    if (v !== undefined) assert.equal(o.validateInput?.(v) ?? undefined, undefined, `input '${v}' rejected`);
-    return v;
+    return answers.shift();
   };
   w.showQuickPick = async (items: { label: string }[], o: { title?: string }) => {
     asked.push(o.title ?? '');
     const a = answers.shift();
-    return a === KEEP ? items[0] : items.find((i) => i.label === a);
+    return items.find((i) => i.label === a);
   };
   let errorChoice: string | undefined;
   w.showErrorMessage = async (text: string, ...buttons: string[]) => {
@@ -59,9 +56,14 @@ function activate(opts: { trusted: boolean; model?: string }) {
     return buttons.includes(errorChoice ?? '') ? errorChoice : undefined;
   };
   const ext = activateBuilt(extensionSnapshot(), repoRoot, fake, secrets);
-  const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args);
+  const run = (id: string, ...args: unknown[]) => fake.state.commands.get(id)!.fn(...args) as Promise<unknown>;
   const said = () => fake.state.outputChannels.flatMap((ch) => ch.lines).join('\n') + '\n' + fake.state.messages.map((m) => m.text).join('\n');
-  return { ...fake, ext, run, answers, asked, said, secrets, chooseOnError: (b: string) => (errorChoice = b) };
+  /** Starts a command and returns it with the run form it opens. */
+  const withForm = async (id: string, ...args: unknown[]) => {
+    const running = run(id, ...args);
+    return { running, form: await nextRunForm(fake.state, running) };
+  };
+  return { ...fake, ext, run, withForm, answers, asked, said, secrets, chooseOnError: (b: string) => (errorChoice = b) };
 }
 
 const runFiles = () => {
@@ -69,14 +71,32 @@ const runFiles = () => {
   return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)) : [];
 };
 
-test('Run Checkpoint on Clip: video + audio reach the server, the run is saved under .omnitrace/runs and opened scored; Run Again reuses the rollout', async () => {
+test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, the run is saved under .omnitrace/runs and opened scored; Run Again prefills the form from the rollout', async () => {
   vllm.script({ replies: [REPLY] });
   const x = activate({ trusted: true });
   const before = vllm.requests.length;
   const filesBefore = new Set(runFiles());
-  x.answers.push('What is on screen?', 'A. a test pattern | B. a cat', 'multiple choice', 'A', '0-1.5');
-  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
-  assert.equal(x.answers.length, 0, 'every prompt was asked');
+  const { running, form } = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.equal(form.panel.panel.viewType, 'omnitrace.runForm');
+  assert.match(form.panel.panel.webview.html, /Content-Security-Policy/);
+  assert.match(form.panel.panel.webview.html, /data-view="runForm"/);
+  // The clip's folder is a resource root: the form plays the clip.
+  const roots = (form.panel.panel.webview.options.localResourceRoots as FakeUri[]).map((u) => u.fsPath);
+  assert.ok(roots.includes(dir), roots.join(', '));
+  const init = await form.init();
+  assert.equal(init.clip.path, clip);
+  assert.equal(init.clip.kind, 'video');
+  assert.ok(Math.abs(init.clip.duration! - 2) < 0.2, `probed duration ${init.clip.duration}`);
+  assert.equal(init.clip.hasAudio, true);
+  assert.match(init.clip.src, /^https:\/\/fake\.vscode-resource\.test\//);
+  assert.deepEqual(init.profiles.map((p) => [p.name, p.n]), [['local', 2]]);
+  assert.equal(init.values.profile, 'local');
+  assert.equal(init.values.n, '2');
+  assert.equal(init.values.judge, '');
+  assert.ok(init.problemTypes.includes('multiple choice') && init.problemTypes.includes('free-form'));
+  const reply = await form.submit({ question: 'What is on screen?', options: 'A. a test pattern | B. a cat', problemType: 'multiple choice', answer: 'A', start: '0', end: '0:01.5' });
+  assert.deepEqual(reply, { accepted: true, errors: {} });
+  await running;
   assert.equal(vllm.requests.length, before + 1, x.said());
   const req = vllm.requests[before]!;
   assert.equal(req.headers.authorization, `Bearer ${KEY}`);
@@ -96,6 +116,7 @@ test('Run Checkpoint on Clip: video + audio reach the server, the run is saved u
   assert.equal(lines[0].video, clip);
   assert.equal(lines[0].answer, 'A');
   assert.equal(lines[0].problem_type, 'multiple choice');
+  assert.equal(lines[0].judged, undefined, 'no judge profile: nothing judged');
   const opened = x.state.executed.find((e) => e.command === 'vscode.openWith');
   assert.ok(opened, 'the run was opened');
   assert.equal((opened.args[0] as FakeUri).fsPath, file);
@@ -116,24 +137,33 @@ test('Run Checkpoint on Clip: video + audio reach the server, the run is saved u
   assert.equal(scored.rewards.format.value, 1);
   assert.equal(scored.rewards.accuracy.value, 1);
 
-  // Run Again on the rollout the view shows, with another profile: same clip, question,
-  // options, type and answer (the prompts come prefilled; all are accepted as they are).
+  // Run Again on the rollout the view shows, with another profile: the form comes prefilled with
+  // the rollout's clip, question, options, type, answer and range, and runs as it is.
   x.state.config['omnitrace.checkpoints.profiles'] = [
     ...(x.state.config['omnitrace.checkpoints.profiles'] as unknown[]),
     { name: 'other', baseURL: vllm.baseURL, model: 'ckpt-2' },
   ];
   await fp.send({ type: 'request', id: 1, method: 'getRollout', params: { index: 1 } });
   vllm.script({ replies: ['<answer>B</answer>'] });
-  x.answers.push('other', KEEP, KEEP, KEEP, KEEP, KEEP);
-  await x.run('omnitrace.runAgain');
-  assert.equal(x.answers.length, 0, 'every prompt was asked');
+  const again = await x.withForm('omnitrace.runAgain');
+  const prefill = await again.form.init();
+  assert.equal(prefill.clip.path, clip);
+  assert.match(prefill.prefilledFrom ?? '', /^rollout 1 of /);
+  assert.deepEqual(
+    { ...prefill.values },
+    { question: 'What is on screen?', options: 'A. a test pattern\nB. a cat', problemType: 'multiple choice', answer: 'A', referenceContext: '', start: '0:00', end: '0:01.5', profile: 'local', judge: '', n: '2' },
+  );
+  assert.deepEqual(prefill.profiles.map((p) => p.name), ['local', 'other']);
+  assert.deepEqual(await again.form.submit({ profile: 'other', n: '1' }), { accepted: true, errors: {} });
+  await again.running;
   assert.equal(vllm.requests.length, before + 2, x.said());
   assert.equal(vllm.requests[before + 1]!.body.model, 'ckpt-2');
+  assert.equal(vllm.requests[before + 1]!.body.n ?? 1, 1, 'n from the form');
   // That profile has no stored key: none is sent.
   assert.notEqual(vllm.requests[before + 1]!.headers.authorization, `Bearer ${KEY}`);
-  const again = await inspectUserParts(vllm.requests[before + 1]!.body);
-  assert.deepEqual(again.map((p) => p.type), ['video_url', 'audio_url', 'text']);
-  assert.equal(again[2]!.text, parts[2]!.text);
+  const againParts = await inspectUserParts(vllm.requests[before + 1]!.body);
+  assert.deepEqual(againParts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.equal(againParts[2]!.text, parts[2]!.text);
   const second = runFiles().filter((f) => !filesBefore.has(f) && f !== file);
   assert.equal(second.length, 1);
   const rerun = JSON.parse(fs.readFileSync(second[0]!, 'utf8').split('\n')[0]!);
@@ -144,16 +174,46 @@ test('Run Checkpoint on Clip: video + audio reach the server, the run is saved u
   x.ext.deactivate();
 });
 
-test('Escape at the first prompt ends the command quietly, with no call', async () => {
+test('the form keeps a bad range and a missing question out: the errors name those fields, nothing runs; the fixed form runs', async () => {
+  vllm.script({ replies: [REPLY] });
   const x = activate({ trusted: true });
   const before = vllm.requests.length;
-  x.answers.push(undefined);
-  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  const { running, form } = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  await form.init();
+  const bad = await form.submit({ question: '   ', start: '0:01.5', end: '1', n: '2' });
+  assert.equal(bad.accepted, false);
+  assert.match(bad.errors.question ?? '', /question is needed/);
+  assert.match(bad.errors.end ?? '', /must be after the start/);
+  assert.deepEqual(Object.keys(bad.errors).sort(), ['end', 'question']);
+  const worse = await form.submit({ question: 'Q?', start: 'soon', end: '9', n: '0', profile: 'nope', judge: 'nobody' });
+  assert.match(worse.errors.start ?? '', /'soon' is not a time/);
+  assert.match(worse.errors.end ?? '', /The clip is 0:02(\.\d+)? long/);
+  assert.match(worse.errors.n ?? '', /whole number from 1/);
+  assert.match(worse.errors.profile ?? '', /local/);
+  assert.match(worse.errors.judge ?? '', /nobody/);
+  assert.equal(vllm.requests.length, before, 'nothing ran');
+  assert.equal(form.panel.panel.webview.html.length > 0, true);
+  assert.deepEqual(await form.submit({ question: 'Q?', start: '', end: '', n: '1' }), { accepted: true, errors: {} });
+  await running;
+  assert.equal(vllm.requests.length, before + 1, x.said());
+  x.ext.deactivate();
+});
+
+test('Escape (cancelRunForm) or closing the form ends the command quietly, with no call', async () => {
+  const x = activate({ trusted: true });
+  const before = vllm.requests.length;
+  const first = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.deepEqual(await first.form.cancel(), { cancelled: true });
+  await first.running;
+  const second = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  second.form.panel.dispose();
+  await second.running;
   // From the palette without a media file open: the file dialog (the fake's) is dismissed.
   await x.run('omnitrace.runCheckpoint');
   // Run Again without a selected rollout says so.
   await x.run('omnitrace.runAgain');
   assert.equal(vllm.requests.length, before);
+  assert.equal(x.state.webviewPanels.filter((p) => p.panel.viewType === 'omnitrace.liveRun').length, 0, 'no live view');
   assert.ok(!x.state.messages.some((m) => m.level === 'error'), x.said());
   x.ext.deactivate();
 });
@@ -163,6 +223,7 @@ test('without a checkpoint profile the command says how to add one and asks noth
   x.state.config['omnitrace.checkpoints.profiles'] = [];
   await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
   assert.deepEqual(x.asked, []);
+  assert.equal(x.state.webviewPanels.length, 0, 'no form');
   assert.ok(x.state.messages.some((m) => m.level === 'warn' && /omnitrace\.checkpoints\.profiles/.test(m.text)), x.said());
   x.ext.deactivate();
 });
@@ -187,6 +248,7 @@ test('Restricted Mode: running a checkpoint says why it is off, asks nothing and
   await x.run('omnitrace.runAgain');
   assert.equal(vllm.requests.length, before);
   assert.deepEqual(x.asked, []);
+  assert.equal(x.state.webviewPanels.length, 0, 'no form');
   assert.equal(x.state.messages.filter((m) => /Restricted Mode/.test(m.text)).length, 2);
   x.ext.deactivate();
 });
@@ -196,8 +258,9 @@ test('a 404 from the server reads as "model not found" with hints; "Show server 
   const x = activate({ trusted: true, model: 'no-such-ckpt' });
   x.chooseOnError('Show server reply');
   const filesBefore = runFiles().length;
-  x.answers.push('What is on screen?', '', 'free-form', '', '');
-  await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
+  const { running, form } = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  assert.equal((await form.submit({ question: 'What is on screen?', problemType: 'free-form' })).accepted, true);
+  await running;
   const err = x.state.messages.find((m) => m.level === 'error');
   assert.ok(err, x.said());
   assert.match(err.text, /the server has no model 'no-such-ckpt'/);

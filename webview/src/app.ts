@@ -18,6 +18,8 @@ import { el, custom, clear, debounce, append } from './dom';
 import { RolloutTable } from './table';
 import { renderTraceView } from './traceView';
 import { renderChart } from './chart';
+import { RunStrip } from './runStrip';
+import { renderShortcutSummary } from './shortcutSummary';
 import type { StateStore, ViewState } from './state';
 
 export class App {
@@ -27,6 +29,7 @@ export class App {
   private readonly toolbar = el('header', { class: 'toolbar', testid: 'toolbar' });
   private readonly banner = el('div', { class: 'banner', testid: 'error', attrs: { hidden: true, role: 'alert' } });
   private readonly chartPanel = el('section', { class: 'chart-panel', testid: 'chart', attrs: { 'aria-label': 'Reward distributions' } });
+  private readonly shortcutPanel = el('section', { class: 'chart-panel', testid: 'shortcut-panel', attrs: { 'aria-label': 'Shortcut rates', hidden: true } });
   private readonly tracePane = el('div', { class: 'trace-pane', testid: 'trace-pane' });
   private readonly countNode = el('span', { class: 'count', testid: 'row-count' });
   private readonly progressNode = el('span', { class: 'progress muted', testid: 'progress' });
@@ -34,6 +37,8 @@ export class App {
   /** The detail the trace pane shows, and (live run) the streamed text of each sample. */
   private shown: { detail: RolloutDetail; index: number } | undefined;
   private readonly streamed = new Map<number, string>();
+  /** Live run only: each sample's state and verdicts, "k of n done". */
+  private readonly runStrip = new RunStrip((index) => void this.open(index, true));
   private readonly stopButton = custom('vscode-button', { testid: 'stop-run', attrs: { title: 'Stop the run; the samples so far are saved' } }, ['Stop']);
 
   constructor(
@@ -57,6 +62,8 @@ export class App {
         this.toolbar,
         this.banner,
         this.chartPanel,
+        this.shortcutPanel,
+        this.runStrip.element,
         el('div', { class: 'main' }, [this.table.element, this.tracePane]),
       ]),
     );
@@ -68,6 +75,7 @@ export class App {
     });
     rpc.on('select', ({ index }) => void this.open(index, true));
     rpc.on('streamDelta', (d) => this.applyDelta(d));
+    rpc.on('runProgress', (p) => this.runStrip.update(p));
     this.stopButton.addEventListener('click', () => {
       this.stopButton.setAttribute('disabled', '');
       this.rpc.request('cancelRun', {}).catch((e: unknown) => this.showError(`Could not stop the run: ${message(e)}`));
@@ -90,8 +98,10 @@ export class App {
     }
     this.hideError();
     this.renderToolbar(this.init);
-    this.table.setRewards(this.init.rewardNames);
+    this.runStrip.update(this.init.run);
+    this.table.setRewards(this.init.rewardNames, !!this.init.shortcuts);
     this.renderChartPanel();
+    this.renderShortcutPanel();
     await this.table.setQuery(this.state.query, keepScroll);
     if (keepScroll && this.state.selected !== undefined) void this.open(this.state.selected, false);
   }
@@ -341,10 +351,37 @@ export class App {
     if (open) renderChart(this.chartPanel, this.init.histograms, this.init.rewardNames);
   }
 
+  private renderShortcutPanel(): void {
+    const s = this.init?.shortcuts;
+    this.shortcutPanel.hidden = !s;
+    if (!s) return;
+    const active = this.state.query.shortcut;
+    const summary = renderShortcutSummary(
+      s,
+      (index) => void this.open(index, true),
+      (spec) => {
+        this.updateQuery({ ...this.state.query, shortcut: spec });
+        this.renderShortcutPanel();
+      },
+    );
+    let clearFilter: HTMLElement | null = null;
+    if (active) {
+      clearFilter = el('button', { class: 'link', testid: 'clear-shortcut-filter', attrs: { type: 'button' }, text: `showing ${active} — show all` });
+      clearFilter.addEventListener('click', () => {
+        this.updateQuery({ ...this.state.query, shortcut: undefined });
+        this.renderShortcutPanel();
+      });
+    }
+    this.shortcutPanel.replaceChildren(summary, ...(clearFilter ? [clearFilter] : []));
+  }
+
   private observeTheme(): void {
     // VS Code swaps vscode-light / vscode-dark / vscode-high-contrast on <body>; the report follows
     // the OS scheme. Either way the chart reads its colours again.
-    const rerender = () => this.renderChartPanel();
+    const rerender = () => {
+      this.renderChartPanel();
+      this.renderShortcutPanel();
+    };
     new MutationObserver(rerender).observe(document.body, { attributes: true, attributeFilter: ['class'] });
     window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', rerender);
   }

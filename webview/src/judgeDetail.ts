@@ -6,7 +6,8 @@ import type { JudgeProvenance, JudgeRepeat, ReplySpan } from '../../src/core/jud
 import { el, formatNumber } from './dom';
 
 export function isJudgeProvenance(p: unknown): p is JudgeProvenance {
-  return !!p && typeof p === 'object' && (p as { source?: unknown }).source === 'judge';
+  // A not-applicable result names the judge but made no call (no repeats): it shows as plain provenance.
+  return !!p && typeof p === 'object' && (p as { source?: unknown }).source === 'judge' && Array.isArray((p as { repeats?: unknown }).repeats);
 }
 
 /** The reply as text with the parsed span wrapped in <mark>, built from text nodes. */

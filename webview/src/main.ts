@@ -9,6 +9,8 @@ import { inPageTransport, vscodeTransport } from './transports';
 import { hasReportData, readReportData, reportModel } from './reportHost';
 import { memoryStateStore, vscodeStateStore } from './state';
 import { App } from './app';
+import { RunFormView } from './runForm';
+import type { RunFormMethods } from '../../src/protocol/messages';
 import { el } from './dom';
 
 async function bootReport(root: HTMLElement): Promise<void> {
@@ -39,6 +41,12 @@ function boot(): void {
     return;
   }
   const api = acquireVsCodeApi();
+  if (document.body.dataset.view === 'runForm') {
+    const rpc = new RpcClient<RunFormMethods>(vscodeTransport(api));
+    window.addEventListener('unload', () => rpc.dispose());
+    void new RunFormView(root, rpc).start();
+    return;
+  }
   const rpc = new RpcClient(vscodeTransport(api));
   window.addEventListener('unload', () => rpc.dispose());
   void new App(root, rpc, vscodeStateStore(api)).start();

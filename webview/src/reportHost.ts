@@ -3,7 +3,7 @@
 
 import type { ReportData } from '../../src/core/reportData';
 import { base64ToBytes, expandScored, isEncodedReportData } from '../../src/core/reportData';
-import { RolloutViewModel, summarise } from '../../src/core/viewModel';
+import { RolloutViewModel, summarise, withShortcutVerdicts } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
 
 export const REPORT_DATA_ID = 'omnitrace-data';
@@ -28,6 +28,7 @@ export function reportModel(data: ReportData): RolloutViewModel {
     byIndex.set(s.record.index, { scored: s, at });
   });
   let haystacks: Map<number, string> | undefined;
+  const shortcuts = new Map((data.shortcuts?.lines ?? []).map((l) => [l.index, l]));
   const model = new RolloutViewModel(
     {
       title: data.title,
@@ -42,6 +43,13 @@ export function reportModel(data: ReportData): RolloutViewModel {
         return hit.scored;
       },
       getMedia: (scored) => data.media[byIndex.get(scored.record.index)?.at ?? -1] ?? { status: 'missing', reason: 'no clip recorded for this rollout' },
+      getShortcut: async (index) => {
+        const line = shortcuts.get(index);
+        if (!line) return undefined;
+        const key = line.shortcut?.inventoryKey;
+        return { shortcut: line.shortcut, cues: key ? data.shortcuts?.inventories[key] : undefined, error: line.error };
+      },
+      shortcutSummary: () => data.shortcuts?.summary,
       search: async (text) => {
         // Built on first use: most report readers never search.
         haystacks ??= new Map(
@@ -57,7 +65,7 @@ export function reportModel(data: ReportData): RolloutViewModel {
         return hits;
       },
     },
-    data.scored.map(summarise),
+    data.scored.map((s) => withShortcutVerdicts(summarise(s), shortcuts.get(s.record.index))),
   );
   model.setProblems(data.problems, data.problemCount);
   return model;

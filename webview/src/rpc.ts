@@ -2,7 +2,6 @@
 // error replies rejecting, and host events dispatched by name.
 
 import type {
-  HostMethod,
   HostMethods,
   HostToWebview,
   WebviewEvent,
@@ -20,7 +19,11 @@ export interface Transport {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Listener<E extends WebviewEvent> = (data: WebviewEvents[E]) => void;
 
-export class RpcClient {
+/** A protocol's requests: method → params and result. */
+type MethodMap<T> = { [M in keyof T]: { params: unknown; result: unknown } };
+
+/** `T` is the view's request protocol: the rollout views' HostMethods, or the run form's. */
+export class RpcClient<T extends MethodMap<T> = HostMethods> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<WebviewEvent, Set<Listener<WebviewEvent>>>();
@@ -31,7 +34,7 @@ export class RpcClient {
     this.unlisten = transport.listen((m) => this.receive(m));
   }
 
-  request<M extends HostMethod>(method: M, params: HostMethods[M]['params']): Promise<HostMethods[M]['result']> {
+  request<M extends keyof T & string>(method: M, params: T[M]['params']): Promise<T[M]['result']> {
     if (this.disposed) return Promise.reject(new Error('connection closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

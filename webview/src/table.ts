@@ -5,6 +5,7 @@
 import type { RowPage, RowQuery, RowSummary, SortKey, TableRow } from '../../src/protocol/messages';
 import { el, clear, formatNumber } from './dom';
 import { valueClass, valueText } from './chips';
+import type { Verdict } from '../../src/core/shortcuts/types';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 8;
@@ -29,6 +30,18 @@ interface Column {
 function cellText(text: string, cls?: string, title?: string): HTMLElement {
   return el('div', { class: ['cell', cls], text, title });
 }
+
+/** Short forms for the table cell; the chips and the tooltip spell them out. */
+const SHORT_VERDICT: Record<Verdict, string> = {
+  grounded: 'ok',
+  ignored: 'IGNORED',
+  decorative: 'decor.',
+  unspoken: 'unspoken',
+  unused: '–',
+  'not-applicable': 'n/a',
+  'not-sent': 'NOT SENT',
+  undetermined: '?',
+};
 
 export class RolloutTable {
   readonly element: HTMLElement;
@@ -66,7 +79,7 @@ export class RolloutTable {
     return this.total;
   }
 
-  setRewards(rewardNames: string[]): void {
+  setRewards(rewardNames: string[], withShortcuts = false): void {
     const fmt = (r: RowSummary) =>
       r.formatOk
         ? cellText('✓', 'fmt-ok', 'format check passes')
@@ -112,6 +125,24 @@ export class RolloutTable {
             `num ${r.advantage === undefined ? '' : r.advantage > 0 ? 'adv-pos' : r.advantage < 0 ? 'adv-neg' : 'adv-zero'}`,
           ),
       },
+      ...(withShortcuts
+        ? [
+            {
+              id: 'shortcut',
+              label: 'shortcut',
+              title: 'Shortcut verdicts: audio / visual',
+              width: '128px',
+              cell: (r: RowSummary) =>
+                r.shortcut
+                  ? cellText(
+                      `A ${SHORT_VERDICT[r.shortcut.audio]} · V ${SHORT_VERDICT[r.shortcut.visual]}`,
+                      ['mono', r.shortcut.audio === 'ignored' || r.shortcut.visual === 'ignored' ? 'sc-flag' : ''].join(' '),
+                      `audio: ${r.shortcut.audio}; visual: ${r.shortcut.visual}`,
+                    )
+                  : cellText('—', 'muted', 'not analysed'),
+            } satisfies Column,
+          ]
+        : []),
       { id: 'answer', label: 'answer', width: 'minmax(160px, 1fr)', cell: (r) => cellText(r.answer || '∅', r.answer ? 'answer' : 'answer muted') },
     ];
     this.viewport.style.setProperty('--table-columns', this.columns.map((c) => c.width).join(' '));

@@ -12,6 +12,7 @@ import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo'
 import { applyMarkovGating } from '../../src/core/rewards/markov';
 import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic, type SentenceMark } from './traceText';
 import { MODALITIES, type Modality, type RolloutModalities } from '../../src/core/modality';
+import { renderCueTimeline, shortcutChips, shortcutErrorNote } from './shortcutView';
 
 const KINDS: SectionKind[] = ['context', 'think', 'answer'];
 const TITLES: Record<SectionKind, string> = { context: 'Context', think: 'Think', answer: 'Answer' };
@@ -117,6 +118,8 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
   const chipsAt: Record<RewardPlacement, Chip[]> = { header: [], context: [], think: [], answer: [] };
   const names = Object.keys(rewards).sort((a, b) => (a === 'format' ? -1 : b === 'format' ? 1 : 0));
   for (const name of names) chipsAt[placementOf(name, init)].push(rewardChip(name, rewards[name]!));
+  // Whether the answer rests on the clip is a property of the answer: its verdicts sit there.
+  chipsAt.answer.push(...shortcutChips(detail.shortcut, detail.cues));
 
   const header = renderHeader(detail, opts, chipsAt.header, unplaced, hasReference, showRef);
 
@@ -218,7 +221,7 @@ function renderHeader(
           ? el('div', { class: 'reference-answer' }, [el('span', { class: 'muted', text: 'reference answer ' }), el('code', { text: record.reference.answer })])
           : null,
       ]),
-      el('div', { class: 'media-block' }, [renderMedia(media, record.clip)]),
+      el('div', { class: 'media-block' }, [...mediaWithCues(detail), shortcutErrorNote(detail.shortcutError)]),
     ]),
     chipRow(chips, 'chips-header'),
     unplaced.length
@@ -228,6 +231,13 @@ function renderHeader(
     detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
     renderMarkov(detail.scored.rewards),
   ]);
+}
+
+/** The player, and under it the clip's cue timeline when an analysis made one. */
+function mediaWithCues(detail: RolloutDetail): HTMLElement[] {
+  const player = renderMedia(detail.media, detail.scored.record.clip);
+  if (!detail.cues) return [player];
+  return [player, renderCueTimeline(detail.cues, player.querySelector<HTMLMediaElement>('video, audio'))];
 }
 
 function renderGroup(g: NonNullable<RolloutDetail['scored']['group']>): HTMLElement {

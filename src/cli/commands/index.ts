@@ -5,5 +5,6 @@ import * as score from './score';
 import * as report from './report';
 import * as judge from './judge';
 import * as run from './run';
+import * as shortcuts from './shortcuts';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts];

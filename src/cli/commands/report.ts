@@ -13,7 +13,11 @@ import { writeFileAtomic } from '../../core/atomicFile';
 import { buildReportHtml } from '../../core/report';
 import { resolveMediaPath } from '../../core/mediaPaths';
 import type { MediaInfo } from '../../protocol/messages';
-import type { ScoredRollout } from '../../core/types';
+import type { ReadProblem, ScoredRollout } from '../../core/types';
+import type { ReportData } from '../../core/reportData';
+import type { CueInventory } from '../../core/shortcuts/types';
+import { readInventory, readShortcutLines } from '../../core/shortcuts/sidecar';
+import { summariseShortcuts } from '../../core/shortcuts/summary';
 
 /** Rollout count above which the embedded data is gzip-compressed. */
 const COMPRESS_ABOVE = 2000;
@@ -24,6 +28,8 @@ interface ReportCliOptions extends InputOptionValues {
   mediaRoot?: string;
   title?: string;
   scaleRewards?: boolean;
+  shortcuts?: string;
+  cuesDir?: string;
 }
 
 /** dist/cli.js sits beside dist/webview/main.js; from sources (tests via tsx) look in dist/. */
@@ -68,6 +74,26 @@ export async function reportMedia(scored: ScoredRollout[], reportDir: string, me
   return out;
 }
 
+/** A shortcut sidecar and the inventories its lines refer to (a missing one is a problem, not a failure). */
+async function reportShortcuts(file: string, cuesDir: string): Promise<{ data: NonNullable<ReportData['shortcuts']>; problems: ReadProblem[] }> {
+  let read;
+  try {
+    read = await readShortcutLines(file);
+  } catch (e) {
+    throw new InputError(`--shortcuts ${file}: ${(e as Error).message}`);
+  }
+  const { lines, problems } = read;
+  const inventories: Record<string, CueInventory> = {};
+  for (const key of new Set(lines.map((l) => l.shortcut?.inventoryKey).filter((k): k is string => !!k))) {
+    try {
+      inventories[key] = await readInventory(cuesDir, key);
+    } catch (e) {
+      problems.push({ file: join(cuesDir, `${key}.json`), message: `cue inventory not included (no timeline): ${(e as Error).message}` });
+    }
+  }
+  return { data: { lines, summary: summariseShortcuts(lines), inventories }, problems };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('report')
@@ -77,6 +103,8 @@ export function register(program: Command): void {
     .option('--media-root <dir>', 'folder the clip paths in the data are relative to')
     .option('--title <text>', 'title shown at the top of the report')
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
+    .option('--shortcuts <file.jsonl>', 'show a shortcut analysis of the same file (the output of `omnitrace shortcuts --out`)')
+    .option('--cues-dir <dir>', 'where that analysis cached its cue inventories, for the timelines', join('.omnitrace', 'cues'))
     .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ReportCliOptions) => {
@@ -91,12 +119,14 @@ export function register(program: Command): void {
     const { scored, summary } = await scoreAll(input, { ...inputOpts, scaleRewards: values.scaleRewards ?? false });
     if (summary.read === 0 && summary.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
     const media = await reportMedia(scored, dirname(out), mediaRoot);
+    const shortcuts = values.shortcuts ? await reportShortcuts(values.shortcuts, resolve(values.cuesDir ?? join('.omnitrace', 'cues'))) : undefined;
     const html = buildReportHtml({
       title: values.title ?? `Omni Trace — ${basename(resolve(input))}`,
       init: { fileName: basename(resolve(input)), format: summary.format, problems: summary.problems, problemCount: summary.skipped },
       scored,
       media,
       webviewJs,
+      ...(shortcuts ? { shortcuts: shortcuts.data } : {}),
       // Small reports stay readable JSON; large ones load far faster compressed.
       gzip: scored.length > COMPRESS_ABOVE && !values.plainData ? (b) => gzipSync(b, { level: 6 }) : undefined,
     });
@@ -106,5 +136,6 @@ export function register(program: Command): void {
     process.stderr.write(
       `${scored.length} rollouts${summary.skipped ? `, ${summary.skipped} records skipped` : ''}${missing ? `, ${missing} without a playable clip` : ''}\n`,
     );
+    for (const p of shortcuts?.problems ?? []) process.stderr.write(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}\n`);
   });
 }

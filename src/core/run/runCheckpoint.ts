@@ -38,6 +38,8 @@ export interface RunCheckpointOptions {
   /** Things asked for but not applied (called once, before the call). */
   onNotes?: (notes: string[]) => void;
   onDelta?: (choiceIndex: number, text: string) => void;
+  /** A sample is finished (its finish_reason arrived); the others may still be streaming. */
+  onSampleDone?: (choiceIndex: number, finishReason: string) => void;
   /** For tests. */
   fetch?: typeof fetch;
 }
@@ -91,7 +93,7 @@ export async function runCheckpoint(o: RunCheckpointOptions): Promise<RunCheckpo
   let outcome: RunOutcome;
   let failure: CheckpointCallError | undefined;
   try {
-    outcome = await client.stream(built.body, { signal: o.signal, onDelta: o.onDelta });
+    outcome = await client.stream(built.body, { signal: o.signal, onDelta: o.onDelta, onChoiceDone: o.onSampleDone });
   } catch (e) {
     if (!(e instanceof CheckpointCallError) || !e.partial) throw e;
     failure = e;

@@ -1,0 +1,145 @@
+// `npm run bench:shortcuts`: the shortcut detector's precision and recall on the constructed
+// suite (bench/shortcutSuite.ts). Builds the clips (espeak-ng, ffmpeg), their cue inventories
+// (VAD, loudness, OCR), starts the scripted models on 127.0.0.1, and runs the full pipeline
+// (analyseShortcutsFile: inventory + ablations + verdict) four ways: without ablations, with
+// sampled ablations (k = 3), with sampled ablations from models with sampling noise (one sample in
+// three answers something else), and with log-probability ablations (vLLM prompt_logprobs).
+// The scripted models are deterministic apart from that noise, so the ablation figures measure
+// the pipeline and the verdict rules, not a real checkpoint's variance. Prints JSON: per configuration,
+// the confusion matrix per modality (intended verdict × predicted), precision and recall per
+// verdict, confidence counts, and timings.
+//
+// Environment: SHORTCUT_BENCH_KEEP=1 keeps the work folder (clips, outputs) and prints its path.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCueInventory } from '../src/cues/inventory';
+import { locateMediaTools } from '../src/media/ffmpeg';
+import { analyseShortcutsFile, type ShortcutEndpoint } from '../src/core/shortcuts/analyseFile';
+import { nodeShortcutDeps } from '../src/core/shortcuts/nodeDeps';
+import type { ShortcutLine, ShortcutModality, Verdict } from '../src/core/shortcuts/types';
+import { SHORTCUT_MODALITIES } from '../src/core/shortcuts/types';
+import { buildClips, CASES, MODELS, rolloutRow, startScriptedServer, TRUTH, type ModelId } from './shortcutSuite';
+
+type Config = 'no-ablations' | 'sampled' | 'sampled-noisy' | 'logprob';
+const CONFIGS: Config[] = ['no-ablations', 'sampled', 'sampled-noisy', 'logprob'];
+
+interface Scored {
+  id: string;
+  modality: ShortcutModality;
+  truth: Verdict;
+  predicted: Verdict;
+  confidence: string;
+}
+
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+function metrics(rows: Scored[]) {
+  const verdicts = [...new Set(rows.flatMap((r) => [r.truth, r.predicted]))].sort();
+  const per: Record<string, { precision: number | null; recall: number | null; predicted: number; actual: number; correct: number }> = {};
+  for (const v of verdicts) {
+    const predicted = rows.filter((r) => r.predicted === v).length;
+    const actual = rows.filter((r) => r.truth === v).length;
+    const correct = rows.filter((r) => r.truth === v && r.predicted === v).length;
+    per[v] = { precision: predicted ? round(correct / predicted) : null, recall: actual ? round(correct / actual) : null, predicted, actual, correct };
+  }
+  return { accuracy: round(rows.filter((r) => r.truth === r.predicted).length / rows.length), perVerdict: per };
+}
+
+function confusion(rows: Scored[]): Record<string, Record<string, number>> {
+  const m: Record<string, Record<string, number>> = {};
+  for (const r of rows) {
+    const row = (m[`true:${r.truth}`] ??= {});
+    row[r.predicted] = (row[r.predicted] ?? 0) + 1;
+  }
+  return m;
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'omnitrace-bench-shortcuts-'));
+  const keep = process.env.SHORTCUT_BENCH_KEEP === '1';
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  const clips = buildClips(work);
+  timings.buildClipsSeconds = (Date.now() - t0) / 1000;
+
+  // Cue inventories up front (cached on disk, so the runs below read them back).
+  const cacheDir = join(work, 'cues');
+  const tools = locateMediaTools();
+  const t1 = Date.now();
+  const inventories: Record<string, { speechSeconds: number; text: string[]; audio: boolean; error?: string }> = {};
+  for (const [id, file] of Object.entries(clips)) {
+    const inv = await buildCueInventory(file, { tools, cacheDir });
+    inventories[id] = { audio: inv.audio.present, speechSeconds: round(inv.audio.speechSeconds, 2), text: inv.visual.textTracks.map((t) => t.text), ...(inv.audio.error || inv.visual.error ? { error: inv.audio.error ?? inv.visual.error } : {}) };
+  }
+  timings.cueInventoriesSeconds = (Date.now() - t1) / 1000;
+
+  // One rollout file per scripted model (the endpoint's model name picks the behaviour).
+  const files: Partial<Record<ModelId, string>> = {};
+  for (const model of MODELS) {
+    const rows = CASES.filter((c) => TRUTH[c.id]?.[model]).map((c) => rolloutRow(model, c, clips[c.clip]));
+    const f = join(work, `${model}.rollouts.jsonl`);
+    writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    files[model] = f;
+  }
+
+  const server = await startScriptedServer();
+  const results: Record<string, unknown> = {};
+  const deps = nodeShortcutDeps();
+  try {
+    for (const config of CONFIGS) {
+      const scored: Scored[] = [];
+      const blind: Record<string, boolean | 'unknown'> = {};
+      const confidence: Record<string, number> = {};
+      const failures: string[] = [];
+      const started = Date.now();
+      const requestsBefore = server.requests;
+      for (const model of MODELS) {
+        const endpoint: ShortcutEndpoint | undefined =
+          config === 'no-ablations'
+            ? undefined
+            : { profile: { baseURL: config === 'sampled-noisy' ? server.noisyBaseURL : server.baseURL, model, serverKind: 'vllm', temperature: 1 }, kinds: ['no-audio', 'no-video', 'text-only'], samples: 3, runsDir: join(work, 'runs'), useLogprobs: config === 'logprob' ? 'always' : 'never' };
+        const lines: ShortcutLine[] = [];
+        await analyseShortcutsFile({ file: files[model]!, out: join(work, `${model}.${config}.shortcuts.jsonl`), cacheDir, ...(endpoint ? { endpoint } : {}), deps, onLine: (l) => lines.push(l) });
+        for (const l of lines) {
+          if (l.error || !l.shortcut) {
+            failures.push(`${l.id}: ${l.error}`);
+            continue;
+          }
+          const caseId = l.id!.split('/')[0]!;
+          const truth = TRUTH[caseId]![model]!;
+          blind[l.id!] = l.shortcut.blindAnswerable;
+          for (const m of SHORTCUT_MODALITIES) {
+            const v = l.shortcut[m];
+            scored.push({ id: l.id!, modality: m, truth: truth[m], predicted: v.verdict, confidence: v.confidence });
+            confidence[v.confidence] = (confidence[v.confidence] ?? 0) + 1;
+          }
+        }
+      }
+      const seconds = (Date.now() - started) / 1000;
+      results[config] = {
+        rollouts: scored.length / 2,
+        verdicts: scored.length,
+        overall: metrics(scored),
+        perModality: Object.fromEntries(SHORTCUT_MODALITIES.map((m) => [m, { confusion: confusion(scored.filter((r) => r.modality === m)), ...metrics(scored.filter((r) => r.modality === m)) }])),
+        confidence,
+        mistakes: scored.filter((r) => r.truth !== r.predicted).map((r) => `${r.id} ${r.modality}: intended ${r.truth}, got ${r.predicted} (${r.confidence})`),
+        blindAnswerable: Object.fromEntries(Object.entries(blind).filter(([, b]) => b !== false)),
+        failures,
+        seconds: round(seconds, 2),
+        modelRequests: server.requests - requestsBefore,
+      };
+    }
+  } finally {
+    await server.close();
+  }
+  timings.totalSeconds = (Date.now() - t0) / 1000;
+  process.stdout.write(JSON.stringify({ suite: { cases: CASES.length, models: MODELS.length, clips: inventories }, results, timings, ...(keep ? { work } : {}) }, null, 2) + '\n');
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench:shortcuts failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,245 @@
+// `omnitrace shortcuts` as a function (node side): every rollout of a file or directory
+// (readRollouts: any supported format), its clip resolved against the media roots, the cue
+// inventory built once per clip + range (kept in memory here; src/cues caches it on disk by
+// content hash), ablations against the checkpoint endpoint when one is given, the pure analysis
+// (analyse.ts), and one ShortcutLine per rollout written to `out` atomically, in input order.
+//
+// Failures stay local: a clip that cannot be found or analysed gives its rollout an
+// `inventoryError`; failed ablations are AblationResults with method 'failed'; an exception in
+// one rollout's analysis gives that rollout a line with `error`; the rest continue. Cancelling
+// (signal) stops before the next rollout and keeps the lines written so far.
+
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { openAtomic } from '../atomicFile';
+import { resolveMediaPath } from '../mediaPaths';
+import { extractAnswer } from '../pycompat';
+import { readRollouts, type ReadOptions } from '../readers/index';
+import type { CheckpointProfile } from '../run/request';
+import type { ReadProblem, RolloutRecord } from '../types';
+import type { MediaTools } from '../../media/ffmpeg';
+import { accuracyOf, analyseRollout, availabilityOf } from './analyse';
+import type { OnScreenMatcher } from './claimChecks';
+import { modalitySent } from './sent';
+import { summariseShortcuts } from './summary';
+import type { AblationKind, AblationResult, CueInventory, ShortcutLine, ShortcutSummary } from './types';
+
+export interface ShortcutEndpoint {
+  profile: CheckpointProfile;
+  apiKey?: string;
+  kinds: AblationKind[];
+  samples: number;
+  runsDir: string;
+  useLogprobs?: 'auto' | 'never' | 'always';
+}
+
+export interface InventoryRequest {
+  tools: MediaTools;
+  range?: { start?: number; end?: number };
+  cacheDir?: string;
+  signal?: AbortSignal;
+  onStage?: (stage: string) => void;
+}
+
+export interface AblationRequest {
+  rollout: { id?: string; completion: string; answer: string | null; problemType?: string; reference?: string; question: { problem: string; options?: string[]; problemType?: string } };
+  clip: string;
+  range?: { start?: number; end?: number };
+  profile: CheckpointProfile;
+  apiKey?: string;
+  tools: MediaTools;
+  kinds: AblationKind[];
+  samples: number;
+  runsDir: string;
+  useLogprobs?: 'auto' | 'never' | 'always';
+  signal?: AbortSignal;
+  onProgress?: (p: unknown) => void;
+}
+
+/** What the analysis needs from cue extraction and ablations (src/cues, ablation.ts); injectable for tests. */
+export interface ShortcutDeps {
+  buildInventory(clip: string, opts: InventoryRequest): Promise<CueInventory>;
+  runAblations(req: AblationRequest): Promise<AblationResult[]>;
+  locateTools(): MediaTools;
+  onScreen?: OnScreenMatcher;
+}
+
+export interface ShortcutProgress {
+  done: number;
+  failed: number;
+  /** What is running now: 'cues', 'ablations', or a cue-extraction stage. */
+  stage?: string;
+  index?: number;
+}
+
+export interface AnalyseFileOptions {
+  file: string;
+  out: string;
+  mediaRoots?: string[];
+  tools?: MediaTools;
+  cacheDir: string;
+  endpoint?: ShortcutEndpoint;
+  signal?: AbortSignal;
+  read?: ReadOptions;
+  onProgress?: (p: ShortcutProgress) => void;
+  onLine?: (line: ShortcutLine) => void;
+  deps: ShortcutDeps;
+}
+
+export interface AnalyseFileResult {
+  written: number;
+  failed: number;
+  summary: ShortcutSummary;
+  problems: ReadProblem[];
+  cancelled: boolean;
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function rangeOf(r: RolloutRecord): { start?: number; end?: number } | undefined {
+  const c = r.clip;
+  if (c?.start === undefined && c?.end === undefined) return undefined;
+  // An open end is the clip's end (resolved against its duration by the media stage).
+  return { ...(c?.start !== undefined ? { start: c.start } : {}), ...(c?.end !== undefined ? { end: c.end } : {}) };
+}
+
+export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<AnalyseFileResult> {
+  const problems: ReadProblem[] = [];
+  const lines: ShortcutLine[] = [];
+  const inventories = new Map<string, Promise<CueInventory>>();
+  const rolloutFile = resolve(o.file);
+  let tools: MediaTools | undefined = o.tools;
+  let toolsError: string | undefined;
+  const getTools = () => {
+    if (tools || toolsError) return tools;
+    try {
+      tools = o.deps.locateTools();
+    } catch (e) {
+      toolsError = errText(e);
+    }
+    return tools;
+  };
+  const sink = await openAtomic(resolve(o.out));
+  let failed = 0;
+  let cancelled = false;
+  try {
+    for await (const item of readRollouts(o.file, o.read ?? {})) {
+      if (item.kind === 'problem') {
+        problems.push(item.problem);
+        continue;
+      }
+      if (o.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const r = item.record;
+      const line: ShortcutLine = { index: r.index, source: { file: r.source.file, ...(r.source.line !== undefined ? { line: r.source.line } : {}) } };
+      if (r.id !== undefined) line.id = r.id;
+      if (r.question.problemType) line.problemType = r.question.problemType;
+      if (r.checkpoint) line.checkpoint = r.checkpoint;
+      try {
+        line.accuracy = accuracyOf(r);
+        const progress = (stage: string) => o.onProgress?.({ done: lines.length, failed, stage, index: r.index });
+        // 1. The clip.
+        let clip: string | undefined;
+        let inventory: CueInventory | undefined;
+        let inventoryError: string | undefined;
+        const range = rangeOf(r);
+        const found = await resolveMediaPath(r.clip?.path, { rolloutFile, mediaRoots: o.mediaRoots ?? [], dataType: r.clip?.dataType }, exists);
+        if (found.status === 'missing') inventoryError = found.reason;
+        else {
+          clip = found.path;
+          const t = getTools();
+          if (!t) inventoryError = `cannot analyse the clip: ${toolsError}`;
+          else {
+            const key = `${clip}\u0000${range?.start ?? ''}\u0000${range?.end ?? ''}`;
+            let p = inventories.get(key);
+            if (!p) {
+              progress('cues');
+              p = o.deps.buildInventory(clip, { tools: t, ...(range ? { range } : {}), cacheDir: o.cacheDir, ...(o.signal ? { signal: o.signal } : {}), onStage: progress });
+              inventories.set(key, p);
+            }
+            try {
+              inventory = await p;
+            } catch (e) {
+              inventoryError = `cue extraction failed: ${errText(e)}`;
+            }
+          }
+        }
+        // 2. Ablations.
+        let ablations: AblationResult[] | undefined;
+        let ablationNote: string | undefined;
+        const sent = modalitySent(r);
+        const withheld = (['audio', 'visual'] as const).filter((m) => sent[m] === false && availabilityOf(r, inventory, m).available);
+        if (!o.endpoint) ablationNote = 'no checkpoint endpoint given (--model-base-url): ablations not run';
+        else if (!clip) ablationNote = 'the clip was not found: ablations need it';
+        else if (withheld.length) {
+          // The ablations send the clip's media; the original answer was made without some of them,
+          // so comparing the two would measure the pipeline fault, not the model.
+          ablationNote = `not run: the original request never sent the ${withheld.join(' and ')}, so ablations would compare against media the model never saw`;
+        }
+        else if (!getTools()) ablationNote = `ablations need ffmpeg: ${toolsError}`;
+        else {
+          const e = o.endpoint;
+          // Only ablate what the clip has: removing absent audio measures nothing.
+          const kinds = e.kinds.filter((k) => (k === 'no-audio' ? availabilityOf(r, inventory, 'audio').available : k === 'no-video' ? availabilityOf(r, inventory, 'visual').available : true));
+          progress('ablations');
+          const question = { problem: r.question.problem ?? '', ...(r.question.options ? { options: r.question.options } : {}), ...(r.question.problemType ? { problemType: r.question.problemType } : {}) };
+          const reference = r.reference.solution ? extractAnswer(r.reference.solution).answer : r.reference.answer;
+          const ex = extractAnswer(r.completion);
+          try {
+            ablations = kinds.length
+              ? await o.deps.runAblations({
+                rollout: { ...(r.id !== undefined ? { id: r.id } : {}), completion: r.completion, answer: ex.found ? ex.answer : null, ...(r.question.problemType ? { problemType: r.question.problemType } : {}), ...(reference !== undefined ? { reference } : {}), question },
+                clip,
+                ...(range ? { range } : {}),
+                profile: e.profile,
+                ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+                tools: tools!,
+                kinds,
+                samples: e.samples,
+                runsDir: e.runsDir,
+                ...(e.useLogprobs ? { useLogprobs: e.useLogprobs } : {}),
+                ...(o.signal ? { signal: o.signal } : {}),
+              })
+              : [];
+          } catch (e) {
+            if (o.signal?.aborted) throw e;
+            // Nothing was measured (the clip could not be prepared…): say so, keep the other signals.
+            ablationNote = `ablations failed: ${errText(e)}`;
+            ablations = undefined;
+          }
+        }
+        line.shortcut = analyseRollout(r, {
+          ...(inventory ? { inventory } : {}),
+          ...(inventoryError ? { inventoryError } : {}),
+          ...(ablations ? { ablations } : {}),
+          ...(ablationNote ? { ablationNote } : {}),
+          ...(o.deps.onScreen ? { onScreen: o.deps.onScreen } : {}),
+        });
+      } catch (e) {
+        if (o.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        line.error = errText(e);
+        failed++;
+      }
+      lines.push(line);
+      await sink.fh.write(JSON.stringify(line) + '\n');
+      o.onLine?.(line);
+      o.onProgress?.({ done: lines.length, failed });
+    }
+    await sink.commit();
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  return { written: lines.length, failed, summary: summariseShortcuts(lines), problems, cancelled };
+}

@@ -1,0 +1,94 @@
+// Aggregates over a rollout file's shortcut lines (issue 6): verdict counts and the shortcut rate
+// per modality, per problem type and per checkpoint; "right for the wrong reasons"; blind-
+// answerable and not-sent counts; and per-rollout reliance points for the audio-vs-visual scatter.
+// Pure.
+//
+// Shortcut rate = ignored / rollouts where the modality is available and a verdict was reached
+// (not 'undetermined', 'not-applicable' or 'not-sent'); null when there are none.
+// Reliance (0..1, null when unmeasured): the sampled change rate of the modality's ablation, or
+// the log-probability drop mapped as min(1, −delta / RELIANCE_FULL_DROP) (a drop of 5 nats, a
+// 150× less likely answer, counts as full reliance; a rise counts as 0).
+
+import type { AblationResult, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from './types';
+import { SHORTCUT_MODALITIES } from './types';
+
+export const RELIANCE_FULL_DROP = 5;
+
+const NO_RATE: ReadonlySet<Verdict> = new Set(['undetermined', 'not-applicable', 'not-sent']);
+
+function emptyCounts(): VerdictCounts {
+  return { total: 0, byVerdict: {}, shortcutRate: null };
+}
+function emptyPair(): Record<ShortcutModality, VerdictCounts> {
+  return { audio: emptyCounts(), visual: emptyCounts() };
+}
+
+function finishRate(c: VerdictCounts): void {
+  let decided = 0;
+  for (const [v, n] of Object.entries(c.byVerdict) as [Verdict, number][]) if (!NO_RATE.has(v)) decided += n;
+  c.shortcutRate = decided > 0 ? (c.byVerdict.ignored ?? 0) / decided : null;
+}
+
+/** Reliance on a modality from its ablation, 0..1, or null when unmeasured. */
+export function relianceOf(ab: AblationResult | undefined): number | null {
+  if (!ab || ab.method === 'failed') return null;
+  if (ab.method === 'logprob' && ab.logprob) return Math.max(0, Math.min(1, -ab.logprob.delta / RELIANCE_FULL_DROP));
+  if (ab.changeRate !== undefined) return ab.changeRate;
+  if (ab.samples.length) return ab.samples.filter((s) => !s.same).length / ab.samples.length;
+  return null;
+}
+
+export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
+  const s: ShortcutSummary = {
+    rollouts: lines.length,
+    failed: 0,
+    perModality: emptyPair(),
+    perProblemType: {},
+    perCheckpoint: {},
+    rightForWrongReasons: { count: 0, of: 0, indices: [] },
+    blindAnswerable: { yes: 0, no: 0, unknown: 0 },
+    notSent: { audio: 0, visual: 0 },
+    reliance: [],
+  };
+  for (const line of lines) {
+    const a = line.shortcut;
+    if (line.error || !a) {
+      s.failed++;
+      continue;
+    }
+    const pt = line.problemType ?? '(none)';
+    const ck = line.checkpoint ?? '(none)';
+    const groups = [s.perModality, (s.perProblemType[pt] ??= emptyPair()), (s.perCheckpoint[ck] ??= emptyPair())];
+    let ignored = false;
+    for (const m of SHORTCUT_MODALITIES) {
+      const v = a[m].verdict;
+      for (const g of groups) {
+        g[m].total++;
+        g[m].byVerdict[v] = (g[m].byVerdict[v] ?? 0) + 1;
+      }
+      if (v === 'ignored') ignored = true;
+      if (v === 'not-sent') s.notSent[m]++;
+    }
+    if (line.accuracy === 1) {
+      s.rightForWrongReasons.of++;
+      if (ignored) {
+        s.rightForWrongReasons.count++;
+        s.rightForWrongReasons.indices.push(line.index);
+      }
+    }
+    if (a.blindAnswerable === true) s.blindAnswerable.yes++;
+    else if (a.blindAnswerable === false) s.blindAnswerable.no++;
+    else s.blindAnswerable.unknown++;
+    const point: ShortcutSummary['reliance'][number] = {
+      index: line.index,
+      audio: a.audio.available ? relianceOf(a.audio.used.ablation ?? a.ablations.find((x) => x.kind === 'no-audio')) : null,
+      visual: a.visual.available ? relianceOf(a.visual.used.ablation ?? a.ablations.find((x) => x.kind === 'no-video')) : null,
+    };
+    if (line.accuracy === 1 || line.accuracy === 0) point.correct = line.accuracy === 1;
+    if (line.problemType) point.problemType = line.problemType;
+    if (line.checkpoint) point.checkpoint = line.checkpoint;
+    s.reliance.push(point);
+  }
+  for (const g of [s.perModality, ...Object.values(s.perProblemType), ...Object.values(s.perCheckpoint)]) for (const m of SHORTCUT_MODALITIES) finishRate(g[m]);
+  return s;
+}

@@ -1,0 +1,151 @@
+// The verdict per modality (issue 6): combine needed (does the question rest on it), used (does
+// the answer depend on it: ablations) and claimed (does the trace cite it). Pure.
+//
+// Order: not-sent first (present in the clip, never given to the model); absent → not-applicable.
+// Then, with "used" measured by an ablation:
+//   used & cited → grounded          used & not cited → unspoken
+//   not used & cited → decorative    not used & not cited & needed → ignored (a shortcut)
+//   not used & not cited & not needed / unknown → unused
+// "Used" from the ablation of that modality (no-audio for audio, no-video for visual):
+//   - log-probability of the original answer tokens (vLLM prompt_logprobs), full vs ablated:
+//     delta ≤ USED_LOGPROB_DELTA (−1.0 nats, the answer became e^1 ≈ 2.7× less likely) → used;
+//     delta ≥ NOT_USED_LOGPROB_DELTA (−0.2 nats, < 20 % less likely: noise of re-encoding the
+//     prompt) → not used; between → weak, treated as unmeasured.
+//   - sampled answers: change rate ≥ USED_CHANGE_RATE (0.5, the answer flips in at least half the
+//     samples) → used; 0 with at least MIN_SAMPLES_NOT_USED (3) samples → not used; else weak.
+// Without a usable ablation "used" is unknown, and the verdict is decided from the other signals
+// with LOW confidence, saying so in `reason` (a guess is never shown as a measurement):
+//   - every citation of the modality contradicted by the inventory (hallucinated) → decorative
+//     (medium: the inventory measured the hallucination);
+//   - cited but not needed → decorative (low); cited and needed (or need unknown): answer
+//     correct → grounded (low), answer wrong or unscored → undetermined;
+//   - not cited, needed, answer WRONG → ignored (low): the needed cue is neither cited nor reflected
+//     in the answer. Not cited, needed, answer right → undetermined: it may be an unspoken use or a
+//     lucky/blind guess, and calling it a shortcut would be a guess. This keeps precision on
+//     'ignored' high without ablations (measured by `npm run bench:shortcuts`).
+//   - not cited, not needed → unused (low); not cited, needed unknown → undetermined.
+// Confidence is high only when the ablation measured "used" and "needed" was established;
+// medium when measured but needed is unknown.
+
+import type { AblationResult, ClaimedEvidence, Confidence, ModalityVerdict, NeededEvidence, ShortcutModality, UsedEvidence, Verdict } from './types';
+
+export const USED_LOGPROB_DELTA = -1.0;
+export const NOT_USED_LOGPROB_DELTA = -0.2;
+export const USED_CHANGE_RATE = 0.5;
+export const MIN_SAMPLES_NOT_USED = 3;
+
+const fmt = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function changeRateOf(ab: AblationResult): number | undefined {
+  if (ab.changeRate !== undefined) return ab.changeRate;
+  if (ab.samples.length === 0) return undefined;
+  return ab.samples.filter((s) => !s.same).length / ab.samples.length;
+}
+
+/** "Used" from one ablation result (see the thresholds in the header). */
+export function usedFromAblation(ab: AblationResult | undefined, m: ShortcutModality): UsedEvidence {
+  const without = m === 'audio' ? 'without the audio' : 'without the video';
+  if (!ab) return { value: 'unknown', from: 'none', detail: `ablation signal unavailable: ${m === 'audio' ? 'no-audio' : 'no-video'} ablation not run` };
+  if (ab.method === 'failed') return { value: 'unknown', from: 'none', detail: `ablation failed: ${ab.error ?? ab.note ?? 'unknown error'}`, ablation: ab };
+  if (ab.method === 'logprob' && ab.logprob) {
+    const d = ab.logprob.delta;
+    const base = `log-probability of the answer ${without}: ${fmt(ab.logprob.ablated)} vs ${fmt(ab.logprob.full)} (Δ ${fmt(d)} nats)`;
+    if (d <= USED_LOGPROB_DELTA) return { value: true, from: 'ablation-logprob', detail: `${base}: used`, ablation: ab };
+    if (d >= NOT_USED_LOGPROB_DELTA) return { value: false, from: 'ablation-logprob', detail: `${base}: not used`, ablation: ab };
+    return { value: 'unknown', from: 'ablation-logprob', detail: `${base}: weak (between ${NOT_USED_LOGPROB_DELTA} and ${USED_LOGPROB_DELTA})`, ablation: ab };
+  }
+  const rate = changeRateOf(ab);
+  if (rate === undefined) return { value: 'unknown', from: 'none', detail: `ablation gave no samples${ab.note ? ` (${ab.note})` : ''}`, ablation: ab };
+  const k = ab.samples.length;
+  const changed = Math.round(rate * k);
+  const answers = ab.samples.map((s) => s.answer ?? '∅').join(', ');
+  const base = `answer changed in ${changed} of ${k} samples ${without} (${answers})`;
+  if (rate >= USED_CHANGE_RATE) return { value: true, from: 'ablation-sampled', detail: `${base}: used`, ablation: ab };
+  if (rate === 0 && k >= MIN_SAMPLES_NOT_USED) return { value: false, from: 'ablation-sampled', detail: `${base}: not used`, ablation: ab };
+  return { value: 'unknown', from: 'ablation-sampled', detail: `${base}: weak${rate === 0 ? ` (fewer than ${MIN_SAMPLES_NOT_USED} samples)` : ''}`, ablation: ab };
+}
+
+/** Text alone gives the same answer (text-only ablation), by the same thresholds as "used". */
+export function blindAnswerableFrom(ablations: AblationResult[]): boolean | 'unknown' {
+  const ab = ablations.find((a) => a.kind === 'text-only');
+  if (!ab || ab.method === 'failed') return 'unknown';
+  if (ab.method === 'logprob' && ab.logprob) {
+    if (ab.logprob.delta >= NOT_USED_LOGPROB_DELTA) return true;
+    if (ab.logprob.delta <= USED_LOGPROB_DELTA) return false;
+    return 'unknown';
+  }
+  const rate = changeRateOf(ab);
+  if (rate === undefined) return 'unknown';
+  if (rate === 0 && ab.samples.length >= MIN_SAMPLES_NOT_USED) return true;
+  if (rate >= USED_CHANGE_RATE) return false;
+  return 'unknown';
+}
+
+export interface VerdictInput {
+  modality: ShortcutModality;
+  available: boolean;
+  /** Why availability is what it is (probed, from the record, assumed). */
+  availableFrom?: string;
+  sent: boolean | 'unknown';
+  needed: NeededEvidence;
+  used: UsedEvidence;
+  claimed: ClaimedEvidence;
+  /** The original answer was right (accuracy 1), wrong (0), or not scored. */
+  correct?: boolean;
+}
+
+const HALLUCINATED = new Set(['hallucinated-audio', 'hallucinated-text', 'hallucinated-visual']);
+
+/** Every citation of the modality is contradicted by the inventory (and none confirmed). */
+export function onlyHallucinated(c: ClaimedEvidence): boolean {
+  return c.value && c.findings.some((f) => HALLUCINATED.has(f.kind)) && !c.findings.some((f) => f.kind === 'confirmed' || f.kind === 'quote-unverified');
+}
+
+export function decideVerdict(x: VerdictInput): ModalityVerdict {
+  const { modality: m, needed, used, claimed } = x;
+  const name = m === 'audio' ? 'audio' : 'visual';
+  const out = (verdict: Verdict, confidence: Confidence, reason: string): ModalityVerdict => ({
+    modality: m,
+    verdict,
+    available: x.available,
+    needed,
+    used,
+    claimed,
+    confidence,
+    reason,
+  });
+  if (x.available && x.sent === false) return out('not-sent', 'high', `the clip has ${name} but the model was never given it`);
+  if (!x.available) {
+    const note = claimed.value ? `; the trace still cites ${name}${onlyHallucinated(claimed) ? ' (hallucinated)' : ''}` : '';
+    return out('not-applicable', 'high', `the clip has no ${name}${x.availableFrom ? ` (${x.availableFrom})` : ''}${note}`);
+  }
+  const cited = claimed.value;
+  const hallucinated = onlyHallucinated(claimed);
+  const neededKnown = needed.value !== 'unknown';
+  const neededSays = needed.value === true ? `needed (${needed.from})` : needed.value === false ? `not needed (${needed.from})` : 'need unknown';
+
+  if (used.value !== 'unknown') {
+    const conf: Confidence = neededKnown ? 'high' : 'medium';
+    const measured = used.from === 'ablation-logprob' ? 'log-probability ablation' : 'sampled ablation';
+    if (used.value && cited) return out('grounded', conf, `${measured}: the answer depends on the ${name}, and the trace cites it${hallucinated ? ' (though what it cites is not in the clip)' : ''}`);
+    if (used.value) return out('unspoken', conf, `${measured}: the answer depends on the ${name}, but the trace never cites it`);
+    if (cited) return out('decorative', conf, `${measured}: the answer does not depend on the ${name}, yet the trace cites it${hallucinated ? ' (and what it cites is not in the clip)' : ''}`);
+    if (needed.value === true) return out('ignored', conf, `shortcut: the question needs the ${name} (${needed.from}), but the answer does not depend on it (${measured}) and the trace never cites it`);
+    return out('unused', conf, `${measured}: the answer does not depend on the ${name} and the trace does not cite it; ${neededSays}`);
+  }
+
+  // No usable ablation: decide from the other signals, with low confidence, and say so.
+  const why = used.from === 'none' ? used.detail : `ablation weak: ${used.detail}`;
+  if (cited && hallucinated) return out('decorative', 'medium', `the trace cites ${name} cues the clip does not have (${claimed.findings.find((f) => HALLUCINATED.has(f.kind))!.message}); ${why}`);
+  if (cited) {
+    if (needed.value === false) return out('decorative', 'low', `not measured (${why}): the trace cites the ${name}, but the question does not need it (${needed.from}), so the citation is unlikely to carry the answer`);
+    if (x.correct === true) return out('grounded', 'low', `not measured (${why}): the trace cites the ${name} and the answer is right`);
+    return out('undetermined', 'low', `not measured (${why}): the trace cites the ${name} but the answer is ${x.correct === false ? 'wrong' : 'not scored'}, so the citation may be decorative`);
+  }
+  if (needed.value === true) {
+    if (x.correct === false) return out('ignored', 'low', `likely shortcut, not measured (${why}): the question needs the ${name} (${needed.from}), the trace never cites it and the answer is wrong`);
+    return out('undetermined', 'low', `not measured (${why}): the question needs the ${name} (${needed.from}) and the trace never cites it, but the answer is ${x.correct ? 'right (an unspoken use or a lucky guess)' : 'not scored'}`);
+  }
+  if (needed.value === false) return out('unused', 'low', `not measured (${why}): the trace does not cite the ${name} and the question does not need it (${needed.from})`);
+  return out('undetermined', 'low', `not measured (${why}): the trace does not cite the ${name} and whether the question needs it is unknown`);
+}

@@ -1,0 +1,83 @@
+// The run form of "Run Checkpoint on Clip…" and "Run Again": a webview with the clip playing
+// beside the question, options, problem type, reference answer and context, range, checkpoint
+// and judge profiles and n. The webview validates as the user types; the host validates again
+// on Run (src/core/run/runForm.ts, the same rules) and is the authority. `result` resolves with
+// the parsed values on a valid Run, or undefined when the form is cancelled or closed.
+// Tests drive it headlessly through its typed messages (RunFormMethods).
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunFormInit, RunFormMethods } from '../protocol/messages';
+import { validateRunForm, type ParsedRunForm, type RunFormChoices } from '../core/run/runForm';
+import { Disposable } from './dispose';
+import type { Log } from './log';
+import { RpcServer } from './rpcServer';
+import { renderWebviewHtml } from './webviewHtml';
+
+export const RUN_FORM_VIEW_TYPE = 'omnitrace.runForm';
+
+/** Everything the form shows except the clip's webview URI (the panel makes that). */
+export type RunFormSetup = Omit<RunFormInit, 'clip'> & { clip: Omit<RunFormInit['clip'], 'src'> };
+
+export class RunFormPanel extends Disposable {
+  readonly panel: vscode.WebviewPanel;
+  /** The valid values of Run, or undefined when the form was cancelled or closed. */
+  readonly result: Promise<ParsedRunForm | undefined>;
+  private settle!: (v: ParsedRunForm | undefined) => void;
+  private settled = false;
+
+  constructor(extensionUri: vscode.Uri, log: Log, private readonly setup: RunFormSetup) {
+    super();
+    this.result = new Promise((resolve) => (this.settle = resolve));
+    const clipDir = vscode.Uri.file(path.dirname(setup.clip.path));
+    this.panel = vscode.window.createWebviewPanel(RUN_FORM_VIEW_TYPE, `Run on ${setup.clip.name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      // A half-filled form survives switching tabs.
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), clipDir],
+    });
+    const webview = this.panel.webview;
+    const choices: RunFormChoices = {
+      profiles: setup.profiles.map((p) => p.name),
+      judges: setup.judges.map((j) => j.name),
+      problemTypes: setup.problemTypes,
+      duration: setup.clip.duration,
+      isImage: setup.clip.kind === 'image',
+    };
+    const server = this._register(
+      new RpcServer<RunFormMethods>((m) => webview.postMessage(m), {
+        getRunForm: () => ({ ...setup, clip: { ...setup.clip, src: webview.asWebviewUri(vscode.Uri.file(setup.clip.path)).toString() } }),
+        submitRunForm: ({ values }) => {
+          const checked = validateRunForm(values, choices);
+          if (!checked.ok) return { accepted: false, errors: checked.errors };
+          // Settled after the reply is posted, so the page hears "accepted" before it closes.
+          setImmediate(() => this.finish(checked.parsed));
+          return { accepted: true, errors: {} };
+        },
+        cancelRunForm: () => {
+          setImmediate(() => this.finish(undefined));
+          return { cancelled: true };
+        },
+      }, { onError: (message, err) => log.error(`run form: ${message}`, err) }),
+    );
+    webview.html = renderWebviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
+      title: `Run on ${setup.clip.name}`,
+      view: 'runForm',
+    }).html;
+    this._register(webview.onDidReceiveMessage((m) => server.handle(m)));
+    this._register(this.panel.onDidDispose(() => this.finish(undefined)));
+  }
+
+  private finish(v: ParsedRunForm | undefined): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.settle(v);
+    }
+    if (this.isDisposed) return;
+    this.dispose();
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,28 @@
+// Shows the shortcut sidecar of a rollout file (left by "Find Shortcuts" or by
+// `omnitrace shortcuts --out` into .omnitrace/shortcuts/) in its view. Only reads local files,
+// so it also runs in Restricted Mode.
+
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CUES_DIR, readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sidecar';
+import { summariseShortcuts } from '../core/shortcuts/summary';
+import type { Log } from './log';
+import type { RolloutStore } from './rolloutStore';
+
+/** The workspace folder holding a file, else its own folder: where .omnitrace/ goes. */
+export function workspaceRootFor(uri: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+}
+
+/** Shows a sidecar analysis in the document's view, if one exists; a bad line is logged and skipped. */
+export async function showShortcutSidecar(doc: { uri: vscode.Uri; fileName: string; store: RolloutStore }, log: Log): Promise<boolean> {
+  const root = workspaceRootFor(doc.uri);
+  const file = shortcutSidecarPath(root, doc.uri.fsPath);
+  if (!existsSync(file)) return false;
+  const { lines, problems } = await readShortcutLines(file);
+  for (const p of problems) log.warn(`${p.file}:${p.line}: ${p.message}`);
+  doc.store.applyShortcuts(lines, summariseShortcuts(lines), path.join(root, CUES_DIR));
+  log.info(`shortcut analysis of ${doc.fileName}: ${lines.length} rollout(s) from ${file}`);
+  return true;
+}

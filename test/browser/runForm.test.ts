@@ -1,0 +1,234 @@
+// The run form as VS Code loads it (the host's HTML and CSP, acquireVsCodeApi, window messages)
+// in headless Chromium, with this test playing the extension host: the clip plays beside the
+// fields, errors show next to the fields as the user types (bad range, missing question), the
+// options suggest the problem type, the start/end buttons copy the player's time, Run submits the
+// typed values (and shows the host's errors), Escape cancels. Prefilled text stays text.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, type Page } from 'playwright-core';
+import { renderWebviewHtml } from '../../src/host/webviewHtml';
+import { buildOnce } from './buildOnce';
+import { launchChromium } from '../helpers/chromium';
+import { makeTestClip } from '../helpers/testClip';
+import type { RunFormInit, RunFormToHost } from '../../src/protocol/messages';
+import type { RunFormErrors } from '../../src/core/run/runForm';
+
+const ROOT = resolve(__dirname, '..', '..');
+let browser: Browser;
+let dir: string;
+
+before(async () => {
+  buildOnce();
+  dir = mkdtempSync(join(tmpdir(), 'omnitrace-run-form-'));
+  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
+  makeTestClip(dir, 2);
+  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'run form', view: 'runForm' });
+  writeFileSync(join(dir, 'index.html'), html);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const HOSTILE = '<img src=x onerror="window.__pwned=1">What is on screen?';
+
+function formInit(): RunFormInit {
+  return {
+    clip: { name: 'clip.mp4', path: join(dir, 'clip.mp4'), kind: 'video', src: './clip.mp4', duration: 2, hasAudio: true, hasVideo: true },
+    profiles: [
+      { name: 'local', model: 'ckpt', baseURL: 'http://127.0.0.1:8000/v1', n: 2 },
+      { name: 'big', model: 'ckpt-7b', baseURL: 'http://127.0.0.1:8001/v1', n: 8 },
+    ],
+    judges: [{ name: 'j', model: 'judge-m' }],
+    problemTypes: ['multiple choice', 'numerical', 'free-form'],
+    values: { question: HOSTILE, options: '', problemType: 'free-form', answer: '', referenceContext: '', start: '', end: '', profile: 'local', judge: '', n: '2' },
+    prefilledFrom: 'rollout 3 of run.rollouts.jsonl',
+  };
+}
+
+/** The host side of the run form's protocol, driven from the test. */
+class FormHost {
+  readonly seen: RunFormToHost[] = [];
+  /** Errors the next submit answers with (then accepted). */
+  reject: RunFormErrors | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private busy = false;
+  constructor(private readonly page: Page) {}
+  start(): void {
+    this.timer = setInterval(() => void this.pump(), 25);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+  private async pump(): Promise<void> {
+    if (this.busy || this.page.isClosed()) return;
+    this.busy = true;
+    try {
+      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as RunFormToHost[];
+      for (const m of batch) {
+        this.seen.push(m);
+        let result: unknown;
+        if (m.method === 'getRunForm') result = formInit();
+        else if (m.method === 'submitRunForm') {
+          result = this.reject ? { accepted: false, errors: this.reject } : { accepted: true, errors: {} };
+          this.reject = undefined;
+        } else result = { cancelled: true };
+        await this.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'response', id: m.id, ok: true, result })}, '*')`);
+      }
+    } catch {
+      // The page went away between two polls.
+    } finally {
+      this.busy = false;
+    }
+  }
+  async waitFor(method: string, count = 1): Promise<RunFormToHost[]> {
+    for (let k = 0; k < 200; k++) {
+      const hits = this.seen.filter((m) => m.method === method);
+      if (hits.length >= count) return hits;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no ${method} request (saw ${this.seen.map((m) => m.method).join(', ')})`);
+  }
+}
+
+async function openForm() {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript(`
+    window.__sent = [];
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__sent.push(JSON.parse(JSON.stringify(m))),
+      getState: () => null,
+      setState: () => {},
+    });
+  `);
+  const host = new FormHost(page);
+  await page.goto('file://' + join(dir, 'index.html'));
+  host.start();
+  await page.waitForSelector('[data-testid=run-form][data-ready], #root[data-ready=true] [data-testid=run-form]');
+  return {
+    page,
+    host,
+    problems,
+    async close() {
+      problems.push(...((await page.evaluate('window.__csp')) as string[]).map((d) => `CSP violation: ${d}`));
+      host.stop();
+      await context.close();
+    },
+  };
+}
+
+/** Types into a vscode-elements field the way a user does (its inner input or textarea). */
+async function type(page: Page, field: string, text: string): Promise<void> {
+  await page.locator(`[data-testid=field-${field}] input, [data-testid=field-${field}] textarea`).first().fill(text);
+}
+
+const value = (page: Page, field: string) => page.evaluate(`document.querySelector('[data-testid=field-${field}]').value`) as Promise<string>;
+const errorText = (page: Page, field: string) =>
+  page.evaluate(`(() => { const e = document.querySelector('[data-testid=error-${field}]'); return e.hidden ? '' : e.textContent; })()`) as Promise<string>;
+
+test('the form shows the clip playing beside the prefilled fields; hostile prefill is text', async () => {
+  const f = await openForm();
+  try {
+    const { page } = f;
+    assert.match((await page.textContent('[data-testid=run-form-title]')) ?? '', /Run a checkpoint on clip\.mp4/);
+    assert.match((await page.textContent('[data-testid=prefilled-from]')) ?? '', /rollout 3 of run\.rollouts\.jsonl/);
+    await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
+    assert.equal(await page.evaluate(`Math.round(document.querySelector('[data-testid=run-form-player] video').duration)`), 2);
+    assert.match((await page.textContent('[data-testid=clip-caption]')) ?? '', /video \+ audio · 0:02/);
+    assert.equal(await value(page, 'question'), HOSTILE);
+    assert.equal(await value(page, 'profile'), 'local');
+    assert.equal(await value(page, 'judge'), '');
+    assert.equal(await value(page, 'n'), '2');
+    assert.equal(await value(page, 'problemType'), 'free-form');
+    assert.equal(await page.evaluate('window.__pwned ?? null'), null);
+    assert.equal(await page.locator('[data-testid=run-form] img').count(), 0, 'markup in a prefill is text');
+    // No errors on a fresh form.
+    assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);
+  } finally {
+    await f.close();
+  }
+  assert.deepEqual(f.problems, []);
+});
+
+test('validation: a missing question and a bad range show next to their fields, and Run sends nothing until fixed', async () => {
+  const f = await openForm();
+  try {
+    const { page, host } = f;
+    await type(page, 'question', '');
+    await page.waitForFunction(`!document.querySelector('[data-testid=error-question]').hidden`);
+    assert.match(await errorText(page, 'question'), /question is needed/);
+    assert.ok(await page.evaluate(`document.querySelector('[data-testid=error-question]').closest('[data-field]').dataset.field === 'question'`), 'the error sits in the question field');
+    await type(page, 'start', '0:01.5');
+    await type(page, 'end', '1');
+    assert.match(await errorText(page, 'end'), /must be after the start/);
+    await type(page, 'end', '5');
+    assert.match(await errorText(page, 'end'), /The clip is 0:02 long/);
+    await type(page, 'start', 'later');
+    assert.match(await errorText(page, 'start'), /'later' is not a time/);
+    await type(page, 'n', '0');
+    assert.match(await errorText(page, 'n'), /whole number/);
+    await page.locator('[data-testid=run-submit]').click();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(host.seen.filter((m) => m.method === 'submitRunForm').length, 0, 'nothing submitted with errors');
+    // Fixed: the errors go, Run submits the values as typed.
+    await type(page, 'question', 'What is on screen?');
+    await type(page, 'start', '0:00.5');
+    await type(page, 'end', '1.5');
+    await type(page, 'n', '3');
+    assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);
+    // The host has the last word: its errors show too.
+    host.reject = { answer: 'the host says: needed with a reference context' };
+    await page.locator('[data-testid=run-submit]').click();
+    await host.waitFor('submitRunForm');
+    await page.waitForFunction(`!document.querySelector('[data-testid=error-answer]').hidden`);
+    assert.match(await errorText(page, 'answer'), /the host says/);
+    await page.locator('[data-testid=run-submit]').click();
+    const [, second] = await host.waitFor('submitRunForm', 2);
+    assert.equal(second!.method, 'submitRunForm');
+    const values = (second as Extract<RunFormToHost, { method: 'submitRunForm' }>).params.values;
+    assert.deepEqual({ question: values.question, start: values.start, end: values.end, n: values.n, profile: values.profile }, { question: 'What is on screen?', start: '0:00.5', end: '1.5', n: '3', profile: 'local' });
+  } finally {
+    await f.close();
+  }
+  assert.deepEqual(f.problems, []);
+});
+
+test('options suggest the problem type; the profile sets n; start/end come from the player; Escape cancels', async () => {
+  const f = await openForm();
+  try {
+    const { page, host } = f;
+    await type(page, 'options', 'A. a test pattern\nB. a cat');
+    await page.waitForFunction(`document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`);
+    await page.evaluate(`(() => { const s = document.querySelector('[data-testid=field-profile]'); s.value = 'big'; s.dispatchEvent(new Event('change')); })()`);
+    assert.equal(await value(page, 'n'), '8', "n follows the profile's default until edited");
+    await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
+    await page.evaluate(`(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 0.5; }); })()`);
+    await page.locator('[data-testid=set-start]').click();
+    assert.equal(await value(page, 'start'), '0:00.5');
+    await page.evaluate(`(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 1.25; }); })()`);
+    await page.locator('[data-testid=set-end]').click();
+    assert.equal(await value(page, 'end'), '0:01.25');
+    assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);
+    await page.locator('[data-testid=field-question] textarea').focus();
+    await page.keyboard.press('Escape');
+    await host.waitFor('cancelRunForm');
+    assert.equal(host.seen.filter((m) => m.method === 'submitRunForm').length, 0);
+  } finally {
+    await f.close();
+  }
+  assert.deepEqual(f.problems, []);
+});

@@ -1,0 +1,103 @@
+// `omnitrace shortcuts` end to end: the built CLI on a small part of the constructed suite
+// (bench/shortcutSuite.ts) — real clips (espeak-ng, ffmpeg), real cue extraction (VAD, OCR),
+// ablations against the scripted vLLM on 127.0.0.1 — asserting the verdicts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildClips, CASES, rolloutRow, startScriptedServer, TRUTH, type ScriptedServer } from '../../bench/shortcutSuite';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+let server: ScriptedServer;
+let work: string;
+let input: string;
+
+const PICK = ['speech-code', 'text-code', 'speech-not-sent'];
+
+before(async () => {
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  work = mkdtempSync(join(tmpdir(), 'omnitrace-cli-shortcuts-'));
+  const clips = buildClips(work, ['speech', 'text']);
+  server = await startScriptedServer();
+  input = join(work, 'in.rollouts.jsonl');
+  const rows = CASES.filter((c) => PICK.includes(c.id)).map((c) => rolloutRow(c.notSent ? 'listener' : 'reader', c, clips[c.clip]));
+  // A rollout whose clip is missing: it still gets a line, with the reason.
+  rows.push({ ...rows[0]!, id: 'missing-clip', video: join(work, 'nope.mp4') });
+  writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n' + '{not json\n');
+});
+after(async () => {
+  await server?.close();
+});
+
+function cli(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const readLines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const byId = (lines: any[]) => Object.fromEntries(lines.map((l) => [l.id, l]));
+
+test('with ablations against the scripted model: the verdicts of the suite, with high confidence', async () => {
+  const out = join(work, 'with.jsonl');
+  // The scripted reader model answers every ablation; the not-sent rollout skips ablations.
+  const r = await cli(['shortcuts', input, '--model-base-url', server.baseURL, '--model', 'reader', '--samples', '3', '--no-logprobs', '--out', out, '--cache-dir', join(work, 'cues'), '--runs-dir', join(work, 'runs')]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = byId(readLines(out));
+  const speech = lines['speech-code/reader'].shortcut;
+  assert.deepEqual([speech.audio.verdict, speech.audio.confidence], [TRUTH['speech-code']!.reader!.audio, 'high']);
+  assert.equal(speech.visual.verdict, TRUTH['speech-code']!.reader!.visual);
+  assert.equal(speech.audio.used.from, 'ablation-sampled');
+  assert.equal(speech.audio.used.ablation.samples.length, 3);
+  assert.equal(speech.blindAnswerable, true);
+  const text = lines['text-code/reader'].shortcut;
+  assert.deepEqual([text.audio.verdict, text.visual.verdict], [TRUTH['text-code']!.reader!.audio, TRUTH['text-code']!.reader!.visual]);
+  assert.ok(text.sentences.some((s: any) => s.checks.some((c: any) => c.kind === 'confirmed' && c.modality === 'visual')));
+  const notSent = lines['speech-not-sent/listener'].shortcut;
+  assert.equal(notSent.audio.verdict, 'not-sent');
+  assert.match(notSent.findings[0], /^Audio not sent/);
+  assert.match(notSent.ablationNote, /never sent the audio/);
+  const missing = lines['missing-clip'].shortcut;
+  assert.match(missing.inventoryError, /Clip not found/);
+  assert.match(r.stderr, /verdicts per modality/);
+  assert.match(r.stderr, /skipped 1 unreadable record/);
+  assert.match(r.stderr, /in\.rollouts\.jsonl:5/);
+});
+
+test('without a model URL: no ablations, every verdict says so and is not high confidence', async () => {
+  const out = join(work, 'without.jsonl');
+  const r = await cli(['shortcuts', input, '--out', out, '--cache-dir', join(work, 'cues')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ablations not run/);
+  const lines = byId(readLines(out));
+  const speech = lines['speech-code/reader'].shortcut;
+  assert.deepEqual([speech.audio.verdict, speech.audio.confidence], ['ignored', 'low']);
+  assert.match(speech.audio.reason, /not measured/);
+  for (const l of Object.values(lines)) {
+    for (const m of ['audio', 'visual']) {
+      const v = (l as any).shortcut[m];
+      if (v.verdict === 'not-applicable' || v.verdict === 'not-sent') continue;
+      assert.notEqual(v.confidence, 'high', `${(l as any).id} ${m}`);
+      assert.match(v.used.detail, /ablation signal unavailable/);
+    }
+  }
+});
+
+test('usage errors: --model without --model-base-url, unknown ablation', async () => {
+  const out = join(work, 'x.jsonl');
+  const a = await cli(['shortcuts', input, '--model', 'reader', '--out', out]);
+  assert.equal(a.code, 2);
+  assert.match(a.stderr, /go together/);
+  const b = await cli(['shortcuts', input, '--ablations', 'audio,smell', '--out', out]);
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /unknown 'smell'/);
+});

@@ -1,0 +1,356 @@
+// Shortcut analysis core (issue 6): claims, claim checks, what was sent, what is needed, the
+// verdict table and the summary. Sentences written for these tests, negations and mixed claims
+// included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { claimKindsOf, claimSentences, citedModalities, quotesOf } from '../../src/core/shortcuts/claims';
+import { checkSentence, matchQuoteOnScreen } from '../../src/core/shortcuts/claimChecks';
+import { modalitySent } from '../../src/core/shortcuts/sent';
+import { datasetCueLabels, neededFor, neededFromReference } from '../../src/core/shortcuts/needed';
+import { blindAnswerableFrom, decideVerdict, usedFromAblation, type VerdictInput } from '../../src/core/shortcuts/verdict';
+import { analyseRollout } from '../../src/core/shortcuts/analyse';
+import { summariseShortcuts, relianceOf } from '../../src/core/shortcuts/summary';
+import type { AblationResult, ClaimSentence, CueInventory, ShortcutLine } from '../../src/core/shortcuts/types';
+import type { RolloutRecord } from '../../src/core/types';
+import { NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
+import { inventoryKey as cuesInventoryKey, textOnScreen } from '../../src/cues/text';
+
+function inventory(o: { audio?: boolean; speech?: [number, number][]; sounds?: [number, number][]; video?: boolean; text?: { text: string; start: number; end: number }[]; audioError?: string } = {}): CueInventory {
+  const speech = (o.speech ?? []).map(([start, end]) => ({ start, end, prob: 0.9 }));
+  const sounds = (o.sounds ?? []).map(([start, end]) => ({ start, end, db: -20 }));
+  return {
+    version: 1,
+    clip: { path: '/c.mp4', sha256: 'abc', duration: 4, hasAudio: o.audio ?? true, hasVideo: o.video ?? true },
+    audio: {
+      present: o.audio ?? true,
+      speech,
+      speechSeconds: speech.reduce((a, s) => a + s.end - s.start, 0),
+      sounds,
+      soundSeconds: sounds.reduce((a, s) => a + s.end - s.start, 0),
+      silenceSeconds: 0,
+      envelope: [],
+      envelopeStep: 0.1,
+      ...(o.audioError ? { error: o.audioError } : {}),
+    },
+    visual: {
+      present: o.video ?? true,
+      fps: 1,
+      text: [],
+      textTracks: (o.text ?? []).map((t) => ({ ...t, score: 0.95 })),
+      motion: [],
+      sceneChanges: [],
+      isStatic: true,
+    },
+    models: { vad: 'v', ocrDetection: 'd', ocrRecognition: 'r' },
+    timings: {},
+    createdAt: '2026-01-01T00:00:00Z',
+  };
+}
+
+function sentence(text: string): ClaimSentence {
+  const { kinds, negated } = claimKindsOf(text);
+  return { section: 'context', start: 0, end: text.length, text, kinds, negated, source: 'rules', checks: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// claims
+
+test('claim kinds: seen / heard / said / read / inferred / none, with negation per kind', () => {
+  assert.deepEqual(claimKindsOf('A woman in a red jacket smiles.').kinds, ['seen']);
+  assert.deepEqual(claimKindsOf('Her voice trembles.').kinds, ['heard']);
+  assert.deepEqual(claimKindsOf('He says the total is forty-two.').kinds, ['said']);
+  assert.deepEqual(claimKindsOf('The subtitle reads "forty-two".').kinds, ['read']);
+  assert.deepEqual(claimKindsOf('This suggests she is upset.').kinds, ['inferred']);
+  assert.deepEqual(claimKindsOf('Therefore the answer is B.').kinds, ['inferred']);
+  assert.deepEqual(claimKindsOf('So the correct option is C.').kinds, ['inferred']);
+  assert.deepEqual(claimKindsOf('The answer is B.').kinds, ['none']);
+  const neg = claimKindsOf('There is no sound at all.');
+  assert.deepEqual(neg.kinds, ['heard']);
+  assert.equal(neg.negated.heard, true);
+  const mixed = claimKindsOf('No one speaks, but a man in a blue shirt waves his hands.');
+  assert.deepEqual(mixed.kinds, ['seen', 'said']);
+  assert.equal(mixed.negated.said, true);
+  assert.equal(mixed.negated.seen, false);
+  const both = claimKindsOf('She says "I am fine" while frowning.');
+  assert.deepEqual(both.kinds, ['seen', 'said']);
+});
+
+test('claimSentences keeps completion offsets for Context and Think only', () => {
+  const c = '<context>A man stands. He says "seven".</context><think>Likely seven.</think><answer>7</answer>';
+  const s = claimSentences(c);
+  assert.equal(s.length, 3);
+  for (const x of s) assert.equal(c.slice(x.start, x.end), x.text);
+  assert.deepEqual(s.map((x) => x.section), ['context', 'context', 'think']);
+  assert.deepEqual(s.map((x) => x.kinds), [['seen'], ['said'], ['inferred']]);
+});
+
+test('quotesOf finds double and single quoted spans', () => {
+  assert.deepEqual(quotesOf('He says "forty two" and then ‘bye now’.'), ['forty two', 'bye now']);
+  assert.deepEqual(quotesOf("She said 'Maria' twice; it's fine."), ['Maria']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// claim checks
+
+test('a quote said to be heard that is on screen is read, not heard', () => {
+  const inv = inventory({ speech: [[0.5, 2]], text: [{ text: 'FORTY TWO', start: 0, end: 4 }] });
+  const s = sentence('The man says "forty two".');
+  const checks = checkSentence(s, inv);
+  const q = checks.find((c) => c.kind === 'quote-is-on-screen');
+  assert.ok(q);
+  assert.deepEqual(q.spans, [{ start: 0, end: 4 }]);
+  const withChecks = { ...s, checks };
+  assert.deepEqual([...citedModalities(withChecks)], ['visual']);
+  // Not on screen: unverified, and it cites the audio.
+  const c2 = checkSentence(sentence('The man says "seventeen".'), inv);
+  assert.ok(c2.some((c) => c.kind === 'quote-unverified'));
+  assert.ok(c2.some((c) => c.kind === 'confirmed' && c.modality === 'audio'));
+  assert.ok(matchQuoteOnScreen(inv, 'forty-two'));
+  assert.equal(matchQuoteOnScreen(inv, 'nineteen'), undefined);
+});
+
+test('audio claims on a clip without audio, or speech without speech, are hallucinated', () => {
+  const noStream = inventory({ audio: false });
+  assert.equal(checkSentence(sentence('A dog barks loudly.'), noStream)[0]!.kind, 'hallucinated-audio');
+  const silent = inventory({ speech: [] });
+  assert.ok(checkSentence(sentence('She says she is tired.'), silent).some((c) => c.kind === 'hallucinated-audio'));
+  assert.ok(checkSentence(sentence('Her tone is calm.'), silent).some((c) => c.kind === 'hallucinated-audio'));
+  // Sound but no speech: a tone claim is confirmed.
+  const beeps = inventory({ sounds: [[1, 2]] });
+  assert.equal(checkSentence(sentence('A loud beep sounds.'), beeps)[0]!.kind, 'confirmed');
+  // A failed audio analysis gives no audio checks at all.
+  assert.deepEqual(checkSentence(sentence('She says hello.'), inventory({ audioError: 'VAD failed' })).filter((c) => c.modality === 'audio'), []);
+});
+
+test('denying audio when there is speech is a miss; denying music is not', () => {
+  const inv = inventory({ speech: [[1, 3]] });
+  const miss = checkSentence(sentence('The video is silent.'), inv);
+  assert.equal(miss[0]!.kind, 'missed-audio');
+  assert.deepEqual(miss[0]!.spans, [{ start: 1, end: 3 }]);
+  assert.equal(checkSentence(sentence('No one speaks in the clip.'), inv)[0]!.kind, 'missed-audio');
+  assert.deepEqual(checkSentence(sentence('There is no music.'), inv), []);
+});
+
+test('text claims: hallucinated without OCR text, missed when denied; visual without a video stream', () => {
+  assert.equal(checkSentence(sentence('The caption shows a number.'), inventory())[0]!.kind, 'hallucinated-text');
+  const withText = inventory({ text: [{ text: 'EXIT', start: 0, end: 2 }] });
+  assert.equal(checkSentence(sentence('The caption shows a number.'), withText)[0]!.kind, 'confirmed');
+  assert.equal(checkSentence(sentence('There is no text on screen.'), withText)[0]!.kind, 'missed-text');
+  assert.equal(checkSentence(sentence('A woman smiles.'), inventory({ video: false }))[0]!.kind, 'hallucinated-visual');
+});
+
+// ---------------------------------------------------------------------------------------------
+// sent
+
+test('sent: from a saved run request', () => {
+  const withAudio = modalitySent({ extras: { request: { user_text: 'q', media_parts: [{ type: 'video_url' }, { type: 'audio_url' }] } } });
+  assert.deepEqual([withAudio.audio, withAudio.visual, withAudio.from], [true, true, 'run-request']);
+  const noAudio = modalitySent({ extras: { request: { user_text: `${NO_AUDIO_LINE}\nq`, media_parts: [{ type: 'video_url' }] } } });
+  assert.deepEqual([noAudio.audio, noAudio.visual], [false, true]);
+  const inVideo = modalitySent({ extras: { request: { user_text: 'q', media_parts: [{ type: 'video_url' }], params: { mm_processor_kwargs: { use_audio_in_video: true } } } } });
+  assert.equal(inVideo.audio, true);
+});
+
+test('sent: from logged prompts (placeholders, chat parts, the no-audio line), else unknown', () => {
+  const tokens = modalitySent({ prompt: '<|im_start|>user\n<|vision_bos|><|VIDEO|><|vision_eos|><|audio_bos|><|AUDIO|><|audio_eos|>What?<|im_end|>' });
+  assert.deepEqual([tokens.audio, tokens.visual, tokens.from], [true, true, 'logged-prompt']);
+  const videoOnly = modalitySent({ prompt: '<|im_start|>user\n<|vision_bos|><|VIDEO|><|vision_eos|>What?<|im_end|>' });
+  assert.deepEqual([videoOnly.audio, videoOnly.visual], [false, true]);
+  const chat = modalitySent({ prompt: [{ role: 'user', content: [{ type: 'video', video: 'a.mp4' }, { type: 'audio', audio: 'a.mp4' }, { type: 'text', text: 'q' }] }] });
+  assert.deepEqual([chat.audio, chat.visual], [true, true]);
+  const hov2 = modalitySent({
+    prompt: [{ role: 'user', content: [{ type: 'video', video: 'a.mp4' }, { type: 'text', text: "Here is the video, and there is no audio information, you don't need to process the audio.\nq" }] }],
+  });
+  assert.deepEqual([hov2.audio, hov2.visual], [false, true]);
+  assert.deepEqual(modalitySent({ prompt: 'What colour is the car?' }).audio, 'unknown');
+  assert.equal(modalitySent({}).from, 'unknown');
+});
+
+// ---------------------------------------------------------------------------------------------
+// needed
+
+test('needed from dataset labels, the reference context, or ablations; available is not needed', () => {
+  assert.deepEqual(datasetCueLabels({ visual_clues: ['a red car'], audio_clues: [] }), { visual: ['a red car'], audio: [] });
+  assert.deepEqual(datasetCueLabels({ raw: { clues: { audio: ['a doorbell'] } } }), { audio: ['a doorbell'] });
+  const rec = (extras: Record<string, unknown> | undefined, solution?: string) => ({ extras, reference: { solution } });
+  assert.equal(neededFor(rec({ audio_clues: ['he sighs'], visual_clues: [] }), 'audio').value, true);
+  assert.equal(neededFor(rec({ audio_clues: ['he sighs'], visual_clues: [] }), 'visual').value, false);
+  // The reference context: the answer rests on the speaker's words; the on-screen text is not cited.
+  const sol = '<context>The man says the code is seven.</context><think>He said seven.</think><answer>7</answer>';
+  assert.equal(neededFromReference(sol, 'audio')!.value, true);
+  assert.equal(neededFromReference(sol, 'visual')!.value, false);
+  assert.equal(neededFromReference('<answer>7</answer>', 'audio'), undefined);
+  assert.equal(neededFor(rec(undefined, '<answer>7</answer>'), 'audio').value, 'unknown');
+  // An ablation where the correct answer is lost establishes "needed", even over a reference that does not cite it.
+  const ab: AblationResult = { kind: 'no-video', method: 'sampled', changeRate: 1, samples: [1, 2, 3].map(() => ({ answer: 'A', completion: '', same: false, correct: false })) };
+  const n = neededFor(rec(undefined, sol), 'visual', { ablation: ab, originalCorrect: true });
+  assert.deepEqual([n.value, n.from], [true, 'ablation']);
+  // …but never "not needed" from an ablation, and nothing when the original was wrong.
+  assert.equal(neededFor(rec(undefined, '<answer>7</answer>'), 'visual', { ablation: ab, originalCorrect: false }).value, 'unknown');
+});
+
+// ---------------------------------------------------------------------------------------------
+// used and the verdict table
+
+const sampled = (kind: AblationResult['kind'], same: boolean[]): AblationResult => ({
+  kind,
+  method: 'sampled',
+  samples: same.map((s) => ({ answer: s ? 'A' : 'B', completion: '', same: s })),
+  changeRate: same.filter((s) => !s).length / same.length,
+});
+const logprob = (kind: AblationResult['kind'], delta: number): AblationResult => ({ kind, method: 'logprob', samples: [], logprob: { full: -0.1, ablated: -0.1 + delta, delta, tokens: 1 } });
+
+test('used from ablations: logprob thresholds and sampled change rates', () => {
+  assert.equal(usedFromAblation(logprob('no-audio', -2.5), 'audio').value, true);
+  assert.equal(usedFromAblation(logprob('no-audio', -1.0), 'audio').value, true);
+  assert.equal(usedFromAblation(logprob('no-audio', -0.5), 'audio').value, 'unknown');
+  assert.equal(usedFromAblation(logprob('no-audio', -0.1), 'audio').value, false);
+  assert.equal(usedFromAblation(logprob('no-audio', 0.3), 'audio').value, false);
+  assert.equal(usedFromAblation(sampled('no-audio', [false, false, true]), 'audio').value, true);
+  assert.equal(usedFromAblation(sampled('no-audio', [true, true, true]), 'audio').value, false);
+  assert.equal(usedFromAblation(sampled('no-audio', [true, true]), 'audio').value, 'unknown');
+  assert.equal(usedFromAblation(sampled('no-audio', [true, true, false]), 'audio').value, 'unknown');
+  assert.equal(usedFromAblation(undefined, 'audio').value, 'unknown');
+  assert.equal(usedFromAblation({ kind: 'no-audio', method: 'failed', samples: [], error: 'HTTP 500' }, 'audio').detail, 'ablation failed: HTTP 500');
+  assert.equal(blindAnswerableFrom([sampled('text-only', [true, true, true])]), true);
+  assert.equal(blindAnswerableFrom([sampled('text-only', [false, false, false])]), false);
+  assert.equal(blindAnswerableFrom([]), 'unknown');
+});
+
+function vin(o: Partial<VerdictInput> & { cited?: boolean; usedV?: boolean | 'unknown'; neededV?: boolean | 'unknown' }): VerdictInput {
+  return {
+    modality: 'audio',
+    available: o.available ?? true,
+    sent: o.sent ?? 'unknown',
+    needed: o.needed ?? { value: o.neededV ?? 'unknown', from: o.neededV === undefined || o.neededV === 'unknown' ? 'none' : 'reference-context', detail: '' },
+    used: o.used ?? { value: o.usedV ?? 'unknown', from: o.usedV === undefined || o.usedV === 'unknown' ? 'none' : 'ablation-sampled', detail: 'x' },
+    claimed: o.claimed ?? { value: !!o.cited, sentences: o.cited ? [0] : [], findings: [] },
+    ...(o.correct !== undefined ? { correct: o.correct } : {}),
+  };
+}
+
+test('verdict table with ablations', () => {
+  const v = (o: Parameters<typeof vin>[0]) => decideVerdict(vin(o));
+  assert.equal(v({ usedV: true, cited: true, neededV: true }).verdict, 'grounded');
+  assert.equal(v({ usedV: true, cited: false, neededV: true }).verdict, 'unspoken');
+  assert.equal(v({ usedV: false, cited: true, neededV: true }).verdict, 'decorative');
+  assert.equal(v({ usedV: false, cited: false, neededV: true }).verdict, 'ignored');
+  assert.equal(v({ usedV: false, cited: false, neededV: false }).verdict, 'unused');
+  assert.equal(v({ usedV: false, cited: false, neededV: 'unknown' }).verdict, 'unused');
+  assert.equal(v({ usedV: false, cited: false, neededV: true }).confidence, 'high');
+  assert.equal(v({ usedV: false, cited: false, neededV: 'unknown' }).confidence, 'medium');
+  // Order: not-sent before anything, absent → not-applicable.
+  assert.equal(v({ sent: false, usedV: false, neededV: true }).verdict, 'not-sent');
+  assert.equal(v({ available: false, sent: false, neededV: true }).verdict, 'not-applicable');
+});
+
+test('verdict without ablations: low confidence, said in the reason; ignored only when the answer is wrong', () => {
+  const v = (o: Parameters<typeof vin>[0]) => decideVerdict(vin(o));
+  const ig = v({ cited: false, neededV: true, correct: false });
+  assert.deepEqual([ig.verdict, ig.confidence], ['ignored', 'low']);
+  assert.match(ig.reason, /not measured/);
+  assert.match(ig.reason, /ablation signal unavailable|ablation not run|x/);
+  assert.equal(v({ cited: false, neededV: true, correct: true }).verdict, 'undetermined');
+  assert.equal(v({ cited: false, neededV: 'unknown', correct: false }).verdict, 'undetermined');
+  assert.equal(v({ cited: false, neededV: false }).verdict, 'unused');
+  assert.deepEqual([v({ cited: true, correct: true }).verdict, v({ cited: true, correct: true }).confidence], ['grounded', 'low']);
+  assert.equal(v({ cited: true, correct: false }).verdict, 'undetermined');
+  assert.deepEqual([v({ cited: true, neededV: false, correct: true }).verdict, v({ cited: true, neededV: false }).confidence], ['decorative', 'low']);
+  const hall = v({ claimed: { value: true, sentences: [0], findings: [{ kind: 'hallucinated-audio', modality: 'audio', message: 'no audio stream' }] } });
+  assert.deepEqual([hall.verdict, hall.confidence], ['decorative', 'medium']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// analyseRollout
+
+function record(o: Partial<RolloutRecord> & { completion: string }): RolloutRecord {
+  return { index: 0, source: { file: 'f.jsonl', line: 1 }, question: { problem: 'What number?', problemType: 'numerical' }, reference: {}, ...o };
+}
+
+test('analyseRollout: a model that ignores the speech the question needs', () => {
+  const r = record({
+    completion: '<context>A grey slide with a man in a blue shirt.</context><think>He looks calm; likely three.</think><answer>3</answer>',
+    reference: { solution: '<context>The man says the number seven.</context><think>He said seven.</think><answer>7</answer>' },
+    extras: { request: { user_text: 'q', media_parts: [{ type: 'video_url' }, { type: 'audio_url' }] } },
+  });
+  const inv = inventory({ speech: [[0.5, 1.5]] });
+  const noAb = analyseRollout(r, { inventory: inv, ablationNote: 'no --model-base-url given' });
+  assert.deepEqual([noAb.audio.verdict, noAb.audio.confidence], ['ignored', 'low']);
+  assert.match(noAb.audio.used.detail, /no --model-base-url/);
+  assert.equal(noAb.visual.needed.value, false);
+  assert.equal(noAb.inventoryKey, 'abc-0-4');
+  assert.equal(noAb.inventoryKey, cuesInventoryKey(inv));
+  const withAb = analyseRollout(r, { inventory: inv, ablations: [sampled('no-audio', [true, true, true]), sampled('no-video', [true, true, true]), sampled('text-only', [true, true, true])] });
+  assert.deepEqual([withAb.audio.verdict, withAb.audio.confidence], ['ignored', 'high']);
+  assert.equal(withAb.visual.verdict, 'decorative');
+  assert.equal(withAb.blindAnswerable, true);
+});
+
+test('analyseRollout: audio never sent is reported first', () => {
+  const r = record({
+    completion: '<context>A man talks.</context><think>So 7.</think><answer>7</answer>',
+    prompt: '<|im_start|>user\n<|vision_bos|><|VIDEO|><|vision_eos|>What number?<|im_end|>',
+    clip: { path: 'a.mp4', hasAudio: true, hasVideo: true },
+  });
+  const a = analyseRollout(r);
+  assert.equal(a.audio.verdict, 'not-sent');
+  assert.equal(a.findings.length, 1);
+  assert.match(a.findings[0]!, /^Audio not sent/);
+});
+
+test('analyseRollout: no audio stream → not applicable, with the hallucination noted', () => {
+  const r = record({ completion: '<context>A bell rings twice.</context><think>Two.</think><answer>2</answer>' });
+  const a = analyseRollout(r, { inventory: inventory({ audio: false }) });
+  assert.equal(a.audio.verdict, 'not-applicable');
+  assert.match(a.audio.reason, /hallucinated/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// summary
+
+test('summary: rates per modality, problem type and checkpoint; right for the wrong reasons; reliance', () => {
+  const ig = analyseRollout(
+    record({
+      completion: '<context>A man in a blue shirt.</context><think>Three.</think><answer>3</answer>',
+      reference: { solution: '<context>The man says seven.</context><answer>7</answer>' },
+    }),
+    { inventory: inventory({ speech: [[0, 1]] }), ablations: [sampled('no-audio', [true, true, true]), logprob('no-video', -2.5)] },
+  );
+  const lines: ShortcutLine[] = [
+    { index: 0, source: { file: 'f', line: 1 }, problemType: 'numerical', checkpoint: 'a', accuracy: 1, shortcut: ig },
+    { index: 1, source: { file: 'f', line: 2 }, problemType: 'numerical', checkpoint: 'b', accuracy: 0, shortcut: ig },
+    { index: 2, source: { file: 'f', line: 3 }, error: 'clip not found' },
+  ];
+  const s = summariseShortcuts(lines);
+  assert.equal(s.rollouts, 3);
+  assert.equal(s.failed, 1);
+  assert.equal(s.perModality.audio.byVerdict.ignored, 2);
+  assert.equal(s.perModality.audio.shortcutRate, 1);
+  assert.equal(s.perCheckpoint.a!.audio.total, 1);
+  assert.equal(s.perProblemType.numerical!.audio.total, 2);
+  assert.deepEqual(s.rightForWrongReasons, { count: 1, of: 1, indices: [0] });
+  assert.deepEqual(s.reliance[0], { index: 0, audio: 0, visual: 0.5, correct: true, problemType: 'numerical', checkpoint: 'a' });
+  assert.equal(relianceOf(logprob('no-audio', 1)), 0);
+  assert.equal(relianceOf(undefined), null);
+});
+
+test('needed: a cue the reference needs is redundant when the other modality carries the answer', () => {
+  const sol = '<context>A slide shows "CODE 9" and a man says nine.</context><think>The slide text and the spoken words both give nine.</think><answer>9</answer>';
+  const rec = { extras: undefined, reference: { solution: sol } };
+  const kept: AblationResult = { kind: 'no-audio', method: 'sampled', changeRate: 0, samples: [1, 2, 3].map(() => ({ answer: '9', completion: '', same: true, correct: true })) };
+  const lost: AblationResult = { kind: 'text-only', method: 'sampled', changeRate: 1, samples: [1, 2, 3].map(() => ({ answer: '3', completion: '', same: false, correct: false })) };
+  const blind: AblationResult = { ...lost, changeRate: 0, samples: kept.samples };
+  const n = neededFor(rec, 'audio', { ablation: kept, textOnly: lost, originalCorrect: true });
+  assert.deepEqual([n.value, n.from], [false, 'ablation']);
+  assert.match(n.detail, /other modality carries it/);
+  // Blind-answerable (right with text only too): still needed — right for the wrong reasons.
+  assert.equal(neededFor(rec, 'audio', { ablation: kept, textOnly: blind, originalCorrect: true }).value, true);
+  // Log-probability form of the same rule.
+  assert.equal(neededFor(rec, 'audio', { ablation: logprob('no-audio', -0.05), textOnly: logprob('text-only', -3), originalCorrect: true }).value, false);
+});
+
+test('claim checks with the cue module\'s textOnScreen (OCR slips, dropped spaces)', () => {
+  const inv = inventory({ speech: [[0, 1]], text: [{ text: 'OPEN24HOURS', start: 1, end: 3 }] });
+  const checks = checkSentence(sentence('The clerk says "open 24 hours".'), inv, textOnScreen);
+  assert.ok(checks.some((c) => c.kind === 'quote-is-on-screen'));
+});
