@@ -3,8 +3,9 @@
 // no audio stream), questions with reference traces saying which cue the answer rests on, and
 // scripted "models" served by a fake vLLM on 127.0.0.1 that answer from whatever media parts a
 // request carries: one that listens and says so, one that reads the screen and ignores the
-// audio, one that claims speech it does not use, one that uses the audio without citing it, and
-// one that answers blind. Each (case, model) pair carries its intended verdict per modality,
+// audio, one that claims speech it does not use, one that uses the audio without citing it, one
+// that uses it without citing it and mishears it (wrong, uncited: it looks like a shortcut unless
+// the ablation is measured), and one that answers blind. Each (case, model) pair carries its intended verdict per modality,
 // worked out by hand from the definitions in src/core/shortcuts/verdict.ts.
 //
 // Used by bench/shortcuts.ts (the whole suite, precision/recall) and
@@ -170,8 +171,15 @@ export const CASES: SuiteCase[] = [
 // ---------------------------------------------------------------------------------------------
 // Scripted models: what each answers and writes, given the media a request carries.
 
-export type ModelId = 'listener' | 'reader' | 'pretender' | 'silent-user' | 'guesser';
-export const MODELS: ModelId[] = ['listener', 'reader', 'pretender', 'silent-user', 'guesser'];
+export type ModelId = 'listener' | 'reader' | 'pretender' | 'silent-user' | 'mishearer' | 'guesser';
+export const MODELS: ModelId[] = ['listener', 'reader', 'pretender', 'silent-user', 'mishearer', 'guesser'];
+
+/** A wrong answer of the same kind, never the question's guess (what a model that mishears says). */
+export function misheard(a: string): string {
+  if (/^\d+$/.test(a)) return String(Number(a) + 1);
+  if (/^[A-D]$/.test(a)) return 'D';
+  return a === 'Yes' ? 'No' : 'Yes';
+}
 
 export interface Media {
   audio: boolean;
@@ -207,6 +215,11 @@ export function behave(model: ModelId, c: SuiteCase, media: Media): string {
       const v = (speech && c.heard) || fallback;
       return trace('A plain grey frame.', `The answer is ${v}.`, v);
     }
+    case 'mishearer': {
+      // Uses the audio but mishears it, and never says where the answer came from.
+      const v = speech && c.heard ? misheard(c.heard) : fallback;
+      return trace('A plain grey frame.', `The answer is ${v}.`, v);
+    }
     case 'guesser':
       return trace('I will answer from the question alone.', `The most probable answer is ${fallback}.`, fallback);
   }
@@ -223,6 +236,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'ignored', visual: 'decorative' },
     pretender: { audio: 'decorative', visual: 'unused' },
     'silent-user': { audio: 'unspoken', visual: 'decorative' },
+    mishearer: { audio: 'unspoken', visual: 'decorative' },
     guesser: { audio: 'ignored', visual: 'unused' },
   },
   'text-code': {
@@ -230,6 +244,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'unused', visual: 'grounded' },
     pretender: { audio: 'decorative', visual: 'ignored' },
     'silent-user': { audio: 'unused', visual: 'decorative' },
+    mishearer: { audio: 'unused', visual: 'decorative' },
     guesser: { audio: 'unused', visual: 'ignored' },
   },
   'both-code': {
@@ -238,6 +253,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'unused', visual: 'grounded' },
     pretender: { audio: 'decorative', visual: 'ignored' },
     'silent-user': { audio: 'unspoken', visual: 'decorative' },
+    mishearer: { audio: 'unspoken', visual: 'decorative' },
     guesser: { audio: 'ignored', visual: 'ignored' },
   },
   'neither-sum': {
@@ -245,6 +261,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'unused', visual: 'decorative' },
     pretender: { audio: 'decorative', visual: 'unused' },
     'silent-user': { audio: 'unused', visual: 'decorative' },
+    mishearer: { audio: 'unused', visual: 'decorative' },
     guesser: { audio: 'unused', visual: 'unused' },
   },
   'logo-name': {
@@ -253,6 +270,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'ignored', visual: 'decorative' },
     pretender: { audio: 'decorative', visual: 'unused' },
     'silent-user': { audio: 'unspoken', visual: 'decorative' },
+    mishearer: { audio: 'unspoken', visual: 'decorative' },
     guesser: { audio: 'ignored', visual: 'unused' },
   },
   'logo-lucky': {
@@ -260,6 +278,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     // a shortcut (right for the wrong reasons); citing it changes nothing in the answer.
     listener: { audio: 'decorative', visual: 'unused' },
     reader: { audio: 'ignored', visual: 'decorative' },
+    mishearer: { audio: 'unspoken', visual: 'decorative' },
     guesser: { audio: 'ignored', visual: 'unused' },
   },
   'mute-code': {
@@ -267,6 +286,7 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
     reader: { audio: 'not-applicable', visual: 'grounded' },
     pretender: { audio: 'not-applicable', visual: 'ignored' },
     'silent-user': { audio: 'not-applicable', visual: 'decorative' },
+    mishearer: { audio: 'not-applicable', visual: 'decorative' },
     guesser: { audio: 'not-applicable', visual: 'ignored' },
   },
   'speech-not-sent': {

@@ -8,7 +8,9 @@
 //   character that is not a lowercase letter, and at every line break (so bullet lists split per
 //   item). Not an end: abbreviations (e.g., i.e., Mr., vs. …), single-letter initials, decimals
 //   (3.5 has no space after the point), list markers ("1." at the start of a line), and
-//   punctuation followed by a lowercase word ("“Fine?” she asks", "wait... then").
+//   punctuation followed by a lowercase word ("“Fine?” she asks", "wait... then"), and
+//   punctuation inside a double-quoted span that closes later on the same line (a quoted
+//   utterance of several sentences stays one sentence).
 //   Sentences never include the whitespace between them; every other character is in one.
 // - Cues come from LEXICON below: whole words (\b…\b), case-insensitive. Quotes are speech:
 //   a double-quoted span (“…” or "…") unless the sentence cites on-screen text (then the quote is
@@ -178,10 +180,38 @@ function periodEnds(text: string, i: number, lineStart: number, next: string | u
   return true;
 }
 
+/**
+ * Double-quoted spans closed on the same line, as [open, close] offsets of the quote marks: a
+ * quoted utterance of several sentences ("Sorry. Maybe next week.") stays in one sentence. A
+ * straight quote opens only after a line start, a space or opening punctuation.
+ */
+function quoteSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    let closer: string | undefined;
+    if (c === '“') closer = '”';
+    else if (c === '"' && (i === 0 || /[\s(\[{—–:-]/.test(text[i - 1]!))) closer = '"';
+    if (!closer) continue;
+    for (let j = i + 1; j < text.length; j++) {
+      const d = text[j]!;
+      if (isLineBreak(d)) break;
+      if (d === closer) {
+        spans.push([i, j]);
+        i = j;
+        break;
+      }
+    }
+  }
+  return spans;
+}
+
 /** Splits text into sentences with offsets; never throws; whitespace between sentences is left out. */
 export function splitSentences(text: string): { start: number; end: number; text: string }[] {
   const out: { start: number; end: number; text: string }[] = [];
   const n = text.length;
+  const quotes = quoteSpans(text);
+  let q = 0;
   let start = -1;
   let lineStart = 0;
   const push = (end: number) => {
@@ -207,6 +237,12 @@ export function splitSentences(text: string): { start: number; end: number; text
     let k = i + 1;
     while (k < n && (text[k] === '.' || text[k] === '!' || text[k] === '?' || text[k] === '…' || CLOSERS.has(text[k]!))) k++;
     if (k < n && !isWs(text[k]!)) {
+      i = k - 1;
+      continue;
+    }
+    // Inside a quote that closes later on the line: the utterance goes on.
+    while (q < quotes.length && quotes[q]![1] < i) q++;
+    if (q < quotes.length && quotes[q]![0] < i && k <= quotes[q]![1]) {
       i = k - 1;
       continue;
     }

@@ -110,9 +110,12 @@ export class LiveRunPanel extends Disposable {
     return this.running;
   }
 
+  // The samples are kept and scored even after the user closes the panel (its events then go
+  // nowhere): the judge still gets every finished sample, and the saved run its judged rewards.
+
   /** Streamed text for sample `index` (from runCheckpoint's onDelta). */
   delta(index: number, text: string): void {
-    if (this.isDisposed || !this.running) return;
+    if (!this.running) return;
     const fresh = this.ensure(index);
     if (this.scored[index]) return; // finished: nothing more belongs to it
     this.texts[index] += text;
@@ -142,7 +145,7 @@ export class LiveRunPanel extends Disposable {
    * scored now, its row and detail show format and accuracy, and the strip says done.
    */
   sampleDone(index: number, finishReason?: string): void {
-    if (this.isDisposed || !this.running) return;
+    if (!this.running) return;
     this.ensure(index);
     if (this.scored[index]) return;
     this.complete(index, 'done', finishReason);
@@ -155,7 +158,7 @@ export class LiveRunPanel extends Disposable {
   /** The judge's calls for a finished sample went out. */
   judging(index: number): void {
     const s = this.samples[index];
-    if (!s || this.isDisposed) return;
+    if (!s) return;
     s.judge = 'judging';
     this.emitProgress();
   }
@@ -164,7 +167,7 @@ export class LiveRunPanel extends Disposable {
   judged(index: number, rewards: Record<string, RewardResult>): void {
     const scored = this.scored[index];
     const s = this.samples[index];
-    if (!scored || !s || this.isDisposed) return;
+    if (!scored || !s) return;
     scored.rewards = { ...scored.rewards, ...rewards };
     this.model.add(summarise(scored));
     s.judge = 'judged';
@@ -184,7 +187,7 @@ export class LiveRunPanel extends Disposable {
    * the view re-reads its rows. `completions` are the saved samples' texts, when known.
    */
   finish(completions?: string[], outcome: { stopped?: boolean } = {}): void {
-    if (this.isDisposed || !this.running) return;
+    if (!this.running) return;
     completions?.forEach((c, i) => {
       this.ensure(i);
       if (this.scored[i]) return;

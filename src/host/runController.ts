@@ -222,7 +222,8 @@ export class RunController extends Disposable {
       if (e instanceof MediaToolError) throw new Error(`${name}: ${e.message}`);
       throw e;
     }
-    const kind = info.isImage ? 'image' : !info.video && info.audio ? 'audio' : (mediaKindOf(clip.fsPath) ?? 'video');
+    // By extension first: an mp3's cover art is a video stream, but the file is audio.
+    const kind = mediaKindOf(clip.fsPath) ?? (info.isImage ? 'image' : info.video ? 'video' : 'audio');
     const judges = this.judges?.judgeProfiles() ?? [];
     const options = d.options ?? [];
     const problemTypes = d.problemType && !PROBLEM_TYPES.includes(d.problemType) ? [...PROBLEM_TYPES, d.problemType] : [...PROBLEM_TYPES];
@@ -308,9 +309,11 @@ export class RunController extends Disposable {
     // Each sample is judged as soon as it is finished and scored, while the others stream.
     const judgedRewards = new Map<number, Record<string, RewardResult>>();
     const judgeCalls: Promise<void>[] = [];
+    const judgeStarted = new Set<number>();
     const judgeSampleNow = (i: number) => {
       const scored = live.scoredSample(i);
-      if (!judge || !scored || abort.signal.aborted) return;
+      if (!judge || !scored || abort.signal.aborted || judgeStarted.has(i)) return;
+      judgeStarted.add(i);
       live.judging(i);
       judgeCalls.push(
         judgeSample(judge.runner, scored, { rewards: judge.rewards, hasReferenceContext: form.referenceContext !== undefined, signal: abort.signal }).then(
@@ -361,7 +364,11 @@ export class RunController extends Disposable {
             live.finish(undefined, { stopped: true });
             return { kind: 'error', error };
           }
-          live.finish(result.outcome?.choices.map((c) => c.text), { stopped: !!result.outcome?.cancelled || !!result.failure });
+          const stopped = !!result.outcome?.cancelled || !!result.failure;
+          live.finish(result.outcome?.choices.map((c) => c.text), { stopped });
+          // A stopped sample is partial: not worth a judge call. A finished one is judged if its
+          // end came without a finish_reason event.
+          if (!stopped) for (let i = 0; i < n; i++) judgeSampleNow(i);
           if (judgeCalls.length) {
             progress.report({ message: `judging ${judgeCalls.length} sample(s) with ${judge!.profile.model}…` });
             await Promise.all(judgeCalls);

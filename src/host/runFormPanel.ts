@@ -71,13 +71,22 @@ export class RunFormPanel extends Disposable {
     this._register(this.panel.onDidDispose(() => this.finish(undefined)));
   }
 
-  private finish(v: ParsedRunForm | undefined): void {
-    if (!this.settled) {
-      this.settled = true;
-      this.settle(v);
-    }
+  /** Closes the form; a form closed before Run settles as cancelled. */
+  override dispose(): void {
     if (this.isDisposed) return;
-    this.dispose();
+    this.settleOnce(undefined);
+    super.dispose();
     this.panel.dispose();
+  }
+
+  private finish(v: ParsedRunForm | undefined): void {
+    this.settleOnce(v);
+    this.dispose();
+  }
+
+  private settleOnce(v: ParsedRunForm | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(v);
   }
 }

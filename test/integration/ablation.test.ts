@@ -214,6 +214,15 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
   assert.equal(vllm.requests.length, 1);
   assert.deepEqual(requestModalities(vllm.requests[0]!.body).parts, ['text']);
 
+  // An image: no audio to remove; no-video = no image.
+  const png = join(dir, 'still.png');
+  assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=160x90', '-frames:v', '1', png]).status, 0);
+  vllm.requests.length = 0;
+  const img = await runAblations(opts({ clip: png, kinds: ['no-audio', 'no-video'] }));
+  assert.match(img[0]!.error!, /not applicable: the clip is an image/);
+  assert.equal(img[1]!.method, 'sampled');
+  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['text']]);
+
   // Black frames: a video part of the same duration whose pixels are black, plus the audio.
   vllm.requests.length = 0;
   const r2 = await runAblations(opts({ kinds: ['no-video'], blackFrames: true }));

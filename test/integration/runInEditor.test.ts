@@ -208,6 +208,12 @@ test('Escape (cancelRunForm) or closing the form ends the command quietly, with 
   const second = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
   second.form.panel.dispose();
   await second.running;
+  // A second Run while a form is open replaces it: the first command ends quietly.
+  const third = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  const fourth = await x.withForm('omnitrace.runCheckpoint', FakeUri.file(clip));
+  await third.running;
+  assert.deepEqual(await fourth.form.cancel(), { cancelled: true });
+  await fourth.running;
   // From the palette without a media file open: the file dialog (the fake's) is dismissed.
   await x.run('omnitrace.runCheckpoint');
   // Run Again without a selected rollout says so.
@@ -215,6 +221,20 @@ test('Escape (cancelRunForm) or closing the form ends the command quietly, with 
   assert.equal(vllm.requests.length, before);
   assert.equal(x.state.webviewPanels.filter((p) => p.panel.viewType === 'omnitrace.liveRun').length, 0, 'no live view');
   assert.ok(!x.state.messages.some((m) => m.level === 'error'), x.said());
+  x.ext.deactivate();
+});
+
+test('a file ffmpeg cannot read is named in the error, before any form opens', async () => {
+  const x = activate({ trusted: true });
+  const broken = path.join(dir, 'broken.mp4');
+  fs.writeFileSync(broken, 'this is not a video');
+  const before = vllm.requests.length;
+  await x.run('omnitrace.runCheckpoint', FakeUri.file(broken));
+  assert.equal(x.state.webviewPanels.length, 0, 'no form');
+  assert.equal(vllm.requests.length, before);
+  const err = x.state.messages.find((m) => m.level === 'error');
+  assert.ok(err, x.said());
+  assert.match(err.text, /broken\.mp4/);
   x.ext.deactivate();
 });
 

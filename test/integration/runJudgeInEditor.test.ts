@@ -166,3 +166,22 @@ test('Restricted Mode: a run with a judge is off before any form, call or judge 
   assert.ok(x.state.messages.some((m) => /Restricted Mode/.test(m.text)));
   x.ext.deactivate();
 });
+
+test('closing the live view mid-run still judges every finished sample and saves the rewards', async () => {
+  vllm.script({ replies: [REPLY] });
+  const x = activate();
+  const w = x.vscode.window as Record<string, unknown>;
+  const create = w.createWebviewPanel as (...a: unknown[]) => { viewType: string; dispose(): void };
+  w.createWebviewPanel = (...a: unknown[]) => {
+    const panel = create(...a);
+    if (panel.viewType === 'omnitrace.liveRun') setImmediate(() => panel.dispose());
+    return panel;
+  };
+  const filesBefore = runFiles();
+  await x.runOnClip({ question: 'What is on screen?', options: 'A. a test pattern | B. a cat', problemType: 'multiple choice', answer: 'A', judge: 'j' });
+  const { lines } = newRun(filesBefore);
+  assert.equal(lines.length, 2);
+  for (const line of lines) assert.equal(line.judged.rewards.logic.value, 0.8, x.said());
+  assert.doesNotMatch(x.said(), /\[error\]/);
+  x.ext.deactivate();
+});

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFakeChatServer } from '../helpers/fakeChatServer';
 import { buildClips, CASES, rolloutRow, startScriptedServer, TRUTH, type ScriptedServer } from '../../bench/shortcutSuite';
 
 const ROOT = join(__dirname, '..', '..');
@@ -100,4 +101,29 @@ test('usage errors: --model without --model-base-url, unknown ablation', async (
   const b = await cli(['shortcuts', input, '--ablations', 'audio,smell', '--out', out]);
   assert.equal(b.code, 2);
   assert.match(b.stderr, /unknown 'smell'/);
+});
+
+test('--judge-base-url: a judge places the sentences the rules cannot, once per trace, cached', async () => {
+  const judge = await startFakeChatServer(() => ({ reply: '{"1": ["heard"], "2": ["inferred"]}' }));
+  try {
+    const out = join(work, 'judged.jsonl');
+    const first = JSON.parse(readFileSync(input, 'utf8').split('\n')[0]!);
+    const judgedInput = join(work, 'judged-in.jsonl');
+    writeFileSync(judgedInput, JSON.stringify({ ...first, id: 'judged', completion: '<context>A plain grey frame. It hums and then stops.</context><think>Seven fits best.</think><answer>7</answer>' }) + '\n');
+    const args = ['shortcuts', judgedInput, '--out', out, '--cache-dir', join(work, 'cues'), '--judge-base-url', judge.baseURL, '--judge-model', 'j', '--judge-cache-dir', join(work, 'judge-cache')];
+    const r = await cli(args);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = byId(readLines(out));
+    // "It hums and then stops." and "Seven fits best." have no rule tag: one call with both.
+    const judged = Object.values(lines).flatMap((l: any) => l.shortcut.sentences.filter((s: any) => s.source === 'judge'));
+    assert.deepEqual(judged.map((s: any) => [s.text, s.kinds]), [['It hums and then stops.', ['heard']], ['Seven fits best.', ['inferred']]]);
+    assert.equal(lines['judged'].shortcut.audio.claimed.value, true);
+    const calls = judge.requests.length;
+    assert.equal(calls, 1);
+    const again = await cli(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(judge.requests.length, calls, 'the second run is served from the cache');
+  } finally {
+    await judge.close();
+  }
 });

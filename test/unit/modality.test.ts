@@ -309,3 +309,13 @@ describe('trace-level summary and badges', () => {
     assert.deepEqual(first.tags.map((t) => t.modality as Modality), ['visual']);
   });
 });
+
+describe('sentence splitting inside quotes', () => {
+  test('a quoted utterance of several sentences stays one sentence; an unclosed quote does not swallow the line', () => {
+    assert.deepEqual(
+      splitSentences('A voice says "Sorry, I cannot come. Maybe next week." Then silence. “One. Two.” He nods.').map((s) => s.text),
+      ['A voice says "Sorry, I cannot come. Maybe next week."', 'Then silence.', '“One. Two.”', 'He nods.'],
+    );
+    assert.deepEqual(splitSentences('Unclosed "quote. Next one.\nNew line" here.').map((s) => s.text), ['Unclosed "quote.', 'Next one.', 'New line" here.']);
+  });
+});

@@ -9,7 +9,7 @@ import { modalitySent } from '../../src/core/shortcuts/sent';
 import { datasetCueLabels, neededFor, neededFromReference } from '../../src/core/shortcuts/needed';
 import { blindAnswerableFrom, decideVerdict, usedFromAblation, type VerdictInput } from '../../src/core/shortcuts/verdict';
 import { analyseRollout } from '../../src/core/shortcuts/analyse';
-import { summariseShortcuts, relianceOf } from '../../src/core/shortcuts/summary';
+import { summariseShortcuts, relianceOf, slimForSummary } from '../../src/core/shortcuts/summary';
 import type { AblationResult, ClaimSentence, CueInventory, ShortcutLine } from '../../src/core/shortcuts/types';
 import type { RolloutRecord } from '../../src/core/types';
 import { NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
@@ -331,6 +331,8 @@ test('summary: rates per modality, problem type and checkpoint; right for the wr
   assert.deepEqual(s.rightForWrongReasons, { count: 1, of: 1, indices: [0] });
   assert.deepEqual(s.reliance[0], { index: 0, audio: 0, visual: 0.5, correct: true, problemType: 'numerical', checkpoint: 'a' });
   assert.equal(relianceOf(logprob('no-audio', 1)), 0);
+  // The slim lines analyseShortcutsFile keeps in memory summarise the same.
+  assert.deepEqual(summariseShortcuts(lines.map(slimForSummary)), s);
   assert.equal(relianceOf(undefined), null);
 });
 
@@ -353,4 +355,35 @@ test('claim checks with the cue module\'s textOnScreen (OCR slips, dropped space
   const inv = inventory({ speech: [[0, 1]], text: [{ text: 'OPEN24HOURS', start: 1, end: 3 }] });
   const checks = checkSentence(sentence('The clerk says "open 24 hours".'), inv, textOnScreen);
   assert.ok(checks.some((c) => c.kind === 'quote-is-on-screen'));
+});
+
+test('claim judge: places only the sentences the rules left as none, one cached call per trace; failures keep the rules', async () => {
+  const { judgeUnplacedClaims, parseClaimReply, claimPrompt } = await import('../../src/core/shortcuts/claimJudge');
+  const { JudgeCache } = await import('../../src/core/judge/cache');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  assert.deepEqual(parseClaimReply('Sure: {"1": ["heard", "no-said"], "2": "none", "3": ["bogus"]}', 3), [{ kinds: ['heard', 'said'], negated: { heard: false, said: true } }, { kinds: ['none'], negated: {} }, undefined]);
+  assert.equal(parseClaimReply('no json here', 1), undefined);
+  const sentences = claimSentences('<context>A man stands. The hum rises and falls.</context><think>Therefore B.</think><answer>B</answer>');
+  assert.deepEqual(sentences.map((s) => s.kinds), [['seen'], ['none'], ['inferred']]);
+  const prompts: string[] = [];
+  const backend = {
+    complete: async (req: { messages: { content: string }[] }) => {
+      prompts.push(req.messages[0]!.content);
+      return { text: '{"1": ["heard"]}' };
+    },
+  };
+  const cache = new JudgeCache(mkdtempSync(join(tmpdir(), 'omnitrace-claimjudge-')));
+  const a = await judgeUnplacedClaims(sentences, { backend, model: 'j', cache });
+  assert.equal(a.calls, 1);
+  assert.equal(prompts[0], claimPrompt(['The hum rises and falls.']));
+  assert.deepEqual([a.sentences[1]!.kinds, a.sentences[1]!.source], [['heard'], 'judge']);
+  assert.equal(a.sentences[0]!.source, 'rules');
+  const b = await judgeUnplacedClaims(sentences, { backend, model: 'j', cache });
+  assert.deepEqual([b.calls, b.cached, prompts.length], [0, 1, 1]);
+  const failing = { complete: async () => Promise.reject(new Error('HTTP 500')) };
+  const c = await judgeUnplacedClaims(sentences, { backend: failing, model: 'other' });
+  assert.match(c.note!, /HTTP 500/);
+  assert.deepEqual(c.sentences, sentences);
 });

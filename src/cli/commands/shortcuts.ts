@@ -18,6 +18,9 @@ import { nodeShortcutDeps } from '../../core/shortcuts/nodeDeps';
 import { ReadError } from '../../core/readers/index';
 import { SERVER_KINDS, type CheckpointProfile, type ServerKind } from '../../core/run/request';
 import { CUES_DIR, ABLATION_RUNS_DIR } from '../../core/shortcuts/sidecar';
+import type { ClaimJudge } from '../../core/shortcuts/claimJudge';
+import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
+import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
 import type { AblationKind, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from '../../core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../../core/shortcuts/types';
 
@@ -36,6 +39,10 @@ interface ShortcutsCliOptions extends InputOptionValues {
   temperature?: number;
   maxTokens?: number;
   seed?: number;
+  judgeBaseUrl?: string;
+  judgeModel?: string;
+  judgeApiKeyEnv?: string;
+  judgeCacheDir?: string;
   progressMs?: number;
 }
 
@@ -132,6 +139,10 @@ export function register(program: Command): void {
     .option('--media-root <dir>', 'folder clip paths are relative to (repeatable; tried after the rollout file\'s folder)', collect)
     .option('--cache-dir <dir>', 'cue inventory cache', CUES_DIR)
     .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', ABLATION_RUNS_DIR)
+    .option('--judge-base-url <url>', 'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace)')
+    .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
+    .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
+    .option('--judge-cache-dir <dir>', `judge cache folder (default: ${DEFAULT_CACHE_DIR})`)
     .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(2000).hideHelp());
   addInputOptions(cmd);
   cmd.action(async (input: string, v: ShortcutsCliOptions) => {
@@ -162,6 +173,19 @@ export function register(program: Command): void {
       endpoint = { profile, ...(apiKey ? { apiKey } : {}), kinds, samples: v.samples, runsDir: resolve(v.runsDir), useLogprobs: v.logprobs === false ? 'never' : 'auto' };
     }
 
+    if ((v.judgeBaseUrl === undefined) !== (v.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
+    let claimJudge: ClaimJudge | undefined;
+    if (v.judgeBaseUrl !== undefined) {
+      try {
+        new URL(v.judgeBaseUrl);
+      } catch {
+        throw new UsageError(`--judge-base-url '${v.judgeBaseUrl}' is not a URL`);
+      }
+      const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
+      if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
+      claimJudge = { backend: new OpenAIChatBackend({ baseURL: v.judgeBaseUrl, apiKey: key.key }), model: v.judgeModel!, cache: new JudgeCache(resolve(v.judgeCacheDir ?? DEFAULT_CACHE_DIR)) };
+    }
+
     const controller = new AbortController();
     setInterruptHandler(() => {
       process.stderr.write('\nomnitrace: interrupted: finishing the current rollout and writing what is done (Ctrl-C again to quit at once)\n');
@@ -178,6 +202,7 @@ export function register(program: Command): void {
         mediaRoots: (v.mediaRoot ?? []).map((r) => resolve(r)),
         cacheDir: resolve(v.cacheDir),
         ...(endpoint ? { endpoint } : {}),
+        ...(claimJudge ? { claimJudge } : {}),
         read,
         signal: controller.signal,
         deps: nodeShortcutDeps(),

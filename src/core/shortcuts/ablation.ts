@@ -303,7 +303,7 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
         const logprob = { full: full!.logprob, ablated: span.logprob, delta: span.logprob - full!.logprob, tokens: span.tokens };
         const outcome: RunOutcome = { choices: [{ index: 0, text: o.rollout.completion, finishReason: 'forced' }], latency: { totalMs: Date.now() - startedAt.getTime() }, cancelled: false };
         const records = runRecords({ runId, profile: o.profile, request: { ...built, body }, clip, question: recordQuestion, startedAt, finishedAt: new Date(), outcome });
-        for (const r of records) r.ablation = { ...baseRecord(runId, kind, 'logprob', variant), logprob, answer_tokens: span.pieces, full_answer_tokens: full!.pieces };
+        for (const r of records) r.ablation = { ...baseRecord(runId, kind, 'logprob', variant), logprob, answer_tokens: span.pieces, full_answer_tokens: full!.pieces, full_media_parts: fullBuilt.mediaParts };
         const runFile = await saveAblationRun(outDir, o.profile.model, kind, startedAt, records);
         results.push({ kind, method: 'logprob', samples: [], logprob, runFile });
         o.onProgress?.(kind, 1, 1);

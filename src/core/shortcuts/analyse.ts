@@ -11,7 +11,7 @@ import { checkClaims, type OnScreenMatcher } from './claimChecks';
 import { citedModalities, claimSentences } from './claims';
 import { ABLATION_FOR, neededFor } from './needed';
 import { modalitySent } from './sent';
-import type { AblationResult, ClaimedEvidence, CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutModality } from './types';
+import type { AblationResult, ClaimSentence, ClaimedEvidence, CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutModality } from './types';
 import { SHORTCUT_MODALITIES } from './types';
 import { blindAnswerableFrom, decideVerdict, usedFromAblation } from './verdict';
 
@@ -22,6 +22,9 @@ export interface AnalyseOptions {
   ablationNote?: string;
   /** On-screen quote matcher (src/cues `textOnScreen`); a pure fallback is used without one. */
   onScreen?: OnScreenMatcher;
+  /** Tagged sentences computed beforehand (e.g. refined by the claim judge); default: the rules. */
+  sentences?: ClaimSentence[];
+  claimsNote?: string;
 }
 
 /** The accuracy reward value of the rollout (null when it cannot be computed by rule, e.g. free-form). */
@@ -77,7 +80,7 @@ function claimedFor(sentences: ShortcutAnalysis['sentences'], m: ShortcutModalit
 export function analyseRollout(record: RolloutRecord, opts: AnalyseOptions = {}): ShortcutAnalysis {
   const inv = opts.inventory;
   const parsed = parseTrace(record.completion);
-  let sentences = claimSentences(record.completion, parsed);
+  let sentences = opts.sentences ?? claimSentences(record.completion, parsed);
   if (inv) sentences = checkClaims(sentences, inv, opts.onScreen);
   const sent = modalitySent(record);
   const ablations = opts.ablations ?? [];
@@ -106,5 +109,6 @@ export function analyseRollout(record: RolloutRecord, opts: AnalyseOptions = {})
   if (inv) out.inventoryKey = inventoryKeyOf(inv);
   if (opts.inventoryError) out.inventoryError = opts.inventoryError;
   if (opts.ablationNote) out.ablationNote = opts.ablationNote;
+  if (opts.claimsNote) out.claimsNote = opts.claimsNote;
   return out;
 }

@@ -20,9 +20,11 @@ import type { ReadProblem, RolloutRecord } from '../types';
 import type { MediaTools } from '../../media/ffmpeg';
 import { accuracyOf, analyseRollout, availabilityOf } from './analyse';
 import type { OnScreenMatcher } from './claimChecks';
+import { judgeUnplacedClaims, type ClaimJudge } from './claimJudge';
+import { claimSentences } from './claims';
 import { modalitySent } from './sent';
-import { summariseShortcuts } from './summary';
-import type { AblationKind, AblationResult, CueInventory, ShortcutLine, ShortcutSummary } from './types';
+import { slimForSummary, summariseShortcuts } from './summary';
+import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutLine, ShortcutSummary } from './types';
 
 export interface ShortcutEndpoint {
   profile: CheckpointProfile;
@@ -83,6 +85,8 @@ export interface AnalyseFileOptions {
   read?: ReadOptions;
   onProgress?: (p: ShortcutProgress) => void;
   onLine?: (line: ShortcutLine) => void;
+  /** Optional: a judge places the sentences the rules tag 'none' (one cached call per trace). */
+  claimJudge?: ClaimJudge;
   deps: ShortcutDeps;
 }
 
@@ -216,7 +220,18 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
             ablations = undefined;
           }
         }
+        // 3. Optional judge classification of the sentences the rules could not place.
+        let sentences: ClaimSentence[] | undefined;
+        let claimsNote: string | undefined;
+        if (o.claimJudge) {
+          progress('claim judge');
+          const j = await judgeUnplacedClaims(claimSentences(r.completion), o.claimJudge, o.signal);
+          sentences = j.sentences;
+          claimsNote = j.note;
+        }
         line.shortcut = analyseRollout(r, {
+          ...(sentences ? { sentences } : {}),
+          ...(claimsNote ? { claimsNote } : {}),
           ...(inventory ? { inventory } : {}),
           ...(inventoryError ? { inventoryError } : {}),
           ...(ablations ? { ablations } : {}),
@@ -231,7 +246,7 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
         line.error = errText(e);
         failed++;
       }
-      lines.push(line);
+      lines.push(slimForSummary(line));
       await sink.fh.write(JSON.stringify(line) + '\n');
       o.onLine?.(line);
       o.onProgress?.({ done: lines.length, failed });

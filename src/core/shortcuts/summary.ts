@@ -9,7 +9,7 @@
 // the log-probability drop mapped as min(1, −delta / RELIANCE_FULL_DROP) (a drop of 5 nats, a
 // 150× less likely answer, counts as full reliance; a rise counts as 0).
 
-import type { AblationResult, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from './types';
+import type { AblationResult, ShortcutAnalysis, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from './types';
 import { SHORTCUT_MODALITIES } from './types';
 
 export const RELIANCE_FULL_DROP = 5;
@@ -91,4 +91,26 @@ export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
   }
   for (const g of [s.perModality, ...Object.values(s.perProblemType), ...Object.values(s.perCheckpoint)]) for (const m of SHORTCUT_MODALITIES) finishRate(g[m]);
   return s;
+}
+
+function slimAblation(a: AblationResult | undefined): AblationResult | undefined {
+  if (!a) return undefined;
+  return { kind: a.kind, method: a.method, samples: a.samples.map((x) => ({ answer: null, completion: '', same: x.same })), ...(a.changeRate !== undefined ? { changeRate: a.changeRate } : {}), ...(a.logprob ? { logprob: a.logprob } : {}) };
+}
+
+/**
+ * What summariseShortcuts reads of a line, without sentences, completions and evidence texts: a
+ * file of many rollouts is summarised without keeping every full line in memory.
+ */
+export function slimForSummary(line: ShortcutLine): ShortcutLine {
+  const { shortcut: a, ...rest } = line;
+  if (!a) return rest;
+  const mv = (v: ShortcutAnalysis['audio']): ShortcutAnalysis['audio'] => {
+    const ab = slimAblation(v.used.ablation);
+    return { ...v, reason: '', needed: { ...v.needed, detail: '' }, used: { ...v.used, detail: '', ...(ab ? { ablation: ab } : {}) }, claimed: { value: v.claimed.value, sentences: [], findings: [] } };
+  };
+  return {
+    ...rest,
+    shortcut: { ...a, audio: mv(a.audio), visual: mv(a.visual), sentences: [], findings: [], sent: { ...a.sent, evidence: [] }, ablations: a.ablations.map((x) => slimAblation(x)!) },
+  };
 }

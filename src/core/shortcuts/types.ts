@@ -260,6 +260,8 @@ export interface ShortcutAnalysis {
   /** Findings reported before anything else (a modality present but never sent). */
   findings: string[];
   sentences: ClaimSentence[];
+  /** Why the optional judge classification of unplaced sentences did not apply (call failed, unreadable reply). */
+  claimsNote?: string;
   /** Key of the cue inventory used (clip sha256 + range), when there was one. */
   inventoryKey?: string;
   /** Why the inventory is missing (clip not found, ffmpeg missing…). */
