@@ -18,6 +18,7 @@ import { buildCueInventory } from '../src/cues/inventory';
 import { locateMediaTools } from '../src/media/ffmpeg';
 import { analyseShortcutsFile, type ShortcutEndpoint } from '../src/core/shortcuts/analyseFile';
 import { nodeShortcutDeps } from '../src/core/shortcuts/nodeDeps';
+import { isPossibleShortcut } from '../src/core/shortcuts/verdict';
 import type { ShortcutLine, ShortcutModality, Verdict } from '../src/core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../src/core/shortcuts/types';
 import { buildClips, CASES, MODELS, rolloutRow, startScriptedServer, TRUTH, type ModelId } from './shortcutSuite';
@@ -31,6 +32,8 @@ interface Scored {
   truth: Verdict;
   predicted: Verdict;
   confidence: string;
+  /** 'undetermined' with the "possible shortcut" reason (no usable ablation). */
+  possible: boolean;
 }
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
@@ -112,7 +115,7 @@ async function main() {
           blind[l.id!] = l.shortcut.blindAnswerable;
           for (const m of SHORTCUT_MODALITIES) {
             const v = l.shortcut[m];
-            scored.push({ id: l.id!, modality: m, truth: truth[m], predicted: v.verdict, confidence: v.confidence });
+            scored.push({ id: l.id!, modality: m, truth: truth[m], predicted: v.verdict, confidence: v.confidence, possible: isPossibleShortcut(v) });
             confidence[v.confidence] = (confidence[v.confidence] ?? 0) + 1;
           }
         }
@@ -124,6 +127,12 @@ async function main() {
         overall: metrics(scored),
         perModality: Object.fromEntries(SHORTCUT_MODALITIES.map((m) => [m, { confusion: confusion(scored.filter((r) => r.modality === m)), ...metrics(scored.filter((r) => r.modality === m)) }])),
         confidence,
+        // Triage without a measurement: how often a "possible shortcut" really is one.
+        possibleShortcuts: (() => {
+          const flagged = scored.filter((r) => r.possible);
+          const hits = flagged.filter((r) => r.truth === 'ignored').length;
+          return { flagged: flagged.length, intendedIgnored: hits, precision: flagged.length ? round(hits / flagged.length) : null };
+        })(),
         mistakes: scored.filter((r) => r.truth !== r.predicted).map((r) => `${r.id} ${r.modality}: intended ${r.truth}, got ${r.predicted} (${r.confidence})`),
         blindAnswerable: Object.fromEntries(Object.entries(blind).filter(([, b]) => b !== false)),
         failures,

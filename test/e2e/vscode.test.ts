@@ -134,6 +134,25 @@ async function checkTraceView(frame: Frame): Promise<void> {
   assert.match(accuracy ?? '', /1(\.0+)?/);
 }
 
+/**
+ * Find Shortcuts on the demo, without a model server: ffmpeg, Silero VAD and PaddleOCR run in
+ * VS Code's own extension host from the packaged models, and the verdict chips and the cue
+ * timeline reach the view.
+ */
+async function findShortcutsLocally(page: Page, frame: Frame): Promise<void> {
+  const c = contributed.find((x) => x.command === 'omnitrace.findShortcuts')!;
+  await frame.click('[data-testid="rollout-row"][data-index="0"]');
+  await runFromPalette(page, c, false);
+  await waitForListed(page, 'Clip and trace only', 10_000);
+  await page.keyboard.press('Enter');
+  await frame.waitForSelector('[data-testid="shortcut-summary"]', { timeout: 120_000 });
+  await frame.click('[data-testid="rollout-row"][data-index="0"]');
+  await frame.waitForSelector('[data-testid="chip-shortcut-audio"]', { timeout: 20_000 });
+  await frame.waitForSelector('[data-testid="cue-timeline"]', { timeout: 20_000 });
+  const speech = await frame.$$('[data-testid="cue-lane-speech"] rect');
+  assert.ok(speech.length > 0, 'the phone call has speech: VAD found none in the extension host');
+}
+
 describe('the per-platform package', () => {
   test('carries the bundles and only its own platform\'s onnxruntime binaries, which load', () => {
     const mb = statSync(vsix).size / 1e6;
@@ -185,6 +204,7 @@ describe('Omni Trace in real VS Code (code-server)', () => {
         const rows = await frame.$$('[data-testid="rollout-row"]');
         assert.ok(rows.length >= 10, `expected the demo rows, saw ${rows.length}`);
         await checkTraceView(frame);
+        await findShortcutsLocally(page, frame);
 
         // Every contributed command is registered: each is run from the palette where its
         // `when` clause shows it, and an unregistered one would make VS Code report

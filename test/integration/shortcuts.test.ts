@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeChatServer } from '../helpers/fakeChatServer';
@@ -32,6 +32,7 @@ before(async () => {
 });
 after(async () => {
   await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 function cli(args: string[]) {
@@ -79,10 +80,11 @@ test('without a model URL: no ablations, every verdict says so and is not high c
   const r = await cli(['shortcuts', input, '--out', out, '--cache-dir', join(work, 'cues')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /ablations not run/);
+  assert.match(r.stderr, /possible shortcuts, not measured .*: audio 2, visual 0/); // speech-code and its missing-clip copy
   const lines = byId(readLines(out));
   const speech = lines['speech-code/reader'].shortcut;
-  assert.deepEqual([speech.audio.verdict, speech.audio.confidence], ['ignored', 'low']);
-  assert.match(speech.audio.reason, /not measured/);
+  assert.deepEqual([speech.audio.verdict, speech.audio.confidence], ['undetermined', 'low']);
+  assert.match(speech.audio.reason, /^possible shortcut, not measured/);
   for (const l of Object.values(lines)) {
     for (const m of ['audio', 'visual']) {
       const v = (l as any).shortcut[m];

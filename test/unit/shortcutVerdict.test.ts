@@ -244,12 +244,11 @@ test('verdict table with ablations', () => {
   assert.equal(v({ available: false, sent: false, neededV: true }).verdict, 'not-applicable');
 });
 
-test('verdict without ablations: low confidence, said in the reason; ignored only when the answer is wrong', () => {
+test('verdict without ablations: low confidence, said in the reason; never ignored (only an ablation shows "not used")', () => {
   const v = (o: Parameters<typeof vin>[0]) => decideVerdict(vin(o));
   const ig = v({ cited: false, neededV: true, correct: false });
-  assert.deepEqual([ig.verdict, ig.confidence], ['ignored', 'low']);
-  assert.match(ig.reason, /not measured/);
-  assert.match(ig.reason, /ablation signal unavailable|ablation not run|x/);
+  assert.deepEqual([ig.verdict, ig.confidence], ['undetermined', 'low']);
+  assert.match(ig.reason, /^possible shortcut, not measured/);
   assert.equal(v({ cited: false, neededV: true, correct: true }).verdict, 'undetermined');
   assert.equal(v({ cited: false, neededV: 'unknown', correct: false }).verdict, 'undetermined');
   assert.equal(v({ cited: false, neededV: false }).verdict, 'unused');
@@ -275,7 +274,8 @@ test('analyseRollout: a model that ignores the speech the question needs', () =>
   });
   const inv = inventory({ speech: [[0.5, 1.5]] });
   const noAb = analyseRollout(r, { inventory: inv, ablationNote: 'no --model-base-url given' });
-  assert.deepEqual([noAb.audio.verdict, noAb.audio.confidence], ['ignored', 'low']);
+  assert.deepEqual([noAb.audio.verdict, noAb.audio.confidence], ['undetermined', 'low']);
+  assert.match(noAb.audio.reason, /possible shortcut/);
   assert.match(noAb.audio.used.detail, /no --model-base-url/);
   assert.equal(noAb.visual.needed.value, false);
   assert.equal(noAb.inventoryKey, 'abc-0-4');
@@ -386,4 +386,18 @@ test('claim judge: places only the sentences the rules left as none, one cached 
   const c = await judgeUnplacedClaims(sentences, { backend: failing, model: 'other' });
   assert.match(c.note!, /HTTP 500/);
   assert.deepEqual(c.sentences, sentences);
+  (await import('node:fs')).rmSync(cache.dir, { recursive: true, force: true });
+});
+
+test('CLI helpers: --ablations names map to kinds; the summary lists rates, failures with file:line and possible shortcuts', async () => {
+  const { parseAblationList, formatShortcutSummary } = await import('../../src/cli/commands/shortcuts');
+  assert.deepEqual(parseAblationList('audio, video,text,audio'), ['no-audio', 'no-video', 'text-only']);
+  assert.deepEqual(parseAblationList('no-audio'), ['no-audio']);
+  assert.throws(() => parseAblationList('smell'), /unknown 'smell'/);
+  const failed: ShortcutLine = { index: 1, source: { file: 'runs.jsonl', line: 7 }, error: 'boom' };
+  const s = summariseShortcuts([failed]);
+  const text = formatShortcutSummary(s, [failed], { problems: [], cancelled: false }, false, { audio: 2, visual: 0 });
+  assert.match(text, /analysed 1 rollout, 1 failed/);
+  assert.match(text, /runs\.jsonl:7: boom/);
+  assert.match(text, /possible shortcuts, not measured .*audio 2, visual 0 — run with --model-base-url/);
 });

@@ -23,6 +23,7 @@ import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
 import type { AblationKind, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from '../../core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../../core/shortcuts/types';
+import { isPossibleShortcut } from '../../core/shortcuts/verdict';
 
 interface ShortcutsCliOptions extends InputOptionValues {
   out?: string;
@@ -86,7 +87,13 @@ function countsRows(label: string, pair: Record<ShortcutModality, VerdictCounts>
 }
 
 /** The stderr summary. */
-export function formatShortcutSummary(s: ShortcutSummary, failures: ShortcutLine[], r: Pick<AnalyseFileResult, 'problems' | 'cancelled'>, ablations: boolean): string {
+export function formatShortcutSummary(
+  s: ShortcutSummary,
+  failures: ShortcutLine[],
+  r: Pick<AnalyseFileResult, 'problems' | 'cancelled'>,
+  ablations: boolean,
+  possible: Record<ShortcutModality, number> = { audio: 0, visual: 0 },
+): string {
   const out: string[] = [];
   out.push(`analysed ${s.rollouts} rollout${s.rollouts === 1 ? '' : 's'}${s.failed ? `, ${s.failed} failed` : ''}${r.cancelled ? ' (cancelled: the rest were not analysed)' : ''}`);
   if (!ablations) out.push('no checkpoint endpoint (--model-base-url): ablations not run; verdicts rest on the claims, the cues and the references, with low confidence');
@@ -102,6 +109,9 @@ export function formatShortcutSummary(s: ShortcutSummary, failures: ShortcutLine
   if (cks.length > 1 || (cks.length === 1 && cks[0] !== '(none)')) {
     out.push('per checkpoint:');
     out.push(...table([head, ...cks.flatMap((c) => countsRows(c, s.perCheckpoint[c]!))]));
+  }
+  if (possible.audio || possible.visual) {
+    out.push(`possible shortcuts, not measured (needed, never cited, answer wrong; 'undetermined' until an ablation shows the modality unused): audio ${possible.audio}, visual ${possible.visual}${ablations ? '' : ' — run with --model-base-url to measure'}`);
   }
   const rw = s.rightForWrongReasons;
   out.push(`right for the wrong reasons (correct, with an 'ignored' verdict): ${rw.count} of ${rw.of} correct${rw.indices.length ? ` (rollouts ${rw.indices.slice(0, 10).join(', ')}${rw.indices.length > 10 ? ', …' : ''})` : ''}`);
@@ -192,6 +202,7 @@ export function register(program: Command): void {
       controller.abort();
     });
     const failures: ShortcutLine[] = [];
+    const possible: Record<ShortcutModality, number> = { audio: 0, visual: 0 };
     let last = Date.now();
     const every = v.progressMs ?? 2000;
     let result: AnalyseFileResult;
@@ -208,6 +219,7 @@ export function register(program: Command): void {
         deps: nodeShortcutDeps(),
         onLine: (l) => {
           if (l.error) failures.push(l);
+          for (const m of SHORTCUT_MODALITIES) if (l.shortcut && isPossibleShortcut(l.shortcut[m])) possible[m]++;
         },
         onProgress: (p) => {
           const now = Date.now();
@@ -222,7 +234,7 @@ export function register(program: Command): void {
     } finally {
       setInterruptHandler(undefined);
     }
-    process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined));
+    process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined, possible));
     if (result.written === 0 && result.problems.length > 0) throw new InputError(`no rollout could be read from ${input}`);
     if (result.cancelled) throw new CancelledError(`cancelled: wrote ${v.out} with the ${result.written} rollouts analysed`);
   });

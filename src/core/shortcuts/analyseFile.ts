@@ -24,7 +24,7 @@ import { judgeUnplacedClaims, type ClaimJudge } from './claimJudge';
 import { claimSentences } from './claims';
 import { modalitySent } from './sent';
 import { slimForSummary, summariseShortcuts } from './summary';
-import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutLine, ShortcutSummary } from './types';
+import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './types';
 
 export interface ShortcutEndpoint {
   profile: CheckpointProfile;
@@ -113,22 +113,121 @@ function rangeOf(r: RolloutRecord): { start?: number; end?: number } | undefined
   return { ...(c?.start !== undefined ? { start: c.start } : {}), ...(c?.end !== undefined ? { end: c.end } : {}) };
 }
 
+/** What the media stage needs for the file: tools found once, inventories built once per clip + range. */
+class ClipStage {
+  private tools: MediaTools | undefined;
+  private toolsError: string | undefined;
+  private readonly inventories = new Map<string, Promise<CueInventory>>();
+
+  constructor(private readonly o: AnalyseFileOptions) {
+    this.tools = o.tools;
+  }
+
+  getTools(): { tools?: MediaTools; error?: string } {
+    if (!this.tools && !this.toolsError) {
+      try {
+        this.tools = this.o.deps.locateTools();
+      } catch (e) {
+        this.toolsError = errText(e);
+      }
+    }
+    return this.tools ? { tools: this.tools } : { error: this.toolsError ?? 'ffmpeg not found' };
+  }
+
+  /** The clip's path and inventory, or why there is none. A failed inventory is not retried for the file. */
+  async inventoryOf(r: RolloutRecord, rolloutFile: string, progress: (stage: string) => void): Promise<{ clip?: string; inventory?: CueInventory; error?: string }> {
+    const found = await resolveMediaPath(r.clip?.path, { rolloutFile, mediaRoots: this.o.mediaRoots ?? [], dataType: r.clip?.dataType }, exists);
+    if (found.status === 'missing') return { error: found.reason };
+    const clip = found.path;
+    const t = this.getTools();
+    if (!t.tools) return { clip, error: `cannot analyse the clip: ${t.error}` };
+    const range = rangeOf(r);
+    const key = `${clip}\u0000${range?.start ?? ''}\u0000${range?.end ?? ''}`;
+    let p = this.inventories.get(key);
+    if (!p) {
+      progress('cues');
+      p = this.o.deps.buildInventory(clip, { tools: t.tools, ...(range ? { range } : {}), cacheDir: this.o.cacheDir, ...(this.o.signal ? { signal: this.o.signal } : {}), onStage: progress });
+      this.inventories.set(key, p);
+    }
+    try {
+      return { clip, inventory: await p };
+    } catch (e) {
+      if (this.o.signal?.aborted) throw e;
+      return { clip, error: `cue extraction failed: ${errText(e)}` };
+    }
+  }
+}
+
+/** The rollout's ablations, or why there are none (no endpoint, no clip, media withheld, failure). */
+async function ablationsOf(r: RolloutRecord, clip: string | undefined, inventory: CueInventory | undefined, stage: ClipStage, o: AnalyseFileOptions): Promise<{ ablations?: AblationResult[]; note?: string }> {
+  const e = o.endpoint;
+  if (!e) return { note: 'no checkpoint endpoint given: ablations not run' };
+  if (!clip) return { note: 'the clip was not found: ablations need it' };
+  const sent = modalitySent(r);
+  const withheld = (['audio', 'visual'] as const).filter((m) => sent[m] === false && availabilityOf(r, inventory, m).available);
+  // The ablations send the clip's media; the original answer was made without some of them, so
+  // comparing the two would measure the pipeline fault, not the model.
+  if (withheld.length) return { note: `not run: the original request never sent the ${withheld.join(' and ')}, so ablations would compare against media the model never saw` };
+  const t = stage.getTools();
+  if (!t.tools) return { note: `ablations need ffmpeg: ${t.error}` };
+  // Only ablate what the clip has: removing absent audio measures nothing.
+  const kinds = e.kinds.filter((k) => (k === 'no-audio' ? availabilityOf(r, inventory, 'audio').available : k === 'no-video' ? availabilityOf(r, inventory, 'visual').available : true));
+  if (!kinds.length) return { ablations: [] };
+  const question = { problem: r.question.problem ?? '', ...(r.question.options ? { options: r.question.options } : {}), ...(r.question.problemType ? { problemType: r.question.problemType } : {}) };
+  const reference = r.reference.solution ? extractAnswer(r.reference.solution).answer : r.reference.answer;
+  const ex = extractAnswer(r.completion);
+  const range = rangeOf(r);
+  try {
+    const ablations = await o.deps.runAblations({
+      rollout: { ...(r.id !== undefined ? { id: r.id } : {}), completion: r.completion, answer: ex.found ? ex.answer : null, ...(r.question.problemType ? { problemType: r.question.problemType } : {}), ...(reference !== undefined ? { reference } : {}), question },
+      clip,
+      ...(range ? { range } : {}),
+      profile: e.profile,
+      ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+      tools: t.tools,
+      kinds,
+      samples: e.samples,
+      runsDir: e.runsDir,
+      ...(e.useLogprobs ? { useLogprobs: e.useLogprobs } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return { ablations };
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    // Nothing was measured (the clip could not be prepared…): say so, keep the other signals.
+    return { note: `ablations failed: ${errText(err)}` };
+  }
+}
+
+async function analyseOne(r: RolloutRecord, rolloutFile: string, stage: ClipStage, o: AnalyseFileOptions, progress: (stage: string) => void): Promise<ShortcutAnalysis> {
+  const { clip, inventory, error: inventoryError } = await stage.inventoryOf(r, rolloutFile, progress);
+  if (o.endpoint && clip) progress('ablations');
+  const { ablations, note: ablationNote } = await ablationsOf(r, clip, inventory, stage, o);
+  // Optional judge classification of the sentences the rules could not place.
+  let sentences: ClaimSentence[] | undefined;
+  let claimsNote: string | undefined;
+  if (o.claimJudge) {
+    progress('claim judge');
+    const j = await judgeUnplacedClaims(claimSentences(r.completion), o.claimJudge, o.signal);
+    sentences = j.sentences;
+    claimsNote = j.note;
+  }
+  return analyseRollout(r, {
+    ...(sentences ? { sentences } : {}),
+    ...(claimsNote ? { claimsNote } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(inventoryError ? { inventoryError } : {}),
+    ...(ablations ? { ablations } : {}),
+    ...(ablationNote ? { ablationNote } : {}),
+    ...(o.deps.onScreen ? { onScreen: o.deps.onScreen } : {}),
+  });
+}
+
 export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<AnalyseFileResult> {
   const problems: ReadProblem[] = [];
   const lines: ShortcutLine[] = [];
-  const inventories = new Map<string, Promise<CueInventory>>();
   const rolloutFile = resolve(o.file);
-  let tools: MediaTools | undefined = o.tools;
-  let toolsError: string | undefined;
-  const getTools = () => {
-    if (tools || toolsError) return tools;
-    try {
-      tools = o.deps.locateTools();
-    } catch (e) {
-      toolsError = errText(e);
-    }
-    return tools;
-  };
+  const stage = new ClipStage(o);
   const sink = await openAtomic(resolve(o.out));
   let failed = 0;
   let cancelled = false;
@@ -149,95 +248,7 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
       if (r.checkpoint) line.checkpoint = r.checkpoint;
       try {
         line.accuracy = accuracyOf(r);
-        const progress = (stage: string) => o.onProgress?.({ done: lines.length, failed, stage, index: r.index });
-        // 1. The clip.
-        let clip: string | undefined;
-        let inventory: CueInventory | undefined;
-        let inventoryError: string | undefined;
-        const range = rangeOf(r);
-        const found = await resolveMediaPath(r.clip?.path, { rolloutFile, mediaRoots: o.mediaRoots ?? [], dataType: r.clip?.dataType }, exists);
-        if (found.status === 'missing') inventoryError = found.reason;
-        else {
-          clip = found.path;
-          const t = getTools();
-          if (!t) inventoryError = `cannot analyse the clip: ${toolsError}`;
-          else {
-            const key = `${clip}\u0000${range?.start ?? ''}\u0000${range?.end ?? ''}`;
-            let p = inventories.get(key);
-            if (!p) {
-              progress('cues');
-              p = o.deps.buildInventory(clip, { tools: t, ...(range ? { range } : {}), cacheDir: o.cacheDir, ...(o.signal ? { signal: o.signal } : {}), onStage: progress });
-              inventories.set(key, p);
-            }
-            try {
-              inventory = await p;
-            } catch (e) {
-              inventoryError = `cue extraction failed: ${errText(e)}`;
-            }
-          }
-        }
-        // 2. Ablations.
-        let ablations: AblationResult[] | undefined;
-        let ablationNote: string | undefined;
-        const sent = modalitySent(r);
-        const withheld = (['audio', 'visual'] as const).filter((m) => sent[m] === false && availabilityOf(r, inventory, m).available);
-        if (!o.endpoint) ablationNote = 'no checkpoint endpoint given (--model-base-url): ablations not run';
-        else if (!clip) ablationNote = 'the clip was not found: ablations need it';
-        else if (withheld.length) {
-          // The ablations send the clip's media; the original answer was made without some of them,
-          // so comparing the two would measure the pipeline fault, not the model.
-          ablationNote = `not run: the original request never sent the ${withheld.join(' and ')}, so ablations would compare against media the model never saw`;
-        }
-        else if (!getTools()) ablationNote = `ablations need ffmpeg: ${toolsError}`;
-        else {
-          const e = o.endpoint;
-          // Only ablate what the clip has: removing absent audio measures nothing.
-          const kinds = e.kinds.filter((k) => (k === 'no-audio' ? availabilityOf(r, inventory, 'audio').available : k === 'no-video' ? availabilityOf(r, inventory, 'visual').available : true));
-          progress('ablations');
-          const question = { problem: r.question.problem ?? '', ...(r.question.options ? { options: r.question.options } : {}), ...(r.question.problemType ? { problemType: r.question.problemType } : {}) };
-          const reference = r.reference.solution ? extractAnswer(r.reference.solution).answer : r.reference.answer;
-          const ex = extractAnswer(r.completion);
-          try {
-            ablations = kinds.length
-              ? await o.deps.runAblations({
-                rollout: { ...(r.id !== undefined ? { id: r.id } : {}), completion: r.completion, answer: ex.found ? ex.answer : null, ...(r.question.problemType ? { problemType: r.question.problemType } : {}), ...(reference !== undefined ? { reference } : {}), question },
-                clip,
-                ...(range ? { range } : {}),
-                profile: e.profile,
-                ...(e.apiKey ? { apiKey: e.apiKey } : {}),
-                tools: tools!,
-                kinds,
-                samples: e.samples,
-                runsDir: e.runsDir,
-                ...(e.useLogprobs ? { useLogprobs: e.useLogprobs } : {}),
-                ...(o.signal ? { signal: o.signal } : {}),
-              })
-              : [];
-          } catch (e) {
-            if (o.signal?.aborted) throw e;
-            // Nothing was measured (the clip could not be prepared…): say so, keep the other signals.
-            ablationNote = `ablations failed: ${errText(e)}`;
-            ablations = undefined;
-          }
-        }
-        // 3. Optional judge classification of the sentences the rules could not place.
-        let sentences: ClaimSentence[] | undefined;
-        let claimsNote: string | undefined;
-        if (o.claimJudge) {
-          progress('claim judge');
-          const j = await judgeUnplacedClaims(claimSentences(r.completion), o.claimJudge, o.signal);
-          sentences = j.sentences;
-          claimsNote = j.note;
-        }
-        line.shortcut = analyseRollout(r, {
-          ...(sentences ? { sentences } : {}),
-          ...(claimsNote ? { claimsNote } : {}),
-          ...(inventory ? { inventory } : {}),
-          ...(inventoryError ? { inventoryError } : {}),
-          ...(ablations ? { ablations } : {}),
-          ...(ablationNote ? { ablationNote } : {}),
-          ...(o.deps.onScreen ? { onScreen: o.deps.onScreen } : {}),
-        });
+        line.shortcut = await analyseOne(r, rolloutFile, stage, o, (st) => o.onProgress?.({ done: lines.length, failed, stage: st, index: r.index }));
       } catch (e) {
         if (o.signal?.aborted) {
           cancelled = true;

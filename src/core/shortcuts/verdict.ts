@@ -19,10 +19,11 @@
 //     (medium: the inventory measured the hallucination);
 //   - cited but not needed → decorative (low); cited and needed (or need unknown): answer
 //     correct → grounded (low), answer wrong or unscored → undetermined;
-//   - not cited, needed, answer WRONG → ignored (low): the needed cue is neither cited nor reflected
-//     in the answer. Not cited, needed, answer right → undetermined: it may be an unspoken use or a
-//     lucky/blind guess, and calling it a shortcut would be a guess. This keeps precision on
-//     'ignored' high without ablations (measured by `npm run bench:shortcuts`).
+//   - not cited, needed → undetermined, never 'ignored': "not used" is exactly what only an
+//     ablation measures. With a wrong answer the reason says "possible shortcut". Measured on the
+//     constructed suite (`npm run bench:shortcuts`): calling those 'ignored' (low) gave precision
+//     0.765 on 'ignored', because a model that uses the audio without citing it and mishears it
+//     looks the same in text; the target is ≥ 0.9, so 'ignored' requires an ablation.
 //   - not cited, not needed → unused (low); not cited, needed unknown → undetermined.
 // Confidence is high only when the ablation measured "used" and "needed" was established;
 // medium when measured but needed is unknown.
@@ -143,9 +144,14 @@ export function decideVerdict(x: VerdictInput): ModalityVerdict {
     return out('undetermined', 'low', `not measured (${why}): the trace cites the ${name} but the answer is ${x.correct === false ? 'wrong' : 'not scored'}, so the citation may be decorative`);
   }
   if (needed.value === true) {
-    if (x.correct === false) return out('ignored', 'low', `likely shortcut, not measured (${why}): the question needs the ${name} (${needed.from}), the trace never cites it and the answer is wrong`);
+    if (x.correct === false) return out('undetermined', 'low', `possible shortcut, not measured (${why}): the question needs the ${name} (${needed.from}), the trace never cites it and the answer is wrong — a shortcut, or an unspoken use that went wrong; an ablation tells them apart`);
     return out('undetermined', 'low', `not measured (${why}): the question needs the ${name} (${needed.from}) and the trace never cites it, but the answer is ${x.correct ? 'right (an unspoken use or a lucky guess)' : 'not scored'}`);
   }
   if (needed.value === false) return out('unused', 'low', `not measured (${why}): the trace does not cite the ${name} and the question does not need it (${needed.from})`);
   return out('undetermined', 'low', `not measured (${why}): the trace does not cite the ${name} and whether the question needs it is unknown`);
+}
+
+/** An 'undetermined' verdict that is a shortcut if an ablation shows the modality unused (see the header). */
+export function isPossibleShortcut(v: Pick<ModalityVerdict, 'verdict' | 'reason'>): boolean {
+  return v.verdict === 'undetermined' && v.reason.startsWith('possible shortcut');
 }
