@@ -1,4 +1,4 @@
-// The README's first command ends here: score the bundled demo rollouts, write the shareable
+// The README's first command ends here: score the bundled demo rollouts, find their shortcuts, write the shareable
 // HTML report, package the extension, and — when VS Code's `code` command exists — install it
 // and open the demo folder. Needs no server and no network.
 import { spawnSync } from 'node:child_process';
@@ -24,9 +24,18 @@ const cli = join(root, 'dist', 'cli.js');
 console.log('\n== Scoring the demo rollouts (format and accuracy, as the HumanOmniV2 trainer computes them)');
 run(process.execPath, [cli, 'score', rollouts, '--out', join(outDir, 'scores.jsonl')]);
 
+console.log('\n== Finding shortcuts (cue inventory of each clip with Silero VAD and PaddleOCR, claims checked against it; no model server, so no ablations)');
+// Into the demo folder's own .omnitrace/, which is where the editor looks when that folder is opened.
+const sidecar = spawnSync(process.execPath, [cli, 'shortcuts', rollouts, '--sidecar', demoDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (sidecar.status !== 0) {
+  console.error(`\ndemo: omnitrace shortcuts failed with exit code ${sidecar.status}`);
+  process.exit(sidecar.status ?? 1);
+}
+const shortcuts = sidecar.stdout.trim().split('\n').pop();
+
 console.log('\n== Writing the HTML report');
 const report = join(outDir, 'report.html');
-run(process.execPath, [cli, 'report', rollouts, '--out', report, '--title', 'Omni Trace demo']);
+run(process.execPath, [cli, 'report', rollouts, '--out', report, '--title', 'Omni Trace demo', '--shortcuts', shortcuts, '--cues-dir', join(demoDir, '.omnitrace', 'cues')]);
 
 console.log('\n== Packaging the extension');
 run(process.execPath, [join(root, 'scripts', 'package.mjs')]);
@@ -42,6 +51,7 @@ if (hasCode && existsSync(vsix)) {
 console.log(`
 Done.
   scores:    ${join(outDir, 'scores.jsonl')}
+  shortcuts: ${shortcuts}
   report:    ${report}   (open it in any browser: file://${report})
   extension: ${existsSync(vsix) ? `${vsix} (${(statSync(vsix).size / 1e6).toFixed(1)} MB)` : 'not built'}
 ${hasCode ? '  VS Code:   opened the demo folder with Omni Trace installed' : '  VS Code:   `code` not found — install the VSIX with "Extensions: Install from VSIX…", then open media/demo/demo.rollouts.jsonl'}

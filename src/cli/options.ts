@@ -66,3 +66,20 @@ export function mappingHelp(): string {
     ...MAPPING_FIELD_NAMES.map((n) => `  ${n.padEnd(w)}  ${MAPPING_FIELDS[n].description}; tried: ${MAPPING_FIELDS[n].candidates.join(', ')}`),
   ].join('\n');
 }
+
+/** A flag's value that must be a URL (a server's base URL). */
+export function requireUrl(flag: string, value: string): void {
+  try {
+    new URL(value);
+  } catch {
+    throw new UsageError(`${flag} '${value}' is not a URL`);
+  }
+}
+
+/** The key in the environment variable a `--…-api-key-env` flag names; unset is a usage error. */
+export function apiKeyFromEnvFlag(flag: string, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const key = process.env[name];
+  if (!key) throw new UsageError(`${flag} ${name}: that environment variable is not set`);
+  return key;
+}

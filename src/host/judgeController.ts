@@ -13,6 +13,7 @@ import { DEFAULT_CACHE_DIR, JudgeCache } from '../core/judge/cache';
 import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
+import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
@@ -135,17 +136,8 @@ export class JudgeController extends Disposable {
   }
 
   private async judgeActive(): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(RESTRICTED_JUDGE_MESSAGE);
-      return;
-    }
-    const panel = this.provider.activePanel;
-    if (!panel) {
-      void vscode.window.showInformationMessage('Omni Trace: open a rollout file in the rollout view first.');
-      return;
-    }
-    const doc = panel.document;
-    await doc.whenLoaded();
+    const doc = await trustedActiveDocument(this.provider, RESTRICTED_JUDGE_MESSAGE);
+    if (!doc) return;
     const profile = await this.profiles.pick();
     if (!profile) return;
     const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);

@@ -130,15 +130,6 @@ export class RunController extends Disposable {
     this._register({ dispose: () => this.form?.dispose() });
   }
 
-  private async apiKeyFor(profile: NamedCheckpointProfile): Promise<string | undefined> {
-    const stored = await this.profiles.storedKey(profile);
-    if (stored) return stored;
-    if (!profile.apiKeyEnv) return undefined;
-    const v = process.env[profile.apiKeyEnv];
-    if (!v) this.log.warn(`checkpoint profile '${profile.name}': environment variable ${profile.apiKeyEnv} is not set; calling without a key`);
-    return v || undefined;
-  }
-
   /** The profiles, preferred first; none → says how to add one (and returns an empty list). */
   private async checkpointProfiles(): Promise<NamedCheckpointProfile[]> {
     const list = this.profiles.list();
@@ -277,7 +268,7 @@ export class RunController extends Disposable {
       profile.systemPromptFile = file;
     }
     const tools = this.mediaTools();
-    const apiKey = await this.apiKeyFor(named);
+    const apiKey = await this.profiles.keyFor(named);
     const judge = judgeProfile && this.judges ? { profile: judgeProfile, ...(await this.judges.runnerFor(judgeProfile, root)) } : undefined;
     const question: RunQuestion = {
       problem: form.problem,

@@ -14,6 +14,7 @@ import { nodeShortcutDeps } from '../core/shortcuts/nodeDeps';
 import { ABLATION_RUNS_DIR, CUES_DIR, shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { ABLATION_KINDS, type AblationKind, type ShortcutSummary, type VerdictCounts } from '../core/shortcuts/types';
 import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
+import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import { EndpointProfiles, registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
@@ -60,17 +61,8 @@ export class ShortcutController extends Disposable {
   }
 
   private async findShortcuts(): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(RESTRICTED_SHORTCUTS_MESSAGE);
-      return;
-    }
-    const panel = this.provider.activePanel;
-    if (!panel) {
-      void vscode.window.showInformationMessage('Omni Trace: open a rollout file in the rollout view first.');
-      return;
-    }
-    const doc = panel.document;
-    await doc.whenLoaded();
+    const doc = await trustedActiveDocument(this.provider, RESTRICTED_SHORTCUTS_MESSAGE);
+    if (!doc) return;
 
     // Ablations are what measure "used"; without an endpoint the verdicts say so and stay low-confidence.
     const local = { label: 'Clip and trace only (local, no model calls)', description: 'cue inventory + claims; "used" stays unmeasured', profile: undefined as NamedCheckpointProfile | undefined };

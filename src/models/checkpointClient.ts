@@ -137,6 +137,61 @@ export class CheckpointClient {
   }
 
   /**
+   * What one request needs: a client that keeps the raw body of an error reply (the SDK drops
+   * bodies that are not {"error": …}, and vLLM's are top-level), the timeout, and the caller's
+   * signal joined to it. `close` when the request is over.
+   */
+  private openCall(signal: AbortSignal | undefined) {
+    const inner = this.opts.fetch ?? createNodeFetch();
+    const timeoutMs = this.opts.timeoutMs ?? 600_000;
+    const controller = new AbortController();
+    const call = {
+      client: undefined as unknown as OpenAI,
+      timeoutMs,
+      signal: controller.signal,
+      timedOut: false,
+      errorText: undefined as string | undefined,
+      close: () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      },
+    };
+    const capturing = (async (input: string | URL | Request, init?: RequestInit) => {
+      const res = await inner(input, init);
+      if (res.status >= 400) {
+        call.errorText = await res.text();
+        return new Response(call.errorText, { status: res.status, statusText: res.statusText, headers: res.headers });
+      }
+      return res;
+    }) as typeof fetch;
+    call.client = new OpenAI({ baseURL: this.opts.baseURL, apiKey: this.opts.apiKey || NO_API_KEY, maxRetries: 0, defaultHeaders: this.opts.headers, fetch: capturing });
+    const timer = setTimeout(() => {
+      call.timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return call;
+  }
+
+  /** A server or connection failure in words, with hints; `partial` is what streamed before it. */
+  private callError(e: unknown, body: Record<string, unknown>, errorText: string | undefined, partial?: CheckpointResult): CheckpointCallError {
+    if (e instanceof OpenAI.APIError && e.status !== undefined) {
+      const reply = this.redact(errorText ?? JSON.stringify(e.error ?? e.message));
+      const c = classifyServerError(e.status, reply, body);
+      return new CheckpointCallError(this.redact(c.message), c.kind, e.status, reply, c.hints, partial);
+    }
+    if (e instanceof OpenAI.APIConnectionError) {
+      const cause = (e as { cause?: unknown }).cause;
+      const detail = cause instanceof Error ? `: ${cause.message}` : '';
+      return new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, ['is the server running, and is --model-base-url right (it usually ends in /v1)?']);
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    return new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection', undefined, undefined, [], partial);
+  }
+
+  /**
    * One non-streaming request (`stream` and `stream_options` are dropped; vLLM refuses
    * stream_options without stream, and returns `prompt_logprobs` only in a non-streamed reply).
    * Resolves with the reply's JSON as received, vLLM-only fields (e.g. `prompt_logprobs`)
@@ -144,54 +199,23 @@ export class CheckpointClient {
    * forced-continuation scoring.
    */
   async complete(body: Record<string, unknown>, opts: { signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
-    let errorText: string | undefined;
-    const inner = this.opts.fetch ?? createNodeFetch();
-    const capturing = (async (input: string | URL | Request, init?: RequestInit) => {
-      const res = await inner(input, init);
-      if (res.status >= 400) {
-        errorText = await res.text();
-        return new Response(errorText, { status: res.status, statusText: res.statusText, headers: res.headers });
-      }
-      return res;
-    }) as typeof fetch;
-    const client = new OpenAI({ baseURL: this.opts.baseURL, apiKey: this.opts.apiKey || NO_API_KEY, maxRetries: 0, defaultHeaders: this.opts.headers, fetch: capturing });
-    const timeoutMs = this.opts.timeoutMs ?? 600_000;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    if (opts.signal?.aborted) controller.abort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const call = this.openCall(opts.signal);
+    const { client, timeoutMs } = call;
     try {
       const { stream: _s, stream_options: _o, ...rest } = body;
       const params = rest as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
-      const reply = await client.chat.completions.create(params, { signal: controller.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
+      const reply = await client.chat.completions.create(params, { signal: call.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
       return reply as unknown as Record<string, unknown>;
     } catch (e) {
-      if (opts.signal?.aborted && !timedOut) {
+      if (opts.signal?.aborted && !call.timedOut) {
         const err = new Error('cancelled');
         err.name = 'AbortError';
         throw err;
       }
-      if (timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout');
-      if (e instanceof OpenAI.APIError && e.status !== undefined) {
-        const reply = this.redact(errorText ?? JSON.stringify(e.error ?? e.message));
-        const c = classifyServerError(e.status, reply, body);
-        throw new CheckpointCallError(this.redact(c.message), c.kind, e.status, reply, c.hints);
-      }
-      if (e instanceof OpenAI.APIConnectionError) {
-        const cause = (e as { cause?: unknown }).cause;
-        const detail = cause instanceof Error ? `: ${cause.message}` : '';
-        throw new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, ['is the server running, and is --model-base-url right (it usually ends in /v1)?']);
-      }
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection');
+      if (call.timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout');
+      throw this.callError(e, body, call.errorText);
     } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      call.close();
     }
   }
 
@@ -204,28 +228,8 @@ export class CheckpointClient {
     body: Record<string, unknown>,
     opts: { signal?: AbortSignal; onDelta?: (index: number, text: string) => void; onChoiceDone?: (index: number, finishReason: string) => void } = {},
   ): Promise<CheckpointResult> {
-    // The SDK drops error bodies that are not {"error": …} (vLLM's are top-level): keep the raw text.
-    let errorText: string | undefined;
-    const inner = this.opts.fetch ?? createNodeFetch();
-    const capturing = (async (input: string | URL | Request, init?: RequestInit) => {
-      const res = await inner(input, init);
-      if (res.status >= 400) {
-        errorText = await res.text();
-        return new Response(errorText, { status: res.status, statusText: res.statusText, headers: res.headers });
-      }
-      return res;
-    }) as typeof fetch;
-    const client = new OpenAI({ baseURL: this.opts.baseURL, apiKey: this.opts.apiKey || NO_API_KEY, maxRetries: 0, defaultHeaders: this.opts.headers, fetch: capturing });
-    const timeoutMs = this.opts.timeoutMs ?? 600_000;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    if (opts.signal?.aborted) controller.abort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const call = this.openCall(opts.signal);
+    const { client, timeoutMs } = call;
 
     const t0 = performance.now();
     const texts = new Map<number, ChoiceResult>();
@@ -236,7 +240,7 @@ export class CheckpointClient {
       const out: CheckpointResult = {
         choices: [...texts.values()].sort((a, b) => a.index - b.index),
         latency: { totalMs: performance.now() - t0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) },
-        cancelled: !!opts.signal?.aborted && !timedOut,
+        cancelled: !!opts.signal?.aborted && !call.timedOut,
       };
       if (usage) out.usage = usage;
       if (model) out.model = model;
@@ -244,7 +248,7 @@ export class CheckpointClient {
     };
     try {
       const params = { ...body, stream: true, stream_options: { include_usage: true } } as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
-      const stream = await client.chat.completions.create(params, { signal: controller.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
+      const stream = await client.chat.completions.create(params, { signal: call.signal, maxRetries: 0, timeout: timeoutMs + 1000 });
       for await (const chunk of stream) {
         model ??= chunk.model;
         for (const c of chunk.choices ?? []) {
@@ -265,8 +269,8 @@ export class CheckpointClient {
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
       }
       // An aborted stream ends the loop silently: say why it ended.
-      if (opts.signal?.aborted && !timedOut) return result();
-      if (timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout', undefined, undefined, [], result());
+      if (opts.signal?.aborted && !call.timedOut) return result();
+      if (call.timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout', undefined, undefined, [], result());
       const unfinished = [...texts.values()].filter((c) => c.finishReason === undefined);
       if (!texts.size || unfinished.length) {
         throw new CheckpointCallError('the stream ended before the reply was finished (no finish_reason)', 'connection', undefined, undefined, [], result());
@@ -274,23 +278,11 @@ export class CheckpointClient {
       return result();
     } catch (e) {
       if (e instanceof CheckpointCallError) throw e;
-      if (opts.signal?.aborted && !timedOut) return result();
-      if (timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout', undefined, undefined, [], result());
-      if (e instanceof OpenAI.APIError && e.status !== undefined) {
-        const reply = this.redact(errorText ?? JSON.stringify(e.error ?? e.message));
-        const c = classifyServerError(e.status, reply, body);
-        throw new CheckpointCallError(this.redact(c.message), c.kind, e.status, reply, c.hints, texts.size ? result() : undefined);
-      }
-      if (e instanceof OpenAI.APIConnectionError) {
-        const cause = (e as { cause?: unknown }).cause;
-        const detail = cause instanceof Error ? `: ${cause.message}` : '';
-        throw new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, ['is the server running, and is --model-base-url right (it usually ends in /v1)?']);
-      }
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection', undefined, undefined, [], texts.size ? result() : undefined);
+      if (opts.signal?.aborted && !call.timedOut) return result();
+      if (call.timedOut) throw new CheckpointCallError(`no complete reply within ${timeoutMs} ms`, 'timeout', undefined, undefined, [], result());
+      throw this.callError(e, body, call.errorText, texts.size ? result() : undefined);
     } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      call.close();
     }
   }
 }

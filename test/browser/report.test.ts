@@ -375,3 +375,28 @@ test('20,000 rollouts: the table keeps a few dozen rows in the DOM and scrolls t
   }
   assert.deepEqual(r.problems, []);
 });
+
+test('report --shortcuts: the demo analysed by `omnitrace shortcuts` shows verdict chips, rates and the cue timeline', async () => {
+  const demo = join(ROOT, 'media', 'demo', 'demo.rollouts.jsonl');
+  const lines = join(work, 'demo.shortcuts.jsonl');
+  const cues = join(work, 'cues');
+  run(['dist/cli.js', 'shortcuts', demo, '--out', lines, '--cache-dir', cues]);
+  const file = join(RESULTS, 'demo-shortcuts.report.html');
+  run(['dist/cli.js', 'report', demo, '--out', file, '--shortcuts', lines, '--cues-dir', cues]);
+  const r = await open(file);
+  const { page } = r;
+  try {
+    assert.match(await text(page, '[data-testid=shortcut-summary] summary'), /Shortcuts: 32 rollouts analysed/);
+    await select(page, 0);
+    // The phone call: speech found by VAD, the subtitle read by OCR, both on the timeline.
+    assert.equal(await page.locator('[data-testid=panel-answer] [data-testid=chip-shortcut-audio]').count(), 1);
+    await page.waitForSelector('[data-testid=cue-timeline]');
+    assert.ok((await page.locator('[data-testid=cue-lane-speech] rect').count()) > 0);
+    assert.match((await page.locator('[data-testid=cue-lane-text]').textContent()) ?? '', /make it tonight/);
+    await page.locator('[data-testid=chip-shortcut-audio]').click();
+    assert.match(await text(page, '[data-testid=sc-ablations-audio]'), /no ablation|ablations not run/);
+  } finally {
+    await r.close();
+  }
+  assert.deepEqual(r.problems, []);
+});

@@ -5,7 +5,9 @@
 
 import * as d3 from 'd3';
 import type {
+  AblationBaseline,
   AblationResult,
+  AblationSample,
   ClaimSentence,
   CueInventory,
   ModalityVerdict,
@@ -50,6 +52,30 @@ function field(label: string, value: Child, testid?: string): HTMLElement {
   return el('div', { class: 'sc-field', testid }, [el('span', { class: 'muted', text: label + ' ' }), value]);
 }
 
+function sampleList(samples: AblationSample[]): HTMLElement {
+  return el(
+    'ol',
+    { class: 'sc-samples' },
+    samples.map((s) =>
+      el('li', { class: s.same ? 'sc-same' : 'sc-changed', title: s.completion }, [
+        el('code', { text: s.answer ?? '(no answer)' }),
+        el('span', { class: 'muted', text: s.same ? ' same' : ' changed' }),
+        s.correct !== undefined ? el('span', { class: 'muted', text: s.correct ? ' · correct' : ' · wrong' }) : null,
+      ]),
+    ),
+  );
+}
+
+/** The all-media samples the sampled ablations are measured against, shown first so the rows compare. */
+function baselineBlock(b: AblationBaseline): HTMLElement {
+  return el('div', { class: 'sc-ablation sc-baseline', testid: 'sc-ablation-baseline', attrs: { 'data-method': 'sampled' } }, [
+    el('div', {}, [el('span', { class: 'mono', text: 'with all media' }), ' ', el('span', { text: `answer changed in ${formatNumber(b.changeRate * 100, 0)}% of ${b.samples.length} (the model's own noise)` })]),
+    b.note ? el('div', { class: 'muted small', text: b.note }) : null,
+    b.samples.length ? sampleList(b.samples) : null,
+    b.runFile ? el('div', { class: 'muted small mono', text: `saved: ${b.runFile}` }) : null,
+  ]);
+}
+
 function ablationBlock(a: AblationResult): HTMLElement {
   const head: Child[] = [el('span', { class: 'mono', text: a.kind }), ' '];
   if (a.method === 'failed') head.push(el('span', { class: 'badge st-call-error', text: 'failed' }));
@@ -59,19 +85,7 @@ function ablationBlock(a: AblationResult): HTMLElement {
     el('div', {}, head),
     a.error ? el('div', { class: 'sc-error', text: a.error }) : null,
     a.note ? el('div', { class: 'muted small', text: a.note }) : null,
-    a.samples.length
-      ? el(
-          'ol',
-          { class: 'sc-samples' },
-          a.samples.map((s) =>
-            el('li', { class: s.same ? 'sc-same' : 'sc-changed', title: s.completion }, [
-              el('code', { text: s.answer ?? '(no answer)' }),
-              el('span', { class: 'muted', text: s.same ? ' same' : ' changed' }),
-              s.correct !== undefined ? el('span', { class: 'muted', text: s.correct ? ' · correct' : ' · wrong' }) : null,
-            ]),
-          ),
-        )
-      : null,
+    a.samples.length ? sampleList(a.samples) : null,
     a.runFile ? el('div', { class: 'muted small mono', text: `saved: ${a.runFile}` }) : null,
   ]);
 }
@@ -111,6 +125,9 @@ function inventoryBlock(modality: ShortcutModality, cues: CueInventory | undefin
 function evidence(v: ModalityVerdict, analysis: ShortcutAnalysis, cues: CueInventory | undefined): HTMLElement {
   const claimed = v.claimed.sentences.map((i) => analysis.sentences[i]).filter((s): s is ClaimSentence => !!s);
   const ablations = analysis.ablations.filter((a) => ABLATIONS_FOR[v.modality].includes(a.kind));
+  // One baseline per rollout, shared by the sampled kinds.
+  const baseline = ablations.find((a) => a.baseline)?.baseline;
+  const baselineError = baseline ? undefined : ablations.find((a) => a.baselineError)?.baselineError;
   return el('div', { class: 'chip-detail sc-detail', testid: `sc-detail-${v.modality}`, attrs: { hidden: true } }, [
     el('div', { class: 'chip-detail-title' }, [
       el('span', { class: 'chip-detail-name', text: `${MODALITY_NAME[v.modality]}: ${VERDICT_TEXT[v.verdict]}` }),
@@ -137,6 +154,8 @@ function evidence(v: ModalityVerdict, analysis: ShortcutAnalysis, cues: CueInven
         el('h4', { text: 'Without it' }),
         field('answer depends on it', `${yesNo(v.used.value)} (${v.used.from})`),
         el('div', { class: 'muted small', text: v.used.detail }),
+        baseline ? baselineBlock(baseline) : null,
+        baselineError ? el('div', { class: 'muted small', testid: 'sc-baseline-error', text: `no all-media baseline: ${baselineError}` }) : null,
         ...(ablations.length ? ablations.map(ablationBlock) : [el('div', { class: 'muted', text: analysis.ablationNote ?? 'no ablation was run' })]),
       ]),
     ]),

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { addInputOptions, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { judgeToJsonl, type JudgeFileSummary } from '../../core/judge/judgeFile';
@@ -130,11 +130,7 @@ export function register(program: Command): void {
       if (resolve(v.out) === resolve(input)) throw new UsageError(`--out ${v.out} is the input file: rollout files are never overwritten`);
       if (!existsSync(dirname(resolve(v.out)))) throw new UsageError(`cannot write ${v.out}: directory ${dirname(resolve(v.out))} does not exist`);
     }
-    try {
-      new URL(v.judgeBaseUrl);
-    } catch {
-      throw new UsageError(`--judge-base-url '${v.judgeBaseUrl}' is not a URL`);
-    }
+    requireUrl('--judge-base-url', v.judgeBaseUrl);
     let templatesDir = v.templates;
     if (templatesDir !== undefined && !(existsSync(templatesDir) && statSync(templatesDir).isDirectory())) throw new UsageError(`--templates ${templatesDir} is not a folder`);
     if (templatesDir === undefined && existsSync(WORKSPACE_TEMPLATE_DIR) && statSync(WORKSPACE_TEMPLATE_DIR).isDirectory()) templatesDir = WORKSPACE_TEMPLATE_DIR;

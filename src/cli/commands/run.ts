@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
+import { apiKeyFromEnvFlag, requireUrl } from '../options';
 import { locateMediaTools, MediaToolError, parseTime } from '../../media/ffmpeg';
 import { dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
 import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
@@ -116,26 +117,14 @@ export function register(program: Command): void {
       if (!o.question?.trim()) throw new UsageError('--question is required');
       if (!o.model?.trim()) throw new UsageError('--model is required');
       if (!o.modelBaseUrl?.trim()) throw new UsageError('--model-base-url is required');
-      try {
-        new URL(o.modelBaseUrl);
-      } catch {
-        throw new UsageError(`--model-base-url '${o.modelBaseUrl}' is not a URL`);
-      }
+      requireUrl('--model-base-url', o.modelBaseUrl);
       if (o.start !== undefined && o.end !== undefined && o.end <= o.start) throw new UsageError(`--end (${o.end}) must be after --start (${o.start})`);
       if (o.out !== undefined && !existsSync(dirname(resolve(o.out)))) throw new UsageError(`cannot write ${o.out}: directory ${dirname(resolve(o.out))} does not exist`);
       if ((o.judgeBaseUrl === undefined) !== (o.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
       if (o.judgeBaseUrl !== undefined) {
-        try {
-          new URL(o.judgeBaseUrl);
-        } catch {
-          throw new UsageError(`--judge-base-url '${o.judgeBaseUrl}' is not a URL`);
-        }
+        requireUrl('--judge-base-url', o.judgeBaseUrl);
       }
-      let apiKey: string | undefined;
-      if (o.modelApiKeyEnv) {
-        apiKey = process.env[o.modelApiKeyEnv];
-        if (!apiKey) throw new UsageError(`--model-api-key-env ${o.modelApiKeyEnv}: that environment variable is not set`);
-      }
+      const apiKey = apiKeyFromEnvFlag('--model-api-key-env', o.modelApiKeyEnv);
       if (!existsSync(clip) || !statSync(clip).isFile()) throw new InputError(`clip not found: ${clip}`);
 
       const profile: CheckpointProfile = { baseURL: o.modelBaseUrl, model: o.model, serverKind: o.server, mediaTransport: o.media };

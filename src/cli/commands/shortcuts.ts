@@ -7,9 +7,9 @@
 // ablation runs and every verdict says the ablation signal is unavailable.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { addInputOptions, inputOptionsFrom, type InputOptionValues, requireUrl, apiKeyFromEnvFlag } from '../options';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { problemLocation, LISTED_PROBLEMS } from '../summaryText';
@@ -17,7 +17,7 @@ import { analyseShortcutsFile, type AnalyseFileResult, type ShortcutEndpoint } f
 import { nodeShortcutDeps } from '../../core/shortcuts/nodeDeps';
 import { ReadError } from '../../core/readers/index';
 import { SERVER_KINDS, type CheckpointProfile, type ServerKind } from '../../core/run/request';
-import { CUES_DIR, ABLATION_RUNS_DIR } from '../../core/shortcuts/sidecar';
+import { CUES_DIR, ABLATION_RUNS_DIR, shortcutSidecarPath } from '../../core/shortcuts/sidecar';
 import type { ClaimJudge } from '../../core/shortcuts/claimJudge';
 import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
@@ -27,6 +27,7 @@ import { isPossibleShortcut } from '../../core/shortcuts/verdict';
 
 interface ShortcutsCliOptions extends InputOptionValues {
   out?: string;
+  sidecar?: string | boolean;
   modelBaseUrl?: string;
   model?: string;
   modelApiKeyEnv?: string;
@@ -135,7 +136,8 @@ export function register(program: Command): void {
     .command('shortcuts')
     .description('shortcut detection: per rollout and modality (audio, visual), is the answer grounded in the clip, ignoring a needed cue, citing one it does not use…; one JSON line per rollout')
     .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
-    .option('--out <file.jsonl>', 'write the shortcut lines here, atomically (required)')
+    .option('--out <file.jsonl>', 'write the shortcut lines here, atomically (this or --sidecar is required)')
+    .option('--sidecar [workspace]', "write them where the editor's rollout view finds them: <workspace>/.omnitrace/shortcuts/ (workspace: the current folder by default), with the cue cache in <workspace>/.omnitrace/cues")
     .option('--model-base-url <url>', "the checkpoint's OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1: enables ablations")
     .option('--model <name>', 'model name as the server serves it (with --model-base-url)')
     .option('--model-api-key-env <name>', 'environment variable holding the API key (none is sent by default)')
@@ -157,7 +159,14 @@ export function register(program: Command): void {
   addInputOptions(cmd);
   cmd.action(async (input: string, v: ShortcutsCliOptions) => {
     const read = inputOptionsFrom(v);
-    if (!v.out) throw new UsageError('--out <file.jsonl> is required');
+    if (v.sidecar !== undefined) {
+      if (v.out) throw new UsageError('--out and --sidecar are alternatives: give one');
+      const workspace = resolve(typeof v.sidecar === 'string' ? v.sidecar : '.');
+      v.out = shortcutSidecarPath(workspace, input);
+      mkdirSync(dirname(v.out), { recursive: true });
+      if (v.cacheDir === CUES_DIR) v.cacheDir = join(workspace, CUES_DIR);
+    }
+    if (!v.out) throw new UsageError('--out <file.jsonl> (or --sidecar) is required');
     if (resolve(v.out) === resolve(input)) throw new UsageError(`--out ${v.out} is the input file: rollout files are never overwritten`);
     if (!existsSync(dirname(resolve(v.out)))) throw new UsageError(`cannot write ${v.out}: directory ${dirname(resolve(v.out))} does not exist`);
     if ((v.modelBaseUrl === undefined) !== (v.model === undefined)) throw new UsageError('--model-base-url and --model go together');
@@ -165,16 +174,8 @@ export function register(program: Command): void {
     const kinds = parseAblationList(v.ablations);
     let endpoint: ShortcutEndpoint | undefined;
     if (v.modelBaseUrl !== undefined) {
-      try {
-        new URL(v.modelBaseUrl);
-      } catch {
-        throw new UsageError(`--model-base-url '${v.modelBaseUrl}' is not a URL`);
-      }
-      let apiKey: string | undefined;
-      if (v.modelApiKeyEnv) {
-        apiKey = process.env[v.modelApiKeyEnv];
-        if (!apiKey) throw new UsageError(`--model-api-key-env ${v.modelApiKeyEnv}: that environment variable is not set`);
-      }
+      requireUrl('--model-base-url', v.modelBaseUrl);
+      const apiKey = apiKeyFromEnvFlag('--model-api-key-env', v.modelApiKeyEnv);
       const profile: CheckpointProfile = { baseURL: v.modelBaseUrl, model: v.model!, serverKind: v.server };
       if (v.temperature !== undefined) profile.temperature = v.temperature;
       if (v.maxTokens !== undefined) profile.maxTokens = v.maxTokens;
@@ -186,11 +187,7 @@ export function register(program: Command): void {
     if ((v.judgeBaseUrl === undefined) !== (v.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
     let claimJudge: ClaimJudge | undefined;
     if (v.judgeBaseUrl !== undefined) {
-      try {
-        new URL(v.judgeBaseUrl);
-      } catch {
-        throw new UsageError(`--judge-base-url '${v.judgeBaseUrl}' is not a URL`);
-      }
+      requireUrl('--judge-base-url', v.judgeBaseUrl);
       const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
       if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
       claimJudge = { backend: new OpenAIChatBackend({ baseURL: v.judgeBaseUrl, apiKey: key.key }), model: v.judgeModel!, cache: new JudgeCache(resolve(v.judgeCacheDir ?? DEFAULT_CACHE_DIR)) };
@@ -235,6 +232,8 @@ export function register(program: Command): void {
       setInterruptHandler(undefined);
     }
     process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined, possible));
+    // Like `report`, the file written goes to stdout, so scripts (the demo) can pick it up.
+    process.stdout.write(resolve(v.out) + '\n');
     if (result.written === 0 && result.problems.length > 0) throw new InputError(`no rollout could be read from ${input}`);
     if (result.cancelled) throw new CancelledError(`cancelled: wrote ${v.out} with the ${result.written} rollouts analysed`);
   });

@@ -8,7 +8,11 @@
 //   less noisy than sampling. See ablationLogprobs.ts for the vLLM fields and response shape.
 // - 'sampled': `samples` completions at the profile's settings (n = samples, one streamed call),
 //   each answer extracted like the accuracy reward and compared with the original answer;
-//   changeRate = differing / samples.
+//   changeRate = differing / samples. A model sampled at temperature departs from its own answer
+//   now and then even with every medium, so the sampled kinds share a noise baseline: the same
+//   request with ALL media, n = samples, sent once per rollout (before the first sampled kind, and
+//   only when some kind is sampled — never in logprob mode), saved as kind 'full' and attached to
+//   every sampled result. verdict.ts measures "used" as the ablated change rate above it.
 // `useLogprobs: 'auto'` (default) tries the scoring once, on the full-media request, and samples
 // when the server rejects the fields or answers without prompt_logprobs, saying why in `note`.
 //
@@ -30,7 +34,7 @@ import { buildChatRequest, type BuiltRequest, type CheckpointProfile, type Prepa
 import { newRunId } from '../run/runCheckpoint';
 import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../run/runRecords';
 import { findAnswerSpan, SpanNotFoundError, type AnswerSpan, type PromptLogprobs } from './ablationLogprobs';
-import type { AblationKind, AblationResult, AblationSample } from './types';
+import type { AblationBaseline, AblationKind, AblationResult, AblationSample } from './types';
 
 export interface AblationRollout {
   /** The original rollout's id (named in the saved ablation records). */
@@ -203,7 +207,10 @@ async function scoreForced(client: CheckpointClient, built: BuiltRequest, comple
 
 const safeKind = (k: string) => k.replace(/[^A-Za-z0-9_-]+/g, '-');
 
-async function saveAblationRun(dir: string, model: string, kind: AblationKind, at: Date, records: Record<string, unknown>[]): Promise<string> {
+/** 'full': the all-media noise baseline of the sampled kinds. */
+type SavedKind = AblationKind | 'full';
+
+async function saveAblationRun(dir: string, model: string, kind: SavedKind, at: Date, records: Record<string, unknown>[]): Promise<string> {
   await mkdir(dir, { recursive: true });
   const stem = runFilePath(dir, model, at).replace(/\.rollouts\.jsonl$/, `-${safeKind(kind)}`);
   const existing = new Set(await readdir(dir));
@@ -245,7 +252,7 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
   const client = new CheckpointClient({ baseURL: o.profile.baseURL, apiKey: o.apiKey, timeoutMs: o.timeoutMs, ...(o.fetch ? { fetch: o.fetch } : {}) });
   const fullBuilt = buildChatRequest(o.profile, prepared.media, question, texts);
   const clipPath = resolve(o.clip);
-  const baseRecord = (runId: string, kind: AblationKind, method: AblationResult['method'], variant: MediaVariant) => ({
+  const baseRecord = (runId: string, kind: SavedKind, method: AblationResult['method'], variant: Pick<MediaVariant, 'description'>) => ({
     kind,
     rollout_id: o.rollout.id ?? null,
     method,
@@ -270,6 +277,49 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
       logprobNote = mode === 'always' ? why : `${why}; sampled instead`;
     }
   }
+
+  const toSample = (c: { text: string }): AblationSample => {
+    const answer = answerOf(c.text);
+    const s: AblationSample = { answer, completion: c.text, same: sameAnswer(answer, o.rollout.answer, problemType) };
+    if (refAnswer !== undefined) s.correct = sameAnswer(answer, refAnswer, problemType);
+    return s;
+  };
+
+  // The noise baseline, asked for by the first kind that samples (so logprob mode, or a rollout
+  // whose every kind failed before sending, never pays for it) and shared by the rest.
+  let baselineRun: Promise<{ baseline?: AblationBaseline; error?: string }> | undefined;
+  const runBaseline = async (): Promise<{ baseline?: AblationBaseline; error?: string }> => {
+    const body = { ...fullBuilt.body, n: samples };
+    const runId = newRunId();
+    const startedAt = new Date();
+    let outcome: RunOutcome;
+    let failure: string | undefined;
+    try {
+      outcome = await client.stream(body, { signal: o.signal });
+    } catch (e) {
+      if (o.signal?.aborted) throw cancelled();
+      const message = e instanceof CheckpointCallError ? e.message : errorMessage(e);
+      if (!(e instanceof CheckpointCallError) || !e.partial) return { error: `the all-media baseline failed: ${message}` };
+      failure = message;
+      outcome = { ...e.partial, error: message };
+    }
+    if (outcome.cancelled || o.signal?.aborted) throw cancelled();
+    const got = outcome.choices.map(toSample);
+    const clip = { path: clipPath, kind: prepared.media.kind, hasAudio: !!prepared.media.hasAudio, ...(prepared.range ?? {}) };
+    const records = runRecords({ runId, profile: { ...o.profile, n: samples }, request: { ...fullBuilt, body }, clip, question: recordQuestion, startedAt, finishedAt: new Date(), outcome });
+    const variant = { description: 'all media (the noise baseline of the sampled ablations)' };
+    for (const r of records) {
+      const s = got[Number(r.sample_index)];
+      r.ablation = { ...baseRecord(runId, 'full', failure ? 'failed' : 'sampled', variant), ...(s ? { answer: s.answer, same: s.same } : {}) };
+    }
+    const runFile = records.length ? await saveAblationRun(outDir, o.profile.model, 'full', startedAt, records) : undefined;
+    // A partial baseline is not a baseline: its missing samples could be the noisy ones.
+    if (failure) return { error: `the all-media baseline failed: ${failure}${runFile ? ` (saved: ${runFile})` : ''}` };
+    if (!got.length) return { error: 'the all-media baseline returned no samples' };
+    const baseline: AblationBaseline = { samples: got, changeRate: got.filter((s) => !s.same).length / got.length, ...(runFile ? { runFile } : {}) };
+    if (got.length < samples) baseline.note = `the server returned ${got.length} of ${samples} samples`;
+    return { baseline };
+  };
 
   for (const kind of o.kinds) {
     if (o.signal?.aborted) throw cancelled();
@@ -320,7 +370,10 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
       }
     }
 
-    // Sampling.
+    // Sampling: first the shared all-media baseline (once per rollout), then this kind.
+    const base = await (baselineRun ??= runBaseline());
+    if (o.signal?.aborted) throw cancelled();
+    const withBaseline = base.baseline ? { baseline: base.baseline } : { baselineError: base.error ?? 'no baseline' };
     const body = { ...built.body, n: samples };
     const runId = newRunId();
     const startedAt = new Date();
@@ -340,12 +393,7 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
     }
     if (outcome.cancelled || o.signal?.aborted) throw cancelled();
     const finishedAt = new Date();
-    const got: AblationSample[] = outcome.choices.map((c) => {
-      const answer = answerOf(c.text);
-      const s: AblationSample = { answer, completion: c.text, same: sameAnswer(answer, o.rollout.answer, problemType) };
-      if (refAnswer !== undefined) s.correct = sameAnswer(answer, refAnswer, problemType);
-      return s;
-    });
+    const got: AblationSample[] = outcome.choices.map(toSample);
     const records = runRecords({ runId, profile: { ...o.profile, n: samples }, request: { ...built, body }, clip, question: recordQuestion, startedAt, finishedAt, outcome });
     for (const r of records) {
       const s = got[Number(r.sample_index)];
@@ -357,7 +405,7 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
       continue;
     }
     const differing = got.filter((s) => !s.same).length;
-    const r: AblationResult = { kind, method: 'sampled', samples: got, changeRate: got.length ? differing / got.length : undefined, ...(runFile ? { runFile } : {}) };
+    const r: AblationResult = { kind, method: 'sampled', samples: got, changeRate: got.length ? differing / got.length : undefined, ...(runFile ? { runFile } : {}), ...withBaseline };
     const notes = [note, got.length < samples ? `the server returned ${got.length} of ${samples} samples` : undefined].filter(Boolean);
     if (notes.length) r.note = notes.join('; ');
     if (!got.length) {

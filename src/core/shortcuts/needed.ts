@@ -13,7 +13,11 @@
 //    → visual needed; a context that cites neither → not needed. When the reference also has a
 //    <think>, a modality the context describes but the reasoning never cites is not needed.
 // 3. ablations: the original answer was correct and, without the modality, the correct answer is
-//    lost in most samples (or its log-probability drops by ≥ NEEDED_LOGPROB_DROP nats). An ablation
+//    lost in most samples (or its log-probability drops by ≥ NEEDED_LOGPROB_DROP nats). Sampled
+//    ablations with an all-media baseline must also lose it beyond the model's own noise, by the
+//    rule of verdict.ts with "moved" = lost the correct answer: lost-rate − baseline lost-rate ≥
+//    0.5, and nothing is established when the baseline itself loses it in half its samples (a
+//    model that is mostly wrong with every medium cannot show what a medium adds). An ablation
 //    alone never shows "not needed" (a model that ignores the audio keeps its answer without it),
 //    with one exception: a cue the labels/reference call needed is redundant — not needed — when
 //    the correct answer survives without it but is lost with text only (the other modality
@@ -22,7 +26,8 @@
 import { tagSentence, splitSentences, type Modality } from '../modality';
 import { parseTrace } from '../trace';
 import type { RolloutRecord } from '../types';
-import type { AblationKind, AblationResult, DatasetCueLabels, NeededEvidence, ShortcutModality } from './types';
+import type { AblationKind, AblationResult, AblationSample, DatasetCueLabels, NeededEvidence, ShortcutModality } from './types';
+import { compareWithBaseline, type SampleCounts } from './verdict';
 
 /** Log-probability drop (nats) of a correct original answer that counts as "lost" without the modality. */
 export const NEEDED_LOGPROB_DROP = 1.0;
@@ -132,11 +137,23 @@ export function neededFromAblation(ab: AblationResult | undefined, originalCorre
     if (ab.logprob.delta <= -NEEDED_LOGPROB_DROP) return { value: true, from: 'ablation', detail: `without ${m} the correct answer's log-probability drops by ${(-ab.logprob.delta).toFixed(2)} nats` };
     return undefined;
   }
-  const judged = ab.samples.filter((s) => s.correct !== undefined);
-  if (judged.length === 0) return undefined;
-  const wrong = judged.filter((s) => s.correct === false).length;
-  if (wrong * 2 > judged.length) return { value: true, from: 'ablation', detail: `without ${m} the correct answer is lost in ${wrong} of ${judged.length} samples` };
-  return undefined;
+  const lost = lostCounts(ab.samples);
+  if (!lost || !lostBeyondNoise(ab, lost)) return undefined;
+  const base = ab.baseline ? lostCounts(ab.baseline.samples) : undefined;
+  return { value: true, from: 'ablation', detail: `without ${m} the correct answer is lost in ${lost.hits} of ${lost.of} samples${base ? ` (with all media in ${base.hits} of ${base.of})` : ''}` };
+}
+
+/** Samples judged against the reference, and how many of them lost the correct answer. */
+function lostCounts(samples: AblationSample[]): SampleCounts | undefined {
+  const judged = samples.filter((s) => s.correct !== undefined);
+  return judged.length ? { hits: judged.filter((s) => s.correct === false).length, of: judged.length } : undefined;
+}
+
+/** Lost in most samples and, with a baseline, beyond the baseline's own losses (see the header). */
+function lostBeyondNoise(ab: AblationResult, lost: SampleCounts): boolean {
+  if (lost.hits * 2 <= lost.of) return false;
+  const base = ab.baseline ? lostCounts(ab.baseline.samples) : undefined;
+  return !base || compareWithBaseline(lost, base) === 'above-noise';
 }
 
 /** The correct answer survives an ablation (most samples correct, or its log-probability holds). */
@@ -147,12 +164,12 @@ function keepsCorrect(ab: AblationResult | undefined): boolean {
   return judged.length > 0 && judged.filter((s) => s.correct).length * 2 > judged.length;
 }
 
-/** The correct answer is lost under an ablation (most samples wrong, or its log-probability drops). */
+/** The correct answer is lost under an ablation (most samples wrong beyond the baseline's noise, or its log-probability drops). */
 function losesCorrect(ab: AblationResult | undefined): boolean {
   if (!ab || ab.method === 'failed') return false;
   if (ab.method === 'logprob') return !!ab.logprob && ab.logprob.delta <= -NEEDED_LOGPROB_DROP;
-  const judged = ab.samples.filter((s) => s.correct !== undefined);
-  return judged.length > 0 && judged.filter((s) => s.correct === false).length * 2 > judged.length;
+  const lost = lostCounts(ab.samples);
+  return !!lost && lostBeyondNoise(ab, lost);
 }
 
 export function neededFor(

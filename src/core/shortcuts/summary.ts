@@ -5,7 +5,9 @@
 //
 // Shortcut rate = ignored / rollouts where the modality is available and a verdict was reached
 // (not 'undetermined', 'not-applicable' or 'not-sent'); null when there are none.
-// Reliance (0..1, null when unmeasured): the sampled change rate of the modality's ablation, or
+// Reliance (0..1, null when unmeasured): the sampled change rate of the modality's ablation
+// above its all-media baseline's (max 0: a model that changes its answer 1 time in 3 with every
+// medium does not rely on a medium for that third), or
 // the log-probability drop mapped as min(1, −delta / RELIANCE_FULL_DROP) (a drop of 5 nats, a
 // 150× less likely answer, counts as full reliance; a rise counts as 0).
 
@@ -33,9 +35,9 @@ function finishRate(c: VerdictCounts): void {
 export function relianceOf(ab: AblationResult | undefined): number | null {
   if (!ab || ab.method === 'failed') return null;
   if (ab.method === 'logprob' && ab.logprob) return Math.max(0, Math.min(1, -ab.logprob.delta / RELIANCE_FULL_DROP));
-  if (ab.changeRate !== undefined) return ab.changeRate;
-  if (ab.samples.length) return ab.samples.filter((s) => !s.same).length / ab.samples.length;
-  return null;
+  const rate = ab.changeRate ?? (ab.samples.length ? ab.samples.filter((s) => !s.same).length / ab.samples.length : undefined);
+  if (rate === undefined) return null;
+  return ab.baseline ? Math.max(0, rate - ab.baseline.changeRate) : rate;
 }
 
 export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
@@ -95,7 +97,7 @@ export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
 
 function slimAblation(a: AblationResult | undefined): AblationResult | undefined {
   if (!a) return undefined;
-  return { kind: a.kind, method: a.method, samples: a.samples.map((x) => ({ answer: null, completion: '', same: x.same })), ...(a.changeRate !== undefined ? { changeRate: a.changeRate } : {}), ...(a.logprob ? { logprob: a.logprob } : {}) };
+  return { kind: a.kind, method: a.method, samples: a.samples.map((x) => ({ answer: null, completion: '', same: x.same })), ...(a.changeRate !== undefined ? { changeRate: a.changeRate } : {}), ...(a.logprob ? { logprob: a.logprob } : {}), ...(a.baseline ? { baseline: { samples: [], changeRate: a.baseline.changeRate } } : {}) };
 }
 
 /**

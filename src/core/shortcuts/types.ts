@@ -185,6 +185,22 @@ export interface AblationSample {
   correct?: boolean;
 }
 
+/**
+ * The noise baseline of sampled ablations: the same question with ALL media, sampled k times at
+ * the same settings (one request, n = k), once per rollout and shared by every ablation kind of
+ * it. Its change rate is how often the model departs from its own original answer when nothing
+ * is removed — the sampling noise an ablation's change rate is measured against.
+ */
+export interface AblationBaseline {
+  samples: AblationSample[];
+  /** Fraction of the baseline samples whose answer differs from the original. */
+  changeRate: number;
+  /** The saved baseline run (kind 'full'), viewable like any run. */
+  runFile?: string;
+  /** E.g. the server returned fewer samples than asked. */
+  note?: string;
+}
+
 export interface AblationResult {
   kind: AblationKind;
   /** 'sampled': k samples; 'logprob': forced continuation scored with prompt_logprobs; 'failed': see error. */
@@ -199,6 +215,13 @@ export interface AblationResult {
   /** Why the logprob method was not used, or why the ablation failed. */
   note?: string;
   error?: string;
+  /**
+   * Sampled only: the all-media baseline of the rollout (the same object on every kind, so each
+   * result carries its own evidence). Absent in logprob mode and in files written before it.
+   */
+  baseline?: AblationBaseline;
+  /** Sampled only: why there is no baseline (its request failed); "used" then falls back to the change rate alone. */
+  baselineError?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,8 +11,32 @@
 //     delta ≤ USED_LOGPROB_DELTA (−1.0 nats, the answer became e^1 ≈ 2.7× less likely) → used;
 //     delta ≥ NOT_USED_LOGPROB_DELTA (−0.2 nats, < 20 % less likely: noise of re-encoding the
 //     prompt) → not used; between → weak, treated as unmeasured.
-//   - sampled answers: change rate ≥ USED_CHANGE_RATE (0.5, the answer flips in at least half the
-//     samples) → used; 0 with at least MIN_SAMPLES_NOT_USED (3) samples → not used; else weak.
+//   - sampled answers, against the all-media noise baseline (ablation.ts: the same request with
+//     every medium, sampled k times; `baseline` on the result). With a = the ablated change rate
+//     and b = the baseline's (both: share of samples whose answer differs from the original):
+//       b ≥ NOISY_BASELINE_RATE (0.5)            → unmeasured: the model departs from its own
+//                                                  answer in half its samples with every medium,
+//                                                  so a change without one says nothing (and the
+//                                                  original answer may itself be the outlier);
+//       a − b ≥ USED_CHANGE_MARGIN (0.5)         → used;
+//       a ≤ b, both with ≥ MIN_SAMPLES_NOT_USED (3) samples → not used (no more change than the
+//                                                  model's own noise);
+//       otherwise                                → weak, treated as unmeasured.
+//     With a clean baseline (b = 0) this is exactly the earlier absolute rule (a ≥ 0.5 used, a = 0
+//     with ≥ 3 samples not used), so a deterministic model gets the same verdicts. Why these
+//     numbers — each sample departing independently with probability p with all media and q
+//     without the modality (binomial, k samples each, exact sums over all outcomes):
+//       * modality not used (q = p = 1/3): false "used" 9.3 % at k = 3, 4.4 % at k = 5 (the
+//         absolute rule: 19 % / 17 %); "not used" reached 42 % / 43 % of the time (absolute rule:
+//         22 % / 10 % — it needs 0 of k, which noise rarely allows: the suite's recall 0);
+//       * modality used (q = 0.8, p = 1/3): false "not used" 4.9 % at k = 3, 2.1 % at k = 5
+//         (absolute rule 0.6 % / 0 %) — the price of recall; an 'ignored' verdict also needs
+//         "needed" established and no citation, and q = 1 never gives "not used";
+//       * a one-sided Fisher exact test (p < 0.1) was the alternative: at k = 3 it cannot call
+//         3 of 3 against 1 of 3 "used" (p = 0.2), so with p = 1/3 it finds a fully used modality
+//         30 % of the time against 74 % here; at k = 5 both find it 79 % of the time.
+//     Without a baseline (files written before it, or its request failed) the absolute rule
+//     applies and the detail says there was no baseline.
 // Without a usable ablation "used" is unknown, and the verdict is decided from the other signals
 // with LOW confidence, saying so in `reason` (a guess is never shown as a measurement):
 //   - every citation of the modality contradicted by the inventory (hallucinated) → decorative
@@ -32,8 +56,44 @@ import type { AblationResult, ClaimedEvidence, Confidence, ModalityVerdict, Need
 
 export const USED_LOGPROB_DELTA = -1.0;
 export const NOT_USED_LOGPROB_DELTA = -0.2;
+/** Without a baseline: the answer flips in at least half the samples. */
 export const USED_CHANGE_RATE = 0.5;
 export const MIN_SAMPLES_NOT_USED = 3;
+/** With a baseline: the ablated change rate exceeds the baseline's by at least this. */
+export const USED_CHANGE_MARGIN = 0.5;
+/** A baseline changing this often is too noisy to measure anything against. */
+export const NOISY_BASELINE_RATE = 0.5;
+// Rates are k-sample fractions (1/3 + 1/6 is not exactly 0.5 in floating point).
+const EPS = 1e-9;
+
+/** Of `of` samples, `hits` moved (changed answer, or lost the correct one). */
+export interface SampleCounts {
+  hits: number;
+  of: number;
+}
+
+export type NoiseComparison = 'above-noise' | 'within-noise' | 'weak' | 'noisy-baseline';
+
+/**
+ * The sampled rule of the header: an ablation's share of moved samples against the all-media
+ * baseline's (or, without a baseline, against zero with the absolute thresholds). Shared by
+ * "used", blind-answerable and "needed" (needed.ts: moved = lost the correct answer).
+ */
+export function compareWithBaseline(ablated: SampleCounts, baseline: SampleCounts | undefined): NoiseComparison {
+  const a = ablated.hits / ablated.of;
+  if (!baseline || baseline.of === 0) {
+    if (a >= USED_CHANGE_RATE - EPS) return 'above-noise';
+    if (ablated.hits === 0 && ablated.of >= MIN_SAMPLES_NOT_USED) return 'within-noise';
+    return 'weak';
+  }
+  const b = baseline.hits / baseline.of;
+  if (b >= NOISY_BASELINE_RATE - EPS) return 'noisy-baseline';
+  if (a - b >= USED_CHANGE_MARGIN - EPS) return 'above-noise';
+  if (a <= b + EPS && ablated.of >= MIN_SAMPLES_NOT_USED && baseline.of >= MIN_SAMPLES_NOT_USED) return 'within-noise';
+  return 'weak';
+}
+
+const changedCounts = (samples: { same: boolean }[]): SampleCounts => ({ hits: samples.filter((s) => !s.same).length, of: samples.length });
 
 const fmt = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 
@@ -59,12 +119,29 @@ export function usedFromAblation(ab: AblationResult | undefined, m: ShortcutModa
   if (rate === undefined) return { value: 'unknown', from: 'none', detail: `ablation gave no samples${ab.note ? ` (${ab.note})` : ''}`, ablation: ab };
   const k = ab.samples.length;
   const changed = Math.round(rate * k);
-  const answers = ab.samples.map((s) => s.answer ?? '∅').join(', ');
-  const base = `answer changed in ${changed} of ${k} samples ${without} (${answers})`;
-  if (rate >= USED_CHANGE_RATE) return { value: true, from: 'ablation-sampled', detail: `${base}: used`, ablation: ab };
-  if (rate === 0 && k >= MIN_SAMPLES_NOT_USED) return { value: false, from: 'ablation-sampled', detail: `${base}: not used`, ablation: ab };
-  return { value: 'unknown', from: 'ablation-sampled', detail: `${base}: weak${rate === 0 ? ` (fewer than ${MIN_SAMPLES_NOT_USED} samples)` : ''}`, ablation: ab };
+  const answers = (xs: { answer: string | null }[]) => xs.map((s) => s.answer ?? '∅').join(', ');
+  const base = `answer changed in ${changed} of ${k} samples ${without} (${answers(ab.samples)})`;
+  const bl = ab.baseline;
+  const blCounts = bl ? changedCounts(bl.samples) : undefined;
+  const against = bl && blCounts ? ` vs ${blCounts.hits} of ${blCounts.of} with all media (${answers(bl.samples)})` : `; no all-media baseline${ab.baselineError ? ` (${ab.baselineError})` : ''}, so sampling noise is not accounted for`;
+  const cmp = compareWithBaseline({ hits: changed, of: k }, blCounts);
+  const detail = `${base}${against}`;
+  switch (cmp) {
+    case 'noisy-baseline':
+      return { value: 'unknown', from: 'ablation-sampled', detail: `${detail}: unmeasured — with every medium the model already departs from its original answer in ${blCounts!.hits} of ${blCounts!.of} samples (≥ ${NOISY_BASELINE_RATE}), too noisy to tell an ablation's effect from chance`, ablation: ab };
+    case 'above-noise':
+      return { value: true, from: 'ablation-sampled', detail: `${detail}: used${bl ? ` (${fmtPct(rate - bl.changeRate)} above the model's own noise)` : ''}`, ablation: ab };
+    case 'within-noise':
+      return { value: false, from: 'ablation-sampled', detail: `${detail}: not used${bl && blCounts!.hits > 0 ? ' (no more change than with every medium)' : ''}`, ablation: ab };
+    default: {
+      const few = k < MIN_SAMPLES_NOT_USED || (blCounts !== undefined && blCounts.of < MIN_SAMPLES_NOT_USED);
+      const why = few ? ` (fewer than ${MIN_SAMPLES_NOT_USED} samples)` : bl ? ` (less than ${USED_CHANGE_MARGIN} above the baseline)` : '';
+      return { value: 'unknown', from: 'ablation-sampled', detail: `${detail}: weak${why}`, ablation: ab };
+    }
+  }
 }
+
+const fmtPct = (x: number) => `${Math.round(x * 100)} points`;
 
 /** Text alone gives the same answer (text-only ablation), by the same thresholds as "used". */
 export function blindAnswerableFrom(ablations: AblationResult[]): boolean | 'unknown' {
@@ -77,9 +154,8 @@ export function blindAnswerableFrom(ablations: AblationResult[]): boolean | 'unk
   }
   const rate = changeRateOf(ab);
   if (rate === undefined) return 'unknown';
-  if (rate === 0 && ab.samples.length >= MIN_SAMPLES_NOT_USED) return true;
-  if (rate >= USED_CHANGE_RATE) return false;
-  return 'unknown';
+  const cmp = compareWithBaseline({ hits: Math.round(rate * ab.samples.length), of: ab.samples.length }, ab.baseline ? changedCounts(ab.baseline.samples) : undefined);
+  return cmp === 'within-noise' ? true : cmp === 'above-noise' ? false : 'unknown';
 }
 
 export interface VerdictInput {
@@ -136,7 +212,7 @@ export function decideVerdict(x: VerdictInput): ModalityVerdict {
   }
 
   // No usable ablation: decide from the other signals, with low confidence, and say so.
-  const why = used.from === 'none' ? used.detail : `ablation weak: ${used.detail}`;
+  const why = used.from === 'none' ? used.detail : `ablation inconclusive: ${used.detail}`;
   if (cited && hallucinated) return out('decorative', 'medium', `the trace cites ${name} cues the clip does not have (${claimed.findings.find((f) => HALLUCINATED.has(f.kind))!.message}); ${why}`);
   if (cited) {
     if (needed.value === false) return out('decorative', 'low', `not measured (${why}): the trace cites the ${name}, but the question does not need it (${needed.from}), so the citation is unlikely to carry the answer`);
