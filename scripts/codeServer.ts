@@ -81,7 +81,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   // A copy of the demo folder: tests must never touch the repository's files.
-  cpSync(join(repoRoot, 'media', 'demo'), workspace, { recursive: true });
+  // The demo as shipped: no results a local `npm run demo` left in its .omnitrace/.
+  cpSync(join(repoRoot, 'media', 'demo'), workspace, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('.omnitrace') });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify(

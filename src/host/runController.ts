@@ -18,7 +18,7 @@ import { MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type FramesConf
 import { runCheckpoint, RunCancelledError, type RunQuestion } from '../core/run/runCheckpoint';
 import { formatClock, suggestProblemType, type ParsedRunForm, type RunFormValues } from '../core/run/runForm';
 import { judgeSample } from '../core/run/judgeSample';
-import { JUDGED_FIELD, type SavedJudgement } from '../core/run/savedJudgement';
+import { withJudgements } from '../core/run/savedJudgement';
 import { writeRunFile } from '../core/run/runRecords';
 import type { JudgeProfile } from '../core/judge/types';
 import type { RewardResult } from '../core/types';
@@ -405,10 +405,7 @@ export class RunController extends Disposable {
   /** The judged rewards go into the saved run's records (field `judged`), as the run is rewritten. */
   private async saveJudged(result: Awaited<ReturnType<typeof runCheckpoint>>, judge: JudgeProfile, judged: Map<number, Record<string, RewardResult>>): Promise<void> {
     if (!result.file || !result.records?.length || !judged.size) return;
-    for (const rec of result.records) {
-      const rewards = judged.get(Number(rec.sample_index));
-      if (rewards) rec[JUDGED_FIELD] = { profile: judge.name, model: judge.model, rewards } satisfies SavedJudgement;
-    }
+    result.records = withJudgements(result.records, { profile: judge.name, model: judge.model }, judged);
     await writeRunFile(result.file, result.records);
   }
 

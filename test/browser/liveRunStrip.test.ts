@@ -5,35 +5,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { renderWebviewHtml } from '../../src/host/webviewHtml';
-import { buildOnce } from './buildOnce';
-import { launchChromium } from '../helpers/chromium';
+import { FakeHost, launchViews, openPage, withPage, type Views } from '../helpers/webviewPage';
 import { scoreRecord } from '../../src/core/score';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
-import type { HostToWebview, LiveRunProgress, LiveSample, WebviewToHost } from '../../src/protocol/messages';
+import type { LiveRunProgress, LiveSample, WebviewToHost } from '../../src/protocol/messages';
 import type { ScoredRollout } from '../../src/core/types';
 
-const ROOT = resolve(__dirname, '..', '..');
-let browser: Browser;
-let dir: string;
+let views: Views;
 
 before(async () => {
-  buildOnce();
-  dir = mkdtempSync(join(tmpdir(), 'omnitrace-live-strip-'));
-  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
-  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'live run' });
-  writeFileSync(join(dir, 'index.html'), html);
-  browser = await launchChromium();
+  views = await launchViews();
 });
 
-after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => views?.close());
 
 const REPLIES = [
   '<context>A test pattern.</context><think>Bars.</think><answer>A</answer>',
@@ -65,67 +49,33 @@ function sampleOf(i: number, state: LiveSample['state']): LiveSample {
   return s;
 }
 
-class LiveHost {
-  readonly seen: WebviewToHost[] = [];
+/** The live run view's host: its init carries the strip, and Stop is refused (the run is scripted). */
+class LiveHost extends FakeHost {
   progress: LiveRunProgress = { n: 3, done: 0, running: true, judge: 'j', samples: [0, 1, 2].map((i) => sampleOf(i, 'streaming')) };
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private busy = false;
-  readonly model = new RolloutViewModel(
-    { title: 'ckpt on clip.mp4 (live)', fileName: 'ckpt (running)', format: 'live run', host: 'vscode', trusted: true, getDetail: async (i) => scored[i]!, getMedia: () => ({ status: 'missing', reason: 'no clip in this test' }) },
-    scored.map(summarise),
-  );
-  constructor(private readonly page: Page) {}
-  start(): void {
-    this.timer = setInterval(() => void this.pump(), 25);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
+
+  /** Pushes the strip, and keeps it for an init asked again later. */
   async emitProgress(p: LiveRunProgress): Promise<void> {
     this.progress = p;
-    const m: HostToWebview = { type: 'event', event: 'runProgress', data: p };
-    await this.page.evaluate(`window.postMessage(${JSON.stringify(m)}, '*')`);
+    await this.emit('runProgress', p);
   }
-  private async pump(): Promise<void> {
-    if (this.busy || this.page.isClosed()) return;
-    this.busy = true;
-    try {
-      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as WebviewToHost[];
-      for (const m of batch) {
-        this.seen.push(m);
-        let result: unknown;
-        if (m.method === 'getInit') result = { ...(await this.model.getInit()), live: this.progress.running, run: this.progress };
-        else if (m.method === 'cancelRun') result = { cancelled: false };
-        else result = await this.model.handle(m.method, m.params as never);
-        await this.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'response', id: m.id, ok: true, result })}, '*')`);
-      }
-    } catch {
-      // The page went away between two polls.
-    } finally {
-      this.busy = false;
-    }
+
+  protected override async answer(m: WebviewToHost): Promise<unknown> {
+    if (m.method === 'getInit') return { ...(await this.model.getInit()), live: this.progress.running, run: this.progress };
+    if (m.method === 'cancelRun') return { cancelled: false };
+    return super.answer(m);
   }
 }
 
+function openLiveRun() {
+  const model = new RolloutViewModel(
+    { title: 'ckpt on clip.mp4 (live)', fileName: 'ckpt (running)', format: 'live run', host: 'vscode', trusted: true, getDetail: async (i) => scored[i]!, getMedia: () => ({ status: 'missing', reason: 'no clip in this test' }) },
+    scored.map(summarise),
+  );
+  return openPage(views, (page) => new LiveHost(page, model), { ready: '[data-testid=run-strip]:not([hidden])' });
+}
+
 test('the strip: "k of n done" counts up, each done sample shows format and accuracy, then its judged rewards; a not-computed context is never a 0', async () => {
-  const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.addInitScript(`
-    window.__sent = [];
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
-    window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__sent.push(JSON.parse(JSON.stringify(m))), getState: () => null, setState: () => {} });
-  `);
-  const host = new LiveHost(page);
-  await page.goto('file://' + join(dir, 'index.html'));
-  host.start();
-  try {
-    await page.waitForSelector('[data-testid=run-strip]:not([hidden])');
+  await withPage(openLiveRun(), async ({ page, host }) => {
     const count = () => page.textContent('[data-testid=run-strip-count]');
     const sample = (i: number) => page.locator(`[data-testid=run-sample][data-index="${i}"]`);
     assert.match((await count()) ?? '', /^0 of 3 done · running · judge: j$/);
@@ -171,10 +121,5 @@ test('the strip: "k of n done" counts up, each done sample shows format and accu
     await sample(1).locator('button').click();
     await page.waitForSelector('[data-testid=trace-view][data-index="1"]');
     assert.ok(host.seen.some((m) => m.method === 'getRollout' && m.params.index === 1));
-    problems.push(...((await page.evaluate('window.__csp')) as string[]).map((d) => `CSP violation: ${d}`));
-  } finally {
-    host.stop();
-    await context.close();
-  }
-  assert.deepEqual(problems, []);
+  });
 });

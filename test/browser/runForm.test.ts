@@ -6,41 +6,27 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { renderWebviewHtml } from '../../src/host/webviewHtml';
-import { buildOnce } from './buildOnce';
-import { launchChromium } from '../helpers/chromium';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { makeTestClip } from '../helpers/testClip';
+import { launchViews, openPage, PageHost, withPage, type Views } from '../helpers/webviewPage';
 import type { RunFormInit, RunFormToHost } from '../../src/protocol/messages';
 import type { RunFormErrors } from '../../src/core/run/runForm';
 
-const ROOT = resolve(__dirname, '..', '..');
-let browser: Browser;
-let dir: string;
+let form: Views;
 
 before(async () => {
-  buildOnce();
-  dir = mkdtempSync(join(tmpdir(), 'omnitrace-run-form-'));
-  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
-  makeTestClip(dir, 2);
-  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'run form', view: 'runForm' });
-  writeFileSync(join(dir, 'index.html'), html);
-  browser = await launchChromium();
+  form = await launchViews('runForm');
+  makeTestClip(form.dir, 2);
 });
 
-after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => form?.close());
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">What is on screen?';
 
 function formInit(): RunFormInit {
   return {
-    clip: { name: 'clip.mp4', path: join(dir, 'clip.mp4'), kind: 'video', src: './clip.mp4', duration: 2, hasAudio: true, hasVideo: true },
+    clip: { name: 'clip.mp4', path: join(form.dir, 'clip.mp4'), kind: 'video', src: './clip.mp4', duration: 2, hasAudio: true, hasVideo: true },
     profiles: [
       { name: 'local', model: 'ckpt', baseURL: 'http://127.0.0.1:8000/v1', n: 2 },
       { name: 'big', model: 'ckpt-7b', baseURL: 'http://127.0.0.1:8001/v1', n: 8 },
@@ -53,82 +39,25 @@ function formInit(): RunFormInit {
 }
 
 /** The host side of the run form's protocol, driven from the test. */
-class FormHost {
-  readonly seen: RunFormToHost[] = [];
+class FormHost extends PageHost<RunFormToHost> {
   /** Errors the next submit answers with (then accepted). */
   reject: RunFormErrors | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private busy = false;
-  constructor(private readonly page: Page) {}
-  start(): void {
-    this.timer = setInterval(() => void this.pump(), 25);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-  private async pump(): Promise<void> {
-    if (this.busy || this.page.isClosed()) return;
-    this.busy = true;
-    try {
-      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as RunFormToHost[];
-      for (const m of batch) {
-        this.seen.push(m);
-        let result: unknown;
-        if (m.method === 'getRunForm') result = formInit();
-        else if (m.method === 'submitRunForm') {
-          result = this.reject ? { accepted: false, errors: this.reject } : { accepted: true, errors: {} };
-          this.reject = undefined;
-        } else result = { cancelled: true };
-        await this.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'response', id: m.id, ok: true, result })}, '*')`);
-      }
-    } catch {
-      // The page went away between two polls.
-    } finally {
-      this.busy = false;
+
+  protected override answer(m: RunFormToHost): unknown {
+    if (m.method === 'getRunForm') return formInit();
+    if (m.method === 'submitRunForm') {
+      const result = this.reject ? { accepted: false, errors: this.reject } : { accepted: true, errors: {} };
+      this.reject = undefined;
+      return result;
     }
-  }
-  async waitFor(method: string, count = 1): Promise<RunFormToHost[]> {
-    for (let k = 0; k < 200; k++) {
-      const hits = this.seen.filter((m) => m.method === method);
-      if (hits.length >= count) return hits;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`no ${method} request (saw ${this.seen.map((m) => m.method).join(', ')})`);
+    return { cancelled: true };
   }
 }
 
-async function openForm() {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.addInitScript(`
-    window.__sent = [];
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__sent.push(JSON.parse(JSON.stringify(m))),
-      getState: () => null,
-      setState: () => {},
-    });
-  `);
-  const host = new FormHost(page);
-  await page.goto('file://' + join(dir, 'index.html'));
-  host.start();
-  await page.waitForSelector('[data-testid=run-form][data-ready], #root[data-ready=true] [data-testid=run-form]');
-  return {
-    page,
-    host,
-    problems,
-    async close() {
-      problems.push(...((await page.evaluate('window.__csp')) as string[]).map((d) => `CSP violation: ${d}`));
-      host.stop();
-      await context.close();
-    },
-  };
+/** Runs `body` on the form once it is up, then checks the page logged no error and broke no CSP rule. */
+function withForm(body: (f: { page: Page; host: FormHost }) => Promise<void>): Promise<void> {
+  const ready = '[data-testid=run-form][data-ready], #root[data-ready=true] [data-testid=run-form]';
+  return withPage(openPage(form, (page) => new FormHost(page), { ready }), body);
 }
 
 /** Types into a vscode-elements field the way a user does (its inner input or textarea). */
@@ -141,9 +70,7 @@ const errorText = (page: Page, field: string) =>
   page.evaluate(`(() => { const e = document.querySelector('[data-testid=error-${field}]'); return e.hidden ? '' : e.textContent; })()`) as Promise<string>;
 
 test('the form shows the clip playing beside the prefilled fields; hostile prefill is text', async () => {
-  const f = await openForm();
-  try {
-    const { page } = f;
+  await withForm(async ({ page }) => {
     assert.match((await page.textContent('[data-testid=run-form-title]')) ?? '', /Run a checkpoint on clip\.mp4/);
     assert.match((await page.textContent('[data-testid=prefilled-from]')) ?? '', /rollout 3 of run\.rollouts\.jsonl/);
     await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
@@ -158,16 +85,11 @@ test('the form shows the clip playing beside the prefilled fields; hostile prefi
     assert.equal(await page.locator('[data-testid=run-form] img').count(), 0, 'markup in a prefill is text');
     // No errors on a fresh form.
     assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);
-  } finally {
-    await f.close();
-  }
-  assert.deepEqual(f.problems, []);
+  });
 });
 
 test('validation: a missing question and a bad range show next to their fields, and Run sends nothing until fixed', async () => {
-  const f = await openForm();
-  try {
-    const { page, host } = f;
+  await withForm(async ({ page, host }) => {
     await type(page, 'question', '');
     await page.waitForFunction(`!document.querySelector('[data-testid=error-question]').hidden`);
     assert.match(await errorText(page, 'question'), /question is needed/);
@@ -201,16 +123,11 @@ test('validation: a missing question and a bad range show next to their fields, 
     assert.equal(second!.method, 'submitRunForm');
     const values = (second as Extract<RunFormToHost, { method: 'submitRunForm' }>).params.values;
     assert.deepEqual({ question: values.question, start: values.start, end: values.end, n: values.n, profile: values.profile }, { question: 'What is on screen?', start: '0:00.5', end: '1.5', n: '3', profile: 'local' });
-  } finally {
-    await f.close();
-  }
-  assert.deepEqual(f.problems, []);
+  });
 });
 
 test('options suggest the problem type; the profile sets n; start/end come from the player; Escape cancels', async () => {
-  const f = await openForm();
-  try {
-    const { page, host } = f;
+  await withForm(async ({ page, host }) => {
     await type(page, 'options', 'A. a test pattern\nB. a cat');
     await page.waitForFunction(`document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`);
     await page.evaluate(`(() => { const s = document.querySelector('[data-testid=field-profile]'); s.value = 'big'; s.dispatchEvent(new Event('change')); })()`);
@@ -227,8 +144,5 @@ test('options suggest the problem type; the profile sets n; start/end come from 
     await page.keyboard.press('Escape');
     await host.waitFor('cancelRunForm');
     assert.equal(host.seen.filter((m) => m.method === 'submitRunForm').length, 0);
-  } finally {
-    await f.close();
-  }
-  assert.deepEqual(f.problems, []);
+  });
 });

@@ -5,35 +5,25 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { buildOnce } from './buildOnce';
-import { scoreAll } from '../../src/core/score';
-import { RolloutViewModel, summarise } from '../../src/core/viewModel';
+import { summarise, type RolloutViewModel } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
 import type { CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutSummary, VerdictCounts } from '../../src/core/shortcuts/types';
-import { launchChromium } from '../helpers/chromium';
-import { openWebview, webviewDir } from '../helpers/webviewPage';
+import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
+import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
 
 const ROOT = resolve(__dirname, '..', '..');
-const FIXTURE = resolve(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
 const WAV = resolve(ROOT, 'media', 'demo', 'doorbell.wav');
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
-let browser: Browser;
-let page: ReturnType<typeof webviewDir>;
+let views: Views;
 let scored: ScoredRollout[];
 
 before(async () => {
-  buildOnce();
-  page = webviewDir();
-  scored = (await scoreAll(FIXTURE)).scored;
-  browser = await launchChromium();
+  scored = await scoreViewsFixture();
+  views = await launchViews();
 });
 
-after(async () => {
-  await browser?.close();
-  page?.remove();
-});
+after(() => views?.close());
 
 const inventory: CueInventory = {
   version: 1,
@@ -113,6 +103,16 @@ const analysis: ShortcutAnalysis = {
       ],
       changeRate: 1 / 3,
       runFile: '.omnitrace/runs/ablations/x.rollouts.jsonl',
+      // The model's own noise with every medium: as often as without the audio.
+      baseline: {
+        samples: [
+          { answer: 'B', completion: '<answer>B</answer>', same: true, correct: true },
+          { answer: 'B', completion: '<answer>B</answer>', same: true, correct: true },
+          { answer: `D ${HOSTILE}`, completion: `<answer>D</answer> ${HOSTILE}`, same: false, correct: false },
+        ],
+        changeRate: 1 / 3,
+        runFile: '.omnitrace/runs/ablations/x-full.rollouts.jsonl',
+      },
     },
     { kind: 'text-only', method: 'failed', samples: [], error: 'model not found: ckpt-x (HTTP 404)' },
   ],
@@ -141,14 +141,9 @@ function modelWithShortcuts(): RolloutViewModel {
     [1, { shortcut: { ...analysis, audio: { ...analysis.audio, verdict: 'grounded' } } }],
     [2, { error: 'clip not found: clips/x.mp4' }],
   ]);
-  return new RolloutViewModel(
+  return viewsModel(
+    scored,
     {
-      title: 'views.rollouts.jsonl',
-      fileName: 'views.rollouts.jsonl',
-      format: 'jsonl',
-      host: 'vscode',
-      trusted: true,
-      getDetail: async (i) => scored[i]!,
       getMedia: (s) => (s.record.index === 0 ? { status: 'ok', kind: 'audio', src: 'file://' + WAV, path: WAV } : { status: 'missing', reason: 'no clip' }),
       getShortcut: async (i) => lines.get(i),
       shortcutSummary: () => summary,
@@ -162,9 +157,7 @@ function modelWithShortcuts(): RolloutViewModel {
 }
 
 test('shortcut chips on Answer open the evidence side by side; hostile text stays text', async () => {
-  const w = await openWebview(browser, page.dir, modelWithShortcuts());
-  try {
-    const p = w.page;
+  await withPage(openWebview(views, modelWithShortcuts()), async ({ page: p }) => {
     await p.locator('[data-testid=rollout-row][data-index="0"]').click();
     await p.waitForSelector('[data-testid=trace-view][data-index="0"]');
     const audio = p.locator('[data-testid=panel-answer] [data-testid=chip-shortcut-audio]');
@@ -183,6 +176,13 @@ test('shortcut chips on Answer open the evidence side by side; hostile text stay
     const noAudio = p.locator('[data-testid=sc-ablations-audio] [data-testid=sc-ablation-no-audio]');
     assert.match((await noAudio.textContent()) ?? '', /answer changed in 33% of 3/);
     assert.deepEqual(await noAudio.locator('code').allTextContents(), ['B', 'B', 'C']);
+    // The all-media baseline sits first, so its answers read against the ablation's.
+    const baseline = p.locator('[data-testid=sc-ablations-audio] [data-testid=sc-ablation-baseline]');
+    assert.match((await baseline.textContent()) ?? '', /with all media.*answer changed in 33% of 3.*x-full\.rollouts\.jsonl/);
+    assert.deepEqual(await baseline.locator('code').allTextContents(), ['B', 'B', `D ${HOSTILE}`]);
+    assert.equal(await p.locator('[data-testid=sc-ablations-audio] .sc-ablation').first().getAttribute('data-testid'), 'sc-ablation-baseline');
+    // Shared by the rollout's sampled kinds, but shown only beside them: the visual column's only ablation failed.
+    assert.equal(await p.locator('[data-testid=sc-ablations-visual] [data-testid=sc-ablation-baseline]').count(), 0);
     // A failed ablation says so, with the server's message.
     const failed = p.locator('[data-testid=sc-ablations-audio] [data-testid=sc-ablation-text-only]');
     assert.equal(await failed.getAttribute('data-method'), 'failed');
@@ -202,16 +202,11 @@ test('shortcut chips on Answer open the evidence side by side; hostile text stay
     await p.waitForSelector('[data-testid=trace-view][data-index="2"]');
     assert.match((await p.locator('[data-testid=shortcut-error]').textContent()) ?? '', /clip not found/);
     assert.equal(await p.locator('[data-testid=chip-shortcut-audio]').count(), 0);
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('the cue timeline shows speech, sound, text and scene lanes, and a click seeks the player', async () => {
-  const w = await openWebview(browser, page.dir, modelWithShortcuts());
-  try {
-    const p = w.page;
+  await withPage(openWebview(views, modelWithShortcuts()), async ({ page: p }) => {
     await p.locator('[data-testid=rollout-row][data-index="0"]').click();
     await p.waitForSelector('[data-testid=cue-timeline]');
     assert.equal(await p.locator('[data-testid=cue-lane-speech] rect').count(), 1);
@@ -228,16 +223,11 @@ test('the cue timeline shows speech, sound, text and scene lanes, and a click se
     await p.mouse.click(rect.x + rect.width / 2, rect.y + rect.height / 2);
     const t = (await audioEl.evaluate((a) => (a as unknown as { currentTime: number }).currentTime)) as number;
     assert.ok(Math.abs(t - 1.0) < 0.15, `seeked to ${t}, expected about 1.0 s`);
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('the rates panel: per modality, type and checkpoint, right for the wrong reasons, filter, scatter', async () => {
-  const w = await openWebview(browser, page.dir, modelWithShortcuts());
-  try {
-    const p = w.page;
+  await withPage(openWebview(views, modelWithShortcuts()), async ({ page: p }) => {
     const panel = p.locator('[data-testid=shortcut-summary]');
     await panel.waitFor();
     assert.match((await p.locator('[data-testid=sc-verdicts-audio]').textContent()) ?? '', /shortcut rate 50%/);
@@ -250,16 +240,15 @@ test('the rates panel: per modality, type and checkpoint, right for the wrong re
     // "Right for the wrong reasons" filters the table to the shortcut rollouts.
     const before = await p.locator('[data-testid=rollout-row]').count();
     await p.locator('[data-testid=right-for-wrong-reasons]').click();
-    await p.waitForFunction(`document.querySelectorAll('[data-testid=rollout-row]').length < ${before}`);
+    // Functions, not bare expressions: Playwright re-evals a bare expression on every poll, which
+    // the webview's CSP (no 'unsafe-eval') refuses once the first check has not already passed.
+    await p.waitForFunction(`() => document.querySelectorAll('[data-testid=rollout-row]').length < ${before}`);
     const shown = await p.locator('[data-testid=rollout-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')));
     assert.deepEqual(shown, ['0']);
     await p.locator('[data-testid=clear-shortcut-filter]').click();
-    await p.waitForFunction(`document.querySelectorAll('[data-testid=rollout-row]').length === ${before}`);
+    await p.waitForFunction(`() => document.querySelectorAll('[data-testid=rollout-row]').length === ${before}`);
     // A point opens its rollout.
     await p.locator('[data-testid=reliance-scatter] circle[data-index="1"]').click();
     await p.waitForSelector('[data-testid=trace-view][data-index="1"]');
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });

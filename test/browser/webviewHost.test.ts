@@ -4,144 +4,36 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { renderWebviewHtml } from '../../src/host/webviewHtml';
-import { buildOnce } from './buildOnce';
-import { scoreAll } from '../../src/core/score';
 import { parseTrace } from '../../src/core/trace';
-import { RolloutViewModel, summarise } from '../../src/core/viewModel';
-import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
+import { summarise } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
-import { launchChromium } from '../helpers/chromium';
+import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
+import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
 
 const ROOT = resolve(__dirname, '..', '..');
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
 
-let browser: Browser;
-let dir: string;
+let views: Views;
 let scored: ScoredRollout[];
 
 before(async () => {
-  buildOnce();
-  dir = mkdtempSync(join(tmpdir(), 'omnitrace-webview-'));
-  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
-  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'views' });
-  writeFileSync(join(dir, 'index.html'), html);
-  scored = (await scoreAll(FIXTURE)).scored;
-  browser = await launchChromium();
+  scored = await scoreViewsFixture();
+  views = await launchViews();
 });
 
-after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => views?.close());
 
-/** The extension host's side of the protocol, driven from the test. */
-class FakeHost {
-  readonly seen: WebviewToHost[] = [];
-  failIndex: number | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private busy = false;
-  readonly model = new RolloutViewModel(
-    {
-      title: 'views.rollouts.jsonl',
-      fileName: 'views.rollouts.jsonl',
-      format: 'jsonl',
-      host: 'vscode',
-      trusted: true,
-      getDetail: async (i) => scored[i]!,
-      getMedia: (s) => ({ status: 'missing', path: s.record.clip?.path, reason: `clip not found: ${s.record.clip?.path ?? '(none)'} — set omnitrace.mediaRoot` }),
-    },
-    scored.map(summarise),
-  );
-
-  constructor(private readonly page: Page) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.pump(), 25);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  async send(message: HostToWebview): Promise<void> {
-    await this.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
-  }
-
-  emit<E extends WebviewEvent>(event: E, data: WebviewEvents[E]): Promise<void> {
-    return this.send({ type: 'event', event, data } as HostToWebview);
-  }
-
-  private async pump(): Promise<void> {
-    if (this.busy || this.page.isClosed()) return;
-    this.busy = true;
-    try {
-      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as WebviewToHost[];
-      for (const m of batch) {
-        this.seen.push(m);
-        if (m.method === 'getRollout' && m.params.index === this.failIndex) {
-          await this.send({ type: 'response', id: m.id, ok: false, error: `line ${m.params.index + 1} could not be re-read` });
-          continue;
-        }
-        const result = m.method === 'revealSource' ? { revealed: true } : await this.model.handle(m.method, m.params as never);
-        await this.send({ type: 'response', id: m.id, ok: true, result });
-      }
-    } catch {
-      // The page went away between two polls.
-    } finally {
-      this.busy = false;
-    }
-  }
-}
-
-async function openWebview(state: unknown = undefined): Promise<{ page: Page; host: FakeHost; problems: string[]; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
+/** The rollout view over the scored fixture (re-read on each request, so a test may swap rows in). */
+function openViews(state: unknown = undefined) {
+  const model = viewsModel(scored, {
+    getMedia: (s) => ({ status: 'missing', path: s.record.clip?.path, reason: `clip not found: ${s.record.clip?.path ?? '(none)'} — set omnitrace.mediaRoot` }),
   });
-  page.on('pageerror', (e) => problems.push(e.message));
-  // What VS Code injects: acquireVsCodeApi with postMessage and per-webview state.
-  await page.addInitScript(`
-    window.__sent = [];
-    window.__state = ${JSON.stringify(state ?? null)};
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-      if (acquired) throw new Error('acquireVsCodeApi called twice');
-      acquired = true;
-      return {
-        postMessage: (m) => window.__sent.push(JSON.parse(JSON.stringify(m))),
-        getState: () => window.__state,
-        setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
-      };
-    };
-  `);
-  const host = new FakeHost(page);
-  await page.goto('file://' + join(dir, 'index.html'));
-  host.start();
-  await page.waitForSelector('[data-testid=rollout-row]');
-  return {
-    page,
-    host,
-    problems,
-    async close() {
-      problems.push(...((await page.evaluate('window.__csp')) as string[]).map((d) => `CSP violation: ${d}`));
-      host.stop();
-      await context.close();
-    },
-  };
+  return openWebview(views, model, state);
 }
 
 test('the view asks for init first, then pages and details, and remembers the selection', async () => {
-  const w = await openWebview();
-  try {
+  await withPage(openViews(), async (w) => {
     assert.equal(w.host.seen[0]?.method, 'getInit', 'nothing is asked before init');
     assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
     await w.page.locator('[data-testid=rollout-row][data-index="5"]').click();
@@ -155,15 +47,11 @@ test('the view asks for init first, then pages and details, and remembers the se
     await w.page.locator('[data-testid=source-link]').click();
     await w.page.waitForTimeout(100);
     assert.ok(w.host.seen.some((m) => m.method === 'revealSource' && m.params.index === 5));
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('host events: select opens a rollout, invalidate re-reads init and rows', async () => {
-  const w = await openWebview();
-  try {
+  await withPage(openViews(), async (w) => {
     await w.host.emit('select', { index: 8 });
     await w.page.waitForSelector('[data-testid=trace-view][data-index="8"]');
     const inits = () => w.host.seen.filter((m) => m.method === 'getInit').length;
@@ -194,15 +82,11 @@ test('host events: select opens a rollout, invalidate re-reads init and rows', a
     } finally {
       scored.pop();
     }
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('a failed request is shown in the view, and the saved state is restored on reload', async () => {
-  const w = await openWebview({ query: { format: 'failing' }, selected: 7 });
-  try {
+  await withPage(openViews({ query: { format: 'failing' }, selected: 7 }), async (w) => {
     // Restored: the failing-format filter and the selected rollout.
     await w.page.waitForSelector('[data-testid=trace-view][data-index="7"]');
     assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 3);
@@ -210,10 +94,7 @@ test('a failed request is shown in the view, and the saved state is restored on 
     await w.page.locator('[data-testid=rollout-row][data-index="6"]').click();
     await w.page.waitForSelector('[data-testid=trace-error]');
     assert.match((await w.page.locator('[data-testid=trace-error]').textContent()) ?? '', /line 7 could not be re-read/);
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('judged rewards: the evidence opens under the chip; a failed judge call never looks like a zero', async () => {
@@ -257,8 +138,7 @@ test('judged rewards: the evidence opens under the chip; a failed judge call nev
   };
   const saved = scored[0];
   scored[0] = judged;
-  const w = await openWebview();
-  try {
+  await withPage(openViews(), async (w) => {
     await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
     await w.page.waitForSelector('[data-testid=trace-view][data-index="0"]');
     // Each judged reward sits on the panel it scores.
@@ -288,11 +168,9 @@ test('judged rewards: the evidence opens under the chip; a failed judge call nev
     assert.match(spans, /logic: .*unknown/);
     // The failed logic call recorded 0 in training, which gates accuracy under markov gating.
     assert.match((await w.page.locator('[data-testid=markov]').textContent()) ?? '', /logic' has no value \(call-error\).*the trainer recorded 0 and zeroed accuracy/);
-  } finally {
+  }).finally(() => {
     scored[0] = saved;
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 /** VS Code's Dark Modern colours (the report's dark theme), as a stylesheet the webview's CSP allows. */
@@ -322,10 +200,9 @@ test('modality colouring: sentences by what they cite, hostile text stays text, 
   const across = cites.indexOf('camera. Her voice');
   scored[0].trace.diagnostics.push({ code: 'test-across', message: 'spans two sentences', severity: 'info', start: across, end: across + 'camera. Her voice'.length, breaksFormat: false });
   scored[1] = withCompletion(saved[1]!, seenOnly, { path: 'clips/b.mp4', hasAudio: true });
-  const themeFile = join(dir, 'dark-theme.css');
+  const themeFile = join(views.dir, 'dark-theme.css');
   writeFileSync(themeFile, darkThemeCss());
-  const w = await openWebview();
-  try {
+  await withPage(openViews(), async (w) => {
     await w.page.emulateMedia({ colorScheme: 'dark' });
     await w.page.addStyleTag({ url: 'file://' + themeFile });
     await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
@@ -398,17 +275,14 @@ test('modality colouring: sentences by what they cite, hostile text stays text, 
     assert.equal(await badge.textContent(), 'cites no audio');
     // hasVideo is unknown for this clip: no guess, a note.
     assert.match((await w.page.locator('[data-testid=modality-notes]').textContent()) ?? '', /clip not probed for video/);
-  } finally {
+  }).finally(() => {
     scored[0] = saved[0]!;
     scored[1] = saved[1]!;
-    await w.close();
-  }
-  assert.deepEqual(w.problems, []);
+  });
 });
 
 test('live run: streamDelta grows the Context panel, then Think and Answer; "(unclosed)" only while a section is open; hostile text stays text', async () => {
-  const w = await openWebview();
-  try {
+  await withPage(openViews(), async (w) => {
     await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
     await w.page.waitForSelector('[data-testid=trace-view][data-index="0"]');
     const ctx = w.page.locator('[data-testid=panel-context] [data-testid=text-context]');
@@ -450,8 +324,5 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
     await w.page.waitForFunction(`document.querySelector('[data-testid=stop-run]')?.hasAttribute('disabled')`);
     for (let k = 0; k < 200 && !w.host.seen.some((m) => m.method === 'cancelRun'); k++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(w.host.seen.some((m) => m.method === 'cancelRun'), 'cancelRun sent');
-    assert.deepEqual(w.problems, []);
-  } finally {
-    await w.close();
-  }
+  });
 });

@@ -1,36 +1,71 @@
-// The webview bundle as VS Code loads it (the host's HTML, acquireVsCodeApi, window messages),
-// with the test playing the extension host: requests are answered from a real RolloutViewModel.
+// A webview bundle as VS Code loads it (the host's HTML and CSP, acquireVsCodeApi, window
+// messages) in headless Chromium, with the test playing the extension host. One harness for every
+// view: the rollout view is answered from a real RolloutViewModel (FakeHost); other views (the
+// run form) or other answers (a live run's init) come from a PageHost subclass in the test.
 
+import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../src/host/webviewHtml';
+import { buildOnce } from '../browser/buildOnce';
+import { launchChromium } from './chromium';
 import type { RolloutViewModel } from '../../src/core/viewModel';
 import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-/** A folder holding the built webview and the host's HTML for it; call after the build. */
-export function webviewDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-webview-'));
-  copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
-  const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: 'views' });
-  writeFileSync(join(dir, 'index.html'), html);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+/** What a view test file sets up once: Chromium, and a folder the view's pages load from. */
+export interface Views {
+  browser: Browser;
+  /** The built webview and the host's HTML for the view; tests may add files (a clip, a stylesheet). */
+  dir: string;
+  close(): Promise<void>;
 }
 
-/** The extension host's side of the protocol, driven from the test. */
-export class FakeHost {
-  readonly seen: WebviewToHost[] = [];
-  failIndex: number | undefined;
+/** Builds (once across the files running in parallel), writes `view`'s folder, launches Chromium. */
+export async function launchViews(view?: string): Promise<Views> {
+  buildOnce();
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-webview-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    copyFileSync(join(ROOT, 'dist', 'webview', 'main.js'), join(dir, 'main.js'));
+    // The bundle mounts the view the body names (the rollout view when none).
+    const { html } = renderWebviewHtml({ cspSource: 'file:', scriptUri: './main.js', title: view ?? 'views', view });
+    writeFileSync(join(dir, 'index.html'), html);
+    const browser = await launchChromium();
+    return {
+      browser,
+      dir,
+      async close() {
+        await browser.close();
+        remove();
+      },
+    };
+  } catch (e) {
+    // `after` has no Views to close when this fails.
+    remove();
+    throw e;
+  }
+}
+
+/** A request as every view posts it; the rollout view and the run form differ only in methods. */
+type Request = { type: 'request'; id: number; method: string; params: unknown };
+
+/**
+ * The extension host's side of a view's protocol, driven from the test: it polls what the page
+ * posted and answers each request with `answer`. A throw becomes an error reply, as the real
+ * RpcServer (src/host/rpcServer.ts) sends one.
+ */
+export abstract class PageHost<R extends Request> {
+  readonly seen: R[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
 
-  constructor(
-    private readonly page: Page,
-    readonly model: RolloutViewModel,
-  ) {}
+  constructor(protected readonly page: Page) {}
+
+  protected abstract answer(request: R): unknown;
 
   start(): void {
     this.timer = setInterval(() => void this.pump(), 25);
@@ -48,19 +83,30 @@ export class FakeHost {
     return this.send({ type: 'event', event, data } as HostToWebview);
   }
 
+  /** The page's `method` requests once there are `count` of them (polled: the page posts asynchronously). */
+  async waitFor(method: R['method'], count = 1): Promise<R[]> {
+    for (let k = 0; k < 200; k++) {
+      const hits = this.seen.filter((m) => m.method === method);
+      if (hits.length >= count) return hits;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no ${method} request (saw ${this.seen.map((m) => m.method).join(', ')})`);
+  }
+
   private async pump(): Promise<void> {
     if (this.busy || this.page.isClosed()) return;
     this.busy = true;
     try {
-      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as WebviewToHost[];
+      const batch = (await this.page.evaluate('window.__sent.splice(0)')) as R[];
       for (const m of batch) {
         this.seen.push(m);
-        if (m.method === 'getRollout' && m.params.index === this.failIndex) {
-          await this.send({ type: 'response', id: m.id, ok: false, error: `line ${m.params.index + 1} could not be re-read` });
-          continue;
+        let reply: HostToWebview;
+        try {
+          reply = { type: 'response', id: m.id, ok: true, result: await this.answer(m) };
+        } catch (e) {
+          reply = { type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) };
         }
-        const result = m.method === 'revealSource' ? { revealed: true } : await this.model.handle(m.method, m.params as never);
-        await this.send({ type: 'response', id: m.id, ok: true, result });
+        await this.send(reply);
       }
     } catch {
       // The page went away between two polls.
@@ -70,28 +116,56 @@ export class FakeHost {
   }
 }
 
-export interface OpenedWebview {
+/** The rollout view's host: answers from `model`; `failIndex` makes that rollout's getRollout fail. */
+export class FakeHost extends PageHost<WebviewToHost> {
+  failIndex: number | undefined;
+
+  constructor(
+    page: Page,
+    readonly model: RolloutViewModel,
+  ) {
+    super(page);
+  }
+
+  protected override async answer(m: WebviewToHost): Promise<unknown> {
+    if (m.method === 'getRollout' && m.params.index === this.failIndex) throw new Error(`line ${m.params.index + 1} could not be re-read`);
+    // There is no editor to reveal the line in; the request itself is what tests check.
+    if (m.method === 'revealSource') return { revealed: true };
+    return this.model.handle(m.method, m.params as never);
+  }
+}
+
+export interface OpenedPage<H> {
   page: Page;
-  host: FakeHost;
+  host: H;
   /** Console errors, page errors and (after close) CSP violations. */
   problems: string[];
   close(): Promise<void>;
 }
 
-export async function openWebview(browser: Browser, dir: string, model: RolloutViewModel, state: unknown = undefined): Promise<OpenedWebview> {
-  const context = await browser.newContext({ viewport: { width: 1300, height: 850 } });
+export interface OpenOptions {
+  /** A selector that shows the view is up (its first answers have arrived). */
+  ready: string;
+  /** The per-webview state VS Code kept from an earlier load (getState's first answer). */
+  state?: unknown;
+}
+
+/** Loads the view in a page of its own with `makeHost`'s host answering it, once it shows `ready`. */
+export async function openPage<H extends PageHost<Request>>(views: Views, makeHost: (page: Page) => H, options: OpenOptions): Promise<OpenedPage<H>> {
+  const context = await views.browser.newContext({ viewport: { width: 1300, height: 850 } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
-  // What VS Code injects: acquireVsCodeApi with postMessage and per-webview state.
+  // What VS Code injects: acquireVsCodeApi (once per page, as VS Code enforces) with postMessage
+  // and per-webview state.
   await page.addInitScript(`
     window.__sent = [];
-    window.__state = ${JSON.stringify(state ?? null)};
+    window.__state = ${JSON.stringify(options.state ?? null)};
     window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
     let acquired = false;
     window.acquireVsCodeApi = () => {
       if (acquired) throw new Error('acquireVsCodeApi called twice');
@@ -103,10 +177,10 @@ export async function openWebview(browser: Browser, dir: string, model: RolloutV
       };
     };
   `);
-  const host = new FakeHost(page, model);
-  await page.goto('file://' + join(dir, 'index.html'));
+  const host = makeHost(page);
+  await page.goto('file://' + join(views.dir, 'index.html'));
   host.start();
-  await page.waitForSelector('[data-testid=rollout-row]');
+  await page.waitForSelector(options.ready);
   return {
     page,
     host,
@@ -117,4 +191,23 @@ export async function openWebview(browser: Browser, dir: string, model: RolloutV
       await context.close();
     },
   };
+}
+
+/** The rollout view over `model`, once its first rows are shown. */
+export function openWebview(views: Views, model: RolloutViewModel, state: unknown = undefined): Promise<OpenedPage<FakeHost>> {
+  return openPage(views, (page) => new FakeHost(page, model), { ready: '[data-testid=rollout-row]', state });
+}
+
+/**
+ * Runs `body` on the page `opening` opens and closes the page whatever happens; then (when `body`
+ * passed) checks the page logged no error and broke no CSP rule — the check every view test ends with.
+ */
+export async function withPage<W extends OpenedPage<unknown>>(opening: Promise<W>, body: (w: W) => Promise<void>): Promise<void> {
+  const w = await opening;
+  try {
+    await body(w);
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(w.problems, []);
 }

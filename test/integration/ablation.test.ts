@@ -1,6 +1,6 @@
 // Ablations against a real HTTP server on 127.0.0.1 (the fake vLLM) with real ffmpeg: what each
-// ablated request carries (decoded and probed), change rates of a model that uses the audio vs one
-// that ignores it, log-probability scoring of the forced continuation and its fallback, a failed
+// ablated request carries (decoded and probed), the all-media noise baseline of the sampled
+// kinds, change rates of a model that uses the audio vs one that ignores it, log-probability scoring of the forced continuation and its fallback, a failed
 // ablation among good ones, saved runs read back by the rollout reader, and cancellation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +65,25 @@ function opts(over: Partial<RunAblationsOptions> = {}): RunAblationsOptions {
   };
 }
 
+/**
+ * Clears the request log and scripts the audio-using model with request number `held` (1-based)
+ * held open after `holdAfter` chunks, and the returned signal aborted 30 ms after it arrives;
+ * `clientGone` resolves once the server sees the client leave that request.
+ */
+function cancelAtRequest(held: number, holdAfter: number): { signal: AbortSignal; clientGone: Promise<void> } {
+  vllm.requests.length = 0;
+  const ac = new AbortController();
+  let gone!: () => void;
+  const clientGone = new Promise<void>((r) => (gone = r));
+  const model = scriptedModel(usesAudioModel());
+  vllm.script((req) => {
+    if (vllm.requests.length !== held) return model(req);
+    setTimeout(() => ac.abort(), 30);
+    return { ...model(req), holdAfter, onClientGone: () => gone() };
+  });
+  return { signal: ac.signal, clientGone };
+}
+
 async function readBack(file: string): Promise<RolloutRecord[]> {
   const out: RolloutRecord[] = [];
   for await (const it of readRollouts(file)) {
@@ -78,8 +97,12 @@ test('each ablation sends exactly its parts: no audio part + the no-audio line; 
   vllm.requests.length = 0;
   vllm.script(scriptedModel(usesAudioModel()));
   const results = await runAblations(opts({ range: { start: 0.5, end: 1.75 } }));
-  assert.equal(vllm.requests.length, 3, 'one sampling call per ablation');
-  const [noAudio, noVideo, textOnly] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
+  assert.equal(vllm.requests.length, 4, 'the all-media baseline, then one sampling call per ablation');
+  const [baseline, noAudio, noVideo, textOnly] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
+  // The baseline: every medium of the clip (the same bytes the no-audio variant reuses).
+  assert.deepEqual(baseline!.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.ok(baseline![0]!.bytes!.equals(noAudio![0]!.bytes!));
+  assert.equal(baseline![2]!.text, buildUserText(QUESTION, 'video-audio'));
   for (const r of vllm.requests) {
     assert.equal(r.body.n, 3, 'n = samples');
     assert.equal(r.body.temperature, 0.8, "the run's settings");
@@ -108,6 +131,39 @@ test('each ablation sends exactly its parts: no audio part + the no-audio line; 
   assert.deepEqual(results[0]!.samples.map((s) => [s.answer, s.same, s.correct]), [['A', false, false], ['A', false, false], ['A', false, false]]);
   assert.deepEqual(results[1]!.samples.map((s) => s.correct), [true, true, true]);
   assert.match(results[0]!.note ?? '', /useLogprobs 'never'/);
+
+  // One baseline for the rollout, on every sampled result: with all media the answer stays B.
+  const b = results[0]!.baseline!;
+  assert.ok(results.every((r) => r.baseline === b));
+  assert.equal(b.changeRate, 0);
+  assert.deepEqual(b.samples.map((s) => [s.answer, s.same, s.correct]), [['B', true, true], ['B', true, true], ['B', true, true]]);
+  // Saved like the ablation runs, as kind 'full', and readable as a run.
+  assert.match(b.runFile!, /[\\/]ablations[\\/][^\\/]+-full\.rollouts\.jsonl$/);
+  const recs = await readBack(b.runFile!);
+  assert.equal(recs.length, 3);
+  assert.deepEqual(recs.map((x) => x.completion), b.samples.map((s) => s.completion));
+  const abl = recs[0]!.extras!.ablation as Record<string, any>;
+  assert.deepEqual([abl.kind, abl.method, abl.rollout_id, abl.answer, abl.same], ['full', 'sampled', 'roll-7', 'B', true]);
+  assert.match(abl.variant, /all media/);
+});
+
+test('the baseline measures the noise: a model that departs from its answer 1 time in 3 with every medium; a failed baseline is said, not hidden', async () => {
+  // Sampling noise: the third sample of every request answers A, whatever the media.
+  const quiet = ignoresAudioModel('B');
+  vllm.script(scriptedModel({ ...quiet, reply: (m, r) => [quiet.reply(m, r) as string, quiet.reply(m, r) as string, omniCompletion('a voice', 'a guess', 'A')] }));
+  vllm.requests.length = 0;
+  const results = await runAblations(opts({ kinds: ['no-audio'] }));
+  assert.equal(vllm.requests.length, 2);
+  assert.equal(results[0]!.changeRate, 1 / 3);
+  assert.equal(results[0]!.baseline!.changeRate, 1 / 3, 'as often as the ablation: the noise, not the audio');
+
+  // The baseline request fails: the ablations still run, each saying why there is no baseline.
+  vllm.script(scriptedModel({ ...ignoresAudioModel('B'), error: (m) => (m.audio && m.video ? { status: 500, message: 'CUDA out of memory' } : undefined) }));
+  vllm.requests.length = 0;
+  const failed = await runAblations(opts({ kinds: ['no-audio', 'text-only'] }));
+  assert.equal(vllm.requests.length, 3, 'the baseline is tried once, not per kind');
+  assert.deepEqual(failed.map((r) => [r.method, r.baseline]), [['sampled', undefined], ['sampled', undefined]]);
+  for (const r of failed) assert.match(r.baselineError!, /the all-media baseline failed: HTTP 500: CUDA out of memory/);
 });
 
 test('change rates: a model that ignores the audio (or only claims it) never changes its answer', async () => {
@@ -125,7 +181,7 @@ test('log-probability scoring: the original answer forced under all media and ea
     const progress: string[] = [];
     const o = opts({ useLogprobs: 'auto', onProgress: (k, d, t) => progress.push(`${k} ${d}/${t}`) });
     const results = await runAblations(o);
-    assert.equal(vllm.requests.length, 4, 'the full-media score, then one per ablation; no sampling');
+    assert.equal(vllm.requests.length, 4, 'the full-media score, then one per ablation; no sampling, so no baseline');
     for (const r of vllm.requests) {
       const b = r.body;
       assert.equal(b.stream, undefined);
@@ -140,6 +196,7 @@ test('log-probability scoring: the original answer forced under all media and ea
     assert.ok(full[0]!.bytes!.equals(noAudio[0]!.bytes!));
     // usesAudioModel: answer token 'B' at -0.1 with audio, -2.5 without.
     assert.deepEqual(results.map((r) => r.method), ['logprob', 'logprob', 'logprob']);
+    assert.ok(results.every((r) => r.baseline === undefined && r.baselineError === undefined));
     const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
     const [na, nv, to] = results.map((r) => r.logprob!);
     assert.ok(near(na!.full, -0.1) && near(na!.ablated, -2.5) && near(na!.delta, -2.4), JSON.stringify(na));
@@ -165,8 +222,11 @@ test('fallback to sampling when the server rejects prompt_logprobs (400 extra_fo
   vllm.requests.length = 0;
   vllm.script(scriptedModel({ ...usesAudioModel(), promptLogprobs: 'reject' }));
   let results = await runAblations(opts({ useLogprobs: 'auto' }));
-  assert.equal(vllm.requests.length, 4, 'tried once, then sampled per ablation');
+  assert.equal(vllm.requests.length, 5, 'tried once, then the all-media baseline, then sampled per ablation');
   assert.equal(vllm.requests[0]!.body.prompt_logprobs, 0);
+  assert.deepEqual(requestModalities(vllm.requests[1]!.body).parts, ['video_url', 'audio_url', 'text']);
+  assert.equal(vllm.requests[1]!.body.n, 3);
+  assert.ok(results.every((r) => r.baseline && r.baseline.changeRate === 0));
   assert.ok(vllm.requests.slice(1).every((r) => r.body.prompt_logprobs === undefined && r.body.stream === true));
   assert.deepEqual(results.map((r) => [r.method, r.changeRate]), [['sampled', 1], ['sampled', 0], ['sampled', 1]]);
   for (const r of results) assert.match(r.note ?? '', /rejected the scoring fields: .*prompt_logprobs.*; sampled instead/);
@@ -211,8 +271,8 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
   const results = await runAblations(opts({ clip: silent, kinds: ['no-audio', 'no-video'] }));
   assert.equal(results[0]!.method, 'failed');
   assert.match(results[0]!.error!, /not applicable: the clip has no audio stream/);
-  assert.equal(vllm.requests.length, 1);
-  assert.deepEqual(requestModalities(vllm.requests[0]!.body).parts, ['text']);
+  assert.equal(vllm.requests.length, 2, 'the baseline (the clip as it is), then no-video');
+  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['video_url', 'text'], ['text']]);
 
   // An image: no audio to remove; no-video = no image.
   const png = join(dir, 'still.png');
@@ -221,13 +281,13 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
   const img = await runAblations(opts({ clip: png, kinds: ['no-audio', 'no-video'] }));
   assert.match(img[0]!.error!, /not applicable: the clip is an image/);
   assert.equal(img[1]!.method, 'sampled');
-  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['text']]);
+  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['image_url', 'text'], ['text']]);
 
   // Black frames: a video part of the same duration whose pixels are black, plus the audio.
   vllm.requests.length = 0;
   const r2 = await runAblations(opts({ kinds: ['no-video'], blackFrames: true }));
   assert.equal(r2[0]!.method, 'sampled');
-  const parts = await inspectUserParts(vllm.requests[0]!.body);
+  const parts = await inspectUserParts(vllm.requests[1]!.body);
   assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
   assert.ok(Math.abs(parts[0]!.info!.duration - 2) <= 0.2, `black video lasts ${parts[0]!.info!.duration}`);
   assert.equal(parts[0]!.info!.audio, undefined);
@@ -240,28 +300,23 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
 });
 
 test('cancelling stops the running ablation and starts no other; finished ones are kept on the error', async () => {
-  vllm.requests.length = 0;
-  const ac = new AbortController();
-  let gone!: () => void;
-  const clientGone = new Promise<void>((r) => (gone = r));
-  const model = scriptedModel(usesAudioModel());
-  vllm.script((req) => {
-    if (vllm.requests.length === 2) {
-      setTimeout(() => ac.abort(), 30);
-      return { ...model(req), holdAfter: 1, onClientGone: () => gone() };
-    }
-    return model(req);
-  });
-  await assert.rejects(runAblations(opts({ signal: ac.signal })), (e: unknown) => {
+  // The baseline, no-audio, then no-video is held and cancelled.
+  const { signal, clientGone } = cancelAtRequest(3, 1);
+  await assert.rejects(runAblations(opts({ signal })), (e: unknown) => {
     assert.ok(e instanceof AblationCancelledError);
     assert.deepEqual(e.partial.map((r) => [r.kind, r.method]), [['no-audio', 'sampled']]);
     return true;
   });
   await clientGone;
-  assert.equal(vllm.requests.length, 2, 'text-only never sent');
+  assert.equal(vllm.requests.length, 3, 'text-only never sent');
+  // Cancelled during the baseline: nothing finished, nothing more sent.
+  const inBaseline = cancelAtRequest(1, 1);
+  await assert.rejects(runAblations(opts({ signal: inBaseline.signal })), (e: unknown) => e instanceof AblationCancelledError && e.partial.length === 0);
+  await inBaseline.clientGone;
+  assert.equal(vllm.requests.length, 1);
   // Already aborted: nothing is prepared or sent.
   await assert.rejects(runAblations(opts({ signal: AbortSignal.abort() })), AblationCancelledError);
-  assert.equal(vllm.requests.length, 2);
+  assert.equal(vllm.requests.length, 1);
 });
 
 test('the sound inside the MP4 (use_audio_in_video) is removed by stream copy; sampled frames lose their audio part', async () => {
@@ -270,37 +325,30 @@ test('the sound inside the MP4 (use_audio_in_video) is removed by stream copy; s
   const profile = { baseURL: vllm.baseURL, model: 'omni-ckpt', useAudioInVideo: true };
   const results = await runAblations(opts({ profile, kinds: ['no-audio', 'no-video'], blackFrames: true }));
   assert.deepEqual(results.map((r) => r.method), ['sampled', 'sampled']);
-  const [noAudio, noVideo] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
+  const [baseline, noAudio, noVideo] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
+  // The baseline: the MP4 with its sound inside, as the run sent it.
+  assert.deepEqual(baseline!.map((p) => p.type), ['video_url', 'text']);
+  assert.equal(baseline![0]!.info!.audio!.codec, 'aac');
+  assert.deepEqual(vllm.requests[0]!.body.mm_processor_kwargs, { use_audio_in_video: true });
   assert.deepEqual(noAudio!.map((p) => p.type), ['video_url', 'text']);
   assert.equal(noAudio![0]!.info!.audio, undefined, 'the track is gone from the MP4');
-  assert.equal('mm_processor_kwargs' in vllm.requests[0]!.body, false);
+  assert.equal('mm_processor_kwargs' in vllm.requests[1]!.body, false);
   assert.ok(noAudio![1]!.text!.startsWith(NO_AUDIO_LINE));
   assert.equal(results[0]!.changeRate, 1, 'the scripted model hears nothing without it');
   // Black frames carrying the sound themselves, as use_audio_in_video expects.
   assert.deepEqual(noVideo!.map((p) => p.type), ['video_url', 'text']);
   assert.equal(noVideo![0]!.info!.audio!.codec, 'aac');
-  assert.deepEqual(vllm.requests[1]!.body.mm_processor_kwargs, { use_audio_in_video: true });
+  assert.deepEqual(vllm.requests[2]!.body.mm_processor_kwargs, { use_audio_in_video: true });
   assert.equal(results[1]!.changeRate, 0);
 
   vllm.requests.length = 0;
   await runAblations(opts({ profile: { baseURL: vllm.baseURL, model: 'omni-ckpt', mediaTransport: 'frames', frames: { count: 3 } }, kinds: ['no-audio'] }));
-  assert.deepEqual(requestModalities(vllm.requests[0]!.body).parts, ['image_url', 'image_url', 'image_url', 'text']);
+  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['image_url', 'image_url', 'image_url', 'audio_url', 'text'], ['image_url', 'image_url', 'image_url', 'text']]);
 });
 
 test('cancelling during log-probability scoring rejects at once and sends nothing more', async () => {
-  vllm.requests.length = 0;
-  const ac = new AbortController();
-  let gone!: () => void;
-  const clientGone = new Promise<void>((r) => (gone = r));
-  const model = scriptedModel(usesAudioModel());
-  vllm.script((req) => {
-    if (vllm.requests.length === 2) {
-      setTimeout(() => ac.abort(), 30);
-      return { ...model(req), holdAfter: 0, onClientGone: () => gone() };
-    }
-    return model(req);
-  });
-  await assert.rejects(runAblations(opts({ useLogprobs: 'auto', signal: ac.signal })), (e: unknown) => e instanceof AblationCancelledError && e.partial.length === 0);
+  const { signal, clientGone } = cancelAtRequest(2, 0);
+  await assert.rejects(runAblations(opts({ useLogprobs: 'auto', signal })), (e: unknown) => e instanceof AblationCancelledError && e.partial.length === 0);
   await clientGone;
   assert.equal(vllm.requests.length, 2, 'the full-media score, then the held no-audio score; nothing after');
 });

@@ -5,13 +5,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
-import { makeTestClip } from '../helpers/testClip';
 import { activateBuilt, createFakeVscode, FakeUri, type FakePanel } from '../helpers/fakeVscode';
-import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import type { FakeVllm } from '../helpers/fakeVllmServer';
 import { nextRunForm } from '../helpers/runForm';
+import { makeRunWorkspace, removeRunWorkspace } from '../helpers/runWorkspace';
 import type { RunFormValues } from '../../src/core/run/runForm';
 
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
@@ -20,15 +19,10 @@ let clip: string;
 let vllm: FakeVllm;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-live-run-'));
-  clip = makeTestClip(dir, 1);
-  vllm = await startFakeVllm();
+  ({ dir, clip, vllm } = await makeRunWorkspace('omnitrace-live-run-', 1));
 });
 
-after(async () => {
-  await vllm?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => removeRunWorkspace({ dir, vllm }));
 
 const FORM = { question: 'What is on screen?', options: 'A. a test pattern | B. a cat', problemType: 'multiple choice', answer: 'A' };
 

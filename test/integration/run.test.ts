@@ -4,19 +4,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeChatServer } from '../helpers/fakeChatServer';
+import { startFakeChatServer, type FakeChatServer, type RecordedRequest } from '../helpers/fakeChatServer';
 import { startFakeVllm, inspectUserParts, tokens, type FakeVllm } from '../helpers/fakeVllmServer';
 import { buildUserText } from '../../src/core/run/prompt';
 import { NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
 import { CheckpointClient, CheckpointCallError } from '../../src/models/checkpointClient';
 import { readRollouts } from '../../src/core/readers/index';
 import { scoreRecord } from '../../src/core/score';
+import { NO_REFERENCE_CONTEXT_CLI } from '../../src/cli/commands/run';
 import type { RolloutRecord } from '../../src/core/types';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 let dir: string;
 let vllm: FakeVllm;
+/** A real chat server playing the judge; each test sets what it answers. */
+let judge: FakeChatServer;
 const clip = (n: string) => join(dir, n);
 
 function ff(args: string[]) {
@@ -35,10 +38,12 @@ before(async () => {
   ff(['-f', 'lavfi', '-i', 'testsrc2=s=160x90', '-frames:v', '1', clip('still.png')]);
   writeFileSync(clip('broken.mp4'), 'this is not a video');
   vllm = await startFakeVllm();
+  judge = await startFakeChatServer(() => ({ reply: '4' }));
 });
 
 after(async () => {
   await vllm?.close();
+  await judge?.close();
 });
 
 interface CliResult {
@@ -238,7 +243,8 @@ test('Ctrl-C during a run saves the partial sample marked cancelled and exits 13
   vllm.script({ replies: ['<context>the room is dark and a door creaks open slowly</context>'], holdAfter: 3 });
   const runsDir = join(dir, 'runs-cancel');
   let sent = false;
-  const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--runs-dir', runsDir], {
+  const judgeCalls = judge.requests.length;
+  const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--runs-dir', runsDir, '--judge-base-url', judge.baseURL, '--judge-model', 'judge-m'], {
     onStderr: (soFar, child) => {
       if (!sent && soFar.includes('<context>the room is ')) {
         sent = true;
@@ -248,33 +254,150 @@ test('Ctrl-C during a run saves the partial sample marked cancelled and exits 13
   });
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /cancelled: partial samples saved/);
+  // A partial sample is not worth a judge call (as in the editor): none made, none saved.
+  assert.match(r.stderr, /not judged: the run was cancelled/);
+  assert.equal(judge.requests.length, judgeCalls);
   const { raw, records } = await savedRun(runsDir);
   assert.equal(raw[0].cancelled, true);
+  assert.equal('judged' in raw[0], false);
   assert.equal(raw[0].finish_reason, null);
   assert.equal(records[0]!.completion, '<context>the room is ');
   assert.equal(scoreRecord(records[0]!).trace.context?.closed, false);
 });
 
-test('--judge-base-url also judges the samples (context, logic) with the judge runner', async () => {
+const judgeArgs = () => ['--judge-base-url', judge.baseURL, '--judge-model', 'judge-m'];
+const scoreLines = (out: string) => readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const prompt = (r: RecordedRequest) => r.body.messages?.map((m) => m.content).join('\n') ?? '';
+/** A saved judged reward as a score line shows it (toScoreLine's short form: no provenance). */
+const short = (r: { value: unknown; status: unknown; explanation: unknown; quirks?: string[]; trainerValue?: number }) => ({
+  value: r.value,
+  status: r.status,
+  explanation: r.explanation,
+  ...(r.quirks?.length ? { quirks: r.quirks } : {}),
+  ...(r.trainerValue !== undefined ? { trainerValue: r.trainerValue } : {}),
+});
+
+test('--judge-base-url judges each finished sample and saves the judged rewards in the run, which reads back (and scores) with them', async () => {
   vllm.script({ replies: [GOOD, BAD] });
-  const judge = await startFakeChatServer(() => ({ reply: '4' }));
-  try {
-    const runsDir = join(dir, 'judge', 'runs');
-    const out = join(dir, 'judged.jsonl');
-    const solution = '<context>a man says the door is open</context><think>low voice</think><answer>A</answer>';
-    const r = await cli(['run', clip('silent.mp4'), ...Q, '--solution', solution, ...server(), '--n', '2', '--runs-dir', runsDir, '--out', out, '--judge-base-url', judge.baseURL, '--judge-model', 'judge-m']);
-    assert.equal(r.code, 0, r.stderr);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 2);
-    for (const l of lines) {
-      assert.equal(l.rewards.context.status, 'ok');
-      assert.equal(l.rewards.context.value, 0.8);
-      assert.equal(l.rewards.logic.value, 0.8);
-    }
-    assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0]);
-    assert.equal(judge.requests.length, 4, 'context + logic per sample');
-    assert.ok(readdirSync(join(dir, 'judge', 'cache', 'judge')).length > 0, 'the judge cache sits beside the runs folder');
-  } finally {
-    await judge.close();
+  judge.setHandler(() => ({ reply: '4' }));
+  const calls = judge.requests.length;
+  const runsDir = join(dir, 'judge', 'runs');
+  const out = join(dir, 'judged.jsonl');
+  const solution = '<context>a man says the door is open</context><think>low voice</think><answer>A</answer>';
+  const r = await cli(['run', clip('silent.mp4'), ...Q, '--solution', solution, ...server(), '--n', '2', '--runs-dir', runsDir, '--out', out, ...judgeArgs()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(judge.requests.length - calls, 4, 'context + logic per sample');
+  assert.ok(readdirSync(join(dir, 'judge', 'cache', 'judge')).length > 0, 'the judge cache sits beside the runs folder');
+
+  // The saved run's records carry the judged rewards, with who judged and the provenance.
+  const { raw, records } = await savedRun(runsDir);
+  assert.equal(raw.length, 2);
+  for (const rec of raw) {
+    assert.equal(rec.judged.profile, 'run');
+    assert.equal(rec.judged.model, 'judge-m');
+    assert.deepEqual([rec.judged.rewards.context.status, rec.judged.rewards.context.value], ['ok', 0.8]);
+    assert.deepEqual([rec.judged.rewards.logic.status, rec.judged.rewards.logic.value], ['ok', 0.8]);
+    assert.equal(rec.judged.rewards.logic.provenance.model, 'judge-m');
+    assert.match(rec.judged.rewards.context.provenance.prompt, /a man says the door is open/);
   }
+  assert.match(raw[0].judged.rewards.logic.provenance.prompt, /the voice is low/);
+  assert.match(raw[1].judged.rewards.logic.provenance.prompt, /hmm/);
+
+  // Reopened (the readers + scoring, as the rollout view and `omnitrace score` do): judged rewards shown.
+  for (const rec of records) {
+    const s = scoreRecord(rec);
+    assert.equal(s.rewards.context!.value, 0.8);
+    assert.equal(s.rewards.logic!.value, 0.8);
+    assert.equal((s.rewards.logic!.provenance as { source: string }).source, 'judge');
+  }
+  assert.deepEqual(records.map((x) => scoreRecord(x).rewards.accuracy!.value), [1, 0]);
+
+  // --out holds the same judged rewards as the saved run (scored from it).
+  const lines = scoreLines(out);
+  assert.equal(lines.length, 2);
+  lines.forEach((l, i) => {
+    assert.deepEqual(l.rewards.context, short(raw[i].judged.rewards.context));
+    assert.deepEqual(l.rewards.logic, short(raw[i].judged.rewards.logic));
+  });
+  assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0]);
+  assert.match(r.stderr, /judged 2 samples/);
+  assert.match(r.stderr, /judged rewards saved in .*\.rollouts\.jsonl \(field judged\)/);
+});
+
+test('without a reference context the context reward is not computed (no call, no zero); --reference-context is saved with the answer and judged against', async () => {
+  const REF_CONTEXT = 'A deep voice says the door is open over a blue screen.';
+  // Context scores 2 of 5 against the reference; logic 4 of 5.
+  judge.setHandler((req) => ({ reply: prompt(req).includes(REF_CONTEXT) ? '2' : '4' }));
+
+  vllm.script({ replies: [GOOD, BAD] });
+  let calls = judge.requests.length;
+  const runsNone = join(dir, 'judge-none', 'runs');
+  const outNone = join(dir, 'judged-none.jsonl');
+  let r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', ...server(), '--n', '2', '--runs-dir', runsNone, '--out', outNone, ...judgeArgs()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(judge.requests.length - calls, 2, 'logic per sample; no context call');
+  const none = await savedRun(runsNone);
+  for (const rec of none.raw) {
+    const { context, logic } = rec.judged.rewards;
+    assert.deepEqual([context.status, context.value, context.trainerValue], ['not-computed', null, undefined]);
+    assert.equal(context.explanation, NO_REFERENCE_CONTEXT_CLI);
+    assert.equal(logic.value, 0.8);
+  }
+  for (const rec of none.records) assert.equal(scoreRecord(rec).rewards.context!.status, 'not-computed');
+  for (const l of scoreLines(outNone)) assert.deepEqual([l.rewards.context.status, l.rewards.context.value], ['not-computed', null]);
+  // The summary counts it under its own status and says why.
+  assert.match(r.stderr, /not-computed/);
+  assert.match(r.stderr, /context not-computed \(2 samples\): no reference context .*--reference-context/);
+
+  vllm.script({ replies: [GOOD] });
+  calls = judge.requests.length;
+  const runsRef = join(dir, 'judge-ref', 'runs');
+  const outRef = join(dir, 'judged-ref.jsonl');
+  r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', REF_CONTEXT, ...server(), '--runs-dir', runsRef, '--out', outRef, ...judgeArgs()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(judge.requests.length - calls, 2, 'context and logic');
+  const ref = await savedRun(runsRef);
+  assert.equal(ref.raw[0].solution, `<context>${REF_CONTEXT}</context><answer>A</answer>`);
+  assert.equal(ref.raw[0].answer, 'A');
+  const { context, logic } = ref.raw[0].judged.rewards;
+  assert.deepEqual([context.status, context.value], ['ok', 0.4]);
+  assert.match(context.provenance.prompt, /deep voice says the door is open/);
+  assert.equal(logic.value, 0.8);
+  const s = scoreRecord(ref.records[0]!);
+  assert.equal(s.referenceTrace?.context?.text, REF_CONTEXT);
+  assert.equal(s.rewards.context!.value, 0.4);
+  assert.equal(s.rewards.accuracy!.value, 1, 'the reference answer still scores accuracy');
+  assert.deepEqual(scoreLines(outRef)[0].rewards.context, short(context));
+
+  // The flag follows the run form's rules.
+  r = await cli(['run', clip('silent.mp4'), ...Q, '--reference-context', REF_CONTEXT, ...server(), '--dry-run']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--reference-context goes with --answer/);
+  r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', REF_CONTEXT, '--solution', '<answer>A</answer>', ...server(), '--dry-run']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--reference-context and --solution/);
+});
+
+test('a failing judge call is saved and reported as a call-error, never as a 0', async () => {
+  judge.setHandler(() => ({ status: 400 }));
+  vllm.script({ replies: [GOOD] });
+  const calls = judge.requests.length;
+  const runsDir = join(dir, 'judge-fail', 'runs');
+  const out = join(dir, 'judged-fail.jsonl');
+  const r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', 'a voice', ...server(), '--runs-dir', runsDir, '--out', out, ...judgeArgs()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(judge.requests.length - calls, 2, 'a 400 is not retried');
+  const { raw, records } = await savedRun(runsDir);
+  for (const name of ['context', 'logic']) {
+    const saved = raw[0].judged.rewards[name];
+    // value null: no number stands for a failed call (trainerValue keeps the trainer's 0 apart).
+    assert.deepEqual([saved.status, saved.value], ['call-error', null], name);
+    assert.match(saved.explanation, /400/);
+    const scored = scoreRecord(records[0]!).rewards[name]!;
+    assert.deepEqual([scored.status, scored.value], ['call-error', null]);
+    assert.deepEqual(scoreLines(out)[0].rewards[name], short(saved));
+  }
+  assert.equal(scoreLines(out)[0].rewards.accuracy.value, 1);
+  assert.match(r.stderr, /call-error/);
+  assert.match(r.stderr, /logic call-error \(1 sample\): .*400/);
 });

@@ -8,13 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
-import { makeTestClip } from '../helpers/testClip';
 import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeUri } from '../helpers/fakeVscode';
-import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import { inspectUserParts, type FakeVllm } from '../helpers/fakeVllmServer';
 import { nextRunForm } from '../helpers/runForm';
+import { makeRunWorkspace, removeRunWorkspace } from '../helpers/runWorkspace';
 
 const KEY = 'sk-checkpoint-secret-42';
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
@@ -23,15 +22,10 @@ let clip: string;
 let vllm: FakeVllm;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-run-editor-'));
-  clip = makeTestClip(dir, 2);
-  vllm = await startFakeVllm();
+  ({ dir, clip, vllm } = await makeRunWorkspace('omnitrace-run-editor-', 2));
 });
 
-after(async () => {
-  await vllm?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => removeRunWorkspace({ dir, vllm }));
 
 function activate(opts: { trusted: boolean; model?: string }) {
   const fake = createFakeVscode({ trusted: opts.trusted, workspaceFolders: [dir] });

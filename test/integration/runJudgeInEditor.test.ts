@@ -7,14 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
-import { makeTestClip } from '../helpers/testClip';
 import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeUri } from '../helpers/fakeVscode';
-import { startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import type { FakeVllm } from '../helpers/fakeVllmServer';
 import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
 import { nextRunForm } from '../helpers/runForm';
+import { makeRunWorkspace, removeRunWorkspace } from '../helpers/runWorkspace';
 import type { RunFormValues } from '../../src/core/run/runForm';
 
 const REPLY = '<context>A test pattern with a tone.</context><think>The picture is a test pattern.</think><answer>A</answer>';
@@ -26,9 +25,7 @@ let vllm: FakeVllm;
 let judge: FakeChatServer;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-run-judge-'));
-  clip = makeTestClip(dir, 1);
-  vllm = await startFakeVllm();
+  ({ dir, clip, vllm } = await makeRunWorkspace('omnitrace-run-judge-', 1));
   // Context scores 2 of 5 (its scale skips 3), logic and free-form accuracy 4 of 5.
   judge = await startFakeChatServer((req) => {
     const prompt = req.body.messages?.map((m) => m.content).join('\n') ?? '';
@@ -37,9 +34,8 @@ before(async () => {
 });
 
 after(async () => {
-  await vllm?.close();
   await judge?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await removeRunWorkspace({ dir, vllm });
 });
 
 function activate(trusted = true) {

@@ -4,9 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatClock, solutionOf, suggestProblemType, validateRunForm, type RunFormValues } from '../../src/core/run/runForm';
 import { parseTime } from '../../src/media/time';
-import { savedJudgedRewards } from '../../src/core/run/savedJudgement';
+import { savedJudgedRewards, withJudgements } from '../../src/core/run/savedJudgement';
 import { scoreRecord } from '../../src/core/score';
-import { judgeSample, NO_REFERENCE_CONTEXT } from '../../src/core/run/judgeSample';
+import { judgeSample, judgeSavedRun, NO_REFERENCE_CONTEXT } from '../../src/core/run/judgeSample';
+import { writeRunFile } from '../../src/core/run/runRecords';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JudgeRunner } from '../../src/core/judge/runner';
 import type { RolloutRecord } from '../../src/core/types';
 
@@ -132,4 +136,57 @@ test('judging a sample without a reference context: context not computed (no cal
   const withIt = await judgeSample(runner, s, { rewards: ['context', 'logic'], hasReferenceContext: true });
   assert.deepEqual(asked.at(-1), ['context', 'logic']);
   assert.equal(withIt.context!.value, 0.8);
+});
+
+/** A judge runner that answers 0.8 for every reward asked, recording what it was given. */
+function stubRunner() {
+  const seen: { completion: string; rewards: string[] }[] = [];
+  const runner = {
+    profile: { name: 'j', model: 'judge-m' },
+    judgeRollout: async (sc: { record: { completion: string } }, o: { rewards: string[] }) => {
+      seen.push({ completion: sc.record.completion, rewards: o.rewards });
+      return Object.fromEntries(o.rewards.map((r) => [r, { value: 0.8, status: 'ok', explanation: 'judged' }]));
+    },
+  } as unknown as JudgeRunner;
+  return { runner, seen };
+}
+
+test('withJudgements puts each judged sample\'s rewards in its record by sample_index, leaving the rest and the input as they were', () => {
+  const records = [0, 1, 2].map((i) => ({ id: `run-${i}`, sample_index: i, completion: `c${i}` }));
+  const logic = { value: 0.8, status: 'ok' as const, explanation: 'judged' };
+  const out = withJudgements(records, { profile: 'j', model: 'judge-m' }, new Map([[2, { logic }], [0, { logic }]]));
+  assert.deepEqual(out[0], { ...records[0], judged: { profile: 'j', model: 'judge-m', rewards: { logic } } });
+  assert.equal(out[1], records[1], 'an unjudged sample keeps its record');
+  assert.equal(savedJudgedRewards(out[2])!.logic!.value, 0.8);
+  assert.equal('judged' in records[0]!, false, 'the input records are not changed');
+});
+
+test('judgeSavedRun judges the saved run as read back; a stopped run\'s unfinished samples are partial and not judged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-judge-saved-'));
+  try {
+    const file = join(dir, 'run.rollouts.jsonl');
+    const base = { problem: 'Q?', problem_type: 'free-form', solution: '<context>ref</context><answer>a cat</answer>', answer: 'a cat' };
+    const records = [
+      { ...base, id: 'r-0', sample_index: 0, completion: '<context>c</context><think>t</think><answer>a cat</answer>', finish_reason: 'stop' },
+      { ...base, id: 'r-1', sample_index: 1, completion: '<context>half', finish_reason: null },
+      { ...base, id: 'r-2', sample_index: 2, completion: '<context>c</context><think>t</think><answer>a dog</answer>', finish_reason: 'length' },
+    ];
+    await writeRunFile(file, records);
+    const a = stubRunner();
+    const stopped = await judgeSavedRun(a.runner, file, records, { rewards: ['context', 'logic', 'accuracy'], hasReferenceContext: true, stopped: true });
+    assert.deepEqual([...stopped.judged.keys()].sort(), [0, 2]);
+    assert.deepEqual(stopped.partial, [1]);
+    assert.deepEqual(a.seen.map((x) => x.completion).sort(), [records[0]!.completion, records[2]!.completion].sort());
+    assert.equal(stopped.judged.get(0)!.context!.value, 0.8);
+
+    // A run that ended normally: every sample is finished, whatever its finish_reason.
+    const b = stubRunner();
+    const done = await judgeSavedRun(b.runner, file, records, { rewards: ['context', 'logic'], hasReferenceContext: false, stopped: false, noReferenceContext: 'none given' });
+    assert.deepEqual([...done.judged.keys()].sort(), [0, 1, 2]);
+    assert.deepEqual(done.partial, []);
+    assert.deepEqual(b.seen.map((x) => x.rewards), [['logic'], ['logic'], ['logic']]);
+    assert.deepEqual([done.judged.get(1)!.context!.status, done.judged.get(1)!.context!.explanation], ['not-computed', 'none given']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -217,6 +217,94 @@ test('used from ablations: logprob thresholds and sampled change rates', () => {
   assert.equal(blindAnswerableFrom([]), 'unknown');
 });
 
+/** A sampled ablation with its all-media baseline: `true` = the sample kept the original answer. */
+const withBaseline = (ab: AblationResult, base: boolean[]): AblationResult => ({
+  ...ab,
+  baseline: { samples: base.map((s) => ({ answer: s ? 'A' : 'C', completion: '', same: s })), changeRate: base.filter((s) => !s).length / base.length },
+});
+
+test('used from sampled ablations against the all-media baseline: the difference of change rates, noisy baselines unmeasured', () => {
+  const noise = [true, true, false]; // the model departs from its own answer 1 time in 3 with every medium
+  // The same 1 in 3 without the audio: no more change than the noise → not used (the absolute rule said weak).
+  assert.equal(usedFromAblation(sampled('no-audio', [true, true, false]), 'audio').value, 'unknown');
+  const within = usedFromAblation(withBaseline(sampled('no-audio', [true, false, true]), noise), 'audio');
+  assert.equal(within.value, false);
+  assert.match(within.detail, /changed in 1 of 3 samples without the audio \(A, B, A\) vs 1 of 3 with all media \(A, A, C\): not used \(no more change than with every medium\)/);
+  // 3 of 3 vs 1 of 3: 0.67 above the noise → used; 2 of 3 vs 1 of 3 (0.33) → weak.
+  const used = usedFromAblation(withBaseline(sampled('no-audio', [false, false, false]), noise), 'audio');
+  assert.equal(used.value, true);
+  assert.match(used.detail, /: used \(67 points above the model's own noise\)/);
+  const weak = usedFromAblation(withBaseline(sampled('no-audio', [false, false, true]), noise), 'audio');
+  assert.equal(weak.value, 'unknown');
+  assert.match(weak.detail, /weak \(less than 0\.5 above the baseline\)/);
+  // k = 5: 4 of 5 vs 1 of 5 (0.6) → used; 1 of 5 vs 1 of 5 → not used; 0.4 → weak.
+  const five = [true, true, false, true, true];
+  assert.equal(usedFromAblation(withBaseline(sampled('no-video', [false, false, true, false, false]), five), 'visual').value, true);
+  assert.equal(usedFromAblation(withBaseline(sampled('no-video', [true, true, false, true, true]), five), 'visual').value, false);
+  assert.equal(usedFromAblation(withBaseline(sampled('no-video', [false, false, true, true, false]), five), 'visual').value, 'unknown');
+  // A clean baseline is the absolute rule: 2 of 3 used, 0 of 3 not used.
+  assert.equal(usedFromAblation(withBaseline(sampled('no-audio', [false, false, true]), [true, true, true]), 'audio').value, true);
+  assert.equal(usedFromAblation(withBaseline(sampled('no-audio', [true, true, true]), [true, true, true]), 'audio').value, false);
+  // A noisy baseline (≥ 0.5): unmeasured whatever the ablation did, and the detail says why.
+  for (const ab of [[false, false, false], [true, true, true]]) {
+    const noisy = usedFromAblation(withBaseline(sampled('no-audio', ab), [false, true, false]), 'audio');
+    assert.equal(noisy.value, 'unknown');
+    assert.equal(noisy.from, 'ablation-sampled');
+    assert.match(noisy.detail, /unmeasured — with every medium the model already departs from its original answer in 2 of 3 samples .*too noisy/);
+  }
+  // Too few baseline samples to call "not used".
+  assert.equal(usedFromAblation(withBaseline(sampled('no-audio', [true, true, true]), [true, true]), 'audio').value, 'unknown');
+  // No baseline (its request failed, or an older file): the absolute rule, saying so.
+  const failed = usedFromAblation({ ...sampled('no-audio', [false, false, false]), baselineError: 'the all-media baseline failed: HTTP 500' }, 'audio');
+  assert.equal(failed.value, true);
+  assert.match(failed.detail, /no all-media baseline \(the all-media baseline failed: HTTP 500\), so sampling noise is not accounted for: used/);
+  // Blind-answerable by the same rule; reliance is the change above the baseline.
+  assert.equal(blindAnswerableFrom([withBaseline(sampled('text-only', [true, false, true]), noise)]), true);
+  assert.equal(blindAnswerableFrom([withBaseline(sampled('text-only', [false, false, false]), [false, false, true])]), 'unknown');
+  assert.ok(Math.abs(relianceOf(withBaseline(sampled('no-audio', [false, false, false]), noise))! - 2 / 3) < 1e-9);
+  assert.equal(relianceOf(withBaseline(sampled('no-audio', [true, true, true]), noise)), 0);
+});
+
+test('verdict from a noisy model: ignored when the ablation changes no more than the baseline; undetermined when the baseline is too noisy', () => {
+  const r = record({
+    completion: '<context>A grey slide with a man in a blue shirt.</context><think>He looks calm; likely three.</think><answer>3</answer>',
+    reference: { solution: '<context>The man says the number seven.</context><think>He said seven.</think><answer>7</answer>' },
+  });
+  const inv = inventory({ speech: [[0.5, 1.5]] });
+  const noise = [true, true, false];
+  const abl = (base: boolean[]) => ['no-audio', 'no-video', 'text-only'].map((k) => withBaseline(sampled(k as AblationResult['kind'], [true, false, true]), base));
+  const a = analyseRollout(r, { inventory: inv, ablations: abl(noise) });
+  assert.deepEqual([a.audio.verdict, a.audio.confidence], ['ignored', 'high']);
+  assert.equal(a.blindAnswerable, true);
+  const noisy = analyseRollout(r, { inventory: inv, ablations: abl([false, false, true]) });
+  assert.deepEqual([noisy.audio.verdict, noisy.audio.confidence], ['undetermined', 'low']);
+  assert.match(noisy.audio.reason, /^possible shortcut, not measured \(ablation inconclusive: .*too noisy/);
+  assert.equal(noisy.blindAnswerable, 'unknown');
+  // JSON round trip keeps the baseline (the sidecar and --out lines).
+  assert.deepEqual(JSON.parse(JSON.stringify(a)).audio.used.ablation.baseline, a.audio.used.ablation!.baseline);
+});
+
+test('needed from sampled ablations: the correct answer lost beyond the baseline\'s own losses', () => {
+  const rec = { extras: undefined, reference: { solution: '<answer>7</answer>' } };
+  const s = (correct: boolean[]) => correct.map((c) => ({ answer: c ? '7' : '3', completion: '', same: c, correct: c }));
+  const ab = (lost: boolean[], base?: boolean[]): AblationResult => ({
+    kind: 'no-audio',
+    method: 'sampled',
+    samples: s(lost.map((l) => !l)),
+    changeRate: lost.filter(Boolean).length / lost.length,
+    ...(base ? { baseline: { samples: s(base.map((l) => !l)), changeRate: base.filter(Boolean).length / base.length } } : {}),
+  });
+  const needed = neededFor(rec, 'audio', { ablation: ab([true, true, true], [false, false, true]), originalCorrect: true });
+  assert.deepEqual([needed.value, needed.from], [true, 'ablation']);
+  assert.match(needed.detail, /lost in 3 of 3 samples \(with all media in 1 of 3\)/);
+  // 2 of 3 lost is a majority, but only 0.33 above a baseline that loses 1 of 3: not established.
+  assert.equal(neededFor(rec, 'audio', { ablation: ab([true, true, false], [false, false, true]), originalCorrect: true }).value, 'unknown');
+  // Without a baseline, the majority rule as before.
+  assert.equal(neededFor(rec, 'audio', { ablation: ab([true, true, false]), originalCorrect: true }).value, true);
+  // A baseline that loses the correct answer in most samples cannot show what a medium adds.
+  assert.equal(neededFor(rec, 'audio', { ablation: ab([true, true, true], [true, true, false]), originalCorrect: true }).value, 'unknown');
+});
+
 function vin(o: Partial<VerdictInput> & { cited?: boolean; usedV?: boolean | 'unknown'; neededV?: boolean | 'unknown' }): VerdictInput {
   return {
     modality: 'audio',

@@ -15,6 +15,7 @@ import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
 import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../../core/judge/loadTemplates';
 import { TemplateError } from '../../core/judge/template';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgedReward, type JudgeProfile } from '../../core/judge/types';
+import type { RewardStatus } from '../../core/types';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
 
 interface JudgeCliOptions extends InputOptionValues {
@@ -67,11 +68,18 @@ function ms(x: number): string {
   return x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
 }
 
-export function formatJudgeSummary(s: JudgeFileSummary): string {
+/** What the summary needs; `omnitrace run` has no file score summary, and counts samples. */
+export type JudgeSummaryInput = Pick<JudgeFileSummary, 'rollouts' | 'byReward' | 'stats' | 'elapsedMs' | 'cancelled'> & { score?: { skipped: number } };
+
+export function formatJudgeSummary(s: JudgeSummaryInput, noun = 'rollout'): string {
   const out: string[] = [];
-  out.push(`judged ${s.rollouts} rollout${s.rollouts === 1 ? '' : 's'} in ${ms(s.elapsedMs)}${s.cancelled ? ' (cancelled: unfinished calls are marked call-error "cancelled")' : ''}`);
-  if (s.score.skipped) out.push(`skipped ${s.score.skipped} unreadable record${s.score.skipped === 1 ? '' : 's'} (see omnitrace score for the list)`);
-  const statuses = ['ok', 'parse-failure', 'call-error', 'not-applicable'] as const;
+  const plural = (n: number) => `${noun}${n === 1 ? '' : 's'}`;
+  out.push(`judged ${s.rollouts} ${plural(s.rollouts)} in ${ms(s.elapsedMs)}${s.cancelled ? ' (cancelled: unfinished calls are marked call-error "cancelled")' : ''}`);
+  if (s.score?.skipped) out.push(`skipped ${s.score.skipped} unreadable record${s.score.skipped === 1 ? '' : 's'} (see omnitrace score for the list)`);
+  // The judge's own statuses always show; any other (a run's 'not-computed' context without a
+  // reference context) gets a column only when it occurs, so it is counted, never hidden.
+  const statuses: RewardStatus[] = ['ok', 'parse-failure', 'call-error', 'not-applicable'];
+  for (const c of Object.values(s.byReward)) for (const st of Object.keys(c) as RewardStatus[]) if (!statuses.includes(st)) statuses.push(st);
   const names = Object.keys(s.byReward);
   if (names.length) {
     const rows = [['reward', ...statuses], ...names.map((n) => [n, ...statuses.map((st) => String(s.byReward[n]![st] ?? 0))])];
@@ -86,7 +94,7 @@ export function formatJudgeSummary(s: JudgeFileSummary): string {
   const meanLatency = st.okCalls ? st.latencySumMs / st.okCalls : 0;
   out.push(
     `calls made: ${st.calls} (${st.retries} retries), cache hits: ${st.cacheHits}, mean latency: ${st.okCalls ? ms(meanLatency) : '—'}, ` +
-      `throughput: ${secs > 0 ? (st.calls / secs).toFixed(1) : '0'} calls/s, ${secs > 0 ? (s.rollouts / secs).toFixed(1) : '0'} rollouts/s`,
+      `throughput: ${secs > 0 ? (st.calls / secs).toFixed(1) : '0'} calls/s, ${secs > 0 ? (s.rollouts / secs).toFixed(1) : '0'} ${noun}s/s`,
   );
   return out.join('\n') + '\n';
 }

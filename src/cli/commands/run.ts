@@ -1,9 +1,12 @@
 // `omnitrace run <clip>`: run a checkpoint on one clip and question. The clip is probed, trimmed
 // and encoded (ffmpeg), the HumanOmniV2-style request is built and streamed (the first sample's
 // text goes to stderr as it arrives), and the run is saved as rollout records to
-// <runs-dir>/<timestamp>-<model>.rollouts.jsonl (atomically). Then that saved file is scored
-// exactly as `omnitrace score` would score it, and the score lines (segments, rule rewards,
-// group) go to --out or stdout. --dry-run prints the request body with media abbreviated.
+// <runs-dir>/<timestamp>-<model>.rollouts.jsonl (atomically). With a judge, each finished sample
+// is judged as the editor judges it (src/core/run/judgeSample.ts) and the judged rewards are
+// written into the saved run's records (field `judged`), so the run reopens with them. Then that
+// saved file is scored exactly as `omnitrace score` would score it, and the score lines
+// (segments, rule and judged rewards, group) go to --out or stdout. --dry-run prints the request
+// body with media abbreviated.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
@@ -18,12 +21,17 @@ import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
 import { runCheckpoint, RunCancelledError } from '../../core/run/runCheckpoint';
 import { CheckpointCallError } from '../../models/checkpointClient';
 import { scoreToJsonl } from '../../core/scoreJsonl';
-import { judgeToJsonl } from '../../core/judge/judgeFile';
 import { JudgeRunner } from '../../core/judge/runner';
 import { JudgeCache } from '../../core/judge/cache';
 import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
 import { DEFAULT_PROFILE, JUDGED_REWARDS } from '../../core/judge/types';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+import { judgeSavedRun } from '../../core/run/judgeSample';
+import { withJudgements } from '../../core/run/savedJudgement';
+import { writeRunFile } from '../../core/run/runRecords';
+import { solutionOf } from '../../core/run/runForm';
+import { parseTrace } from '../../core/trace';
+import type { RewardResult, RewardStatus } from '../../core/types';
 import { formatJudgeSummary } from './judge';
 
 interface RunCliOptions {
@@ -32,6 +40,7 @@ interface RunCliOptions {
   problemType?: string;
   answer?: string;
   solution?: string;
+  referenceContext?: string;
   start?: number;
   end?: number;
   modelBaseUrl?: string;
@@ -86,6 +95,7 @@ export function register(program: Command): void {
     .option('--problem-type <type>', "'multiple choice', emer_ov_mc, numerical, regression, judge, OCR or free-form (picks the answer instruction and the accuracy rule)")
     .option('--answer <ref>', 'reference answer (enables the accuracy reward)')
     .option('--solution <trace>', 'reference trace <context>…</context><think>…</think><answer>…</answer>')
+    .option('--reference-context <text>', "reference description for the judge's context reward (with --answer; saved with it as the solution <context>…</context><answer>…</answer>, as the editor's run form does)")
     .option('--start <time>', 'range start: seconds or mm:ss(.ms) / hh:mm:ss', time)
     .option('--end <time>', 'range end: seconds or mm:ss(.ms) / hh:mm:ss', time)
     .option('--model-base-url <url>', 'the server, e.g. http://127.0.0.1:8000/v1 (required)')
@@ -110,7 +120,7 @@ export function register(program: Command): void {
     .option('--runs-dir <dir>', 'where runs are saved', join('.omnitrace', 'runs'))
     .option('--dry-run', 'print the request body (media abbreviated) and make no call')
     .option('--out <file.jsonl>', 'write the score lines of the samples here (atomically) instead of stdout')
-    .option('--judge-base-url <url>', 'also judge context, logic and free-form accuracy with this OpenAI-compatible judge (as omnitrace judge, built-in templates, cache in <runs-dir>/../cache/judge, i.e. .omnitrace/cache/judge)')
+    .option('--judge-base-url <url>', 'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (built-in templates, cache in <runs-dir>/../cache/judge, i.e. .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)')
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
     .action(async (clip: string, o: RunCliOptions) => {
@@ -123,6 +133,13 @@ export function register(program: Command): void {
       if ((o.judgeBaseUrl === undefined) !== (o.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
       if (o.judgeBaseUrl !== undefined) {
         requireUrl('--judge-base-url', o.judgeBaseUrl);
+      }
+      if (o.referenceContext !== undefined) {
+        // As in the run form: the context is saved with the answer as the reference solution, so
+        // it needs the answer, and a --solution of its own would be a second, competing one.
+        if (!o.referenceContext.trim()) throw new UsageError('--reference-context is empty');
+        if (o.solution !== undefined) throw new UsageError('--reference-context and --solution both give the reference solution: use one (put the context in --solution as <context>…</context>)');
+        if (!o.answer?.trim()) throw new UsageError('--reference-context goes with --answer (they are saved together as the reference solution)');
       }
       const apiKey = apiKeyFromEnvFlag('--model-api-key-env', o.modelApiKeyEnv);
       if (!existsSync(clip) || !statSync(clip).isFile()) throw new InputError(`clip not found: ${clip}`);
@@ -159,7 +176,8 @@ export function register(program: Command): void {
         controller.abort();
       });
       try {
-        const question = { problem: o.question, options: o.options, problemType: o.problemType, answer: o.answer, solution: o.solution };
+        const solution = o.referenceContext !== undefined ? solutionOf(o.answer, o.referenceContext.trim()) : o.solution;
+        const question = { problem: o.question, options: o.options, problemType: o.problemType, answer: o.answer, solution };
         let result;
         try {
           result = await runCheckpoint({
@@ -198,17 +216,31 @@ export function register(program: Command): void {
         const file = result.file!;
         process.stderr.write('\n');
         process.stderr.write(`omnitrace: saved ${records.length} sample(s) to ${file}\n`);
-        if (records.length && o.judgeBaseUrl && o.judgeModel && !controller.signal.aborted) {
-          const rewards = [...JUDGED_REWARDS];
-          const templates = templatesForRewards(await loadTemplateLibrary(undefined), rewards, {});
-          const jprofile = { ...DEFAULT_PROFILE, name: 'run', baseURL: o.judgeBaseUrl, model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
-          const key = judgeApiKeyFromEnv(process.env, o.judgeApiKeyEnv);
-          const runner = new JudgeRunner({ profile: jprofile, backend: new OpenAIChatBackend({ baseURL: o.judgeBaseUrl, apiKey: key.key }), templates, cache: new JudgeCache(join(runsDir, '..', 'cache', 'judge')), repeats: 1 });
-          const summary = await judgeToJsonl(file, { format: 'jsonl', runner, rewards, out: o.out, signal: controller.signal });
-          process.stderr.write(formatJudgeSummary(summary));
-        } else if (records.length) {
-          await scoreToJsonl(file, { format: 'jsonl', out: o.out });
+        let judgeCancelled = false;
+        if (records.length && o.judgeBaseUrl && o.judgeModel) {
+          if (controller.signal.aborted) {
+            process.stderr.write('omnitrace: not judged: the run was cancelled\n');
+          } else {
+            const rewards = [...JUDGED_REWARDS];
+            const templates = templatesForRewards(await loadTemplateLibrary(undefined), rewards, {});
+            const jprofile = { ...DEFAULT_PROFILE, name: 'run', baseURL: o.judgeBaseUrl, model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
+            const key = judgeApiKeyFromEnv(process.env, o.judgeApiKeyEnv);
+            const runner = new JudgeRunner({ profile: jprofile, backend: new OpenAIChatBackend({ baseURL: o.judgeBaseUrl, apiKey: key.key }), templates, cache: new JudgeCache(join(runsDir, '..', 'cache', 'judge')), repeats: 1 });
+            const started = Date.now();
+            const { judged, partial } = await judgeSavedRun(runner, file, records, {
+              rewards,
+              hasReferenceContext: hasReferenceContext(solution),
+              stopped: outcome.cancelled || !!failure,
+              signal: controller.signal,
+              noReferenceContext: NO_REFERENCE_CONTEXT_CLI,
+            });
+            judgeCancelled = controller.signal.aborted;
+            if (judged.size) await writeRunFile(file, withJudgements(records, { profile: jprofile.name, model: jprofile.model }, judged));
+            process.stderr.write(judgeReport(judged, partial, runner.stats, Date.now() - started, judgeCancelled, file));
+          }
         }
+        // Scored from the saved file: the score lines carry the judged rewards the run now holds.
+        if (records.length) await scoreToJsonl(file, { format: 'jsonl', out: o.out });
         const u = outcome.usage;
         process.stderr.write(
           `omnitrace: ${outcome.latency.firstTokenMs !== undefined ? `first token ${Math.round(outcome.latency.firstTokenMs)} ms, ` : ''}total ${Math.round(outcome.latency.totalMs)} ms` +
@@ -216,9 +248,47 @@ export function register(program: Command): void {
             '\n',
         );
         if (outcome.cancelled) throw new CancelledError(`cancelled: partial samples saved to ${file}`);
+        if (judgeCancelled) throw new CancelledError(`cancelled while judging: the samples are saved to ${file}; unfinished judge calls are marked call-error "cancelled"`);
         if (failure) throw new InputError(`${failure.describe()}\n(partial samples saved to ${file})`);
       } finally {
         setInterruptHandler(undefined);
       }
     });
+}
+
+export const NO_REFERENCE_CONTEXT_CLI =
+  "no reference context was given for this run: the context reward compares the completion's <context> with one (give it with --reference-context, or as <context>…</context> in --solution)";
+
+/** Whether the reference solution the user gave holds a closed <context> for the judge to compare with. */
+function hasReferenceContext(solution: string | undefined): boolean {
+  return solution !== undefined && !!parseTrace(solution).context?.closed;
+}
+
+/**
+ * The judge summary on stderr: counts per reward and status, then what each status that is not
+ * 'ok' was about (its first explanation), so a failed call reads as a failure and a reward that
+ * could not be computed says why; neither is ever shown as a number.
+ */
+function judgeReport(judged: Map<number, Record<string, RewardResult>>, partial: number[], stats: JudgeRunner['stats'], elapsedMs: number, cancelled: boolean, file: string): string {
+  const byReward: Record<string, Partial<Record<RewardStatus, number>>> = {};
+  const why = new Map<string, string>();
+  for (const rewards of judged.values()) {
+    for (const [name, r] of Object.entries(rewards)) {
+      const c = (byReward[name] ??= {});
+      c[r.status] = (c[r.status] ?? 0) + 1;
+      if (r.status !== 'ok' && !why.has(`${name} ${r.status}`)) why.set(`${name} ${r.status}`, r.explanation);
+    }
+  }
+  const lines = formatJudgeSummary({ rollouts: judged.size, byReward, stats, elapsedMs, cancelled }, 'sample')
+    .trimEnd()
+    .split('\n')
+    .map((l) => `omnitrace: ${l}`);
+  for (const [k, explanation] of why) {
+    const [name, status] = k.split(' ') as [string, RewardStatus];
+    const n = byReward[name]![status]!;
+    lines.push(`omnitrace: ${name} ${status} (${n} sample${n === 1 ? '' : 's'}): ${explanation}`);
+  }
+  if (partial.length) lines.push(`omnitrace: not judged: sample${partial.length === 1 ? '' : 's'} ${partial.map((i) => i + 1).join(', ')} (partial: the run stopped before ${partial.length === 1 ? 'it' : 'they'} finished)`);
+  lines.push(judged.size ? `omnitrace: judged rewards saved in ${file} (field judged)` : 'omnitrace: no sample was judged');
+  return lines.join('\n') + '\n';
 }

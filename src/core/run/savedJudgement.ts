@@ -45,3 +45,28 @@ export function savedJudgedRewards(extras: Record<string, unknown> | undefined):
   }
   return Object.keys(out).length ? out : undefined;
 }
+
+/** Who judged a run: saved beside the rewards so a reopened run says which judge gave them. */
+export interface JudgedBy {
+  profile: string;
+  model: string;
+}
+
+/**
+ * The run's records with each judged sample's rewards in its `judged` field, matched by
+ * `sample_index` (the editor's live run and `omnitrace run` both judge by sample, not by line).
+ * Returns new records for the judged samples and leaves the others (partial samples that were not
+ * judged) as they are; the input array is not changed, so a caller still holds the run as saved.
+ */
+export function withJudgements(
+  records: readonly Record<string, unknown>[],
+  by: JudgedBy,
+  judged: ReadonlyMap<number, Record<string, RewardResult>>,
+): Record<string, unknown>[] {
+  return records.map((rec) => {
+    const rewards = judged.get(Number(rec.sample_index));
+    if (!rewards) return rec;
+    const saved: SavedJudgement = { profile: by.profile, model: by.model, rewards };
+    return { ...rec, [JUDGED_FIELD]: saved };
+  });
+}
