@@ -143,7 +143,7 @@ export function register(program: Command): void {
     .option('--model-api-key-env <name>', 'environment variable holding the API key (none is sent by default)')
     .addOption(new Option('--server <kind>', 'server kind').choices(SERVER_KINDS).default('vllm'))
     .option('--ablations <list>', 'which ablations to run: audio (no audio), video (no video), text (text only), comma-separated', 'audio,video,text')
-    .option('--samples <k>', 'samples per ablation when log-probabilities are not used', int(1, 64), 3)
+    .option('--samples <k>', 'samples per ablation when log-probabilities are not used (plus one all-media request of as many samples per rollout: the noise baseline)', int(1, 64), 3)
     .option('--no-logprobs', "don't score the answer with prompt_logprobs; always sample")
     .option('--temperature <t>', 'sampling temperature of the ablation samples (the run\'s setting)', num)
     .option('--max-tokens <n>', 'most new tokens per ablation sample', int(1, 1_000_000))

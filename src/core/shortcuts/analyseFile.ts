@@ -19,6 +19,7 @@ import type { CheckpointProfile } from '../run/request';
 import type { ReadProblem, RolloutRecord } from '../types';
 import type { MediaTools } from '../../media/ffmpeg';
 import { accuracyOf, analyseRollout, availabilityOf } from './analyse';
+import type { RunAblationsOptions } from './ablation';
 import type { OnScreenMatcher } from './claimChecks';
 import { judgeUnplacedClaims, type ClaimJudge } from './claimJudge';
 import { claimSentences } from './claims';
@@ -43,20 +44,8 @@ export interface InventoryRequest {
   onStage?: (stage: string) => void;
 }
 
-export interface AblationRequest {
-  rollout: { id?: string; completion: string; answer: string | null; problemType?: string; reference?: string; question: { problem: string; options?: string[]; problemType?: string } };
-  clip: string;
-  range?: { start?: number; end?: number };
-  profile: CheckpointProfile;
-  apiKey?: string;
-  tools: MediaTools;
-  kinds: AblationKind[];
-  samples: number;
-  runsDir: string;
-  useLogprobs?: 'auto' | 'never' | 'always';
-  signal?: AbortSignal;
-  onProgress?: (p: unknown) => void;
-}
+/** What the analysis asks of the ablation runner: runAblations' options, minus the test hooks. */
+export type AblationRequest = Omit<RunAblationsOptions, 'fetch' | 'onProgress'>;
 
 /** What the analysis needs from cue extraction and ablations (src/cues, ablation.ts); injectable for tests. */
 export interface ShortcutDeps {
