@@ -12,7 +12,7 @@
 // test/integration/shortcuts.test.ts (a small part, through the CLI).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLocal } from '../test/helpers/localServer';
 import { makeCueClip } from '../test/helpers/cueClip';
 import type { Verdict } from '../src/core/shortcuts/types';
 
@@ -388,7 +388,6 @@ function otherAnswer(a: string): string {
 }
 
 export async function startScriptedServer(): Promise<ScriptedServer> {
-  const sockets = new Set<Socket>();
   const state = { requests: 0 };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -441,22 +440,14 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     for (let i = 0; i < n; i++) send({ id: 'cmpl', object: 'chat.completion.chunk', model: body.model, choices: [{ index: i, delta: {}, finish_reason: 'stop' }] });
     res.end('data: [DONE]\n\n');
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
+  const local = await listenLocal(server);
+  const port = local.port;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     noisyBaseURL: `http://127.0.0.1:${port}/noisy/v1`,
     get requests() {
       return state.requests;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => local.close(),
   };
 }

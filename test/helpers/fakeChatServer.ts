@@ -3,7 +3,7 @@
 // connection. Records every request and the most requests in flight at once.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLocal, type LocalServer } from './localServer';
 
 export interface Script {
   /** Reply text (choices[0].message.content, or streamed in chunks). */
@@ -56,7 +56,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeChatServer(handler: Handler = () => ({ reply: '4' })): Promise<FakeChatServer> {
   let h = handler;
-  const sockets = new Set<Socket>();
   const state: FakeChatServer = {
     url: '',
     baseURL: '',
@@ -66,12 +65,9 @@ export async function startFakeChatServer(handler: Handler = () => ({ reply: '4'
     setHandler(next) {
       h = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => local.close(),
   };
+  let local: LocalServer;
   let counter = 0;
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     state.inFlight++;
@@ -154,12 +150,8 @@ export async function startFakeChatServer(handler: Handler = () => ({ reply: '4'
       state.inFlight--;
     }
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  local = await listenLocal(server);
+  const port = local.port;
   state.url = `http://127.0.0.1:${port}`;
   state.baseURL = `${state.url}/v1`;
   return state;

@@ -13,7 +13,7 @@
 // ignore it, or claim audio they do not use.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLocal } from './localServer';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,6 @@ export function tokens(text: string): string[] {
 
 export async function startFakeVllm(): Promise<FakeVllm> {
   let script: VllmScript | ((r: VllmRequest) => VllmScript) = { replies: ['<answer>A</answer>'] };
-  const sockets = new Set<Socket>();
   const requests: VllmRequest[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
@@ -121,23 +120,15 @@ export async function startFakeVllm(): Promise<FakeVllm> {
     if (rec.body.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 1234, completion_tokens: completion, total_tokens: 1234 + completion } });
     res.end('data: [DONE]\n\n');
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
+  const local = await listenLocal(server);
+  const port = local.port;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     script(s) {
       script = s;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => local.close(),
   };
 }
 

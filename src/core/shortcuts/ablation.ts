@@ -288,8 +288,18 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
   // The noise baseline, asked for by the first kind that samples (so logprob mode, or a rollout
   // whose every kind failed before sending, never pays for it) and shared by the rest.
   let baselineRun: Promise<{ baseline?: AblationBaseline; error?: string }> | undefined;
-  const runBaseline = async (): Promise<{ baseline?: AblationBaseline; error?: string }> => {
-    const body = { ...fullBuilt.body, n: samples };
+  /**
+   * k samples of one request, saved as an ablation run. `error`: the call failed before anything
+   * came back; `failure`: it failed part-way (what came back is kept and saved).
+   */
+  type RunClip = Parameters<typeof runRecords>[0]['clip'];
+  const sampleAndSave = async (
+    label: SavedKind,
+    req: BuiltRequest,
+    variant: Pick<MediaVariant, 'description'>,
+    clip: RunClip,
+  ): Promise<{ error: string } | { got: AblationSample[]; failure?: string; runFile?: string }> => {
+    const body = { ...req.body, n: samples };
     const runId = newRunId();
     const startedAt = new Date();
     let outcome: RunOutcome;
@@ -299,20 +309,26 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
     } catch (e) {
       if (o.signal?.aborted) throw cancelled();
       const message = e instanceof CheckpointCallError ? e.message : errorMessage(e);
-      if (!(e instanceof CheckpointCallError) || !e.partial) return { error: `the all-media baseline failed: ${message}` };
+      if (!(e instanceof CheckpointCallError) || !e.partial) return { error: message };
       failure = message;
       outcome = { ...e.partial, error: message };
     }
     if (outcome.cancelled || o.signal?.aborted) throw cancelled();
     const got = outcome.choices.map(toSample);
-    const clip = { path: clipPath, kind: prepared.media.kind, hasAudio: !!prepared.media.hasAudio, ...(prepared.range ?? {}) };
-    const records = runRecords({ runId, profile: { ...o.profile, n: samples }, request: { ...fullBuilt, body }, clip, question: recordQuestion, startedAt, finishedAt: new Date(), outcome });
-    const variant = { description: 'all media (the noise baseline of the sampled ablations)' };
+    const records = runRecords({ runId, profile: { ...o.profile, n: samples }, request: { ...req, body }, clip, question: recordQuestion, startedAt, finishedAt: new Date(), outcome });
     for (const r of records) {
       const s = got[Number(r.sample_index)];
-      r.ablation = { ...baseRecord(runId, 'full', failure ? 'failed' : 'sampled', variant), ...(s ? { answer: s.answer, same: s.same } : {}) };
+      r.ablation = { ...baseRecord(runId, label, failure ? 'failed' : 'sampled', variant), ...(s ? { answer: s.answer, same: s.same } : {}) };
     }
-    const runFile = records.length ? await saveAblationRun(outDir, o.profile.model, 'full', startedAt, records) : undefined;
+    const runFile = records.length ? await saveAblationRun(outDir, o.profile.model, label, startedAt, records) : undefined;
+    return { got, ...(failure ? { failure } : {}), ...(runFile ? { runFile } : {}) };
+  };
+
+  const runBaseline = async (): Promise<{ baseline?: AblationBaseline; error?: string }> => {
+    const clip = { path: clipPath, kind: prepared.media.kind, hasAudio: !!prepared.media.hasAudio, ...(prepared.range ?? {}) };
+    const run = await sampleAndSave('full', fullBuilt, { description: 'all media (the noise baseline of the sampled ablations)' }, clip);
+    if ('error' in run) return { error: `the all-media baseline failed: ${run.error}` };
+    const { got, failure, runFile } = run;
     // A partial baseline is not a baseline: its missing samples could be the noisy ones.
     if (failure) return { error: `the all-media baseline failed: ${failure}${runFile ? ` (saved: ${runFile})` : ''}` };
     if (!got.length) return { error: 'the all-media baseline returned no samples' };
@@ -374,32 +390,12 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
     const base = await (baselineRun ??= runBaseline());
     if (o.signal?.aborted) throw cancelled();
     const withBaseline = base.baseline ? { baseline: base.baseline } : { baselineError: base.error ?? 'no baseline' };
-    const body = { ...built.body, n: samples };
-    const runId = newRunId();
-    const startedAt = new Date();
-    let outcome: RunOutcome;
-    let failure: string | undefined;
-    try {
-      outcome = await client.stream(body, { signal: o.signal });
-    } catch (e) {
-      if (o.signal?.aborted) throw cancelled();
-      const message = e instanceof CheckpointCallError ? e.message : errorMessage(e);
-      if (!(e instanceof CheckpointCallError) || !e.partial) {
-        results.push({ kind, method: 'failed', samples: [], error: message, ...(note ? { note } : {}) });
-        continue;
-      }
-      failure = message;
-      outcome = { ...e.partial, error: message };
+    const run = await sampleAndSave(kind, built, variant, clip);
+    if ('error' in run) {
+      results.push({ kind, method: 'failed', samples: [], error: run.error, ...(note ? { note } : {}) });
+      continue;
     }
-    if (outcome.cancelled || o.signal?.aborted) throw cancelled();
-    const finishedAt = new Date();
-    const got: AblationSample[] = outcome.choices.map(toSample);
-    const records = runRecords({ runId, profile: { ...o.profile, n: samples }, request: { ...built, body }, clip, question: recordQuestion, startedAt, finishedAt, outcome });
-    for (const r of records) {
-      const s = got[Number(r.sample_index)];
-      r.ablation = { ...baseRecord(runId, kind, failure ? 'failed' : 'sampled', variant), ...(s ? { answer: s.answer, same: s.same } : {}) };
-    }
-    const runFile = records.length ? await saveAblationRun(outDir, o.profile.model, kind, startedAt, records) : undefined;
+    const { got, failure, runFile } = run;
     if (failure) {
       results.push({ kind, method: 'failed', samples: got, error: failure, ...(runFile ? { runFile } : {}), ...(note ? { note } : {}) });
       continue;
