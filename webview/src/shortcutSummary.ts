@@ -24,7 +24,7 @@ function ratesTable(title: string, rows: [string, Record<ShortcutModality, Verdi
   ]);
 }
 
-function scatter(points: ShortcutSummary['reliance'], onOpen: (index: number) => void): HTMLElement {
+function scatter(points: ShortcutSummary['reliance'], analysed: number, omitted: number, onOpen: (index: number) => void): HTMLElement {
   const measured = points.filter((p) => p.audio !== null && p.visual !== null);
   const box = el('div', { class: 'sc-scatter', testid: 'reliance-scatter' });
   if (measured.length === 0) {
@@ -54,7 +54,7 @@ function scatter(points: ShortcutSummary['reliance'], onOpen: (index: number) =>
     .on('click', (_e, p) => onOpen(p.index))
     .append('title')
     .text((p) => `#${p.index}${p.problemType ? ` ${p.problemType}` : ''}${p.checkpoint ? ` · ${p.checkpoint}` : ''}: audio ${formatNumber(p.audio!, 2)}, visual ${formatNumber(p.visual!, 2)}${p.correct === undefined ? '' : p.correct ? ' · correct' : ' · wrong'}`);
-  box.appendChild(el('div', { class: 'muted small', text: `${measured.length} of ${points.length} rollouts measured; filled = correct answer` }));
+  box.appendChild(el('div', { class: 'muted small', text: `${measured.length} of ${analysed} rollouts measured${omitted ? ` (${omitted} more not plotted)` : ''}; filled = correct answer` }));
   return box;
 }
 
@@ -87,7 +87,7 @@ export function renderShortcutSummary(s: ShortcutSummary, onOpen: (index: number
       ]),
       ratesTable('problem type', Object.entries(s.perProblemType), 'sc-per-type'),
       Object.keys(s.perCheckpoint).length ? ratesTable('checkpoint', Object.entries(s.perCheckpoint), 'sc-per-checkpoint') : null,
-      scatter(s.reliance, onOpen),
+      scatter(s.reliance, s.rollouts - s.failed, s.relianceOmitted ?? 0, onOpen),
     ]),
   ]);
 }

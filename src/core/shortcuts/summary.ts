@@ -40,6 +40,8 @@ export function relianceOf(ab: AblationResult | undefined): number | null {
   return ab.baseline ? Math.max(0, rate - ab.baseline.changeRate) : rate;
 }
 
+export const MAX_RELIANCE_POINTS = 5000;
+
 export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
   const s: ShortcutSummary = {
     rollouts: lines.length,
@@ -89,7 +91,11 @@ export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
     if (line.accuracy === 1 || line.accuracy === 0) point.correct = line.accuracy === 1;
     if (line.problemType) point.problemType = line.problemType;
     if (line.checkpoint) point.checkpoint = line.checkpoint;
-    s.reliance.push(point);
+    // Only what the scatter can plot, and at most MAX_RELIANCE_POINTS of it: the summary crosses
+    // to the view with every init, and 100k points would make that slow for no readable gain.
+    if (point.audio === null || point.visual === null) continue;
+    if (s.reliance.length < MAX_RELIANCE_POINTS) s.reliance.push(point);
+    else s.relianceOmitted = (s.relianceOmitted ?? 0) + 1;
   }
   for (const g of [s.perModality, ...Object.values(s.perProblemType), ...Object.values(s.perCheckpoint)]) for (const m of SHORTCUT_MODALITIES) finishRate(g[m]);
   return s;

@@ -328,6 +328,11 @@ export interface ShortcutSummary {
   rightForWrongReasons: { count: number; of: number; indices: number[] };
   blindAnswerable: { yes: number; no: number; unknown: number };
   notSent: { audio: number; visual: number };
-  /** Audio vs visual reliance per rollout, for the scatter: change rate or normalised logprob drop, 0..1, null when unmeasured. */
+  /**
+   * Audio vs visual reliance per rollout where both were measured, for the scatter: change rate
+   * above the noise baseline, or normalised logprob drop, 0..1 (first MAX_RELIANCE_POINTS only).
+   */
   reliance: { index: number; audio: number | null; visual: number | null; correct?: boolean; problemType?: string; checkpoint?: string }[];
+  /** Measured rollouts left out of `reliance` by the cap. */
+  relianceOmitted?: number;
 }
