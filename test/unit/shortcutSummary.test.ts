@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_RELIANCE_POINTS, summariseShortcuts } from '../../src/core/shortcuts/summary';
+import { formatShortcutSummary } from '../../src/cli/commands/shortcuts';
 import type { AblationResult, ModalityVerdict, ShortcutLine, ShortcutModality } from '../../src/core/shortcuts/types';
 
 function ablation(kind: AblationResult['kind'], changed: boolean[]): AblationResult {
@@ -51,4 +52,12 @@ test('reliance keeps only measured points and caps them, counting what it left o
   assert.equal(s.relianceOmitted, 7);
   assert.ok(s.reliance.every((p) => p.audio !== null && p.visual !== null));
   assert.deepEqual(s.reliance[0], { index: 1, audio: 2 / 3, visual: 0, correct: true });
+});
+
+test('the CLI summary says when clips had no cue inventory, and why, before the verdicts', () => {
+  const s = summariseShortcuts([line(0, false)]);
+  const text = formatShortcutSummary(s, [], { problems: [], cancelled: false }, false, { audio: 0, visual: 0 }, new Map([['cannot analyse the clip: ffmpeg not found on the PATH', 1]]));
+  const lines = text.split('\n');
+  assert.equal(lines[1], 'no cue inventory for 1 rollout: cannot analyse the clip: ffmpeg not found on the PATH');
+  assert.ok(lines.indexOf('verdicts per modality:') > 1);
 });

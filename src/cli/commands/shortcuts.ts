@@ -94,9 +94,12 @@ export function formatShortcutSummary(
   r: Pick<AnalyseFileResult, 'problems' | 'cancelled'>,
   ablations: boolean,
   possible: Record<ShortcutModality, number> = { audio: 0, visual: 0 },
+  inventoryErrors: Map<string, number> = new Map(),
 ): string {
   const out: string[] = [];
   out.push(`analysed ${s.rollouts} rollout${s.rollouts === 1 ? '' : 's'}${s.failed ? `, ${s.failed} failed` : ''}${r.cancelled ? ' (cancelled: the rest were not analysed)' : ''}`);
+  // Without an inventory every clip-based check is off: say so before the verdicts that lack it.
+  for (const [message, n] of inventoryErrors) out.push(`no cue inventory for ${n} rollout${n === 1 ? '' : 's'}: ${message}`);
   if (!ablations) out.push('no checkpoint endpoint (--model-base-url): ablations not run; verdicts rest on the claims, the cues and the references, with low confidence');
   const head = ['', ...VERDICT_ORDER, 'shortcut rate'];
   out.push('verdicts per modality:');
@@ -200,6 +203,7 @@ export function register(program: Command): void {
     });
     const failures: ShortcutLine[] = [];
     const possible: Record<ShortcutModality, number> = { audio: 0, visual: 0 };
+    const inventoryErrors = new Map<string, number>();
     let last = Date.now();
     const every = v.progressMs ?? 2000;
     let result: AnalyseFileResult;
@@ -216,6 +220,8 @@ export function register(program: Command): void {
         deps: nodeShortcutDeps(),
         onLine: (l) => {
           if (l.error) failures.push(l);
+          const ie = l.shortcut?.inventoryError;
+          if (ie) inventoryErrors.set(ie, (inventoryErrors.get(ie) ?? 0) + 1);
           for (const m of SHORTCUT_MODALITIES) if (l.shortcut && isPossibleShortcut(l.shortcut[m])) possible[m]++;
         },
         onProgress: (p) => {
@@ -231,7 +237,7 @@ export function register(program: Command): void {
     } finally {
       setInterruptHandler(undefined);
     }
-    process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined, possible));
+    process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined, possible, inventoryErrors));
     // Like `report`, the file written goes to stdout, so scripts (the demo) can pick it up.
     process.stdout.write(resolve(v.out) + '\n');
     if (result.written === 0 && result.problems.length > 0) throw new InputError(`no rollout could be read from ${input}`);
