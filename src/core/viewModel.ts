@@ -224,13 +224,6 @@ export class RolloutViewModel {
       media = { status: 'missing', path: scored.record.clip?.path, reason: `could not resolve the clip: ${errorText(e)}` };
     }
     const detail: RolloutDetail = { scored, media };
-    try {
-      detail.modality = rolloutModalities(scored.trace, scored.record.clip);
-    } catch {
-      // A tagging bug must not cost the reader the trace; the view simply shows no colours.
-    }
-    const partial = this.partialAdvantagesOf(scored);
-    if (partial) detail.partialAdvantages = partial;
     if (this.source.getShortcut) {
       try {
         const sc = await this.source.getShortcut(index);
@@ -241,6 +234,16 @@ export class RolloutViewModel {
         detail.shortcutError = `could not read the shortcut analysis: ${errorText(e)}`;
       }
     }
+    // The inventory probed the clip: its streams decide the "cites no audio" badges when the data does not say.
+    const clip = scored.record.clip;
+    const streams = detail.cues ? { hasAudio: clip?.hasAudio ?? detail.cues.audio.present, hasVideo: clip?.hasVideo ?? detail.cues.visual.present } : clip;
+    try {
+      detail.modality = rolloutModalities(scored.trace, streams);
+    } catch {
+      // A tagging bug must not cost the reader the trace; the view simply shows no colours.
+    }
+    const partial = this.partialAdvantagesOf(scored);
+    if (partial) detail.partialAdvantages = partial;
     return detail;
   }
 

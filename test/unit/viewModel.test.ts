@@ -262,3 +262,19 @@ test('matched counts rollouts only, not group header rows', async () => {
   assert.equal(await vm.positionOf({ groupByPrompt: true }, 1), 2);
   assert.equal(await vm.positionOf({ text: 'number 0' }, 1), -1);
 });
+
+test('a shortcut analysis comes with the detail; its probed streams decide the "cites no audio" badge, and a failing source is said', async () => {
+  const completion = '<context>A man in a grey suit looks at the wall.</context><think>He seems bored.</think><answer>B</answer>';
+  const parsed = (await import('../../src/core/trace')).parseTrace(completion);
+  const s = { ...scoredOf(0, { completion }), trace: parsed };
+  const cues = { audio: { present: true }, visual: { present: true } } as unknown as import('../../src/core/shortcuts/types').CueInventory;
+  const vm = modelOf([s], { getShortcut: async () => ({ cues }) });
+  const d = await vm.getRollout({ index: 0 });
+  assert.equal(d.cues, cues);
+  assert.deepEqual(d.modality!.badges.map((b) => b.code), ['cites-no-audio']);
+  // Without the inventory the streams are unknown: no badge, only a note.
+  const plain = await modelOf([s]).getRollout({ index: 0 });
+  assert.deepEqual(plain.modality!.badges, []);
+  const failing = await modelOf([s], { getShortcut: async () => { throw new Error('disk gone'); } }).getRollout({ index: 0 });
+  assert.match(failing.shortcutError ?? '', /disk gone/);
+});
