@@ -129,3 +129,36 @@ test('--judge-base-url: a judge places the sentences the rules cannot, once per 
     await judge.close();
   }
 });
+
+test('--judge-base-url: without labels or a reference context, the judge says which cues the question needs, once per question, cached', async () => {
+  const judge = await startFakeChatServer((req) => {
+    const prompt = req.body.messages?.[0]?.content ?? '';
+    // The same endpoint serves the claim pass; answer each pass in its own format.
+    return { reply: prompt.includes('Reference answer:') ? '{"needed": "audio", "reason": "The answer is the number the man speaks."}' : '{}' };
+  });
+  try {
+    const out = join(work, 'needed.jsonl');
+    const first = JSON.parse(readFileSync(input, 'utf8').split('\n')[0]!);
+    const neededInput = join(work, 'needed-in.jsonl');
+    // Two rollouts of one question (a GRPO group), with a bare reference answer: no context to read.
+    const row = (id: string) => JSON.stringify({ ...first, id, solution: '<answer>7</answer>' });
+    writeFileSync(neededInput, [row('n1'), row('n2')].join('\n') + '\n');
+    const args = ['shortcuts', neededInput, '--out', out, '--cache-dir', join(work, 'cues'), '--judge-base-url', judge.baseURL, '--judge-model', 'j', '--judge-cache-dir', join(work, 'judge-cache-needed')];
+    const r = await cli(args);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = byId(readLines(out));
+    for (const id of ['n1', 'n2']) {
+      assert.deepEqual([lines[id].shortcut.audio.needed.from, lines[id].shortcut.audio.needed.value, lines[id].shortcut.visual.needed.value], ['judge', true, false]);
+      assert.match(lines[id].shortcut.audio.needed.detail, /the number the man speaks/);
+    }
+    const neededCalls = () => judge.requests.filter((q) => q.body.messages?.[0]?.content.includes('Reference answer:'));
+    assert.equal(neededCalls().length, 1);
+    assert.ok(!neededCalls()[0]!.body.messages![0]!.content.includes(first.completion.slice(0, 40)), 'the completion is never sent');
+    const calls = judge.requests.length;
+    const again = await cli(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(judge.requests.length, calls, 'the second run is served from the cache');
+  } finally {
+    await judge.close();
+  }
+});

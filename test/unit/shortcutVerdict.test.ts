@@ -489,3 +489,141 @@ test('CLI helpers: --ablations names map to kinds; the summary lists rates, fail
   assert.match(text, /runs\.jsonl:7: boom/);
   assert.match(text, /possible shortcuts, not measured .*audio 2, visual 0 — run with --model-base-url/);
 });
+
+// ---------------------------------------------------------------------------------------------
+// the judge classification of "needed" (neededJudge.ts)
+
+test('needed judge: strict reply parsing; the prompt holds the question and reference, never the completion', async () => {
+  const { parseNeededReply, neededPrompt } = await import('../../src/core/shortcuts/neededJudge');
+  assert.deepEqual(parseNeededReply('Here: {"needed": "Audio", "reason": "The answer is  the spoken number."}'), { needed: 'audio', reason: 'The answer is the spoken number.' });
+  assert.deepEqual(parseNeededReply('{"needed": "neither"}'), { needed: 'neither', reason: '' });
+  assert.deepEqual(parseNeededReply('{"needed": "unsure", "reason": "no clue"}'), { needed: 'unsure', reason: 'no clue' });
+  // Anything else is unreadable, never guessed: an unknown class, no `needed`, prose, broken JSON, a list.
+  for (const bad of ['{"needed": "sound"}', '{"reason": "audio"}', 'NEEDED: audio', '{"needed": "audio",}', '["audio"]', '{"needed": ["audio"]}']) assert.equal(parseNeededReply(bad), undefined, bad);
+  const p = neededPrompt({ problem: 'What code does the man say? {{options}} $&', options: ['A. 7', 'B. 4'], problemType: 'multiple choice', referenceAnswer: 'A' });
+  assert.ok(p.includes('Question: What code does the man say? {{options}} $&'), 'the question is inserted as written, not expanded');
+  assert.ok(p.includes('- A. 7\n- B. 4') && p.includes('Problem type: multiple choice') && p.includes('Reference answer: A'));
+  assert.ok(p.includes('Reference description of the clip: (none)'));
+});
+
+test('needed judge: one call per distinct question, a cache hit on re-run, failures and unreadable replies noted', async () => {
+  const { judgeNeeded, neededPrompt } = await import('../../src/core/shortcuts/neededJudge');
+  const { JudgeCache } = await import('../../src/core/judge/cache');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const prompts: string[] = [];
+  const backend = {
+    complete: async (req: { messages: { content: string }[] }) => {
+      prompts.push(req.messages[0]!.content);
+      return { text: req.messages[0]!.content.includes('Question: What code does the man say?') ? '{"needed": "audio", "reason": "the spoken code"}' : '{"needed": "visual", "reason": "the slide"}' };
+    },
+  };
+  const cache = new JudgeCache(mkdtempSync(join(tmpdir(), 'omnitrace-neededjudge-')));
+  try {
+    const say = { problem: 'What code does the man say?', referenceAnswer: '7' };
+    const slide = { problem: 'What code is on the slide?', referenceAnswer: '4' };
+    // A GRPO group of 8 rollouts of one question, and one other question: two calls.
+    const memo = new Map();
+    const group = await Promise.all([...Array(8)].map(() => judgeNeeded(say, { backend, model: 'j', cache }, { memo })));
+    const other = await judgeNeeded(slide, { backend, model: 'j', cache }, { memo });
+    assert.equal(prompts.length, 2);
+    assert.deepEqual(prompts, [neededPrompt(say), neededPrompt(slide)]);
+    assert.deepEqual(group.map((r) => r.judgement?.needed), Array(8).fill('audio'));
+    assert.equal(group.reduce((a, r) => a + r.calls, 0), 1);
+    assert.equal(other.judgement?.needed, 'visual');
+    // A re-run (a new memo): served from the disk cache, no call.
+    const again = await judgeNeeded(say, { backend, model: 'j', cache }, { memo: new Map() });
+    assert.deepEqual([again.calls, again.cached, again.judgement?.needed, prompts.length], [0, 1, 'audio', 2]);
+    // Another model is another key.
+    await judgeNeeded(say, { backend, model: 'k', cache });
+    assert.equal(prompts.length, 3);
+    const failing = { complete: async () => Promise.reject(new Error('HTTP 500')) };
+    const f = await judgeNeeded(say, { backend: failing, model: 'other' });
+    assert.equal(f.judgement, undefined);
+    assert.match(f.note!, /needed judge call failed: HTTP 500/);
+    const rambling = { complete: async () => ({ text: 'Probably the audio, I think.' }) };
+    const u = await judgeNeeded(say, { backend: rambling, model: 'other' });
+    assert.equal(u.judgement, undefined);
+    assert.match(u.note!, /needed judge reply unreadable \("Probably the audio/);
+  } finally {
+    rmSync(cache.dir, { recursive: true, force: true });
+  }
+});
+
+test('needed: the order of sources is labels → reference context → judge → ablation; unsure or no judgement is unknown', () => {
+  const rec = (extras: Record<string, unknown> | undefined, solution?: string) => ({ extras, reference: { solution } });
+  const bare = rec(undefined, '<answer>7</answer>');
+  const audio = { needed: 'audio' as const, reason: 'the spoken code' };
+  // The judge decides only where labels and the reference context are missing.
+  const j = neededFor(bare, 'audio', { judged: audio });
+  assert.deepEqual([j.value, j.from], [true, 'judge']);
+  assert.match(j.detail, /resting on audio cues only: the spoken code/);
+  assert.deepEqual([neededFor(bare, 'visual', { judged: audio }).value, neededFor(bare, 'visual', { judged: audio }).from], [false, 'judge']);
+  assert.equal(neededFor(bare, 'visual', { judged: { needed: 'both', reason: '' } }).value, true);
+  assert.equal(neededFor(bare, 'audio', { judged: { needed: 'neither', reason: '' } }).value, false);
+  const labelled = neededFor(rec({ visual_clues: ['the slide'], audio_clues: [] }, '<answer>7</answer>'), 'audio', { judged: audio });
+  assert.deepEqual([labelled.value, labelled.from], [false, 'dataset-labels']);
+  const sol = '<context>A slide shows CODE 4.</context><think>The slide reads 4.</think><answer>4</answer>';
+  const ref = neededFor(rec(undefined, sol), 'audio', { judged: audio });
+  assert.deepEqual([ref.value, ref.from], [false, 'reference-context']);
+  // An ablation losing the correct answer still beats a judge's "not needed" (the measurement beats the description).
+  const lost: AblationResult = { kind: 'no-video', method: 'sampled', changeRate: 1, samples: [1, 2, 3].map(() => ({ answer: 'A', completion: '', same: false, correct: false })) };
+  const ab = neededFor(bare, 'visual', { judged: audio, ablation: lost, originalCorrect: true });
+  assert.deepEqual([ab.value, ab.from], [true, 'ablation']);
+  assert.match(ab.detail, /although the judge classifies/);
+  // 'unsure', a failure or no judge: unknown, with the reason in the detail; ablations still apply.
+  const unsure = neededFor(bare, 'audio', { judged: { needed: 'unsure', reason: '' } });
+  assert.deepEqual([unsure.value, unsure.from], ['unknown', 'none']);
+  assert.match(unsure.detail, /the judge is unsure/);
+  assert.match(neededFor(bare, 'audio', { judgeNote: 'needed judge call failed: HTTP 500' }).detail, /\(needed judge call failed: HTTP 500\)/);
+  assert.equal(neededFor(bare, 'visual', { judged: { needed: 'unsure', reason: '' }, ablation: lost, originalCorrect: true }).from, 'ablation');
+  // Without ablations a judge-established need gives the same verdicts as a reference context.
+  const v = decideVerdict({ modality: 'audio', available: true, sent: true, needed: j, used: { value: false, from: 'ablation-sampled', detail: '' }, claimed: { value: false, sentences: [], findings: [] }, correct: true });
+  assert.deepEqual([v.verdict, v.confidence], ['ignored', 'high']);
+});
+
+test('analyseShortcutsFile: the needed judge is asked once per distinct question without labels or reference context; failures noted', async () => {
+  const { analyseShortcutsFile } = await import('../../src/core/shortcuts/analyseFile');
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-neededfile-'));
+  try {
+    const row = (id: string, problem: string, solution: string) => ({ id, problem, problem_type: 'numerical', solution, video: 'missing.mp4', completion: '<context>A grey frame.</context><think>So 7.</think><answer>7</answer>' });
+    const rows = [
+      ...[...Array(8)].map((_, i) => row(`g${i}`, 'What code does the man say?', '<answer>7</answer>')),
+      row('other', 'What code is on the slide?', '<answer>4</answer>'),
+      // The reference context decides: no call.
+      row('ctx', 'What code does the woman say?', '<context>A woman says: "The code is seven."</context><answer>7</answer>'),
+    ];
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const prompts: string[] = [];
+    const backend = {
+      complete: async (req: { messages: { content: string }[] }) => {
+        const p = req.messages[0]!.content;
+        prompts.push(p);
+        if (p.includes('Question: What code is on the slide?')) throw new Error('HTTP 503');
+        return { text: '{"needed": "audio", "reason": "the spoken code"}' };
+      },
+    };
+    const none = () => Promise.reject(new Error('not used'));
+    const deps = { buildInventory: none, runAblations: none, locateTools: () => { throw new Error('no ffmpeg'); } };
+    const out = join(dir, 'out.jsonl');
+    await analyseShortcutsFile({ file: input, out, cacheDir: join(dir, 'cues'), claimJudge: { backend, model: 'j' }, deps });
+    assert.equal(prompts.length, 2, 'one call per distinct question, none for the question with a reference context');
+    assert.ok(prompts.every((p) => !p.includes('A grey frame')), 'the completion is never sent');
+    const lines = Object.fromEntries(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.id, l]));
+    for (let i = 0; i < 8; i++) assert.deepEqual([lines[`g${i}`].shortcut.audio.needed.from, lines[`g${i}`].shortcut.audio.needed.value, lines[`g${i}`].shortcut.visual.needed.value], ['judge', true, false]);
+    assert.deepEqual([lines.other.shortcut.audio.needed.value, lines.other.shortcut.audio.needed.from], ['unknown', 'none']);
+    assert.match(lines.other.shortcut.neededNote, /HTTP 503/);
+    assert.equal(lines.ctx.shortcut.audio.needed.from, 'reference-context');
+    // `neededJudge: false` turns the pass off while the claim judge stays.
+    prompts.length = 0;
+    await analyseShortcutsFile({ file: input, out, cacheDir: join(dir, 'cues'), claimJudge: { backend, model: 'j' }, neededJudge: false, deps });
+    assert.ok(prompts.every((p) => !p.includes('Reference answer:')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

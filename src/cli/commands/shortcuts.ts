@@ -154,7 +154,7 @@ export function register(program: Command): void {
     .option('--media-root <dir>', 'folder clip paths are relative to (repeatable; tried after the rollout file\'s folder)', collect)
     .option('--cache-dir <dir>', 'cue inventory cache', CUES_DIR)
     .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', ABLATION_RUNS_DIR)
-    .option('--judge-base-url <url>', 'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace)')
+    .option('--judge-base-url <url>', 'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace), and says which cues a question needs when it has no dataset cue labels or reference context (one cached call per distinct question)')
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
     .option('--judge-cache-dir <dir>', `judge cache folder (default: ${DEFAULT_CACHE_DIR})`)
@@ -204,6 +204,8 @@ export function register(program: Command): void {
     const failures: ShortcutLine[] = [];
     const possible: Record<ShortcutModality, number> = { audio: 0, visual: 0 };
     const inventoryErrors = new Map<string, number>();
+    // Rollouts whose question the judge could not classify (failed call, unreadable reply), and the first reason.
+    const neededNotes = { count: 0, first: '' };
     let last = Date.now();
     const every = v.progressMs ?? 2000;
     let result: AnalyseFileResult;
@@ -222,6 +224,8 @@ export function register(program: Command): void {
           if (l.error) failures.push(l);
           const ie = l.shortcut?.inventoryError;
           if (ie) inventoryErrors.set(ie, (inventoryErrors.get(ie) ?? 0) + 1);
+          const nn = l.shortcut?.neededNote;
+          if (nn && !neededNotes.count++) neededNotes.first = nn;
           for (const m of SHORTCUT_MODALITIES) if (l.shortcut && isPossibleShortcut(l.shortcut[m])) possible[m]++;
         },
         onProgress: (p) => {
@@ -238,6 +242,7 @@ export function register(program: Command): void {
       setInterruptHandler(undefined);
     }
     process.stderr.write(formatShortcutSummary(result.summary, failures, result, endpoint !== undefined, possible, inventoryErrors));
+    if (neededNotes.count) process.stderr.write(`omnitrace: note: ${neededNotes.count} rollout(s) without a judge classification of the needed cues (left unknown); first: ${neededNotes.first}\n`);
     // Like `report`, the file written goes to stdout, so scripts (the demo) can pick it up.
     process.stdout.write(resolve(v.out) + '\n');
     if (result.written === 0 && result.problems.length > 0) throw new InputError(`no rollout could be read from ${input}`);

@@ -11,7 +11,7 @@ import { checkClaims, type OnScreenMatcher } from './claimChecks';
 import { citedModalities, claimSentences } from './claims';
 import { ABLATION_FOR, neededFor } from './needed';
 import { modalitySent } from './sent';
-import type { AblationResult, ClaimSentence, ClaimedEvidence, CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutModality } from './types';
+import type { AblationResult, ClaimSentence, ClaimedEvidence, CueInventory, ModalityVerdict, NeededJudgement, ShortcutAnalysis, ShortcutModality } from './types';
 import { SHORTCUT_MODALITIES } from './types';
 import { blindAnswerableFrom, decideVerdict, usedFromAblation } from './verdict';
 
@@ -25,6 +25,10 @@ export interface AnalyseOptions {
   /** Tagged sentences computed beforehand (e.g. refined by the claim judge); default: the rules. */
   sentences?: ClaimSentence[];
   claimsNote?: string;
+  /** The judge's classification of the cues the question needs (neededJudge.ts), computed beforehand. */
+  neededJudgement?: NeededJudgement;
+  /** Why that classification is missing (failed call, unreadable reply). */
+  neededNote?: string;
 }
 
 /** The accuracy reward value of the rollout (null when it cannot be computed by rule, e.g. free-form). */
@@ -91,7 +95,7 @@ export function analyseRollout(record: RolloutRecord, opts: AnalyseOptions = {})
     const avail = availabilityOf(record, inv, m);
     const ab = ablations.find((a) => a.kind === ABLATION_FOR[m]);
     const used = ablations.length === 0 && opts.ablationNote ? { value: 'unknown' as const, from: 'none' as const, detail: `ablation signal unavailable: ${opts.ablationNote}` } : usedFromAblation(ab, m);
-    const needed = neededFor(record, m, { ablation: ab, textOnly: ablations.find((a) => a.kind === 'text-only'), originalCorrect: correct });
+    const needed = neededFor(record, m, { ablation: ab, textOnly: ablations.find((a) => a.kind === 'text-only'), originalCorrect: correct, ...(opts.neededJudgement ? { judged: opts.neededJudgement } : {}), ...(opts.neededNote ? { judgeNote: opts.neededNote } : {}) });
     const v = decideVerdict({ modality: m, available: avail.available, availableFrom: avail.from, sent: sent[m], needed, used, claimed: claimedFor(sentences, m), correct });
     verdicts[m] = v;
     if (v.verdict === 'not-sent') findings.push(`${m === 'audio' ? 'Audio' : 'Visual'} not sent: the clip has ${m} but the model was never given it (${sent.evidence.join('; ')})`);
@@ -110,5 +114,6 @@ export function analyseRollout(record: RolloutRecord, opts: AnalyseOptions = {})
   if (opts.inventoryError) out.inventoryError = opts.inventoryError;
   if (opts.ablationNote) out.ablationNote = opts.ablationNote;
   if (opts.claimsNote) out.claimsNote = opts.claimsNote;
+  if (opts.neededNote) out.neededNote = opts.neededNote;
   return out;
 }

@@ -23,6 +23,8 @@ import type { RunAblationsOptions } from './ablation';
 import type { OnScreenMatcher } from './claimChecks';
 import { judgeUnplacedClaims, type ClaimJudge } from './claimJudge';
 import { claimSentences } from './claims';
+import { textSourcesDecide } from './needed';
+import { judgeNeeded, type NeededJudgeResult } from './neededJudge';
 import { modalitySent } from './sent';
 import { slimForSummary, summariseShortcuts } from './summary';
 import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './types';
@@ -76,6 +78,12 @@ export interface AnalyseFileOptions {
   onLine?: (line: ShortcutLine) => void;
   /** Optional: a judge places the sentences the rules tag 'none' (one cached call per trace). */
   claimJudge?: ClaimJudge;
+  /**
+   * Optional: a judge classifies which cues a question needs, for questions without dataset cue
+   * labels or a reference context (one cached call per distinct question). Default: claimJudge,
+   * so one judge endpoint serves both passes; `false` turns this pass off.
+   */
+  neededJudge?: ClaimJudge | false;
   deps: ShortcutDeps;
 }
 
@@ -188,7 +196,29 @@ async function ablationsOf(r: RolloutRecord, clip: string | undefined, inventory
   }
 }
 
-async function analyseOne(r: RolloutRecord, rolloutFile: string, stage: ClipStage, o: AnalyseFileOptions, progress: (stage: string) => void): Promise<ShortcutAnalysis> {
+/** The judge's classification of the question's needed cues, when labels and the reference context cannot say. */
+async function neededJudgementOf(r: RolloutRecord, o: AnalyseFileOptions, memo: Map<string, Promise<NeededJudgeResult>>, progress: (stage: string) => void): Promise<NeededJudgeResult | undefined> {
+  const judge = o.neededJudge === undefined ? o.claimJudge : o.neededJudge || undefined;
+  if (!judge || textSourcesDecide(r)) return undefined;
+  progress('needed judge');
+  // No reference context here (it would have decided): the answer is what the judge gets of the reference.
+  const sol = r.reference.solution?.trim();
+  const ex = sol ? extractAnswer(sol) : undefined;
+  // A solution without <answer> tags is taken as the bare answer when the record has no other.
+  const referenceAnswer = ex?.found ? ex.answer : (r.reference.answer ?? (sol && !sol.includes('<') ? sol.slice(0, 300) : undefined));
+  return judgeNeeded(
+    {
+      problem: r.question.problem ?? '',
+      ...(r.question.options ? { options: r.question.options } : {}),
+      ...(r.question.problemType ? { problemType: r.question.problemType } : {}),
+      ...(referenceAnswer ? { referenceAnswer } : {}),
+    },
+    judge,
+    { memo, ...(o.signal ? { signal: o.signal } : {}) },
+  );
+}
+
+async function analyseOne(r: RolloutRecord, rolloutFile: string, stage: ClipStage, o: AnalyseFileOptions, memo: Map<string, Promise<NeededJudgeResult>>, progress: (stage: string) => void): Promise<ShortcutAnalysis> {
   const { clip, inventory, error: inventoryError } = await stage.inventoryOf(r, rolloutFile, progress);
   if (o.endpoint && clip) progress('ablations');
   const { ablations, note: ablationNote } = await ablationsOf(r, clip, inventory, stage, o);
@@ -201,7 +231,10 @@ async function analyseOne(r: RolloutRecord, rolloutFile: string, stage: ClipStag
     sentences = j.sentences;
     claimsNote = j.note;
   }
+  const nj = await neededJudgementOf(r, o, memo, progress);
   return analyseRollout(r, {
+    ...(nj?.judgement ? { neededJudgement: nj.judgement } : {}),
+    ...(nj?.note ? { neededNote: nj.note } : {}),
     ...(sentences ? { sentences } : {}),
     ...(claimsNote ? { claimsNote } : {}),
     ...(inventory ? { inventory } : {}),
@@ -217,6 +250,8 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
   const lines: ShortcutLine[] = [];
   const rolloutFile = resolve(o.file);
   const stage = new ClipStage(o);
+  // Judge classifications of "needed" shared by the rollouts of the same question (a GRPO group).
+  const neededMemo = new Map<string, Promise<NeededJudgeResult>>();
   const sink = await openAtomic(resolve(o.out));
   let failed = 0;
   let cancelled = false;
@@ -237,7 +272,7 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
       if (r.checkpoint) line.checkpoint = r.checkpoint;
       try {
         line.accuracy = accuracyOf(r);
-        line.shortcut = await analyseOne(r, rolloutFile, stage, o, (st) => o.onProgress?.({ done: lines.length, failed, stage: st, index: r.index }));
+        line.shortcut = await analyseOne(r, rolloutFile, stage, o, neededMemo, (st) => o.onProgress?.({ done: lines.length, failed, stage: st, index: r.index }));
       } catch (e) {
         if (o.signal?.aborted) {
           cancelled = true;

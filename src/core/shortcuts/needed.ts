@@ -12,7 +12,10 @@
 //    the answer rests on: a sentence citing sound or speech → audio needed; seen or on-screen text
 //    → visual needed; a context that cites neither → not needed. When the reference also has a
 //    <think>, a modality the context describes but the reasoning never cites is not needed.
-// 3. ablations: the original answer was correct and, without the modality, the correct answer is
+// 3. a judge classification of the question and reference (neededJudge.ts), asked only when 1 and
+//    2 are both missing: audio / visual / both / neither decide; 'unsure', a failed call or an
+//    unreadable reply leave it to the ablations, else unknown (the detail says why).
+// 4. ablations: the original answer was correct and, without the modality, the correct answer is
 //    lost in most samples (or its log-probability drops by ≥ NEEDED_LOGPROB_DROP nats). Sampled
 //    ablations with an all-media baseline must also lose it beyond the model's own noise, by the
 //    rule of verdict.ts with "moved" = lost the correct answer: lost-rate − baseline lost-rate ≥
@@ -26,7 +29,7 @@
 import { tagSentence, splitSentences, type Modality } from '../modality';
 import { parseTrace } from '../trace';
 import type { RolloutRecord } from '../types';
-import type { AblationKind, AblationResult, AblationSample, DatasetCueLabels, NeededEvidence, ShortcutModality } from './types';
+import type { AblationKind, AblationResult, AblationSample, DatasetCueLabels, NeededEvidence, NeededJudgement, ShortcutModality } from './types';
 import { compareWithBaseline, type SampleCounts } from './verdict';
 
 /** Log-probability drop (nats) of a correct original answer that counts as "lost" without the modality. */
@@ -130,6 +133,14 @@ export function neededFromReference(solution: string | undefined, m: ShortcutMod
   return { value: false, from: 'reference-context', detail: `the reference context cites no ${m === 'audio' ? 'sound or speech' : 'visual cue or on-screen text'}` };
 }
 
+/** What the judgement says of one modality, or undefined when it says nothing ('unsure'). */
+export function neededFromJudgement(j: NeededJudgement | undefined, m: ShortcutModality): NeededEvidence | undefined {
+  if (!j || j.needed === 'unsure') return undefined;
+  const value = j.needed === 'both' || j.needed === m;
+  const said = j.needed === 'neither' ? 'neither audio nor visual cues' : j.needed === 'both' ? 'audio and visual cues' : `${j.needed} cues only`;
+  return { value, from: 'judge', detail: `the judge classifies the question as resting on ${said}${j.reason ? `: ${j.reason}` : ''}` };
+}
+
 /** The right answer is lost without the modality (see the header), or undefined when the ablation cannot say. */
 export function neededFromAblation(ab: AblationResult | undefined, originalCorrect: boolean | undefined, m: ShortcutModality): NeededEvidence | undefined {
   if (!ab || ab.method === 'failed' || originalCorrect !== true) return undefined;
@@ -172,13 +183,31 @@ function losesCorrect(ab: AblationResult | undefined): boolean {
   return !!lost && lostBeyondNoise(ab, lost);
 }
 
+/**
+ * Dataset cue labels or a reference context decide "needed" for this record (sources 1 and 2), so
+ * a judge classification would not be used: the caller need not ask for one.
+ */
+export function textSourcesDecide(record: Pick<RolloutRecord, 'extras' | 'reference'>): boolean {
+  // neededFromReference is undefined exactly when there is no context, whatever the modality.
+  return datasetCueLabels(record.extras) !== undefined || neededFromReference(record.reference.solution, 'audio') !== undefined;
+}
+
 export function neededFor(
   record: Pick<RolloutRecord, 'extras' | 'reference'>,
   m: ShortcutModality,
-  opts: { ablation?: AblationResult; textOnly?: AblationResult; originalCorrect?: boolean; labels?: DatasetCueLabels } = {},
+  opts: {
+    ablation?: AblationResult;
+    textOnly?: AblationResult;
+    originalCorrect?: boolean;
+    labels?: DatasetCueLabels;
+    /** The judge's classification of the question (neededJudge.ts), used only without labels and reference context. */
+    judged?: NeededJudgement;
+    /** Why the judge gave no classification (failed call, unreadable reply), for an unknown's detail. */
+    judgeNote?: string;
+  } = {},
 ): NeededEvidence {
   const labels = opts.labels ?? datasetCueLabels(record.extras);
-  const fromText = labels ? fromLabels(labels, m) : neededFromReference(record.reference.solution, m);
+  const fromText = labels ? fromLabels(labels, m) : (neededFromReference(record.reference.solution, m) ?? neededFromJudgement(opts.judged, m));
   const fromAb = neededFromAblation(opts.ablation, opts.originalCorrect, m);
   if (fromText?.value === true) {
     // Redundant cue: the answer is also carried by the other modality (right without this one,
@@ -190,5 +219,7 @@ export function neededFor(
     return fromText;
   }
   if (fromAb) return fromText ? { ...fromAb, detail: `${fromAb.detail} (although ${fromText.detail})` } : fromAb;
-  return fromText ?? { value: 'unknown', from: 'none', detail: 'no dataset cue labels, no reference context, and no ablation showing the correct answer is lost' };
+  if (fromText) return fromText;
+  const judge = opts.judged ? ', the judge is unsure' : opts.judgeNote ? ` (${opts.judgeNote})` : '';
+  return { value: 'unknown', from: 'none', detail: `no dataset cue labels, no reference context${judge}, and no ablation showing the correct answer is lost` };
 }

@@ -239,6 +239,15 @@ export type Verdict =
 
 export type Confidence = 'high' | 'medium' | 'low';
 
+/** A judge's classification of the cues a question's answer rests on (neededJudge.ts). */
+export type NeededClass = 'audio' | 'visual' | 'both' | 'neither' | 'unsure';
+
+export interface NeededJudgement {
+  needed: NeededClass;
+  /** The judge's one-sentence reason. */
+  reason: string;
+}
+
 export interface NeededEvidence {
   value: boolean | 'unknown';
   from: 'dataset-labels' | 'reference-context' | 'judge' | 'ablation' | 'none';
@@ -285,6 +294,8 @@ export interface ShortcutAnalysis {
   sentences: ClaimSentence[];
   /** Why the optional judge classification of unplaced sentences did not apply (call failed, unreadable reply). */
   claimsNote?: string;
+  /** Why the optional judge classification of "needed" did not apply (call failed, unreadable reply). */
+  neededNote?: string;
   /** Key of the cue inventory used (clip sha256 + range), when there was one. */
   inventoryKey?: string;
   /** Why the inventory is missing (clip not found, ffmpeg missing…). */
