@@ -33,7 +33,7 @@ class OmniTraceExtension extends Disposable {
     );
     const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
     this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
-    this._register(new ShortcutController(context.secrets, this.provider, this.log));
+    this._register(new ShortcutController(context.secrets, this.provider, this.log, judges));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),

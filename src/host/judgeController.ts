@@ -12,6 +12,7 @@ import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from
 import { DEFAULT_CACHE_DIR, JudgeCache } from '../core/judge/cache';
 import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
+import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
@@ -103,6 +104,19 @@ export class JudgeController extends Disposable {
 
   private async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
     return (await this.profiles.storedKey(profile)) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
+  }
+
+  /** A judge for the shortcut analysis' classifications (claims the rules cannot place, what a question needs), cached like rewards. */
+  async classifierFor(profile: JudgeProfile, root: string): Promise<ClaimJudge> {
+    return {
+      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
+      model: profile.model,
+      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
+      timeoutMs: profile.timeoutMs,
+      temperature: profile.temperature,
+      maxTokens: profile.maxTokens,
+      ...(profile.seed !== undefined ? { seed: profile.seed } : {}),
+    };
   }
 
   /** The judge profiles in settings (for the run form's judge choice). */

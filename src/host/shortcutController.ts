@@ -16,6 +16,8 @@ import { ABLATION_KINDS, type AblationKind, type ShortcutSummary, type VerdictCo
 import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
+import type { JudgeController } from './judgeController';
+import type { JudgeProfile } from '../core/judge/types';
 import { EndpointProfiles, registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
@@ -54,6 +56,7 @@ export class ShortcutController extends Disposable {
     secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
+    private readonly judges?: JudgeController,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -79,6 +82,20 @@ export class ShortcutController extends Disposable {
       kinds = k.map((x) => x.ablation);
     }
 
+    // An optional judge places the sentences the rules cannot and says what a question without a
+    // reference context needs; the rules and the references stay the default.
+    const judgeProfiles = this.judges?.judgeProfiles() ?? [];
+    let judgeProfile: JudgeProfile | undefined;
+    if (judgeProfiles.length) {
+      const none = { label: 'No judge', description: 'rules and references only', profile: undefined as JudgeProfile | undefined };
+      const pickedJudge = await vscode.window.showQuickPick([none, ...judgeProfiles.map((p) => ({ label: `Judge: ${p.name}`, description: `${p.model} @ ${p.baseURL}`, profile: p as JudgeProfile | undefined }))], {
+        title: 'Find Shortcuts: classify with a judge what the rules cannot (untagged sentences, what a question needs)?',
+        ignoreFocusOut: true,
+      });
+      if (!pickedJudge) return;
+      judgeProfile = pickedJudge.profile;
+    }
+
     const config = vscode.workspace.getConfiguration(SECTION);
     const tool = (key: string) => (config.get<string>(key, '') ?? '').trim() || undefined;
     let tools;
@@ -102,8 +119,9 @@ export class ShortcutController extends Disposable {
           runsDir: path.join(root, ABLATION_RUNS_DIR),
         }
       : undefined;
+    const claimJudge = judgeProfile && this.judges ? await this.judges.classifierFor(judgeProfile, root) : undefined;
     const total = doc.store.indices().length;
-    this.log.info(`finding shortcuts in ${doc.uri.fsPath}${endpoint ? ` with ablations ${kinds.join(', ')} × ${samples} against ${endpoint.profile.model}` : ' (no ablations)'}`);
+    this.log.info(`finding shortcuts in ${doc.uri.fsPath}${endpoint ? ` with ablations ${kinds.join(', ')} × ${samples} against ${endpoint.profile.model}` : ' (no ablations)'}${judgeProfile ? `, classifying with judge ${judgeProfile.name}` : ''}`);
 
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Omni Trace: finding shortcuts in ${doc.fileName}`, cancellable: true },
@@ -119,6 +137,7 @@ export class ShortcutController extends Disposable {
             tools,
             cacheDir: path.join(root, CUES_DIR),
             endpoint,
+            ...(claimJudge ? { claimJudge } : {}),
             signal: abort.signal,
             read: { ...(doc.store.options.format ? { format: doc.store.options.format } : {}), ...(doc.store.options.map ? { map: doc.store.options.map } : {}) },
             deps: nodeShortcutDeps(),

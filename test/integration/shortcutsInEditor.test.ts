@@ -12,6 +12,7 @@ import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeUri } from '../helpers/fakeVscode';
 import type { ShortcutLine } from '../../src/core/shortcuts/types';
 import type { RolloutDetail } from '../../src/protocol/messages';
+import { startFakeChatServer } from '../helpers/fakeChatServer';
 
 let dir: string;
 let file: string;
@@ -45,10 +46,11 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function openInEditor(trusted: boolean) {
+async function openInEditor(trusted: boolean, configure: (fake: ReturnType<typeof createFakeVscode>) => void = () => undefined) {
   const fake = createFakeVscode({ trusted, workspaceFolders: [dir] });
   // The first quick pick (what to measure) takes the local analysis.
   (fake.vscode.window as { showQuickPick: unknown }).showQuickPick = async (items: { label: string }[]) => items[0];
+  configure(fake);
   const ext = activateBuilt(extensionSnapshot(), repoRoot, fake);
   const provider = fake.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
   const doc = await provider.openCustomDocument(FakeUri.file(file), {}, fakeToken);
@@ -133,5 +135,33 @@ test('in Restricted Mode Find Shortcuts runs nothing and says why', async () => 
     assert.equal(state.progress.length, 0);
   } finally {
     ext.deactivate();
+  }
+});
+
+test('with a judge profile picked, questions without a reference context get "needed" from the judge (one call per question)', async () => {
+  const server = await startFakeChatServer(() => ({ reply: '{"needed": "audio", "reason": "the answer is what the caller says"}' }));
+  const bare = path.join(dir, 'bare.rollouts.jsonl');
+  const row = { ...rows[0], id: 'no-reference', solution: '<answer>B</answer>' };
+  fs.writeFileSync(bare, [row, { ...row, id: 'same-question' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const fake = createFakeVscode({ trusted: true, workspaceFolders: [dir] });
+  fake.state.config['omnitrace.judge.profiles'] = [{ name: 'judge', baseURL: server.baseURL, model: 'judge-test', maxRetries: 0, timeoutMs: 5000 }];
+  (fake.vscode.window as { showQuickPick: unknown }).showQuickPick = async (items: { label: string }[]) => items.find((i) => i.label.startsWith('Judge:')) ?? items[0];
+  const ext = activateBuilt(extensionSnapshot(), repoRoot, fake);
+  try {
+    const provider = fake.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
+    const doc = await provider.openCustomDocument(FakeUri.file(bare), {}, fakeToken);
+    await provider.resolveCustomEditor(doc, createFakePanel().panel, fakeToken);
+    await doc.whenLoaded();
+    await fake.state.commands.get('omnitrace.findShortcuts')!.fn();
+    assert.deepEqual(fake.state.messages.filter((m) => m.level === 'error').map((m) => m.text), []);
+    const d: RolloutDetail = await doc.store.model.getRollout({ index: 1 });
+    assert.equal(d.shortcut!.audio.needed.from, 'judge');
+    assert.equal(d.shortcut!.audio.needed.value, true);
+    const classify = server.requests.filter((r) => JSON.stringify(r.body).includes('How does the caller feel'));
+    assert.equal(classify.length, 1, 'the two rollouts of one question share one classification');
+    assert.ok(!JSON.stringify(classify[0]!.body).includes('brown box'), 'the judge never sees the completion');
+  } finally {
+    ext.deactivate();
+    await server.close();
   }
 });
