@@ -63,6 +63,8 @@ export interface StartOptions {
   label: string;
   /** Fixed port; a free one is picked when omitted. */
   port?: number;
+  /** More user settings (e.g. a checkpoint profile), merged over the defaults below. */
+  settings?: Record<string, unknown>;
 }
 
 function node24(csDir: string): string {
@@ -94,6 +96,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
         'telemetry.telemetryLevel': 'off',
+        ...opts.settings,
       },
       null,
       2,

@@ -64,9 +64,13 @@ export class LiveRunPanel extends Disposable {
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.file(path.dirname(info.clip))],
     });
     const clipKind = mediaKindOf(info.clip);
+    const isRunning = () => this.running;
     this.model = new RolloutViewModel({
       title: info.title,
-      fileName: `${info.model} (running)`,
+      // Read on every init: the view re-reads it when the run ends.
+      get fileName() {
+        return `${info.model} (${isRunning() ? 'running' : 'finished'})`;
+      },
       format: 'live run',
       host: 'vscode',
       trusted: true,

@@ -1,16 +1,19 @@
 // End to end in real VS Code (code-server): the packaged extension activates, registers every
 // command it contributes, and opens the demo rollouts into the rollout table and trace view —
-// in a trusted workspace and in Restricted Mode. On failure, screenshots and the extension-host
-// log are kept under test-results/e2e/.
+// in a trusted workspace and in Restricted Mode — and, in the trusted one, runs a checkpoint on a
+// clip from the explorer against a fake vLLM server on 127.0.0.1 (issue 5's "done when"): the
+// samples stream into the live view, are scored, and the saved run opens in the rollout view.
+// On failure, screenshots and the extension-host log are kept under test-results/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Frame, type Page } from 'playwright-core';
 import { buildVsix, ensureCodeServer, extensionHostLog, repoRoot, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { launchChromium } from '../helpers/chromium';
+import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -81,6 +84,20 @@ async function waitForListed(page: Page, text: string, timeout: number): Promise
   );
 }
 
+/**
+ * Picks the quick-pick entry containing `text` with a click. Enter alone was seen to be lost (the
+ * pick stayed open, its first entry highlighted) when the pick had just opened.
+ */
+async function pickListed(page: Page, text: string): Promise<void> {
+  await waitForListed(page, text, 10_000);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.click();
+  if (!(await row.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) {
+    await row.click();
+    await row.waitFor({ state: 'hidden', timeout: 5000 });
+  }
+}
+
 async function quickOpen(page: Page, text: string): Promise<void> {
   await page.click('.part.sidebar .composite.title');
   await page.keyboard.press('Control+P');
@@ -143,14 +160,184 @@ async function findShortcutsLocally(page: Page, frame: Frame): Promise<void> {
   const c = contributed.find((x) => x.command === 'omnitrace.findShortcuts')!;
   await frame.click('[data-testid="rollout-row"][data-index="0"]');
   await runFromPalette(page, c, false);
-  await waitForListed(page, 'Clip and trace only', 10_000);
-  await page.keyboard.press('Enter');
+  await pickListed(page, 'Clip and trace only');
   await frame.waitForSelector('[data-testid="shortcut-summary"]', { timeout: 120_000 });
   await frame.click('[data-testid="rollout-row"][data-index="0"]');
   await frame.waitForSelector('[data-testid="chip-shortcut-audio"]', { timeout: 20_000 });
   await frame.waitForSelector('[data-testid="cue-timeline"]', { timeout: 20_000 });
   const speech = await frame.$$('[data-testid="cue-lane-speech"] rect');
   assert.ok(speech.length > 0, 'the phone call has speech: VAD found none in the extension host');
+}
+
+/** Waits for a frame with an element matching `selector` whose text includes `text`. */
+async function findFrameWithText(page: Page, selector: string, text: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const texts = await f.$$eval(selector, (els) => els.map((e) => e.textContent ?? '')).catch(() => [] as string[]);
+      if (texts.some((t) => t.includes(text))) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`no frame has ${selector} with "${text}"`);
+    await page.waitForTimeout(300);
+  }
+}
+
+/** Waits until `selector`'s text in `frame` satisfies `ok`; the last text seen is in the error. */
+async function waitForText(frame: Frame, selector: string, ok: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = (await frame.textContent(selector, { timeout: 2000 }).catch(() => null)) ?? '';
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: ${selector} reads "${last}"`);
+    await frame.waitForTimeout(200);
+  }
+}
+
+/**
+ * Run Again, from the palette with a demo rollout selected: it opens the run form prefilled from
+ * that rollout; Cancel closes it (and the rollout view is active again for the next command).
+ */
+async function runAgainAndCancel(page: Page, c: { command: string; title: string; category?: string }): Promise<void> {
+  // The active rollout view is the bundled demo "Open Demo" opened, with nothing selected: Run
+  // Again needs a selected rollout. Hidden views keep no page, but look only at visible ones.
+  let table: Frame | undefined;
+  for (const f of page.frames()) {
+    if (!(await f.$('[data-testid="rollout-table"] [data-testid="rollout-row"]').catch(() => null))) continue;
+    if (await (await f.frameElement().catch(() => null))?.isVisible()) table = f;
+  }
+  assert.ok(table, 'no visible rollout view to select a rollout in');
+  await table.click('[data-testid="rollout-row"][data-index="0"]');
+  await runFromPalette(page, c, false);
+  const form = await findFrame(page, '[data-testid="prefilled-from"]');
+  assert.match((await form.textContent('[data-testid="prefilled-from"]')) ?? '', /rollout 0 of demo\.rollouts\.jsonl/);
+  await form.click('[data-testid="run-cancel"]');
+  const deadline = Date.now() + 20_000;
+  while (await frameWith(page, '[data-testid="run-form"]')) {
+    if (Date.now() > deadline) throw new Error('the run form did not close on Cancel');
+    await page.waitForTimeout(300);
+  }
+}
+
+async function frameWith(page: Page, selector: string): Promise<Frame | undefined> {
+  for (const f of page.frames()) {
+    if (await f.$(selector).catch(() => null)) return f;
+  }
+  return undefined;
+}
+
+// What the fake vLLM server streams for the two samples (n = 2): both well-formed, answering B.
+const RUN_REPLIES = [
+  '<context>The caller sounds anxious and speaks quickly about a missed appointment.</context><think>The fast pace and the worried tone point to anxiety.</think><answer>B</answer>',
+  '<context>A woman on the phone talks fast, her voice tense.</context><think>Tension in the voice means she is anxious, not calm.</think><answer>B</answer>',
+];
+/** Content chunks streamed before the fake server pauses: three words of each sample. */
+const PAUSE_AFTER = 6;
+
+const runFilesIn = (workspace: string) => {
+  const d = join(workspace, '.omnitrace', 'runs');
+  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => join(d, f)) : [];
+};
+
+/**
+ * Issue 5's "done when", in real VS Code: from the explorer's context menu on phone-call.mp4, the
+ * run form opens with the clip; the question, options and reference answer are filled in and Run
+ * pressed; both samples stream into the live view (seen half-way while the fake server holds the
+ * stream), are scored ("2 of 2 done", format ✓, accuracy 1), the server got the clip's video and
+ * its 16 kHz audio, and the run saved under .omnitrace/runs/ opens in the rollout view.
+ */
+async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeVllm): Promise<void> {
+  let paused!: () => void;
+  const reachedPause = new Promise<void>((r) => (paused = r));
+  let resume!: () => void;
+  vllm.script({ replies: RUN_REPLIES, pauseAfter: PAUSE_AFTER, resume: new Promise<void>((r) => (resume = r)), onPause: () => paused() });
+  const requestsBefore = vllm.requests.length;
+  const filesBefore = new Set(runFilesIn(cs.workspace));
+  try {
+    await page.click('.part.sidebar .composite.title');
+    await page.keyboard.press('Escape');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'phone-call.mp4' }).click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Run Checkpoint on Clip' });
+    // A click landing right as the menu opens can be dropped (the menu stays open, the item
+    // focused): then Enter runs the focused item.
+    await item.hover();
+    await page.waitForTimeout(300);
+    await item.click();
+    if (!(await item.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+
+    // The form, with the clip (probed by ffprobe in the extension host) playing beside it.
+    const form = await findFrame(page, '[data-ready="true"] [data-testid="run-form"]');
+    const caption = (await form.textContent('[data-testid="clip-caption"]')) ?? '';
+    assert.match(caption, /phone-call\.mp4/);
+    assert.match(caption, /audio/);
+    assert.equal(await form.evaluate(`document.querySelector('[data-testid=field-n]').value`), '2', "n comes from the profile");
+    await form.locator('[data-testid=field-question] textarea').fill('How does the caller feel?');
+    await form.locator('[data-testid=field-options] textarea').fill('A. calm\nB. anxious');
+    await form.locator('[data-testid=field-answer] input').fill('B');
+    await form.waitForFunction(`document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`, undefined, { timeout: 10_000 });
+    await form.click('[data-testid="run-submit"]');
+
+    // Mid-stream: the server holds after three words of each sample; the live view shows them.
+    const live = await findFrame(page, '[data-testid="run-strip"]:not([hidden])');
+    await Promise.race([reachedPause, new Promise((_, rej) => setTimeout(() => rej(new Error('the fake vLLM server got no streaming request')), 90_000))]);
+    await live.click('[data-testid="rollout-row"][data-index="0"]');
+    const partial = await waitForText(live, '[data-testid="panel-context"]', (t) => t.includes('The caller sounds'), 'the half-streamed context');
+    assert.doesNotMatch(partial, /missed appointment/, 'the whole context arrived before the server sent it');
+    await waitForText(live, '[data-testid="run-strip-count"]', (t) => t.startsWith('0 of 2 done'), 'the strip while streaming');
+    assert.equal(await live.getAttribute('[data-testid="run-sample"][data-index="0"]', 'data-state'), 'streaming');
+  } finally {
+    resume();
+  }
+
+  // Done: the run is saved and opened in the rollout view (in the live view's tab group).
+  const saved = await (async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const created = runFilesIn(cs.workspace).filter((f) => !filesBefore.has(f));
+      if (created.length) return created;
+      if (Date.now() > deadline) throw new Error('no run file appeared under .omnitrace/runs/');
+      await page.waitForTimeout(300);
+    }
+  })();
+  assert.equal(saved.length, 1, saved.join(', '));
+  const file = saved[0]!;
+  const name = file.split('/').pop()!;
+  const view = await findFrameWithText(page, '[data-testid="view-title"]', name);
+  await view.waitForSelector('[data-testid="rollout-row"][data-index="1"]', { timeout: 20_000 });
+  assert.equal((await view.$$('[data-testid="rollout-row"]')).length, 2);
+  await view.click('[data-testid="rollout-row"][data-index="1"]');
+  await waitForText(view, '[data-testid="panel-context"]', (t) => t.includes('her voice tense'), 'the saved run\'s second sample');
+  assert.match((await view.textContent('[data-testid="chip-accuracy"]')) ?? '', /1(\.0+)?/);
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].video, join(cs.workspace, 'phone-call.mp4'));
+  assert.equal(lines[0].answer, 'B');
+
+  // One request, carrying the clip as a video part and its audio as a 16 kHz mono WAV part.
+  assert.equal(vllm.requests.length, requestsBefore + 1);
+  const req = vllm.requests[requestsBefore]!;
+  assert.equal(req.body.n, 2);
+  const parts = await inspectUserParts(req.body);
+  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.ok(parts[0]!.info?.video, 'the video part does not decode as video');
+  assert.deepEqual([parts[1]!.mime, parts[1]!.info?.audio?.sampleRate, parts[1]!.info?.audio?.channels], ['audio/wav', 16000, 1]);
+  assert.match(parts[2]!.text!, /How does the caller feel\?/);
+
+  // Back to the live view (its page is rebuilt when shown): both samples scored, both texts there.
+  await page.locator('.tabs-container .tab', { hasText: '(live)' }).click();
+  const live = await findFrame(page, '[data-testid="run-strip"]:not([hidden])');
+  await waitForText(live, '[data-testid="run-strip-count"]', (t) => t.startsWith('2 of 2 done'), 'the strip after the run');
+  const formats = await live.$$eval('[data-testid="sample-format"]', (els) => els.map((e) => e.textContent ?? ''));
+  assert.deepEqual(formats, ['format ✓', 'format ✓']);
+  const accuracy = await live.$$eval('[data-testid="sample-reward-accuracy"]', (els) => els.map((e) => e.getAttribute('data-value')));
+  assert.deepEqual(accuracy, ['1', '1']);
+  for (const [i, reply] of RUN_REPLIES.entries()) {
+    const context = /<context>(.*)<\/context>/.exec(reply)![1]!;
+    await live.click(`[data-testid="rollout-row"][data-index="${i}"]`);
+    await waitForText(live, '[data-testid="panel-context"]', (t) => t.includes(context), `sample ${i + 1}'s context`);
+    assert.match((await live.textContent('[data-testid="panel-answer"]')) ?? '', /\bB\b/);
+  }
+  assert.doesNotMatch(extensionHostLog(cs.userDataDir), /\[error\][^\n]*(omnitrace|checkpoint|run form|live run)/i);
 }
 
 describe('the per-platform package', () => {
@@ -195,10 +382,35 @@ describe('the per-platform package', () => {
 });
 
 describe('Omni Trace in real VS Code (code-server)', () => {
-  test('trusted workspace: activates, registers every command, opens the trace view', async () => {
-    const cs = await startCodeServer({ csDir, vsix, restricted: false, label: 'trusted' });
-    const page = await openWorkbench(cs);
-    try {
+  describe('trusted workspace', () => {
+    // One code-server for both trusted tests (each start costs ~30 s): the run test comes second
+    // and starts from wherever the first left the workbench.
+    let cs: CodeServer;
+    let page: Page;
+    let vllm: FakeVllm;
+
+    before(async () => {
+      // The fake vLLM runs in this process; code-server's extension host, on the same machine,
+      // reaches it on 127.0.0.1 through the checkpoint profile in the user settings.
+      vllm = await startFakeVllm();
+      cs = await startCodeServer({
+        csDir,
+        vsix,
+        restricted: false,
+        label: 'trusted',
+        settings: { 'omnitrace.checkpoints.profiles': [{ name: 'fake', baseURL: vllm.baseURL, model: 'omni-ckpt', n: 2 }] },
+      });
+      page = await openWorkbench(cs);
+    });
+
+    after(async () => {
+      if (page) await keep(page, cs, 'trusted-final');
+      await page?.close();
+      await cs?.stop();
+      await vllm?.close();
+    });
+
+    test('trusted workspace: activates, registers every command, opens the trace view', async () => {
       await withArtifacts(page, cs, 'trusted', async () => {
         const frame = await openDemoRollouts(page);
         const rows = await frame.$$('[data-testid="rollout-row"]');
@@ -212,7 +424,10 @@ describe('Omni Trace in real VS Code (code-server)', () => {
         // Viewer" are offered; that one is run on a plain JSONL file open as text.
         const ran = new Set<string>();
         for (const c of contributed.filter((c) => c.command !== 'omnitrace.openInViewer')) {
-          await runFromPalette(page, c);
+          // With a checkpoint profile set, Run Again opens a form (a webview that keeps the
+          // focus): it is checked and cancelled, so the next commands see the rollout view.
+          if (c.command === 'omnitrace.runAgain') await runAgainAndCancel(page, c);
+          else await runFromPalette(page, c);
           ran.add(c.command);
         }
         writeFileSync(join(cs.workspace, 'plain.jsonl'), readFileSync(join(cs.workspace, 'demo.rollouts.jsonl')));
@@ -231,11 +446,11 @@ describe('Omni Trace in real VS Code (code-server)', () => {
         assert.doesNotMatch(log, /Activating extension 'omnitrace\.omni-trace' failed/);
         assert.doesNotMatch(log, /\[error\][^\n]*omnitrace/i);
       });
-    } finally {
-      await keep(page, cs, 'trusted-final');
-      await page.close();
-      await cs.stop();
-    }
+    });
+
+    test('trusted workspace: runs a checkpoint on a clip from the explorer; the samples stream, are scored and saved', async () => {
+      await withArtifacts(page, cs, 'run', () => runCheckpointFromExplorer(page, cs, vllm));
+    });
   });
 
   test('restricted mode: the editor still renders and says what is off', async () => {

@@ -30,6 +30,14 @@ export interface VllmScript {
   /** Called when the held stream's client went away. */
   onClientGone?: () => void;
   /**
+   * Pause the stream after this many content chunks until `resume` settles, then finish it: a
+   * test (the end-to-end one) can look at the half-streamed trace before the run completes.
+   */
+  pauseAfter?: number;
+  resume?: Promise<unknown>;
+  /** Called when the stream reaches `pauseAfter`. */
+  onPause?: () => void;
+  /**
    * How `prompt_logprobs` is treated: 'support' (default) returns it on a non-streamed reply;
    * 'reject' answers 400 with pydantic's extra_forbidden message naming the field (a strict or
    * older server); 'ignore' answers normally without it (a server that drops unknown fields).
@@ -109,6 +117,10 @@ export async function startFakeVllm(): Promise<FakeVllm> {
         if (s.holdAfter !== undefined && sent >= s.holdAfter) {
           res.on('close', () => s.onClientGone?.());
           return; // keep the stream open until the client goes away
+        }
+        if (s.pauseAfter !== undefined && sent === s.pauseAfter) {
+          s.onPause?.();
+          await s.resume;
         }
         send({ id, object: 'chat.completion.chunk', model, choices: [{ index: i, delta: { content: t }, finish_reason: null }] });
         sent++;

@@ -79,6 +79,7 @@ test('a run streams its samples into the live panel: deltas add up to the saved 
   const init = fp.responses().find((r) => r.id === 1);
   assert.equal(init.ok, true);
   assert.equal(init.result.live, true, 'the view offers Stop while running');
+  assert.match(init.result.fileName, /\(running\)$/);
   assert.equal(init.result.total, 2, 'one row per sample');
   const lines = newRunFile(before);
   for (const i of [0, 1]) {
@@ -99,6 +100,7 @@ test('a run streams its samples into the live panel: deltas add up to the saved 
   await fp.send({ type: 'request', id: 2, method: 'getInit', params: {} });
   await fp.send({ type: 'request', id: 3, method: 'getRollout', params: { index: 0 } });
   assert.equal(fp.responses().find((r) => r.id === 2).result.live, false);
+  assert.match(fp.responses().find((r) => r.id === 2).result.fileName, /\(finished\)$/, 'the subtitle no longer says running');
   const detail = fp.responses().find((r) => r.id === 3).result;
   assert.equal(detail.scored.rewards.format.value, 1);
   assert.equal(detail.scored.rewards.accuracy.value, 1, JSON.stringify(detail.scored.rewards.accuracy));
