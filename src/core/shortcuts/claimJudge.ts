@@ -42,20 +42,25 @@ export function claimPrompt(sentences: string[]): string {
   return CLAIM_TEMPLATE.replace('{{sentences}}', sentences.map((s, i) => `${i + 1}. ${s.replace(/\s+/g, ' ')}`).join('\n'));
 }
 
-/** Kinds and negations per sentence number (1-based), from the judge's reply; undefined when unreadable. */
-export function parseClaimReply(reply: string, count: number): ({ kinds: ClaimKind[]; negated: Partial<Record<ClaimKind, boolean>> } | undefined)[] | undefined {
+/** The first-to-last brace span of a reply as a JSON object (judges wrap JSON in prose), or undefined. */
+export function jsonObjectIn(reply: string): Record<string, unknown> | undefined {
   const m = /\{[\s\S]*\}/.exec(reply);
   if (!m) return undefined;
-  let obj: unknown;
   try {
-    obj = JSON.parse(m[0]);
+    const obj: unknown = JSON.parse(m[0]);
+    return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
+}
+
+/** Kinds and negations per sentence number (1-based), from the judge's reply; undefined when unreadable. */
+export function parseClaimReply(reply: string, count: number): ({ kinds: ClaimKind[]; negated: Partial<Record<ClaimKind, boolean>> } | undefined)[] | undefined {
+  const obj = jsonObjectIn(reply);
+  if (!obj) return undefined;
   const out: ({ kinds: ClaimKind[]; negated: Partial<Record<ClaimKind, boolean>> } | undefined)[] = [];
   for (let i = 1; i <= count; i++) {
-    const v = (obj as Record<string, unknown>)[String(i)];
+    const v = obj[String(i)];
     const list = Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined;
     if (!list) {
       out.push(undefined);
@@ -82,29 +87,12 @@ export async function judgeUnplacedClaims(sentences: ClaimSentence[], judge: Cla
   const idx = sentences.map((s, i) => (s.kinds.length === 1 && s.kinds[0] === 'none' ? i : -1)).filter((i) => i >= 0);
   if (idx.length === 0) return { sentences, calls: 0, cached: 0 };
   const prompt = claimPrompt(idx.map((i) => sentences[i]!.text));
-  const sampling = { temperature: judge.temperature ?? 0, maxTokens: judge.maxTokens ?? 512, ...(judge.seed !== undefined ? { seed: judge.seed } : {}) };
+  const sampling = judgeSampling(judge, 512);
   const key = judgeCacheKey({ model: judge.model, templateHash: TEMPLATE_HASH, prompt, sampling, repeat: 0 });
-  let reply: string | undefined;
-  let calls = 0;
-  let cached = 0;
-  const hit = await judge.cache?.get(key);
-  if (hit) {
-    reply = hit.reply;
-    cached = 1;
-  } else {
-    const started = Date.now();
-    try {
-      calls = 1;
-      const r = await judge.backend.complete(
-        { model: judge.model, messages: [{ role: 'user', content: prompt }], temperature: sampling.temperature, maxTokens: sampling.maxTokens, ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}) },
-        { ...(signal ? { signal } : {}), timeoutMs: judge.timeoutMs ?? 30_000 },
-      );
-      reply = r.text;
-      await judge.cache?.put({ v: 1, key, model: judge.model, templateHash: TEMPLATE_HASH, repeat: 0, reply, ...(r.usage ? { usage: r.usage } : {}), ...(r.finishReason ? { finishReason: r.finishReason } : {}), latencyMs: Date.now() - started, attempts: 1, createdAt: new Date().toISOString() });
-    } catch (e) {
-      return { sentences, calls, cached, note: `claim judge call failed: ${e instanceof Error ? e.message : String(e)}; rule tags kept` };
-    }
-  }
+  const r = await cachedJudgeCall(judge, prompt, key, TEMPLATE_HASH, sampling, signal);
+  const { calls, cached } = r;
+  if ('error' in r) return { sentences, calls, cached, note: `claim judge call failed: ${r.error}; rule tags kept` };
+  const reply = r.reply;
   const parsed = parseClaimReply(reply, idx.length);
   if (!parsed) return { sentences, calls, cached, note: `claim judge reply unreadable (${JSON.stringify(reply.slice(0, 80))}); rule tags kept` };
   const out = sentences.slice();
@@ -113,4 +101,42 @@ export async function judgeUnplacedClaims(sentences: ClaimSentence[], judge: Cla
     if (p) out[si] = { ...out[si]!, kinds: p.kinds, negated: p.negated, source: 'judge' };
   });
   return { sentences: out, calls, cached };
+}
+
+export interface JudgeSampling {
+  temperature: number;
+  maxTokens: number;
+  seed?: number;
+}
+
+export function judgeSampling(judge: ClaimJudge, maxTokens: number): JudgeSampling {
+  return { temperature: judge.temperature ?? 0, maxTokens: judge.maxTokens ?? maxTokens, ...(judge.seed !== undefined ? { seed: judge.seed } : {}) };
+}
+
+/**
+ * One classification call through the judge cache: a hit costs nothing; a reply is cached
+ * whether or not it parses (re-asking at the same settings gives the same reply); a failed call
+ * is returned as `error` and not cached, so the next run asks again.
+ */
+export async function cachedJudgeCall(
+  judge: ClaimJudge,
+  prompt: string,
+  key: string,
+  templateHash: string,
+  sampling: JudgeSampling,
+  signal?: AbortSignal,
+): Promise<{ reply: string; calls: number; cached: number } | { error: string; calls: number; cached: number }> {
+  const hit = await judge.cache?.get(key);
+  if (hit) return { reply: hit.reply, calls: 0, cached: 1 };
+  const started = Date.now();
+  try {
+    const r = await judge.backend.complete(
+      { model: judge.model, messages: [{ role: 'user', content: prompt }], temperature: sampling.temperature, maxTokens: sampling.maxTokens, ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}) },
+      { ...(signal ? { signal } : {}), timeoutMs: judge.timeoutMs ?? 30_000 },
+    );
+    await judge.cache?.put({ v: 1, key, model: judge.model, templateHash, repeat: 0, reply: r.text, ...(r.usage ? { usage: r.usage } : {}), ...(r.finishReason ? { finishReason: r.finishReason } : {}), latencyMs: Date.now() - started, attempts: 1, createdAt: new Date().toISOString() });
+    return { reply: r.text, calls: 1, cached: 0 };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e), calls: 1, cached: 0 };
+  }
 }

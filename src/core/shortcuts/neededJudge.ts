@@ -16,7 +16,7 @@
 
 import { judgeCacheKey } from '../judge/cache';
 import { sha256Hex } from '../judge/template';
-import type { ClaimJudge } from './claimJudge';
+import { cachedJudgeCall, jsonObjectIn, judgeSampling, type ClaimJudge, type JudgeSampling } from './claimJudge';
 import type { NeededClass, NeededJudgement } from './types';
 
 /** The same endpoint settings as the claim judge: one --judge-base-url serves both passes. */
@@ -76,16 +76,8 @@ export function neededPrompt(q: NeededQuestion): string {
 
 /** The judge's class and reason, or undefined when the reply is not a JSON object with a known `needed`. */
 export function parseNeededReply(reply: string): NeededJudgement | undefined {
-  const m = /\{[\s\S]*\}/.exec(reply);
-  if (!m) return undefined;
-  let obj: unknown;
-  try {
-    obj = JSON.parse(m[0]);
-  } catch {
-    return undefined;
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
-  const o = obj as Record<string, unknown>;
+  const o = jsonObjectIn(reply);
+  if (!o) return undefined;
   if (typeof o.needed !== 'string') return undefined;
   const needed = o.needed.trim().toLowerCase() as NeededClass;
   if (!CLASSES.includes(needed)) return undefined;
@@ -95,7 +87,7 @@ export function parseNeededReply(reply: string): NeededJudgement | undefined {
 /** Asks the judge once for the question (memo within a run, disk cache across runs). */
 export function judgeNeeded(q: NeededQuestion, judge: NeededJudge, opts: { signal?: AbortSignal; memo?: Map<string, Promise<NeededJudgeResult>> } = {}): Promise<NeededJudgeResult> {
   const prompt = neededPrompt(q);
-  const sampling = { temperature: judge.temperature ?? 0, maxTokens: judge.maxTokens ?? 256, ...(judge.seed !== undefined ? { seed: judge.seed } : {}) };
+  const sampling = judgeSampling(judge, 256);
   const key = judgeCacheKey({ model: judge.model, templateHash: TEMPLATE_HASH, prompt, sampling, repeat: 0 });
   const shared = opts.memo?.get(key);
   if (shared) return shared.then((r) => ({ ...r, calls: 0, cached: 0 }));
@@ -104,29 +96,11 @@ export function judgeNeeded(q: NeededQuestion, judge: NeededJudge, opts: { signa
   return p;
 }
 
-async function ask(prompt: string, key: string, sampling: { temperature: number; maxTokens: number; seed?: number }, judge: NeededJudge, signal?: AbortSignal): Promise<NeededJudgeResult> {
-  let reply: string;
-  let calls = 0;
-  let cached = 0;
-  const hit = await judge.cache?.get(key);
-  if (hit) {
-    reply = hit.reply;
-    cached = 1;
-  } else {
-    const started = Date.now();
-    try {
-      calls = 1;
-      const r = await judge.backend.complete(
-        { model: judge.model, messages: [{ role: 'user', content: prompt }], temperature: sampling.temperature, maxTokens: sampling.maxTokens, ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}) },
-        { ...(signal ? { signal } : {}), timeoutMs: judge.timeoutMs ?? 30_000 },
-      );
-      reply = r.text;
-      // Unreadable replies are cached too (the cache's rule): re-asking at the same settings gives the same reply.
-      await judge.cache?.put({ v: 1, key, model: judge.model, templateHash: TEMPLATE_HASH, repeat: 0, reply, ...(r.usage ? { usage: r.usage } : {}), ...(r.finishReason ? { finishReason: r.finishReason } : {}), latencyMs: Date.now() - started, attempts: 1, createdAt: new Date().toISOString() });
-    } catch (e) {
-      return { calls, cached, note: `needed judge call failed: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
+async function ask(prompt: string, key: string, sampling: JudgeSampling, judge: NeededJudge, signal?: AbortSignal): Promise<NeededJudgeResult> {
+  const r = await cachedJudgeCall(judge, prompt, key, TEMPLATE_HASH, sampling, signal);
+  const { calls, cached } = r;
+  if ('error' in r) return { calls, cached, note: `needed judge call failed: ${r.error}` };
+  const reply = r.reply;
   const judgement = parseNeededReply(reply);
   if (!judgement) return { calls, cached, note: `needed judge reply unreadable (${JSON.stringify(reply.slice(0, 80))})` };
   return { judgement, calls, cached };
