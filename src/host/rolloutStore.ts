@@ -19,7 +19,7 @@ import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
-import type { ShortcutLine, ShortcutSummary } from '../core/shortcuts/types';
+import type { CueInventory, ShortcutLine, ShortcutSummary } from '../core/shortcuts/types';
 import { readInventory } from '../core/shortcuts/sidecar';
 
 /** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
@@ -27,7 +27,11 @@ interface ShortcutState {
   lines: Map<number, ShortcutLine>;
   summary: ShortcutSummary;
   cuesDir: string;
+  /** Inventories read back recently: a GRPO group's rollouts share one clip, and readers step through them. */
+  inventories: Map<string, Promise<CueInventory>>;
 }
+
+const INVENTORIES_KEPT = 8;
 
 export interface ScoreSettings {
   scaleRewards: boolean;
@@ -265,7 +269,7 @@ export class RolloutStore extends Disposable {
 
   /** Shows a shortcut analysis (from `Find Shortcuts` or a sidecar); replaces any earlier one. */
   applyShortcuts(lines: ShortcutLine[], summary: ShortcutSummary, cuesDir: string): void {
-    this.shortcuts = { lines: new Map(lines.map((l) => [l.index, l])), summary, cuesDir };
+    this.shortcuts = { lines: new Map(lines.map((l) => [l.index, l])), summary, cuesDir, inventories: new Map() };
     const gen = this.current;
     for (const index of gen.details.keys()) {
       const row = gen.model.row(index);
@@ -278,7 +282,7 @@ export class RolloutStore extends Disposable {
     return withShortcutVerdicts(row, this.shortcuts?.lines.get(row.index));
   }
 
-  private async shortcutOf(index: number): Promise<{ shortcut?: ShortcutLine['shortcut']; cues?: Awaited<ReturnType<typeof readInventory>>; error?: string } | undefined> {
+  private async shortcutOf(index: number): Promise<{ shortcut?: ShortcutLine['shortcut']; cues?: CueInventory; error?: string } | undefined> {
     const state = this.shortcuts;
     const line = state?.lines.get(index);
     if (!state || !line) return undefined;
@@ -286,7 +290,14 @@ export class RolloutStore extends Disposable {
     const key = line.shortcut?.inventoryKey;
     if (!key) return { shortcut: line.shortcut };
     try {
-      return { shortcut: line.shortcut, cues: await readInventory(state.cuesDir, key) };
+      let cues = state.inventories.get(key);
+      if (!cues) {
+        cues = readInventory(state.cuesDir, key);
+        cues.catch(() => state.inventories.delete(key));
+        state.inventories.set(key, cues);
+        if (state.inventories.size > INVENTORIES_KEPT) state.inventories.delete(state.inventories.keys().next().value!);
+      }
+      return { shortcut: line.shortcut, cues: await cues };
     } catch (e) {
       return { shortcut: line.shortcut, error: `the cue inventory ${key} could not be read back: ${errorMessage(e)}` };
     }
