@@ -36,6 +36,33 @@ export interface EndpointKind {
   secretPrefix: string;
 }
 
+/**
+ * A list of named profiles from settings: entries without name, baseURL or model are reported and
+ * skipped, a key written into settings is reported and ignored (keys live in SecretStorage), and
+ * `build` reads the rest of each entry, reporting what it cannot use.
+ */
+export function parseNamedProfiles<P>(
+  raw: unknown,
+  kind: Pick<EndpointKind, 'label' | 'listSetting'> & { setKeyTitle: string },
+  build: (o: Record<string, unknown>, name: string, problems: string[]) => P,
+): { profiles: P[]; problems: string[] } {
+  const profiles: P[] = [];
+  const problems: string[] = [];
+  if (!Array.isArray(raw)) return { profiles, problems: raw === undefined ? [] : [`omnitrace.${kind.listSetting} must be a list`] };
+  raw.forEach((p, i) => {
+    const o = (p ?? {}) as Record<string, unknown>;
+    const missing = ['name', 'baseURL', 'model'].filter((k) => typeof o[k] !== 'string' || !(o[k] as string).trim());
+    if (missing.length) {
+      problems.push(`${kind.label} profile ${i + 1} lacks ${missing.join(', ')}`);
+      return;
+    }
+    const name = String(o.name);
+    if ('apiKey' in o) problems.push(`${kind.label} profile '${name}' has an apiKey in settings: it is ignored — use "Omni Trace: ${kind.setKeyTitle}"`);
+    profiles.push(build(o, name, problems));
+  });
+  return { profiles, problems };
+}
+
 export class EndpointProfiles<P extends NamedEndpoint> {
   constructor(
     private readonly kind: EndpointKind,

@@ -16,7 +16,7 @@ import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
-import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
+import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
@@ -42,21 +42,11 @@ export const RESTRICTED_JUDGE_MESSAGE =
 
 /** Profiles from settings, completed with the defaults; invalid entries are reported, not dropped silently. */
 export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; problems: string[] } {
-  const profiles: JudgeProfile[] = [];
-  const problems: string[] = [];
-  if (!Array.isArray(raw)) return { profiles, problems: raw === undefined ? [] : ['omnitrace.judge.profiles must be a list'] };
-  raw.forEach((p, i) => {
-    const o = (p ?? {}) as Record<string, unknown>;
-    const missing = ['name', 'baseURL', 'model'].filter((k) => typeof o[k] !== 'string' || !(o[k] as string).trim());
-    if (missing.length) {
-      problems.push(`judge profile ${i + 1} lacks ${missing.join(', ')}`);
-      return;
-    }
-    if ('apiKey' in o) problems.push(`judge profile '${String(o.name)}' has an apiKey in settings: it is ignored — use "Omni Trace: Set Judge API Key…"`);
+  return parseNamedProfiles(raw, { ...JUDGE_ENDPOINTS, setKeyTitle: 'Set Judge API Key…' }, (o, name) => {
     const num = (k: keyof JudgeProfile) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : undefined);
-    profiles.push({
+    return {
       ...DEFAULT_PROFILE,
-      name: String(o.name),
+      name,
       baseURL: String(o.baseURL),
       model: String(o.model),
       ...(typeof o.apiKeyEnv === 'string' && o.apiKeyEnv ? { apiKeyEnv: o.apiKeyEnv } : {}),
@@ -67,9 +57,8 @@ export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; pro
       ...(num('concurrency') !== undefined ? { concurrency: Math.max(1, Math.floor(num('concurrency')!)) } : {}),
       ...(num('maxRetries') !== undefined ? { maxRetries: Math.max(0, Math.floor(num('maxRetries')!)) } : {}),
       ...(typeof o.stream === 'boolean' ? { stream: o.stream } : {}),
-    });
+    };
   });
-  return { profiles, problems };
 }
 
 export class JudgeController extends Disposable {

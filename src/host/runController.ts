@@ -25,7 +25,7 @@ import type { RewardResult } from '../core/types';
 import { mediaKindOf } from '../core/mediaPaths';
 import { CheckpointCallError } from '../models/checkpointClient';
 import { Disposable } from './dispose';
-import { EndpointProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
+import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { JudgeController } from './judgeController';
 import type { Log } from './log';
 import { LiveRunPanel } from './liveRunPanel';
@@ -58,18 +58,7 @@ export interface NamedCheckpointProfile extends CheckpointProfile {
 
 /** Profiles from settings; invalid entries are reported, not dropped silently. */
 export function checkpointProfilesFrom(raw: unknown): { profiles: NamedCheckpointProfile[]; problems: string[] } {
-  const profiles: NamedCheckpointProfile[] = [];
-  const problems: string[] = [];
-  if (!Array.isArray(raw)) return { profiles, problems: raw === undefined ? [] : ['omnitrace.checkpoints.profiles must be a list'] };
-  raw.forEach((p, i) => {
-    const o = (p ?? {}) as Record<string, unknown>;
-    const missing = ['name', 'baseURL', 'model'].filter((k) => typeof o[k] !== 'string' || !(o[k] as string).trim());
-    if (missing.length) {
-      problems.push(`checkpoint profile ${i + 1} lacks ${missing.join(', ')}`);
-      return;
-    }
-    const name = String(o.name);
-    if ('apiKey' in o) problems.push(`checkpoint profile '${name}' has an apiKey in settings: it is ignored — use "Omni Trace: Set Checkpoint API Key…"`);
+  return parseNamedProfiles(raw, { ...CHECKPOINT_ENDPOINTS, setKeyTitle: 'Set Checkpoint API Key…' }, (o, name, problems) => {
     const prof: NamedCheckpointProfile = { name, baseURL: String(o.baseURL), model: String(o.model) };
     if (typeof o.serverKind === 'string') {
       if ((SERVER_KINDS as string[]).includes(o.serverKind)) prof.serverKind = o.serverKind as ServerKind;
@@ -98,9 +87,8 @@ export function checkpointProfilesFrom(raw: unknown): { profiles: NamedCheckpoin
     }
     if (typeof o.systemPromptFile === 'string' && o.systemPromptFile.trim()) prof.systemPromptFile = o.systemPromptFile.trim();
     if (typeof o.apiKeyEnv === 'string' && o.apiKeyEnv.trim()) prof.apiKeyEnv = o.apiKeyEnv.trim();
-    profiles.push(prof);
+    return prof;
   });
-  return { profiles, problems };
 }
 
 /** What the form starts from (Run Again fills it from the selected rollout). */

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AblationKind } from '../core/shortcuts/types';
 import { sha256Hex, type CheckpointProfile, type MediaBytes, type PreparedMedia } from '../core/run/request';
-import { ffmpegTime, probe, runTool, type MediaTools, type RunOptions } from './ffmpeg';
+import { ffmpegTime, probe, runTool, withTempDir, type MediaTools, type RunOptions } from './ffmpeg';
 
 export interface MediaVariant {
   kind: AblationKind;
@@ -44,18 +44,9 @@ export interface AblateOptions {
   signal?: AbortSignal;
 }
 
-async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'omnitrace-ablate-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** The MP4 with its audio track dropped (stream copy: the picture is not re-encoded). */
 export async function stripAudioTrack(mp4: Uint8Array, tools: MediaTools, run: RunOptions = {}): Promise<Buffer> {
-  return withTemp(async (dir) => {
+  return withTempDir(async (dir) => {
     const inp = join(dir, 'in.mp4');
     const out = join(dir, 'out.mp4');
     await writeFile(inp, mp4);
@@ -79,7 +70,7 @@ export interface BlackVideoOptions {
 export async function blackVideo(tools: MediaTools, o: BlackVideoOptions, run: RunOptions = {}): Promise<Buffer> {
   const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
   const d = ffmpegTime(Math.max(0.04, o.duration));
-  return withTemp(async (dir) => {
+  return withTempDir(async (dir) => {
     const out = join(dir, 'black.mp4');
     const audioIn: string[] = [];
     const audioOut: string[] = ['-an'];
@@ -100,7 +91,7 @@ export async function blackVideo(tools: MediaTools, o: BlackVideoOptions, run: R
 
 /** N black JPEG frames of the given size (the 'frames' transport's no-video with black frames). */
 export async function blackFrames(tools: MediaTools, n: number, width: number, height: number, run: RunOptions = {}): Promise<Buffer[]> {
-  return withTemp(async (dir) => {
+  return withTempDir(async (dir) => {
     const out = join(dir, 'f.jpg');
     await runTool(tools.ffmpeg, ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `color=c=black:s=${Math.max(2, width)}x${Math.max(2, height)}`, '-frames:v', '1', out], { ...run, maxBytes: 1024 * 1024 });
     const one = await readFile(out);
@@ -109,7 +100,7 @@ export async function blackFrames(tools: MediaTools, n: number, width: number, h
 }
 
 async function sizeOf(m: MediaBytes, tools: MediaTools, ext: string, run: RunOptions): Promise<{ width: number; height: number; fps?: number }> {
-  return withTemp(async (dir) => {
+  return withTempDir(async (dir) => {
     const f = join(dir, 'probe' + ext);
     await writeFile(f, m.bytes);
     const info = await probe(f, tools, run);

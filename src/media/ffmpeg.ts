@@ -233,7 +233,8 @@ export interface EncodeOptions extends TimeRange {
   keepAudio?: boolean;
 }
 
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+/** Runs `fn` with a fresh temporary folder, removed afterwards whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'omnitrace-media-'));
   try {
     return await fn(dir);

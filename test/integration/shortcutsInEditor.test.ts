@@ -165,3 +165,27 @@ test('with a judge profile picked, questions without a reference context get "ne
     await server.close();
   }
 });
+
+test('profile lists from settings: incomplete entries and keys written into settings are reported, the rest offered', async () => {
+  let offered: string[] = [];
+  const { run, state, ext } = await openInEditor(true, (fake) => {
+    fake.state.config['omnitrace.checkpoints.profiles'] = [{ name: 'half' }, { name: 'ok', baseURL: 'http://127.0.0.1:9/v1', model: 'm', apiKey: 'sk-in-settings' }];
+    fake.state.config['omnitrace.judge.profiles'] = 'not a list';
+    // Note what the first pick offers and take the local analysis (the judge list is read next).
+    (fake.vscode.window as { showQuickPick: unknown }).showQuickPick = async (items: { label: string }[]) => {
+      if (!offered.length) offered = items.map((i) => i.label);
+      return items[0];
+    };
+  });
+  try {
+    await run('omnitrace.findShortcuts');
+    assert.deepEqual(offered, ['Clip and trace only (local, no model calls)', 'Ablations against ok']);
+    const log = state.outputChannels.flatMap((ch) => ch.lines).join('\n');
+    assert.match(log, /checkpoint profile 1 lacks baseURL, model/);
+    assert.match(log, /checkpoint profile 'ok' has an apiKey in settings: it is ignored — use "Omni Trace: Set Checkpoint API Key…"/);
+    assert.match(log, /omnitrace\.judge\.profiles must be a list/);
+    assert.doesNotMatch(log, /sk-in-settings/);
+  } finally {
+    ext.deactivate();
+  }
+});
