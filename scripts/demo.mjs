@@ -2,7 +2,7 @@
 // HTML report, package the extension, and — when VS Code's `code` command exists — install it
 // and open the demo folder. Needs no server and no network.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, existsSync, statSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -48,10 +48,19 @@ if (hasCode && existsSync(vsix)) {
   run('code', [demoDir, join(demoDir, 'demo.rollouts.jsonl')]);
 }
 
+// scripts/prereqs.mjs records what it could not install; the clip analysis needs ffmpeg.
+const prereqFile = join(root, '.omnitrace', 'prereqs.json');
+const missingMedia = existsSync(prereqFile)
+  ? JSON.parse(readFileSync(prereqFile, 'utf8')).missing.filter((m) => m.name === 'ffmpeg' || m.name === 'ffprobe')
+  : [];
+const shortcutNote = missingMedia.length
+  ? `\n             ran WITHOUT the clip analysis (no cue inventory, no cue timeline): ${missingMedia.map((m) => m.name).join(' and ')} missing; ${missingMedia[0].install}`
+  : '';
+
 console.log(`
 Done.
   scores:    ${join(outDir, 'scores.jsonl')}
-  shortcuts: ${shortcuts}
+  shortcuts: ${shortcuts}${shortcutNote}
   report:    ${report}   (open it in any browser: file://${report})
   extension: ${existsSync(vsix) ? `${vsix} (${(statSync(vsix).size / 1e6).toFixed(1)} MB)` : 'not built'}
 ${hasCode ? '  VS Code:   opened the demo folder with Omni Trace installed' : '  VS Code:   `code` not found — install the VSIX with "Extensions: Install from VSIX…", then open media/demo/demo.rollouts.jsonl'}

@@ -14,3 +14,8 @@ export class InputError extends Error {
 export class CancelledError extends Error {
   readonly exitCode = 130;
 }
+
+/** The command finished and wrote everything, but some judge calls failed for good: exit 3. */
+export class PartialFailureError extends Error {
+  readonly exitCode = 3;
+}

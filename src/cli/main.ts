@@ -3,9 +3,11 @@ import { run } from './program';
 import { runScoreWorkerIfAsked } from '../core/scoreWorker';
 import { removeTempsSync } from '../core/atomicFile';
 import { takeInterrupt } from './interrupt';
+import { escapeStderr } from './terminal';
 
 // The scorer starts worker threads on this same bundle; in one of those, serve and stop here.
 if (!runScoreWorkerIfAsked()) {
+  escapeStderr();
   // Interrupted: remove half-written temp files (outputs are only ever renamed into place). A
   // command may claim the first Ctrl-C to stop gracefully (omnitrace judge); the next one exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

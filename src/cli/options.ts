@@ -4,6 +4,9 @@
 import { Option, type Command } from 'commander';
 import { FORMATS, FORMAT_NAMES, MAPPING_FIELDS, MAPPING_FIELD_NAMES, type FormatName } from '../core/readers/index';
 import { UsageError } from './errors';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { inputAt, protectInput } from '../core/protectedFiles';
 
 export interface InputOptionValues {
   format?: string;
@@ -82,4 +85,19 @@ export function apiKeyFromEnvFlag(flag: string, name: string | undefined): strin
   const key = process.env[name];
   if (!key) throw new UsageError(`${flag} ${name}: that environment variable is not set`);
   return key;
+}
+
+/**
+ * Refuses, before any work, outputs that would replace something the command reads (by real path
+ * and by device + inode, so symlinks, symlinked folders and hard links are caught) or that have no
+ * folder to go to. The atomic writer checks again at commit time.
+ */
+export function guardOutputs(inputs: (string | undefined)[], outputs: [flag: string, path: string | undefined][]): void {
+  for (const input of inputs) if (input !== undefined) protectInput(input);
+  for (const [flag, target] of outputs) {
+    if (target === undefined) continue;
+    const input = inputAt(target);
+    if (input !== undefined) throw new UsageError(`${flag} ${target} would overwrite ${input}, which this command reads: rollout files are never overwritten`);
+    if (!existsSync(dirname(resolve(target)))) throw new UsageError(`cannot write ${target}: directory ${dirname(resolve(target))} does not exist`);
+  }
 }

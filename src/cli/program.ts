@@ -2,9 +2,10 @@
 // errors turned into exit codes: 0 ran (even with skipped records), 1 the input could not be
 // read, 2 usage error. Importable without side effects (main.ts runs it).
 
+import { OutputCollisionError } from '../core/protectedFiles';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
-import { CancelledError, InputError, UsageError } from './errors';
+import { CancelledError, InputError, PartialFailureError, UsageError } from './errors';
 import { ReadError } from '../core/readers/index';
 import pkg from '../../package.json';
 
@@ -29,9 +30,13 @@ export async function run(argv: string[]): Promise<number> {
       // Commander has already printed its message (or the help / version).
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OutputCollisionError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof PartialFailureError) {
+      process.stderr.write(`omnitrace: ${e.message}\n`);
+      return 3;
     }
     if (e instanceof CancelledError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);

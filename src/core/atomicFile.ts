@@ -1,10 +1,11 @@
 // Outputs are written to a temporary file beside the target and renamed into place, so a
 // reader never sees half a file and an interrupted run leaves the previous output intact.
 
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { assertNotInput } from './protectedFiles';
 
 /** Temp files in use, so an interrupted command (Ctrl-C) can remove them before exiting. */
 const liveTemps = new Set<string>();
@@ -33,8 +34,41 @@ export function tempPathBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Opens a temp file; `commit` renames it onto the target, `abort` removes it. */
+/** A temp file of ours for `target`: `.<name>.<pid>.<8 hex>.tmp`. */
+function tempPatternFor(target: string): RegExp {
+  const name = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files a killed run left for this same target (only ours, only of dead processes). */
+async function removeStaleTemps(target: string): Promise<void> {
+  const re = tempPatternFor(target);
+  let names: string[];
+  try {
+    names = await readdir(dirname(target));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m && !processAlive(Number(m[1]))) await unlink(join(dirname(target), n)).catch(() => undefined);
+  }
+}
+
+/** Opens a temp file; `commit` renames it onto the target (keeping a replaced file's mode), `abort` removes it. */
 export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
+  assertNotInput(target);
+  await removeStaleTemps(target);
   const tmp = tempPathBeside(target);
   // Readable too: the scorer rewrites its output in place before committing it.
   const fh = await open(tmp, 'wx+');
@@ -52,6 +86,9 @@ export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp:
     async commit() {
       await fh.sync();
       await close();
+      assertNotInput(target);
+      const previous = await stat(target).catch(() => undefined);
+      if (previous?.isFile()) await chmod(tmp, previous.mode & 0o7777);
       await rename(tmp, target);
       untrackTemp(tmp);
     },

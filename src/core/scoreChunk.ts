@@ -2,7 +2,7 @@
 // core). Everything a block needs is in its arguments and everything it produces is in the
 // result, so blocks can be scored anywhere and stitched back together in order.
 
-import { createRowMapper } from './readers/mapping';
+import { createRowMapper, mapExact } from './readers/mapping';
 import { jsonLineError } from './readers/jsonPositions';
 import type { FormatName } from './readers/types';
 import { addToSummary, scoreWithTotal, type ScoreOptions, type ScoreSummary } from './score';
@@ -73,8 +73,9 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       }
       if (blank) continue;
       let row: unknown;
+      const text = buf.toString('utf8', start, end);
       try {
-        row = JSON.parse(buf.toString('utf8', start, end));
+        row = JSON.parse(text);
       } catch (e) {
         const cut = last && task.unterminatedTail ? 'last line is cut off (no newline at end of file); ' : '';
         problems.push({ file: task.file, line: lineNo, message: cut + jsonLineError(e) });
@@ -83,7 +84,7 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       // The final index is known only once earlier blocks are counted; the line number stands
       // in (unique within the file) for anything that needs one now, and pass 2 writes the index.
       const source = { file: task.file, line: lineNo, byteOffset: task.fileOffset + start, byteLength: end - start };
-      const rec = mapper.map(row, lineNo, source);
+      const rec = mapExact(mapper, row, text, lineNo, source);
       if (typeof rec === 'string') {
         problems.push({ file: task.file, line: lineNo, message: rec });
         continue;

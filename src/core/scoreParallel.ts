@@ -4,7 +4,7 @@
 // so output order and line numbers are exactly those of the sequential path.
 
 import { Worker } from 'node:worker_threads';
-import { filesOf } from './readers/index';
+import { listInput } from './readers/index';
 import { readLineBatches } from './readers/lines';
 import type { FormatName } from './readers/types';
 import { emptySummary, GroupCollector, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from './score';
@@ -30,7 +30,7 @@ export async function scoreLinesParallel(
   spec: WorkerSpec,
   write: (bytes: Uint8Array) => Promise<void>,
 ): Promise<ScoreRun> {
-  const files = await filesOf(path, format);
+  const { files, skipped } = await listInput(path, format);
   const settings: ChunkSettings = {
     format,
     map: opts.map,
@@ -38,6 +38,10 @@ export async function scoreLinesParallel(
     score: { scaleRewards: opts.scaleRewards, regressionVariant: opts.regressionVariant, weights: opts.weights },
   };
   const summary = emptySummary(format, formatReason);
+  for (const p of skipped) {
+    summary.skipped++;
+    if (summary.problems.length < MAX_KEPT_PROBLEMS) summary.problems.push(p);
+  }
   const collector = new GroupCollector();
 
   const results = new Map<number, ChunkResult>();

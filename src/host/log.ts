@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { ReadProblem } from '../core/types';
 import { errorMessage } from './rpcServer';
+import { escapeControls } from '../core/invisibleChars';
 
 export const OUTPUT_CHANNEL_NAME = 'Omni Trace';
 
@@ -16,19 +17,19 @@ export class Log implements vscode.Disposable {
   }
 
   info(message: string): void {
-    this.channel.info(message);
+    this.channel.info(escapeControls(message));
   }
 
   warn(message: string): void {
-    this.channel.warn(message);
+    this.channel.warn(escapeControls(message));
   }
 
   error(message: string, err?: unknown): void {
-    this.channel.error(err === undefined ? message : `${message}: ${errorMessage(err)}`);
+    this.channel.error(escapeControls(err === undefined ? message : `${message}: ${errorMessage(err)}`));
   }
 
   problem(p: ReadProblem): void {
-    this.channel.warn(formatProblem(p));
+    this.channel.warn(escapeControls(formatProblem(p)));
   }
 
   show(): void {

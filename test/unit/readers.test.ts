@@ -225,13 +225,16 @@ test('field mapping overrides take dotted paths with negative list indices', asy
   await assert.rejects(readAll(file, { map: { completoin: 'x' } }), /unknown mapping field 'completoin'/);
 });
 
-test('a JSON file that does not parse is one problem with its position', async () => {
+test('a row of a JSON list that does not parse is one problem with its position; the other rows load', async () => {
   const file = fx('json/broken.json');
   const { records, problems } = await readAll(file);
-  assert.equal(records.length, 0);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].completion, 'b');
   assert.equal(problems.length, 1);
   assert.equal(problems[0].file, file);
-  assert.match(problems[0].message, /line 3, column \d+/);
+  assert.equal(problems[0].line, 3);
+  // The comma missing after "c": the next quote, on line 3 at column 19 of the file, is unexpected.
+  assert.match(problems[0].message, /row #1: invalid JSON at line 3, column 19/);
 });
 
 test('reading never modifies the input files', async () => {

@@ -4,6 +4,7 @@
 import type { TraceDiagnostic } from '../../src/core/types';
 import type { ModalityTag } from '../../src/core/modality';
 import { el } from './dom';
+import { INVISIBLE_RE, classifyInvisible, codePointLabel } from '../../src/core/invisibleChars';
 
 export interface NumberedDiagnostic {
   n: number;
@@ -140,7 +141,7 @@ export function renderText(text: string, base: number, diags: NumberedDiagnostic
     const piece = text.slice(a, b);
     const covering = ranges.filter((r) => r.s <= a && r.e >= b);
     if (covering.length === 0) {
-      into.appendChild(document.createTextNode(piece));
+      into.appendChild(visibleText(piece));
       continue;
     }
     const worst = covering.some((r) => r.nd.d.severity === 'error') ? 'error' : covering.some((r) => r.nd.d.severity === 'warning') ? 'warning' : 'info';
@@ -155,11 +156,38 @@ export function renderText(text: string, base: number, diags: NumberedDiagnostic
         'data-ends': ending.length ? ending.join(',') : undefined,
       },
       title: covering.map((r) => r.nd.d.message).join('\n'),
-      text: piece,
     });
+    span.appendChild(visibleText(piece));
     into.appendChild(span);
   }
   return pre;
+}
+
+/**
+ * Model text with its bidi controls and invisible characters shown, as VS Code's editor shows
+ * them. Each stays in the DOM as itself (so copying gives exactly what the model emitted) inside
+ * an isolating span (so a bidi override cannot reorder the text around it); its label is
+ * CSS-generated content, which is never copied.
+ */
+export function visibleText(text: string): Node {
+  const frag = document.createDocumentFragment();
+  let at = 0;
+  for (const m of text.matchAll(INVISIBLE_RE)) {
+    if (m.index > at) frag.appendChild(document.createTextNode(text.slice(at, m.index)));
+    const c = classifyInvisible(m[0]);
+    frag.appendChild(
+      el('span', {
+        class: ['invisible-char', `invisible-${c.kind}`],
+        testid: 'invisible-char',
+        attrs: { 'data-label': c.label, 'data-cp': codePointLabel(c.codePoint) },
+        title: `${codePointLabel(c.codePoint)} ${c.label}: ${c.kind === 'bidi' ? 'bidi control (reorders the text around it)' : c.kind === 'control' ? 'control character' : c.kind === 'tag' ? 'Unicode tag (hidden text)' : 'invisible character'}`,
+        text: m[0],
+      }),
+    );
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) frag.appendChild(document.createTextNode(text.slice(at)));
+  return frag;
 }
 
 export function renderDiagnosticList(diags: NumberedDiagnostic[]): HTMLElement | null {

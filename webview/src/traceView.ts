@@ -10,6 +10,7 @@ import { rewardChip, type Chip } from './chips';
 import { renderMedia } from './media';
 import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo';
 import { applyMarkovGating } from '../../src/core/rewards/markov';
+import { countInvisible } from '../../src/core/invisibleChars';
 import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic, type SentenceMark } from './traceText';
 import { MODALITIES, type Modality, type RolloutModalities } from '../../src/core/modality';
 import { renderCueTimeline, shortcutChips, shortcutErrorNote } from './shortcutView';
@@ -206,6 +207,7 @@ function renderHeader(
       ...(detail.modality?.badges ?? []).map((b) =>
         el('span', { class: 'badge modality-badge', testid: 'modality-badge', attrs: { 'data-code': b.code }, text: b.label, title: b.detail }),
       ),
+      invisibleBadge(record.completion),
       record.checkpoint ? el('span', { class: 'muted small', text: record.checkpoint }) : null,
       record.step !== undefined ? el('span', { class: 'muted small', text: `step ${record.step}` }) : null,
       el('span', { class: 'spacer' }),
@@ -231,6 +233,20 @@ function renderHeader(
     detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
     renderMarkov(detail.scored.rewards),
   ]);
+}
+
+/** How many bidi controls and invisible characters the completion holds: each is marked in place. */
+function invisibleBadge(completion: string): HTMLElement | null {
+  const n = countInvisible(completion);
+  if (n.total === 0) return null;
+  const parts = [n.bidi ? `${n.bidi} bidi control${n.bidi === 1 ? '' : 's'}` : '', n.invisible ? `${n.invisible} invisible character${n.invisible === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return el('span', {
+    class: ['badge', 'invisible-badge', n.bidi ? 'has-bidi' : false],
+    testid: 'invisible-count',
+    attrs: { 'data-count': n.total },
+    text: `⚠ ${parts.join(', ')}`,
+    title: 'Marked in the panels with their code points; copying the text still gives exactly what the model emitted.',
+  });
 }
 
 /** The player, and under it the clip's cue timeline when an analysis made one. */

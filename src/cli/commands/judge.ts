@@ -6,8 +6,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
-import { CancelledError, InputError, UsageError } from '../errors';
+import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
+import { CancelledError, PartialFailureError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { judgeToJsonl, type JudgeFileSummary } from '../../core/judge/judgeFile';
 import { JudgeRunner } from '../../core/judge/runner';
@@ -134,10 +134,7 @@ export function register(program: Command): void {
   cmd.action(async (input: string, v: JudgeCliOptions) => {
     const inputOpts = inputOptionsFrom(v);
     const rewards = parseRewardList(v.rewards ?? JUDGED_REWARDS.join(','));
-    if (v.out !== undefined) {
-      if (resolve(v.out) === resolve(input)) throw new UsageError(`--out ${v.out} is the input file: rollout files are never overwritten`);
-      if (!existsSync(dirname(resolve(v.out)))) throw new UsageError(`cannot write ${v.out}: directory ${dirname(resolve(v.out))} does not exist`);
-    }
+    guardOutputs([input], [['--out', v.out]]);
     requireUrl('--judge-base-url', v.judgeBaseUrl);
     let templatesDir = v.templates;
     if (templatesDir !== undefined && !(existsSync(templatesDir) && statSync(templatesDir).isDirectory())) throw new UsageError(`--templates ${templatesDir} is not a folder`);
@@ -209,5 +206,7 @@ export function register(program: Command): void {
     process.stderr.write(formatJudgeSummary(summary));
     if (summary.score.read === 0 && summary.score.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
     if (summary.cancelled) throw new CancelledError(`cancelled: ${v.out ? `wrote ${v.out}` : 'wrote'} with the ${summary.rollouts} rollouts; unfinished judge calls are marked call-error "cancelled"`);
+    const callErrors = Object.values(summary.byReward).reduce((n, s) => n + (s['call-error'] ?? 0), 0);
+    if (callErrors > 0) throw new PartialFailureError(`${callErrors} judgment(s) ended as call-error (everything else was written); run again to call only for those`);
   });
 }

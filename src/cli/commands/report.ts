@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
 import { scoreAll } from '../../core/score';
 import { writeFileAtomic } from '../../core/atomicFile';
@@ -110,7 +110,7 @@ export function register(program: Command): void {
   cmd.action(async (input: string, values: ReportCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
     const out = resolve(values.out);
-    if (out === resolve(input)) throw new UsageError(`--out ${values.out} is the input file: rollout files are never overwritten`);
+    guardOutputs([input, values.shortcuts], [['--out', values.out]]);
     const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
     if (mediaRoot && !(await stat(mediaRoot).then((s) => s.isDirectory(), () => false))) {
       throw new UsageError(`--media-root ${values.mediaRoot} is not a folder`);

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
-import { apiKeyFromEnvFlag, requireUrl } from '../options';
+import { apiKeyFromEnvFlag, guardOutputs, requireUrl } from '../options';
 import { locateMediaTools, MediaToolError, parseTime } from '../../media/ffmpeg';
 import { dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
 import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
@@ -129,7 +129,7 @@ export function register(program: Command): void {
       if (!o.modelBaseUrl?.trim()) throw new UsageError('--model-base-url is required');
       requireUrl('--model-base-url', o.modelBaseUrl);
       if (o.start !== undefined && o.end !== undefined && o.end <= o.start) throw new UsageError(`--end (${o.end}) must be after --start (${o.start})`);
-      if (o.out !== undefined && !existsSync(dirname(resolve(o.out)))) throw new UsageError(`cannot write ${o.out}: directory ${dirname(resolve(o.out))} does not exist`);
+      guardOutputs([clip], [['--out', o.out]]);
       if ((o.judgeBaseUrl === undefined) !== (o.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
       if (o.judgeBaseUrl !== undefined) {
         requireUrl('--judge-base-url', o.judgeBaseUrl);

@@ -5,7 +5,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues } from '../options';
+import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
 import { scoreToJsonl } from '../../core/scoreJsonl';
 import { writeFileAtomic } from '../../core/atomicFile';
@@ -45,16 +45,7 @@ export function register(program: Command): void {
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ScoreCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
-    for (const [flag, target] of [['--out', values.out], ['--json-summary', values.jsonSummary]] as const) {
-      if (target !== undefined && resolve(target) === resolve(input)) {
-        throw new UsageError(`${flag} ${target} is the input file: rollout files are never overwritten`);
-      }
-    }
-    for (const target of [values.out, values.jsonSummary]) {
-      if (target !== undefined && !existsSync(dirname(resolve(target)))) {
-        throw new UsageError(`cannot write ${target}: directory ${dirname(resolve(target))} does not exist`);
-      }
-    }
+    guardOutputs([input], [['--out', values.out], ['--json-summary', values.jsonSummary]]);
     const run = await scoreToJsonl(input, {
       ...inputOpts,
       workers: { script: __filename, count: values.jobs ?? defaultJobs() },

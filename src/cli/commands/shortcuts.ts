@@ -9,7 +9,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { addInputOptions, inputOptionsFrom, type InputOptionValues, requireUrl, apiKeyFromEnvFlag } from '../options';
+import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl, apiKeyFromEnvFlag } from '../options';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { problemLocation, LISTED_PROBLEMS } from '../summaryText';
@@ -170,8 +170,7 @@ export function register(program: Command): void {
       if (v.cacheDir === CUES_DIR) v.cacheDir = join(workspace, CUES_DIR);
     }
     if (!v.out) throw new UsageError('--out <file.jsonl> (or --sidecar) is required');
-    if (resolve(v.out) === resolve(input)) throw new UsageError(`--out ${v.out} is the input file: rollout files are never overwritten`);
-    if (!existsSync(dirname(resolve(v.out)))) throw new UsageError(`cannot write ${v.out}: directory ${dirname(resolve(v.out))} does not exist`);
+    guardOutputs([input], [['--out', v.out]]);
     if ((v.modelBaseUrl === undefined) !== (v.model === undefined)) throw new UsageError('--model-base-url and --model go together');
     for (const r of v.mediaRoot ?? []) if (!(existsSync(r) && statSync(r).isDirectory())) throw new UsageError(`--media-root ${r} is not a folder`);
     const kinds = parseAblationList(v.ablations);

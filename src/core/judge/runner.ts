@@ -223,7 +223,7 @@ export class JudgeRunner {
     const cache = this.opts.cache;
     if (cache) {
       const hit = await cache.get(cacheKey);
-      if (hit) {
+      if (hit && hit.reply.trim() !== '') {
         this.stats.cacheHits++;
         this.opts.onEvent?.({ type: 'cache-hit', reward: task.reward });
         return fromReply(hit.reply, hit.latencyMs, 0, true, hit.usage);
@@ -256,6 +256,12 @@ export class JudgeRunner {
             { signal, timeoutMs: p.timeoutMs },
           );
           const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
+          // An empty or null reply is the server failing, not the judge answering: never cached,
+          // so a later run (or another server) is asked again.
+          if (res.text.trim() === '') {
+            this.opts.onEvent?.({ type: 'call-end', reward: task.reward, attempt: attempts, ok: false, latencyMs, error: 'empty reply' });
+            return failed(`the judge replied with empty content${res.finishReason ? ` (finish_reason ${res.finishReason})` : ''} (not retried, not cached)`, attempts, latencyMs);
+          }
           this.stats.okCalls++;
           this.stats.latencySumMs += latencyMs;
           this.opts.onEvent?.({ type: 'call-end', reward: task.reward, attempt: attempts, ok: true, latencyMs });
@@ -302,6 +308,7 @@ export class JudgeRunner {
       source: 'judge',
       reward: task.reward,
       profile: p.name,
+      endpoint: p.baseURL,
       model: p.model,
       template: { name: t.name, hash: t.hash, file: t.file, parse: t.parse, scale: describeScale(t) },
       prompt: task.prompt,

@@ -148,6 +148,8 @@ export interface JudgeProvenance {
   source: 'judge';
   reward: JudgedReward;
   profile: string;
+  /** The base URL the judge was called at (a cached reply keeps the one that answered it first). */
+  endpoint: string;
   model: string;
   template: { name: string; hash: string; file: string; parse: string; scale: string };
   /** The rendered prompt, exactly as sent (user message). */

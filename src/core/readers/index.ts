@@ -7,8 +7,10 @@ import { basename, extname, join } from 'node:path';
 import type { ReadProblem, RolloutRecord, SourceRef } from '../types';
 import { isBlank, isBlankBytes, lineText, readBytes, readLineBatches, type LineBatch, type RawLine } from './lines';
 import { arrayElementLines, describeJsonError, jsonLineError } from './jsonPositions';
-import { createRowMapper, mappingFieldError, type RowMapper } from './mapping';
+import { createRowMapper, mapExact, mappingFieldError, type RowMapper } from './mapping';
 import { isPlainObject } from './fields';
+import { JsonListScanner, type ListElement } from './jsonListScanner';
+import { protectInput } from '../protectedFiles';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { FormatName, ReadItem, ReadOptions } from './types';
 
@@ -100,15 +102,60 @@ function firstNonBlankLine(head: string): string | undefined {
 const VERL_FILE = /^\d+\.jsonl$/;
 const isParquet = (name: string) => name.toLowerCase().endsWith('.parquet');
 
-/** The files a path stands for, in reading order (verl/TRL steps numerically). */
-export async function filesOf(path: string, format: FormatName): Promise<string[]> {
+/** What a path stands for: its files in reading order, and the entries skipped with why. */
+export interface InputListing {
+  files: string[];
+  skipped: ReadProblem[];
+}
+
+/**
+ * The regular files among `names` in `dir`. A symlink loop, a dangling symlink, a folder or a
+ * FIFO with a rollout file's name is a problem naming its path, never a stop (or, for a FIFO, a
+ * read that blocks forever).
+ */
+async function regularFiles(dir: string, names: string[]): Promise<InputListing> {
+  const files: string[] = [];
+  const skipped: ReadProblem[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const why = await notARegularFile(path);
+    if (why === undefined) files.push(path);
+    else skipped.push({ file: path, message: `${why}: skipped` });
+  }
+  return { files, skipped };
+}
+
+/** Why `path` cannot be read as a rollout file, or undefined when it is a regular file. */
+async function notARegularFile(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path);
+    if (st.isFile()) {
+      protectInput(path);
+      return undefined;
+    }
+    if (st.isDirectory()) return 'is a folder, not a file';
+    return `is not a regular file (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'}), so it is not read`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return 'is a symlink loop';
+    if (code === 'ENOENT') return 'is a dangling symlink (its target does not exist)';
+    return `cannot be read (${code ?? String(e)})`;
+  }
+}
+
+/** The files a path stands for, in reading order (verl/TRL steps numerically), and the entries skipped. */
+export async function listInput(path: string, format: FormatName): Promise<InputListing> {
   const st = await statOrThrow(path);
-  if (!st.isDirectory()) return [path];
+  if (!st.isDirectory()) {
+    const why = await notARegularFile(path);
+    if (why !== undefined) throw new ReadError(`${path} ${why}`, path);
+    return { files: [path], skipped: [] };
+  }
   let dir = path;
-  let names = await readdir(dir);
+  let names = await readdirOrThrow(dir);
   if (format === 'trl' && !names.some(isParquet) && names.includes('completions')) {
     dir = join(path, 'completions');
-    names = await readdir(dir);
+    names = await readdirOrThrow(dir);
   }
   const wanted = format === 'trl' ? names.filter(isParquet) : names.filter((n) => n.toLowerCase().endsWith('.jsonl'));
   const stepOf = (n: string) => Number(/(\d+)\D*$/.exec(n)?.[1] ?? NaN);
@@ -117,8 +164,25 @@ export async function filesOf(path: string, format: FormatName): Promise<string[
     const sb = stepOf(b);
     return Number.isNaN(sa) || Number.isNaN(sb) || sa === sb ? a.localeCompare(b) : sa - sb;
   });
-  if (wanted.length === 0) throw new ReadError(`no ${format === 'trl' ? '.parquet' : '.jsonl'} files in directory ${path}`, path);
-  return wanted.map((n) => join(dir, n));
+  const listing = await regularFiles(dir, wanted);
+  if (listing.files.length === 0) {
+    const also = listing.skipped.length ? ` (${listing.skipped.map((p) => `${p.file} ${p.message}`).join('; ')})` : '';
+    throw new ReadError(`no readable ${format === 'trl' ? '.parquet' : '.jsonl'} files in directory ${path}${also}`, path);
+  }
+  return listing;
+}
+
+/** The readable files a path stands for, in reading order. */
+export async function filesOf(path: string, format: FormatName): Promise<string[]> {
+  return (await listInput(path, format)).files;
+}
+
+async function readdirOrThrow(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    throw new ReadError(`${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`, dir);
+  }
 }
 
 async function statOrThrow(path: string) {
@@ -126,7 +190,8 @@ async function statOrThrow(path: string) {
     return await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ReadError(code === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot read (${code ?? String(e)})`, path);
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'a symlink loop' : `cannot read (${code ?? String(e)})`;
+    throw new ReadError(`${path}: ${why}`, path);
   }
 }
 
@@ -140,14 +205,16 @@ export async function detectFormat(path: string): Promise<{ format: FormatName; 
       const inner = await readdir(join(path, 'completions')).catch(() => [] as string[]);
       if (inner.some(isParquet)) return { format: 'trl', reason: 'completions/ directory of .parquet files' };
     }
-    names = names.filter((n) => n.toLowerCase().endsWith('.jsonl'));
-    if (names.length === 0) throw new ReadError(`${path}: directory holds no .jsonl or .parquet files`, path);
+    names = (await regularFiles(path, names.filter((n) => n.toLowerCase().endsWith('.jsonl')))).files.map((f) => basename(f));
+    if (names.length === 0) throw new ReadError(`${path}: directory holds no readable .jsonl or .parquet files`, path);
     const first = names.find((n) => VERL_FILE.test(n)) ?? names[0];
     const inner = await detectFormat(join(path, first));
     if (names.every((n) => VERL_FILE.test(n)) && inner.format === 'verl') return { format: 'verl', reason: `directory of {step}.jsonl files with verl fields (${inner.reason})` };
     return { format: inner.format === 'verl' ? 'verl' : 'jsonl', reason: `directory of .jsonl files (${inner.reason})` };
   }
   const name = basename(path);
+  const notRegular = await notARegularFile(path);
+  if (notRegular !== undefined) throw new ReadError(`${path} ${notRegular}`, path);
   if (isParquet(name)) return { format: 'trl', reason: 'parquet file (TRL completions layout)' };
   let head: string;
   try {
@@ -203,7 +270,8 @@ export async function* readRollouts(path: string, opts: ReadOptions = {}): Async
   const format = opts.format ?? (await detectFormat(path)).format;
   if (!FORMAT_NAMES.includes(format)) throw new ReadError(`unknown format '${format}' (known: ${FORMAT_NAMES.join(', ')})`, path);
   const mapper = createRowMapper(format, opts.map, opts.defaultProblemType);
-  const files = await filesOf(path, format);
+  const { files, skipped } = await listInput(path, format);
+  for (const p of skipped) yield { kind: 'problem', problem: p };
   const counter = { next: 0 };
   for (const file of files) {
     if (format === 'trl') yield* readParquet(file, mapper, counter);
@@ -223,7 +291,7 @@ function jsonlItem(file: string, batch: LineBatch, l: RawLine, mapper: RowMapper
     return problem(file, cut + jsonLineError(e), { line: l.line });
   }
   const source: SourceRef = { file, line: l.line, byteOffset: l.byteOffset, byteLength: l.byteLength };
-  const rec = mapper.map(row, counter.next, source);
+  const rec = mapExact(mapper, row, lineText(batch, l), counter.next, source);
   if (typeof rec === 'string') return problem(file, rec, { line: l.line });
   counter.next++;
   return { kind: 'record', record: rec };
@@ -256,7 +324,12 @@ export async function forEachRollout(path: string, opts: ReadOptions, onItem: (i
   if (mapErr) throw new ReadError(mapErr, path);
   const mapper = createRowMapper(format, opts.map, opts.defaultProblemType);
   const counter = { next: 0 };
-  for (const file of await filesOf(path, format)) {
+  const { files, skipped } = await listInput(path, format);
+  for (const p of skipped) {
+    const r = onItem({ kind: 'problem', problem: p });
+    if (r) await r;
+  }
+  for (const file of files) {
     for await (const batch of readLineBatches(file, opts.bufferSize)) {
       for (const l of batch.lines) {
         const item = jsonlItem(file, batch, l, mapper, counter);
@@ -287,32 +360,60 @@ function rowsOf(value: unknown, format: FormatName): { rows: unknown[]; key?: st
   return 'expected a JSON list of rows';
 }
 
+const JSON_CHUNK = 1 << 20;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Reads the rows of a JSON list file as a stream: each element is parsed on its own, so a file of
+ * any size loads with memory bounded by its largest row, and a bad row costs only itself. Each
+ * row keeps its byte range, so it can be re-read alone.
+ */
 async function* readJsonFile(file: string, mapper: RowMapper, counter: { next: number }): AsyncGenerator<ReadItem> {
-  const parsed = await parseJsonFile(file);
-  if ('error' in parsed) {
-    yield problem(file, parsed.error, {});
-    return;
-  }
-  const got = rowsOf(parsed.value, mapper.format);
-  if (typeof got === 'string') {
-    yield problem(file, got, {});
-    return;
-  }
-  const lines = arrayElementLines(parsed.text, got.key);
-  const haveLines = lines.length === got.rows.length;
-  for (let i = 0; i < got.rows.length; i++) {
-    const source: SourceRef = { file, recordIndex: i };
-    if (haveLines) source.line = lines[i];
-    const rec = mapper.map(got.rows[i], counter.next, source);
-    if (typeof rec === 'string') {
-      yield problem(file, `${got.key ?? 'row'} #${i}: ${rec}`, { recordIndex: i, line: source.line });
-      continue;
+  const eval_ = mapper.format === 'humanomni-eval';
+  const fh = await open(file, 'r');
+  let scanner: JsonListScanner | undefined;
+  const ready: ListElement[] = [];
+  try {
+    let position = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(JSON_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, JSON_CHUNK, position);
+      if (bytesRead === 0) break;
+      let chunk = buf.subarray(0, bytesRead);
+      if (scanner === undefined) {
+        const bom = chunk.subarray(0, 3).equals(UTF8_BOM);
+        scanner = new JsonListScanner({ key: 'results', rootList: !eval_, startOffset: bom ? 3 : 0 });
+        if (bom) chunk = chunk.subarray(3);
+      }
+      position += bytesRead;
+      scanner.feed(chunk, (e) => ready.push(e));
+      while (ready.length) yield jsonElementItem(file, ready.shift()!, mapper, counter);
     }
-    counter.next++;
-    yield { kind: 'record', record: rec };
+  } finally {
+    await fh.close();
+  }
+  if (scanner === undefined || !scanner.found) {
+    yield problem(file, eval_ ? 'expected a JSON object with a "results" list (HumanOmniV2 evaluation output)' : 'expected a JSON list of rows', {});
+  } else if (!scanner.complete) {
+    yield problem(file, 'the file ends inside the list (cut off?): the rows before the end were read', {});
   }
 }
 
+function jsonElementItem(file: string, e: ListElement, mapper: RowMapper, counter: { next: number }): ReadItem {
+  const label = mapper.format === 'humanomni-eval' ? 'results' : 'row';
+  const text = e.bytes.toString('utf8');
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (err) {
+    return problem(file, `${label} #${e.index}: ${describeJsonError(err, text, e)}`, { recordIndex: e.index, line: e.line });
+  }
+  const source: SourceRef = { file, recordIndex: e.index, line: e.line, byteOffset: e.byteOffset, byteLength: e.bytes.length };
+  const rec = mapExact(mapper, row, text, counter.next, source);
+  if (typeof rec === 'string') return problem(file, `${label} #${e.index}: ${rec}`, { recordIndex: e.index, line: e.line });
+  counter.next++;
+  return { kind: 'record', record: rec };
+}
 
 /** Reads a parquet file one row group at a time, so a large file is never held whole. */
 async function* readParquet(

@@ -12,12 +12,17 @@ export function lineColAt(text: string, pos: number): { line: number; column: nu
   return { line, column: pos - lineStart + 1 };
 }
 
-/** Describes a JSON.parse failure with line:column when V8 reports a position. */
-export function describeJsonError(err: unknown, text: string): string {
+/**
+ * Describes a JSON.parse failure with line:column when V8 reports a position; `at` places a
+ * text that starts inside a file (a list element) at its line and column there.
+ */
+export function describeJsonError(err: unknown, text: string, at?: { line: number; column: number }): string {
   const msg = err instanceof Error ? err.message : String(err);
   const m = /at position (\d+)/.exec(msg);
   if (m) {
-    const { line, column } = lineColAt(text, Number(m[1]));
+    const local = lineColAt(text, Number(m[1]));
+    const line = at ? at.line + local.line - 1 : local.line;
+    const column = at && local.line === 1 ? at.column + local.column - 1 : local.column;
     return `invalid JSON at line ${line}, column ${column}: ${msg.replace(/\s*\(line \d+ column \d+\)/, '')}`;
   }
   return `invalid JSON: ${msg}`;
@@ -78,4 +83,20 @@ export function jsonLineError(err: unknown): string {
   const m = /at position (\d+)/.exec(msg);
   const bare = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)/, '');
   return `invalid JSON${m ? ` at column ${Number(m[1]) + 1}` : ''}: ${bare}`;
+}
+
+/** An id made from a JSON number that a double could not hold exactly (its digits were rounded). */
+export function lostDigits(id: string): boolean {
+  return (/^-?\d{16,}$/.test(id) && !Number.isSafeInteger(Number(id))) || /^-?\d(\.\d+)?e\+\d+$/.test(id);
+}
+
+/**
+ * The JSON text with every integer literal too large for a double turned into a string of its
+ * digits, so an id like 12345678901234567891 keeps them. Strings are left alone.
+ */
+export function quoteUnsafeIntegers(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (tok) => {
+    if (tok[0] === '"' || !/^-?\d{16,}$/.test(tok) || Number.isSafeInteger(Number(tok))) return tok;
+    return `"${tok}"`;
+  });
 }

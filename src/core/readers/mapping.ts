@@ -14,6 +14,7 @@ import {
   userText,
 } from './fields';
 import { READER_NOTES_KEY, type FormatName } from './types';
+import { lostDigits, quoteUnsafeIntegers } from './jsonPositions';
 
 export type MappingField =
   | 'completion'
@@ -314,4 +315,11 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
       return record;
     },
   };
+}
+
+/** Maps a row; when its id was a number too long for a double, maps it again from the text with the digits kept. */
+export function mapExact(mapper: RowMapper, row: unknown, text: string, index: number, source: SourceRef): RolloutRecord | string {
+  const rec = mapper.map(row, index, source);
+  if (typeof rec === 'string' || rec.id === undefined || !lostDigits(rec.id)) return rec;
+  return mapper.map(JSON.parse(quoteUnsafeIntegers(text)), index, source);
 }
