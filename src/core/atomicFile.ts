@@ -66,8 +66,15 @@ async function removeStaleTemps(target: string): Promise<void> {
 }
 
 /** Opens a temp file; `commit` renames it onto the target (keeping a replaced file's mode), `abort` removes it. */
-export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
-  assertNotInput(target);
+/**
+ * `ownFile`: the target is a file of ours that this process read and now rewrites (a saved run's
+ * records under .omnitrace/runs); everything else must not replace an input.
+ */
+export async function openAtomic(target: string, opts: { ownFile?: boolean } = {}): Promise<{ fh: FileHandle; tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
+  const guard = () => {
+    if (!opts.ownFile) assertNotInput(target);
+  };
+  guard();
   await removeStaleTemps(target);
   const tmp = tempPathBeside(target);
   // Readable too: the scorer rewrites its output in place before committing it.
@@ -86,7 +93,7 @@ export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp:
     async commit() {
       await fh.sync();
       await close();
-      assertNotInput(target);
+      guard();
       const previous = await stat(target).catch(() => undefined);
       if (previous?.isFile()) await chmod(tmp, previous.mode & 0o7777);
       await rename(tmp, target);
@@ -100,8 +107,8 @@ export async function openAtomic(target: string): Promise<{ fh: FileHandle; tmp:
   };
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const out = await openAtomic(target);
+export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: { ownFile?: boolean } = {}): Promise<void> {
+  const out = await openAtomic(target, opts);
   try {
     await out.fh.writeFile(data);
     await out.commit();

@@ -400,3 +400,36 @@ test('report --shortcuts: the demo analysed by `omnitrace shortcuts` shows verdi
   }
   assert.deepEqual(r.problems, []);
 });
+
+test('bidi controls and invisible characters are marked in place with their code points; the text itself is unchanged', async () => {
+  const context = 'The file is gnp\u202e.exe and a zero\u200bwidth\u2060joiner, hidden\udb40\udc41 tag.';
+  const completion = `<context>${context}</context><think>Plain.</think><answer>A</answer>`;
+  const file = join(work, 'invisible.rollouts.jsonl');
+  writeFileSync(file, JSON.stringify({ id: 'inv', problem: 'What file?', problem_type: 'free-form', solution: '<answer>A</answer>', completion }) + '\n');
+  const report = join(work, 'invisible.report.html');
+  run(['dist/cli.js', 'report', file, '--out', report]);
+  const opened = await open(report);
+  try {
+    const { page } = opened;
+    await select(page, 0);
+    const marks = page.locator('[data-testid=text-context] [data-testid=invisible-char]');
+    assert.equal(await marks.count(), 4);
+    assert.deepEqual(await marks.evaluateAll((els) => els.map((e) => [e.getAttribute('data-cp'), e.getAttribute('data-label')])), [
+      ['U+202E', 'RLO'],
+      ['U+200B', 'ZWSP'],
+      ['U+2060', 'WJ'],
+      ['U+E0041', 'TAG A'],
+    ]);
+    assert.match((await marks.first().getAttribute('title')) ?? '', /U\+202E RLO: bidi control/);
+    // Each mark isolates its character, so the override cannot reorder what follows it.
+    assert.equal(await marks.first().evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).unicodeBidi), 'isolate');
+    // What a copy gives: the model's text, character for character (labels are CSS content).
+    assert.equal(await page.locator('[data-testid=text-context]').evaluate((e) => e.textContent), context);
+    const badge = page.locator('[data-testid=invisible-count]');
+    assert.equal(await badge.getAttribute('data-count'), '4');
+    assert.match((await badge.textContent()) ?? '', /1 bidi control, 3 invisible characters/);
+    assert.deepEqual(await opened.drain(), []);
+  } finally {
+    await opened.close();
+  }
+});

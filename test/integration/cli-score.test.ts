@@ -156,9 +156,15 @@ test('exit codes: 1 when the input cannot be read, 2 for usage errors; messages 
   assert.match(missing.stderr, /no\/such\/file\.jsonl/);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
 
-  const broken = cli('score', join(FX, 'json', 'broken.json'));
+  // A bad row costs only itself; a file with no good row cannot be read.
+  const partly = cli('score', join(FX, 'json', 'broken.json'));
+  assert.equal(partly.code, 0, partly.stderr);
+  assert.match(partly.stderr, /broken\.json:3: row #1: invalid JSON at line 3/);
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrace-broken-'));
+  writeFileSync(join(dir, 'none.json'), '[\n  {"problem": "c" "completion": "d"}\n]\n');
+  const broken = cli('score', join(dir, 'none.json'));
   assert.equal(broken.code, 1);
-  assert.match(broken.stderr, /broken\.json: invalid JSON at line 3/);
+  assert.match(broken.stderr, /none\.json:2: row #0: invalid JSON at line 2/);
   assert.match(broken.stderr, /no rollout could be read/);
 
   assert.equal(cli('score', join(FX, 'verl'), '--format', 'csv').code, 2);

@@ -63,6 +63,7 @@ for (const stream of [false, true]) {
     assert.equal(p.cacheHit, false);
     assert.equal(p.model, 'judge-7b');
     assert.equal(p.profile, 'test');
+    assert.equal(p.endpoint, server.baseURL);
     assert.equal(p.template.hash, b.context!.hash);
     assert.deepEqual(p.usage, { promptTokens: 120, completionTokens: 1, totalTokens: 121 });
     assert.ok(typeof p.latencyMs === 'number' && p.latencyMs >= 0);
@@ -87,7 +88,9 @@ for (const stream of [false, true]) {
       { reply: '{"integration": true, "reflection": false, "soundness": true, "relevance": true, "consistency": true}', template: 'criteria', status: 'ok', value: 0.8 },
       { reply: '7', template: 'logic', status: 'parse-failure', value: null },
       { reply: 'no idea, sorry', template: 'logic', status: 'parse-failure', value: null },
-      { reply: '', template: 'logic', status: 'parse-failure', value: null },
+      // An empty reply is the server failing, not the judge answering: a call-error, never cached.
+      { reply: '', template: 'logic', status: 'call-error', value: null },
+      { reply: '  \n', template: 'logic', status: 'call-error', value: null },
     ];
     for (const c of cases) {
       reset(() => ({ reply: c.reply }));
@@ -96,8 +99,9 @@ for (const stream of [false, true]) {
       assert.equal(r.status, c.status, `${JSON.stringify(c.reply)}: ${r.explanation}`);
       assert.equal(r.value, c.value, JSON.stringify(c.reply));
       assert.equal(r.trainerValue, c.value ?? 0, 'the trainer recorded 0 for a failure');
-      assert.equal(prov(r).reply, c.reply);
-      if (c.status !== 'ok') assert.match(r.explanation, /could not be read/);
+      assert.equal(prov(r).reply, c.status === 'call-error' ? null : c.reply);
+      if (c.status === 'parse-failure') assert.match(r.explanation, /could not be read/);
+      if (c.status === 'call-error') assert.match(r.explanation, /empty content/);
       if (c.template === 'criteria') assert.match(r.explanation, /4 of 5 criteria met, not met: reflection/);
     }
   });

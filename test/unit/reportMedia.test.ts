@@ -33,8 +33,10 @@ test('report media: found clips get a path relative to the report; missing ones 
       ],
       join(root, 'out'),
       join(root, 'data'),
+      join(root, 'runs'),
     );
-    assert.deepEqual(media[0], { status: 'ok', kind: 'video', src: '../data/clips/a%20b%231.mp4', path: join(root, 'data', 'clips', 'a b#1.mp4') });
+    // Shown relative to the media root it was found under: never an absolute local path.
+    assert.deepEqual(media[0], { status: 'ok', kind: 'video', src: '../data/clips/a%20b%231.mp4', path: 'clips/a b#1.mp4' });
     assert.equal(media[1]!.status === 'ok' && media[1]!.kind, 'audio');
     assert.equal(media[1]!.status === 'ok' && media[1]!.src, '../runs/beside.wav');
     assert.equal(media[2]!.status, 'missing');
@@ -42,8 +44,20 @@ test('report media: found clips get a path relative to the report; missing ones 
     assert.equal(media[3]!.status, 'missing');
     assert.equal(media[4]!.status === 'ok' && media[4]!.src, '../data/clips/a%20b%231.mp4', 'a cluster path is found under the media root');
 
-    const none = await reportMedia([withClip(0, file, 'clips/nowhere.mp4')], join(root, 'out'), undefined);
+    const none = await reportMedia([withClip(0, file, 'clips/nowhere.mp4')], join(root, 'out'), undefined, join(root, 'runs'));
     assert.match(none[0]!.status === 'missing' ? none[0]!.reason : '', /--media-root/);
+    for (const m of [...media, ...none]) {
+      assert.ok(!JSON.stringify(m).includes(root), `no local path in ${JSON.stringify(m)}`);
+    }
+
+    // A clip that exists but lies outside the input's folder and the media root is left out.
+    writeFileSync(join(root, 'elsewhere.mp4'), 'x');
+    const outside = await reportMedia([withClip(0, file, join(root, 'elsewhere.mp4')), withClip(1, file, '../elsewhere.mp4')], join(root, 'out'), join(root, 'data'), join(root, 'runs'));
+    for (const m of outside) {
+      assert.equal(m.status, 'missing');
+      assert.match(m.status === 'missing' ? m.reason : '', /not included in this report/);
+      assert.ok(!JSON.stringify(m).includes(root));
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

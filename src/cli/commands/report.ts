@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
 import { scoreAll } from '../../core/score';
@@ -48,14 +48,34 @@ export function relativeMediaSrc(reportDir: string, clip: string): string {
     .join('/');
 }
 
-/** Where each rollout's clip is, relative to the report, or why it is not shown. */
-export async function reportMedia(scored: ScoredRollout[], reportDir: string, mediaRoot: string | undefined): Promise<MediaInfo[]> {
+/** `path` is `root` or inside it. */
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A path as a shared report may show it: relative to the first root that holds it, else its base name. */
+export function shareablePath(path: string, roots: string[]): string {
+  const abs = resolve(path);
+  for (const root of roots) if (inside(root, abs)) return relative(root, abs).split(sep).join('/') || basename(abs);
+  return basename(abs);
+}
+
+/**
+ * Where each rollout's clip is, relative to the report, or why it is not shown. A shared report
+ * links only clips inside the input's folder or the media root: anything else would put a local
+ * path (and a way to it) into a file meant for others, so such clips are listed as not included.
+ */
+export async function reportMedia(scored: ScoredRollout[], reportDir: string, mediaRoot: string | undefined, inputRoot: string): Promise<MediaInfo[]> {
   const known = new Map<string, Promise<boolean>>();
   const exists = (p: string) => {
     let hit = known.get(p);
     if (!hit) known.set(p, (hit = stat(p).then((s) => s.isFile(), () => false)));
     return hit;
   };
+  const roots = [inputRoot, ...(mediaRoot ? [mediaRoot] : [])];
+  const real = (p: string) => realpath(p).catch(() => resolve(p));
+  const realRoots = await Promise.all(roots.map(real));
   const out: MediaInfo[] = [];
   for (const s of scored) {
     const clip = s.record.clip;
@@ -65,13 +85,30 @@ export async function reportMedia(scored: ScoredRollout[], reportDir: string, me
       exists,
     );
     if (r.status === 'found') {
-      out.push({ status: 'ok', kind: r.kind, src: relativeMediaSrc(reportDir, r.path), path: r.path });
+      const at = await real(r.path);
+      if (realRoots.some((root) => inside(root, at))) {
+        out.push({ status: 'ok', kind: r.kind, src: relativeMediaSrc(reportDir, r.path), path: shareablePath(r.path, roots) });
+      } else {
+        out.push({ status: 'missing', path: basename(r.path), reason: 'not included in this report: the clip is outside the input\'s folder and --media-root' });
+      }
     } else {
       const reason = r.reason.replace('Set omnitrace.mediaRoot to the folder the clip paths are relative to.', 'Pass --media-root DIR (the folder the clip paths are relative to) when writing the report.');
-      out.push({ status: 'missing', path: r.path, reason });
+      // The places tried are named from the input's folder and the media root, not from /.
+      let shared = reason.split(inputRoot + sep).join('<input folder>/');
+      if (mediaRoot) shared = shared.split(mediaRoot + sep).join('<media root>/');
+      out.push({ status: 'missing', ...(r.path ? { path: shareablePath(r.path, roots) } : {}), reason: shared });
     }
   }
   return out;
+}
+
+/** The records with the local paths they carry (their file, an absolute clip path) made shareable. */
+function withShareablePaths(scored: ScoredRollout[], roots: string[]): ScoredRollout[] {
+  return scored.map((s) => {
+    const rec = s.record;
+    const clip = rec.clip?.path && isAbsolute(rec.clip.path) ? { ...rec.clip, path: shareablePath(rec.clip.path, roots) } : rec.clip;
+    return { ...s, record: { ...rec, source: { ...rec.source, file: shareablePath(rec.source.file, roots) }, ...(clip ? { clip } : {}) } };
+  });
 }
 
 /** A shortcut sidecar and the inventories its lines refer to (a missing one is a problem, not a failure). */
@@ -118,12 +155,14 @@ export function register(program: Command): void {
     const webviewJs = await readFile(webviewBundlePath(), 'utf8');
     const { scored, summary } = await scoreAll(input, { ...inputOpts, scaleRewards: values.scaleRewards ?? false });
     if (summary.read === 0 && summary.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
-    const media = await reportMedia(scored, dirname(out), mediaRoot);
+    const inputRoot = (await stat(input)).isDirectory() ? resolve(input) : dirname(resolve(input));
+    const roots = [inputRoot, ...(mediaRoot ? [mediaRoot] : [])];
+    const media = await reportMedia(scored, dirname(out), mediaRoot, inputRoot);
     const shortcuts = values.shortcuts ? await reportShortcuts(values.shortcuts, resolve(values.cuesDir ?? join('.omnitrace', 'cues'))) : undefined;
     const html = buildReportHtml({
       title: values.title ?? `Omni Trace — ${basename(resolve(input))}`,
-      init: { fileName: basename(resolve(input)), format: summary.format, problems: summary.problems, problemCount: summary.skipped },
-      scored,
+      init: { fileName: basename(resolve(input)), format: summary.format, problems: summary.problems.map((p) => ({ ...p, file: shareablePath(p.file, roots) })), problemCount: summary.skipped },
+      scored: withShareablePaths(scored, roots),
       media,
       webviewJs,
       ...(shortcuts ? { shortcuts: shortcuts.data } : {}),

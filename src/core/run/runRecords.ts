@@ -94,6 +94,7 @@ export function runFilePath(dir: string, model: string, at: Date): string {
   return join(dir, `${stamp}-${safe}.rollouts.jsonl`);
 }
 
+/** Writes (or rewrites, once judged) a run's own records file. */
 export async function writeRunFile(path: string, records: Record<string, unknown>[]): Promise<void> {
-  await writeFileAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+  await writeFileAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''), { ownFile: true });
 }
