@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { judgeToJsonl } from '../src/core/judge/judgeFile';
+import { judgeToJsonl } from '../src/services/judgeFile';
 import { JudgeRunner } from '../src/core/judge/runner';
 import { JudgeCache } from '../src/core/judge/cache';
 import { builtinTemplates } from '../src/core/judge/builtinTemplates';

@@ -1,6 +1,6 @@
 // Entry of the `omnitrace` command (bundled to dist/cli.js, launched by bin/omnitrace.js).
 import { run } from './program';
-import { runScoreWorkerIfAsked } from '../core/scoreWorker';
+import { runScoreWorkerIfAsked } from '../services/scoreWorker';
 import { removeTempsSync } from '../core/atomicFile';
 import { takeInterrupt } from './interrupt';
 import { escapeStderr } from './terminal';

@@ -1,5 +1,5 @@
 // Which modality each sentence of a trace cites: what was seen (visual), heard as sound or
-// paralinguistics (audio), said as words (speech), or read on screen (text). Issue 5's first
+// paralinguistics (audio), said as words (speech), or read on screen (text). The first
 // shortcut signal: a trace about a clip with sound that never cites audio or speech probably
 // answered from the frames (or from nothing). Pure and browser-safe: no node built-ins, no DOM.
 //

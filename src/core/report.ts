@@ -3,7 +3,7 @@
 // extension, in-page, so a report reads exactly like the editor view.
 
 import type { ReadProblem, ScoredRollout } from './types';
-import type { MediaInfo, RewardPlacement } from '../protocol/messages';
+import type { MediaInfo, RewardPlacement } from './viewTypes';
 import { bytesToBase64, compactScored, jsonForScript, type EncodedReportData, type ReportData } from './reportData';
 
 export const REPORT_DATA_ELEMENT_ID = 'omnitrace-data';

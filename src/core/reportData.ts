@@ -3,7 +3,7 @@
 // a trace would otherwise be stored twice, and reports of 20k rollouts get big.
 
 import type { ParsedTrace, ReadProblem, ScoredRollout } from './types';
-import type { MediaInfo, RewardPlacement } from '../protocol/messages';
+import type { MediaInfo, RewardPlacement } from './viewTypes';
 import type { CueInventory, ShortcutLine, ShortcutSummary } from './shortcuts/types';
 
 export interface ReportData {

@@ -10,12 +10,13 @@ import { computeGroups, groupKeyFor } from './grpo';
 import { savedJudgedRewards } from './run/savedJudgement';
 import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
 import type { GroupStats, ReadProblem, RewardResult, RolloutRecord, ScoredRollout } from './types';
+import type { RegressionVariant } from './rewards/accuracy';
 
 export interface ScoreOptions extends ReadOptions {
   /** Divide advantages by the group's standard deviation (TRL `scale_rewards`; off in the published runs). */
   scaleRewards?: boolean;
   /** 'trainer' (the training reward) or 'eval' (the evaluation script's mean relative accuracy). */
-  regressionVariant?: 'trainer' | 'eval';
+  regressionVariant?: RegressionVariant;
   /** Weights of the non-partial rewards in the total (default 1 each). */
   weights?: Record<string, number>;
 }

@@ -4,10 +4,9 @@
 // no node built-ins (the report bundles it into the page).
 
 import type { GroupStats, ReadProblem, ScoredRollout } from './types';
-import type { PartialAdvantages } from './grpo';
+import { sampleStd, type PartialAdvantages } from './grpo';
 import type {
   GroupHeader,
-  HostMethods,
   MediaInfo,
   RewardHistogram,
   RolloutDetail,
@@ -17,14 +16,14 @@ import type {
   SortKey,
   TableRow,
   ViewInit,
-} from '../protocol/messages';
+} from './viewTypes';
 import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
 import { rolloutModalities } from './modality';
 import type { CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './shortcuts/types';
+import { NO_PROBLEM_TYPE } from './score';
 
-/** Label used for rollouts whose data carries no problem type. */
-export const NO_PROBLEM_TYPE = '(none)';
+export { NO_PROBLEM_TYPE } from './score';
 
 const QUESTION_CHARS = 160;
 const ANSWER_CHARS = 120;
@@ -109,7 +108,6 @@ export interface RolloutSource {
   shortcutSummary?(): ShortcutSummary | undefined;
 }
 
-type Params<M extends keyof HostMethods> = HostMethods[M]['params'];
 
 const MAX_LISTED_PROBLEMS = 200;
 
@@ -181,40 +179,18 @@ export class RolloutViewModel {
     return at === undefined ? undefined : this.rows[at];
   }
 
-  /** Dispatch one protocol request (revealSource is the host's own business). */
-  async handle<M extends keyof HostMethods>(method: M, params: Params<M>): Promise<HostMethods[M]['result']> {
-    switch (method) {
-      case 'getInit':
-        return (await this.getInit()) as HostMethods[M]['result'];
-      case 'getRows':
-        return (await this.getRows(params as Params<'getRows'>)) as HostMethods[M]['result'];
-      case 'getRollout':
-        return (await this.getRollout(params as Params<'getRollout'>)) as HostMethods[M]['result'];
-      case 'locateRow': {
-        const { query, index } = params as Params<'locateRow'>;
-        return { position: await this.positionOf(query, index) } as HostMethods[M]['result'];
-      }
-      case 'revealSource':
-        return { revealed: false } as HostMethods[M]['result'];
-      case 'cancelRun':
-        return { cancelled: false } as HostMethods[M]['result'];
-      default:
-        throw new Error(`unknown method ${String(method)}`);
-    }
-  }
-
   async getInit(): Promise<ViewInit> {
     if (!this.initCache) this.initCache = this.computeInit();
     return this.initCache;
   }
 
-  async getRows({ query, offset, limit }: Params<'getRows'>): Promise<RowPage> {
+  async getRows({ query, offset, limit }: { query: RowQuery; offset: number; limit: number }): Promise<RowPage> {
     const order = await this.order(query);
     const start = Math.max(0, Math.min(offset, order.length));
     return { total: order.length, matched: this.orderCache?.matched ?? order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)) };
   }
 
-  async getRollout({ index }: Params<'getRollout'>): Promise<RolloutDetail> {
+  async getRollout({ index }: { index: number }): Promise<RolloutDetail> {
     if (!this.byIndex.has(index)) throw new Error(`no rollout with index ${index}`);
     const scored = await this.source.getDetail(index);
     let media: MediaInfo;
@@ -429,10 +405,11 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function derivedHeader(groupId: string, totals: number[]): GroupHeader {
+/** A group's header from its members' totals, with the trainer's statistics (grpo.ts): sample std, 0 for one member. */
+export function derivedHeader(groupId: string, totals: number[]): GroupHeader {
   const n = totals.length;
   const mean = n ? totals.reduce((a, b) => a + b, 0) / n : 0;
-  const std = n ? Math.sqrt(totals.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : 0;
+  const std = n > 1 ? sampleStd(totals, mean) : 0;
   return { groupId, size: n, shown: 0, mean, std, zeroVariance: n > 1 && totals.every((t) => t === totals[0]) };
 }
 

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgeProfile, type JudgedReward } from '../core/judge/types';
-import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../core/judge/loadTemplates';
-import { DEFAULT_CACHE_DIR, JudgeCache } from '../core/judge/cache';
+import { loadTemplateLibrary, templatesForRewards } from '../core/judge/loadTemplates';
+import { JudgeCache } from '../core/judge/cache';
 import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import type { ClaimJudge } from '../core/shortcuts/claimJudge';
@@ -20,6 +20,8 @@ import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type Endpoin
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
+import { LAYOUT } from '../core/workspaceLayout';
+import { openJudgeService } from '../services/judgeService';
 
 export const JUDGE_COMMANDS = {
   judgeRollouts: 'omnitrace.judgeRollouts',
@@ -97,15 +99,7 @@ export class JudgeController extends Disposable {
 
   /** A judge for the shortcut analysis' classifications (claims the rules cannot place, what a question needs), cached like rewards. */
   async classifierFor(profile: JudgeProfile, root: string): Promise<ClaimJudge> {
-    return {
-      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
-      model: profile.model,
-      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
-      timeoutMs: profile.timeoutMs,
-      temperature: profile.temperature,
-      maxTokens: profile.maxTokens,
-      ...(profile.seed !== undefined ? { seed: profile.seed } : {}),
-    };
+    return (await openJudgeService({ workspace: root, profile, apiKey: await this.apiKeyFor(profile), rewards: [] })).classifier();
   }
 
   /** The judge profiles in settings (for the run form's judge choice). */
@@ -124,14 +118,12 @@ export class JudgeController extends Disposable {
       (JUDGED_REWARDS as readonly string[]).includes(r),
     );
     const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
-    const templateDir = path.join(root, WORKSPACE_TEMPLATE_DIR);
-    const lib = await loadTemplateLibrary(existsSync(templateDir) ? templateDir : undefined);
-    const templates = templatesForRewards(lib, rewards, config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {});
-    const runner = new JudgeRunner({
+    const { runner } = await openJudgeService({
+      workspace: root,
       profile,
-      backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: await this.apiKeyFor(profile) }),
-      templates,
-      cache: new JudgeCache(path.join(root, DEFAULT_CACHE_DIR)),
+      apiKey: await this.apiKeyFor(profile),
+      rewards,
+      templateChoice: config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {},
       repeats,
       semaphore: this.limitFor(profile),
     });

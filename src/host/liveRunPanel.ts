@@ -13,12 +13,13 @@ import type { RewardResult, RolloutRecord, ScoredRollout } from '../core/types';
 import { mediaKindOf } from '../core/mediaPaths';
 import { scoreRecord } from '../core/score';
 import { RolloutViewModel, summarise } from '../core/viewModel';
-import type { RunQuestion } from '../core/run/runCheckpoint';
+import type { RunQuestion } from '../services/run/runCheckpoint';
 import { DeltaThrottle } from './deltaThrottle';
 import { Disposable } from './dispose';
 import type { Log } from './log';
 import { RpcServer } from './rpcServer';
 import { renderWebviewHtml } from './webviewHtml';
+import { handleRolloutRequest } from '../protocol/rolloutRequests';
 
 export const LIVE_VIEW_TYPE = 'omnitrace.liveRun';
 
@@ -86,7 +87,7 @@ export class LiveRunPanel extends Disposable {
       new RpcServer((m) => webview.postMessage(m), {
         getInit: async () => ({ ...(await this.model.getInit()), live: this.running, run: this.progress() }),
         getRows: (p) => this.model.getRows(p),
-        locateRow: (p) => this.model.handle('locateRow', p),
+        locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
         getRollout: (p) => this.getRollout(p),
         revealSource: () => ({ revealed: false }),
         cancelRun: () => {

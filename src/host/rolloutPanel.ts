@@ -11,6 +11,7 @@ import { RpcServer, type HostHandlers } from './rpcServer';
 import { affectsMediaRoot } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 import { webviewRoots } from './webviewRoots';
+import { handleRolloutRequest } from '../protocol/rolloutRequests';
 
 export class RolloutPanel extends Disposable {
   private readonly server: RpcServer;
@@ -128,10 +129,10 @@ export class RolloutPanel extends Disposable {
     const byModel =
       <M extends HostMethod>(method: M) =>
       (p: HostMethods[M]['params']) =>
-        model().handle(method, p);
+        handleRolloutRequest(model(), method, p);
     return {
       getInit: async (p) => {
-        const init = await model().handle('getInit', p);
+        const init = await handleRolloutRequest(model(), 'getInit', p);
         // The view model lists at most its own cap; the setting can only lower it.
         const max = this.document.store.options.maxProblems;
         return init.problems.length > max ? { ...init, problems: init.problems.slice(0, max) } : init;

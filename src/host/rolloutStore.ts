@@ -21,6 +21,7 @@ import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
 import type { CueInventory, ShortcutLine, ShortcutSummary } from '../core/shortcuts/types';
 import { readInventory } from '../core/shortcuts/sidecar';
+import type { RegressionVariant } from '../core/rewards/accuracy';
 
 /** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
 interface ShortcutState {
@@ -35,7 +36,7 @@ const INVENTORIES_KEPT = 8;
 
 export interface ScoreSettings {
   scaleRewards: boolean;
-  regressionVariant: 'trainer' | 'eval';
+  regressionVariant: RegressionVariant;
 }
 
 class LoadCancelled extends Error {}

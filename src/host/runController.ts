@@ -1,4 +1,4 @@
-// Running a checkpoint from the editor (issue 5): on a clip from the explorer, the active editor or
+// Running a checkpoint from the editor: on a clip from the explorer, the active editor or
 // a file dialog, or again on the clip of the rollout selected in the rollout view. The run form
 // (src/host/runFormPanel.ts) asks for the question, options, problem type, reference answer and
 // context, range, checkpoint and judge profiles and n with the clip playing beside it; then the
@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import { locateMediaTools, MediaToolError, probe, type MediaInfo, type MediaTools } from '../media/ffmpeg';
 import { DEFAULT_PROMPT_TEXTS, PROBLEM_TYPES, withOverrides } from '../core/run/prompt';
 import { MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type FramesConfig, type MediaTransport, type ServerKind } from '../core/run/request';
-import { runCheckpoint, RunCancelledError, type RunQuestion } from '../core/run/runCheckpoint';
+import { runCheckpoint, RunCancelledError, type RunQuestion } from '../services/run/runCheckpoint';
 import { formatClock, suggestProblemType, type ParsedRunForm, type RunFormValues } from '../core/run/runForm';
 import { judgeSample } from '../core/run/judgeSample';
 import { withJudgements } from '../core/run/savedJudgement';

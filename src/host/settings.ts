@@ -7,10 +7,12 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { expandMediaRoot, type ExpandedRoot } from '../core/mediaPaths';
 import type { FormatName } from '../core/readers/types';
+import { FORMAT_NAMES } from '../core/readers/index';
 
 export const SECTION = 'omnitrace';
 
-export type RegressionVariant = 'trainer' | 'eval';
+import type { RegressionVariant } from '../core/rewards/accuracy';
+export type { RegressionVariant };
 
 export interface OmniTraceSettings {
   mediaRoot: string;
@@ -24,7 +26,7 @@ export interface OmniTraceSettings {
   codeLens: boolean;
 }
 
-const FORMATS: readonly string[] = ['humanomni-eval', 'humanomni-train', 'verl', 'trl', 'jsonl', 'json'];
+const FORMATS: readonly string[] = FORMAT_NAMES;
 
 export function readSettings(scope?: vscode.Uri): OmniTraceSettings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);

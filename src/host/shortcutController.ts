@@ -1,4 +1,4 @@
-// "Find Shortcuts" in the editor (issue 6): analyses the rollout file of the active view — the
+// "Find Shortcuts" in the editor: analyses the rollout file of the active view — the
 // clip's cue inventory (local ffmpeg + onnxruntime), the trace's claims and, when the user picks
 // a checkpoint profile, ablation runs against it — writes the results to the file's sidecar under
 // .omnitrace/shortcuts/ and shows them in the view. A sidecar left by an earlier run (or by
@@ -9,9 +9,9 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyseShortcutsFile } from '../core/shortcuts/analyseFile';
-import { nodeShortcutDeps } from '../core/shortcuts/nodeDeps';
-import { ABLATION_RUNS_DIR, CUES_DIR, shortcutSidecarPath } from '../core/shortcuts/sidecar';
+import { analyseShortcutsFile } from '../services/shortcuts/analyseFile';
+import { nodeShortcutDeps } from '../services/shortcuts/nodeDeps';
+import { shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { ABLATION_KINDS, type AblationKind, type ShortcutSummary, type VerdictCounts } from '../core/shortcuts/types';
 import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
 import { trustedActiveDocument } from './activeRollouts';
@@ -24,6 +24,7 @@ import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, type NamedCheckpointProfile } from './runController';
 import { mediaRootFor, SECTION } from './settings';
 import { showShortcutSidecar, workspaceRootFor } from './shortcutSidecar';
+import { LAYOUT } from '../core/workspaceLayout';
 
 export const SHORTCUT_COMMANDS = { findShortcuts: 'omnitrace.findShortcuts' } as const;
 
@@ -116,7 +117,7 @@ export class ShortcutController extends Disposable {
           apiKey: await this.profiles.keyFor(picked.profile),
           kinds,
           samples,
-          runsDir: path.join(root, ABLATION_RUNS_DIR),
+          runsDir: path.join(root, LAYOUT.runs),
         }
       : undefined;
     const claimJudge = judgeProfile && this.judges ? await this.judges.classifierFor(judgeProfile, root) : undefined;
@@ -135,7 +136,7 @@ export class ShortcutController extends Disposable {
             out,
             mediaRoots: [media.path, path.dirname(doc.uri.fsPath), root].filter((p): p is string => !!p),
             tools,
-            cacheDir: path.join(root, CUES_DIR),
+            cacheDir: path.join(root, LAYOUT.cues),
             endpoint,
             ...(claimJudge ? { claimJudge } : {}),
             signal: abort.signal,

@@ -5,10 +5,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CUES_DIR, readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sidecar';
+import { readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { summariseShortcuts } from '../core/shortcuts/summary';
 import type { Log } from './log';
 import type { RolloutStore } from './rolloutStore';
+import { LAYOUT } from '../core/workspaceLayout';
 
 /** The workspace folder holding a file, else its own folder: where .omnitrace/ goes. */
 export function workspaceRootFor(uri: vscode.Uri): string {
@@ -22,7 +23,7 @@ export async function showShortcutSidecar(doc: { uri: vscode.Uri; fileName: stri
   if (!existsSync(file)) return false;
   const { lines, problems } = await readShortcutLines(file);
   for (const p of problems) log.warn(`${p.file}:${p.line}: ${p.message}`);
-  doc.store.applyShortcuts(lines, summariseShortcuts(lines), path.join(root, CUES_DIR));
+  doc.store.applyShortcuts(lines, summariseShortcuts(lines), path.join(root, LAYOUT.cues));
   log.info(`shortcut analysis of ${doc.fileName}: ${lines.length} rollout(s) from ${file}`);
   return true;
 }

@@ -1,4 +1,4 @@
-// Ablated media for shortcut detection (issue 6): from ONE prepared clip (src/media/prepare.ts),
+// Ablated media for shortcut detection: from ONE prepared clip (src/media/prepare.ts),
 // the variants that remove a modality, so the clip is cut and encoded once and every ablation
 // sends the same bytes minus what it removes.
 //

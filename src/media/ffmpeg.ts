@@ -8,9 +8,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ffmpegTime } from './time';
+import { ffmpegTime } from '../core/time';
 
-export { parseTime, ffmpegTime } from './time';
+export { parseTime, ffmpegTime } from '../core/time';
 
 export class MediaToolError extends Error {
   constructor(

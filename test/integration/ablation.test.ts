@@ -23,7 +23,7 @@ import {
 import { locateMediaTools } from '../../src/media/ffmpeg';
 import { AUDIO_LINE, NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
 import { buildUserText } from '../../src/core/run/prompt';
-import { AblationCancelledError, answerOf, runAblations, type RunAblationsOptions } from '../../src/core/shortcuts/ablation';
+import { AblationCancelledError, answerOf, runAblations, type RunAblationsOptions } from '../../src/services/shortcuts/ablation';
 import { readRollouts } from '../../src/core/readers/index';
 import type { RolloutRecord } from '../../src/core/types';
 import type { AblationKind } from '../../src/core/shortcuts/types';

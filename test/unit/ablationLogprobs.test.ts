@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findAnswerSpan, SpanNotFoundError, type PromptLogprobs } from '../../src/core/shortcuts/ablationLogprobs';
-import { sameAnswer, answerOf, scoringBody } from '../../src/core/shortcuts/ablation';
+import { sameAnswer, answerOf, scoringBody } from '../../src/services/shortcuts/ablation';
 
 /** prompt_logprobs for tokens [text, logprob] (the first entry null, like vLLM's). */
 function lp(tokens: [string, number][], prefix: string[] = ['<|im_start|>', 'user', '\n', 'Q?', '<|im_end|>', '\n', '<|im_start|>', 'assistant', '\n']): PromptLogprobs {

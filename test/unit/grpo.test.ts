@@ -187,3 +187,12 @@ describe('partialRewardSpans', () => {
     assert.deepEqual(stage3.publishedRanges, [{ start: 0, end: text.length, advantage: 1 }]);
   });
 });
+
+test('a group header derived in the view model uses the same sample std as the advantages', async () => {
+  const { derivedHeader } = await import('../../src/core/viewModel');
+  // totals 2, 1, 1, 2: mean 1.5, squared deviations sum 1, sample variance 1/3 (statistics.stdev).
+  const h = derivedHeader('g', [2, 1, 1, 2]);
+  assert.equal(h.mean, 1.5);
+  assert.ok(Math.abs(h.std - 0.5773502691896257) < 1e-15, String(h.std));
+  assert.equal(derivedHeader('one', [3]).std, 0);
+});

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatClock, solutionOf, suggestProblemType, validateRunForm, type RunFormValues } from '../../src/core/run/runForm';
-import { parseTime } from '../../src/media/time';
+import { parseTime } from '../../src/core/time';
 import { savedJudgedRewards, withJudgements } from '../../src/core/run/savedJudgement';
 import { scoreRecord } from '../../src/core/score';
 import { judgeSample, judgeSavedRun, NO_REFERENCE_CONTEXT } from '../../src/core/run/judgeSample';

@@ -1,7 +1,7 @@
 // What the editor's Run Checkpoint prompts accept: a time range and answer options as typed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTimeRange } from '../../src/media/time';
+import { parseTimeRange } from '../../src/core/time';
 import { parseOptionsText } from '../../src/core/run/prompt';
 
 test('time ranges: seconds or mm:ss on either side, either side optional, empty = whole clip', () => {

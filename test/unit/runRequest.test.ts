@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTime, ffmpegTime } from '../../src/media/time';
+import { parseTime, ffmpegTime } from '../../src/core/time';
 import { buildUserText, DEFAULT_PROMPT_TEXTS, withOverrides } from '../../src/core/run/prompt';
 import { defaultPromptFiles, AUDIO_LINE, NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
 import { buildChatRequest, dryRunView, sha256Hex, type CheckpointProfile, type PreparedMedia } from '../../src/core/run/request';

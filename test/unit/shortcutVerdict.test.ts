@@ -584,7 +584,7 @@ test('needed: the order of sources is labels → reference context → judge →
 });
 
 test('analyseShortcutsFile: the needed judge is asked once per distinct question without labels or reference context; failures noted', async () => {
-  const { analyseShortcutsFile } = await import('../../src/core/shortcuts/analyseFile');
+  const { analyseShortcutsFile } = await import('../../src/services/shortcuts/analyseFile');
   const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

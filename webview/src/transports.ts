@@ -4,12 +4,20 @@
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
 import { RolloutViewModel } from '../../src/core/viewModel';
 import type { Transport } from './rpc';
+import { handleRolloutRequest } from '../../src/protocol/rolloutRequests';
 
 export function vscodeTransport(api: VsCodeApi): Transport {
   return {
     post: (m) => api.postMessage(m),
     listen(handler) {
-      const onMessage = (e: MessageEvent) => handler(e.data as HostToWebview);
+      // Only the host speaks to us: VS Code forwards its messages from the webview's own origin.
+      // Anything else (another frame, a page the view was navigated to) is dropped.
+      const onMessage = (e: MessageEvent) => {
+        if (e.origin !== window.origin) return;
+        const m = e.data as HostToWebview | undefined;
+        if (!m || (m.type !== 'response' && m.type !== 'event')) return;
+        handler(m);
+      };
       window.addEventListener('message', onMessage);
       return () => window.removeEventListener('message', onMessage);
     },
@@ -25,7 +33,7 @@ export function inPageTransport(model: RolloutViewModel): Transport {
   return {
     post(m: WebviewToHost) {
       if (m.type !== 'request') return;
-      model.handle(m.method, m.params as never).then(
+      handleRolloutRequest(model, m.method, m.params as never).then(
         (result) => deliver({ type: 'response', id: m.id, ok: true, result }),
         (e: unknown) => deliver({ type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
       );

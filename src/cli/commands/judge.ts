@@ -9,14 +9,17 @@ import { dirname, resolve } from 'node:path';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
 import { CancelledError, PartialFailureError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
-import { judgeToJsonl, type JudgeFileSummary } from '../../core/judge/judgeFile';
+import { judgeToJsonl, type JudgeFileSummary } from '../../services/judgeFile';
 import { JudgeRunner } from '../../core/judge/runner';
-import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
-import { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from '../../core/judge/loadTemplates';
+import { JudgeCache } from '../../core/judge/cache';
+import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
 import { TemplateError } from '../../core/judge/template';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgedReward, type JudgeProfile } from '../../core/judge/types';
 import type { RewardStatus } from '../../core/types';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+import { LAYOUT } from '../../core/workspaceLayout';
+import { openJudgeService } from '../../services/judgeService';
+import type { RegressionVariant } from '../../core/rewards/accuracy';
 
 interface JudgeCliOptions extends InputOptionValues {
   out?: string;
@@ -42,7 +45,7 @@ interface JudgeCliOptions extends InputOptionValues {
   markov?: boolean;
   markovOrder?: 'stage2' | 'default';
   scaleRewards?: boolean;
-  regression?: 'trainer' | 'eval';
+  regression?: RegressionVariant;
   progressMs?: number;
 }
 
@@ -111,9 +114,9 @@ export function register(program: Command): void {
     .option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)')
     .option('--profile-name <name>', 'name recorded with every score', 'cli')
     .option('--rewards <list>', `judged rewards to compute, comma-separated (${JUDGED_REWARDS.join(', ')})`, JUDGED_REWARDS.join(','))
-    .option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${WORKSPACE_TEMPLATE_DIR} when it exists)`)
+    .option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${LAYOUT.judgeTemplates} when it exists)`)
     .option('--logic-criteria', 'judge logic criterion by criterion (JSON with a reason each) instead of one number')
-    .option('--cache-dir <dir>', `judge cache folder (default: ${DEFAULT_CACHE_DIR})`)
+    .option('--cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`)
     .option('--no-cache', 'neither read nor write the judge cache')
     .option('--concurrency <n>', `judge calls in flight at most (default ${d.concurrency})`, int(1, 1024))
     .option('--repeats <k>', 'judge each item k times; the value is the mean, with the spread recorded (default 1)', int(1, 100))
@@ -136,19 +139,7 @@ export function register(program: Command): void {
     const rewards = parseRewardList(v.rewards ?? JUDGED_REWARDS.join(','));
     guardOutputs([input], [['--out', v.out]]);
     requireUrl('--judge-base-url', v.judgeBaseUrl);
-    let templatesDir = v.templates;
-    if (templatesDir !== undefined && !(existsSync(templatesDir) && statSync(templatesDir).isDirectory())) throw new UsageError(`--templates ${templatesDir} is not a folder`);
-    if (templatesDir === undefined && existsSync(WORKSPACE_TEMPLATE_DIR) && statSync(WORKSPACE_TEMPLATE_DIR).isDirectory()) templatesDir = WORKSPACE_TEMPLATE_DIR;
-    let templates;
-    try {
-      const lib = await loadTemplateLibrary(templatesDir);
-      templates = templatesForRewards(lib, rewards, v.logicCriteria ? { logic: 'logic-criteria' } : {});
-    } catch (e) {
-      if (e instanceof TemplateError) throw new UsageError(`judge template error: ${e.message}`);
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
-    for (const t of Object.values(templates)) for (const w of t.warnings) process.stderr.write(`omnitrace: note: ${t.file}: ${w}\n`);
-
+    if (v.templates !== undefined && !(existsSync(v.templates) && statSync(v.templates).isDirectory())) throw new UsageError(`--templates ${v.templates} is not a folder`);
     const profile: JudgeProfile = {
       ...DEFAULT_PROFILE,
       name: v.profileName ?? 'cli',
@@ -167,9 +158,24 @@ export function register(program: Command): void {
     };
     const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
     if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
-    const backend = new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: key.key });
-    const cache = v.cache === false ? undefined : new JudgeCache(resolve(v.cacheDir ?? DEFAULT_CACHE_DIR));
-    const runner = new JudgeRunner({ profile, backend, templates, cache, repeats: v.repeats ?? 1 });
+    let service;
+    try {
+      service = await openJudgeService({
+        workspace: process.cwd(),
+        profile,
+        apiKey: key.key,
+        rewards,
+        templateChoice: v.logicCriteria ? { logic: 'logic-criteria' } : {},
+        ...(v.templates !== undefined ? { templatesDir: v.templates } : {}),
+        cacheDir: v.cache === false ? false : v.cacheDir,
+        repeats: v.repeats ?? 1,
+      });
+    } catch (e) {
+      if (e instanceof TemplateError) throw new UsageError(`judge template error: ${e.message}`);
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    for (const t of Object.values(service.templates)) for (const w of t.warnings) process.stderr.write(`omnitrace: note: ${t.file}: ${w}\n`);
+    const runner = service.runner;
 
     const controller = new AbortController();
     setInterruptHandler(() => {

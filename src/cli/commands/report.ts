@@ -12,7 +12,7 @@ import { scoreAll } from '../../core/score';
 import { writeFileAtomic } from '../../core/atomicFile';
 import { buildReportHtml } from '../../core/report';
 import { resolveMediaPath } from '../../core/mediaPaths';
-import type { MediaInfo } from '../../protocol/messages';
+import type { MediaInfo } from '../../core/viewTypes';
 import type { ReadProblem, ScoredRollout } from '../../core/types';
 import type { ReportData } from '../../core/reportData';
 import type { CueInventory } from '../../core/shortcuts/types';

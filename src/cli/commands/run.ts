@@ -18,9 +18,9 @@ import { apiKeyFromEnvFlag, guardOutputs, requireUrl } from '../options';
 import { locateMediaTools, MediaToolError, parseTime } from '../../media/ffmpeg';
 import { dryRunView, MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type MediaTransport, type ServerKind } from '../../core/run/request';
 import { DEFAULT_PROMPT_TEXTS, withOverrides } from '../../core/run/prompt';
-import { runCheckpoint, RunCancelledError } from '../../core/run/runCheckpoint';
+import { runCheckpoint, RunCancelledError } from '../../services/run/runCheckpoint';
 import { CheckpointCallError } from '../../models/checkpointClient';
-import { scoreToJsonl } from '../../core/scoreJsonl';
+import { scoreToJsonl } from '../../services/scoreJsonl';
 import { JudgeRunner } from '../../core/judge/runner';
 import { JudgeCache } from '../../core/judge/cache';
 import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
@@ -33,6 +33,7 @@ import { solutionOf } from '../../core/run/runForm';
 import { parseTrace } from '../../core/trace';
 import type { RewardResult, RewardStatus } from '../../core/types';
 import { formatJudgeSummary } from './judge';
+import { openJudgeService } from '../../services/judgeService';
 
 interface RunCliOptions {
   question?: string;
@@ -120,7 +121,7 @@ export function register(program: Command): void {
     .option('--runs-dir <dir>', 'where runs are saved', join('.omnitrace', 'runs'))
     .option('--dry-run', 'print the request body (media abbreviated) and make no call')
     .option('--out <file.jsonl>', 'write the score lines of the samples here (atomically) instead of stdout')
-    .option('--judge-base-url <url>', 'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (built-in templates, cache in <runs-dir>/../cache/judge, i.e. .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)')
+    .option('--judge-base-url <url>', 'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (templates and cache as `omnitrace judge` uses them: .omnitrace/judges/*.md over the built-ins, .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)')
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
     .action(async (clip: string, o: RunCliOptions) => {
@@ -222,10 +223,10 @@ export function register(program: Command): void {
             process.stderr.write('omnitrace: not judged: the run was cancelled\n');
           } else {
             const rewards = [...JUDGED_REWARDS];
-            const templates = templatesForRewards(await loadTemplateLibrary(undefined), rewards, {});
             const jprofile = { ...DEFAULT_PROFILE, name: 'run', baseURL: o.judgeBaseUrl, model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
             const key = judgeApiKeyFromEnv(process.env, o.judgeApiKeyEnv);
-            const runner = new JudgeRunner({ profile: jprofile, backend: new OpenAIChatBackend({ baseURL: o.judgeBaseUrl, apiKey: key.key }), templates, cache: new JudgeCache(join(runsDir, '..', 'cache', 'judge')), repeats: 1 });
+            // The same templates and cache as `omnitrace judge` in this folder, so both judge a sample alike.
+            const { runner } = await openJudgeService({ workspace: process.cwd(), profile: jprofile, apiKey: key.key, rewards });
             const started = Date.now();
             const { judged, partial } = await judgeSavedRun(runner, file, records, {
               rewards,

@@ -7,14 +7,15 @@ import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
-import { scoreToJsonl } from '../../core/scoreJsonl';
+import { scoreToJsonl } from '../../services/scoreJsonl';
 import { writeFileAtomic } from '../../core/atomicFile';
 import { formatScoreSummary } from '../summaryText';
+import type { RegressionVariant } from '../../core/rewards/accuracy';
 
 interface ScoreCliOptions extends InputOptionValues {
   out?: string;
   scaleRewards?: boolean;
-  regression?: 'trainer' | 'eval';
+  regression?: RegressionVariant;
   jsonSummary?: string;
   jobs?: number;
 }

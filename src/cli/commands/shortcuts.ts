@@ -13,17 +13,21 @@ import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { problemLocation, LISTED_PROBLEMS } from '../summaryText';
-import { analyseShortcutsFile, type AnalyseFileResult, type ShortcutEndpoint } from '../../core/shortcuts/analyseFile';
-import { nodeShortcutDeps } from '../../core/shortcuts/nodeDeps';
+import { analyseShortcutsFile, type AnalyseFileResult, type ShortcutEndpoint } from '../../services/shortcuts/analyseFile';
+import { nodeShortcutDeps } from '../../services/shortcuts/nodeDeps';
 import { ReadError } from '../../core/readers/index';
 import { SERVER_KINDS, type CheckpointProfile, type ServerKind } from '../../core/run/request';
-import { CUES_DIR, ABLATION_RUNS_DIR, shortcutSidecarPath } from '../../core/shortcuts/sidecar';
+import { shortcutSidecarPath } from '../../core/shortcuts/sidecar';
 import type { ClaimJudge } from '../../core/shortcuts/claimJudge';
-import { JudgeCache, DEFAULT_CACHE_DIR } from '../../core/judge/cache';
+import { JudgeCache } from '../../core/judge/cache';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
 import type { AblationKind, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from '../../core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../../core/shortcuts/types';
 import { isPossibleShortcut } from '../../core/shortcuts/verdict';
+import { LAYOUT } from '../../core/workspaceLayout';
+import { openJudgeService } from '../../services/judgeService';
+import { DEFAULT_PROFILE } from '../../core/judge/types';
+import { NO_PROBLEM_TYPE } from '../../core/score';
 
 interface ShortcutsCliOptions extends InputOptionValues {
   out?: string;
@@ -105,12 +109,12 @@ export function formatShortcutSummary(
   out.push('verdicts per modality:');
   out.push(...table([head, ...countsRows('', s.perModality)]));
   const types = Object.keys(s.perProblemType);
-  if (types.length > 1 || (types.length === 1 && types[0] !== '(none)')) {
+  if (types.length > 1 || (types.length === 1 && types[0] !== NO_PROBLEM_TYPE)) {
     out.push('per problem type:');
     out.push(...table([head, ...types.flatMap((t) => countsRows(t, s.perProblemType[t]!))]));
   }
   const cks = Object.keys(s.perCheckpoint);
-  if (cks.length > 1 || (cks.length === 1 && cks[0] !== '(none)')) {
+  if (cks.length > 1 || (cks.length === 1 && cks[0] !== NO_PROBLEM_TYPE)) {
     out.push('per checkpoint:');
     out.push(...table([head, ...cks.flatMap((c) => countsRows(c, s.perCheckpoint[c]!))]));
   }
@@ -152,12 +156,12 @@ export function register(program: Command): void {
     .option('--max-tokens <n>', 'most new tokens per ablation sample', int(1, 1_000_000))
     .option('--seed <n>', 'sampling seed', int(-(2 ** 31), 2 ** 31 - 1))
     .option('--media-root <dir>', 'folder clip paths are relative to (repeatable; tried after the rollout file\'s folder)', collect)
-    .option('--cache-dir <dir>', 'cue inventory cache', CUES_DIR)
-    .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', ABLATION_RUNS_DIR)
+    .option('--cache-dir <dir>', 'cue inventory cache', LAYOUT.cues)
+    .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', LAYOUT.runs)
     .option('--judge-base-url <url>', 'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace), and says which cues a question needs when it has no dataset cue labels or reference context (one cached call per distinct question)')
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
-    .option('--judge-cache-dir <dir>', `judge cache folder (default: ${DEFAULT_CACHE_DIR})`)
+    .option('--judge-cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`)
     .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(2000).hideHelp());
   addInputOptions(cmd);
   cmd.action(async (input: string, v: ShortcutsCliOptions) => {
@@ -167,7 +171,7 @@ export function register(program: Command): void {
       const workspace = resolve(typeof v.sidecar === 'string' ? v.sidecar : '.');
       v.out = shortcutSidecarPath(workspace, input);
       mkdirSync(dirname(v.out), { recursive: true });
-      if (v.cacheDir === CUES_DIR) v.cacheDir = join(workspace, CUES_DIR);
+      if (v.cacheDir === LAYOUT.cues) v.cacheDir = join(workspace, LAYOUT.cues);
     }
     if (!v.out) throw new UsageError('--out <file.jsonl> (or --sidecar) is required');
     guardOutputs([input], [['--out', v.out]]);
@@ -192,7 +196,8 @@ export function register(program: Command): void {
       requireUrl('--judge-base-url', v.judgeBaseUrl);
       const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
       if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
-      claimJudge = { backend: new OpenAIChatBackend({ baseURL: v.judgeBaseUrl, apiKey: key.key }), model: v.judgeModel!, cache: new JudgeCache(resolve(v.judgeCacheDir ?? DEFAULT_CACHE_DIR)) };
+      const profile = { ...DEFAULT_PROFILE, name: 'shortcuts', baseURL: v.judgeBaseUrl, model: v.judgeModel! };
+      claimJudge = (await openJudgeService({ workspace: process.cwd(), profile, apiKey: key.key, rewards: [], ...(v.judgeCacheDir ? { cacheDir: resolve(v.judgeCacheDir) } : {}) })).classifier();
     }
 
     const controller = new AbortController();

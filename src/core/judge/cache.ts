@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from './template';
 import type { TokenUsage } from './types';
 
-export const DEFAULT_CACHE_DIR = join('.omnitrace', 'cache', 'judge');
 
 export interface CacheKeyParts {
   model: string;

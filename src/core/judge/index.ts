@@ -5,9 +5,8 @@
 export * from './types';
 export { parseTemplate, renderTemplate, describeScale, sha256Hex, TemplateError, TEMPLATE_VARIABLES, type JudgeTemplate, type ParseMode } from './template';
 export { BUILTIN_TEMPLATE_TEXT, DEFAULT_TEMPLATE_FOR, builtinTemplates } from './builtinTemplates';
-export { loadTemplateLibrary, templatesForRewards, WORKSPACE_TEMPLATE_DIR } from './loadTemplates';
+export { loadTemplateLibrary, templatesForRewards } from './loadTemplates';
 export { parseReply, type ParsedReply } from './parse';
-export { JudgeCache, judgeCacheKey, DEFAULT_CACHE_DIR, type CacheEntry, type CacheKeyParts } from './cache';
+export { JudgeCache, judgeCacheKey, type CacheEntry, type CacheKeyParts } from './cache';
 export { judgeTasksFor, judgeVariables, needsJudgedAccuracy, type JudgeTask, type TaskOrResult } from './items';
 export { JudgeRunner, Semaphore, backoffDelay, sleep, type JudgeRunnerOptions, type JudgeStats, type JudgeEvent, type JudgeProgress } from './runner';
-export { judgeToJsonl, type JudgeFileOptions, type JudgeFileSummary, type JudgeFileProgress } from './judgeFile';

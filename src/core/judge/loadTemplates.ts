@@ -8,7 +8,6 @@ import { builtinTemplates } from './builtinTemplates';
 import { parseTemplate, TemplateError, type JudgeTemplate } from './template';
 import type { JudgedReward } from './types';
 
-export const WORKSPACE_TEMPLATE_DIR = join('.omnitrace', 'judges');
 
 /** Built-ins plus every template in `dir` (a file named like a built-in replaces it). */
 export async function loadTemplateLibrary(dir?: string): Promise<Record<string, JudgeTemplate>> {

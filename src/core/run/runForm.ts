@@ -2,7 +2,7 @@
 // both the webview (errors as the user types) and the host (the authority on Run) apply, and the
 // run question the valid values make. Pure and DOM-free, so the webview bundle imports it too.
 
-import { parseTime } from '../../media/time';
+import { parseTime } from '../time';
 import { parseOptionsText } from './prompt';
 
 /** Every field as typed; the host parses them. `judge` '' means no judge. */

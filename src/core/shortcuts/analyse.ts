@@ -1,4 +1,4 @@
-// One rollout's shortcut analysis (issue 6), pure: the trace's claims (claims.ts) checked against
+// One rollout's shortcut analysis, pure: the trace's claims (claims.ts) checked against
 // the cue inventory (claimChecks.ts), what the model was given (sent.ts), what the question needs
 // (needed.ts), what the answer depends on (ablations, computed elsewhere and passed in), combined
 // per modality (verdict.ts). Every input but the record is optional; a missing one is named in

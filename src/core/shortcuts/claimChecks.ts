@@ -1,4 +1,4 @@
-// Claim checks (issue 6): each tagged sentence against the clip's cue inventory. The tagger says
+// Claim checks: each tagged sentence against the clip's cue inventory. The tagger says
 // what a sentence claims; the inventory says what the clip holds; a check says whether they
 // agree, with the time spans that support or contradict the claim. Pure.
 //

@@ -1,4 +1,4 @@
-// What a trace claims to have perceived, sentence by sentence (issue 6): issue 5's modality
+// What a trace claims to have perceived, sentence by sentence: the modality
 // tagger (src/core/modality.ts) renamed to perception kinds — visual → seen, audio → heard
 // (sound, paralinguistics), speech → said (the words), text → read (on screen) — plus
 // 'inferred' for reasoning sentences that cite no perception ("this suggests she is upset") and

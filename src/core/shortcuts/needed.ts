@@ -1,4 +1,4 @@
-// Does the question need a modality? (issue 6) Available is not needed: a clip with on-screen
+// Does the question need a modality? Available is not needed: a clip with on-screen
 // text and a question about the speaker's words does not need the text. Only an established
 // "needed" lets a verdict say 'ignored' (a shortcut). Pure.
 //

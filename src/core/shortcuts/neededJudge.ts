@@ -1,4 +1,4 @@
-// Optional: a judge model says which cues a question's correct answer rests on (issue 6, "a judge
+// Optional: a judge model says which cues a question's correct answer rests on ("a judge
 // classification of the question and reference"), for questions with neither dataset cue labels
 // nor a reference context — the two stronger sources of needed.ts. One call per distinct question:
 // the prompt holds only the question, its options, the problem type and the reference (answer,

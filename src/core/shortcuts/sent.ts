@@ -1,4 +1,4 @@
-// Was the model given each modality? (issue 6) A clip with sound whose audio never reached the
+// Was the model given each modality? A clip with sound whose audio never reached the
 // model cannot be "ignored" by it: that is a pipeline fault, reported before any verdict. Pure.
 //
 // Read from, in order:

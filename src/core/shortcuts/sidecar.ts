@@ -9,15 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ReadProblem } from '../types';
 import type { CueInventory, ShortcutLine } from './types';
+import { LAYOUT } from '../workspaceLayout';
 
-export const SHORTCUTS_DIR = join('.omnitrace', 'shortcuts');
-export const CUES_DIR = join('.omnitrace', 'cues');
-export const ABLATION_RUNS_DIR = join('.omnitrace', 'runs');
 
 export function shortcutSidecarPath(workspaceRoot: string, rolloutFile: string): string {
   const abs = resolve(rolloutFile);
   const tag = createHash('sha1').update(abs).digest('hex').slice(0, 8);
-  return join(workspaceRoot, SHORTCUTS_DIR, `${basename(abs)}.${tag}.shortcuts.jsonl`);
+  return join(workspaceRoot, LAYOUT.shortcuts, `${basename(abs)}.${tag}.shortcuts.jsonl`);
 }
 
 /** Reads a shortcut sidecar; a bad line is a problem naming file and line, the rest still load. */

@@ -1,4 +1,4 @@
-// Aggregates over a rollout file's shortcut lines (issue 6): verdict counts and the shortcut rate
+// Aggregates over a rollout file's shortcut lines: verdict counts and the shortcut rate
 // per modality, per problem type and per checkpoint; "right for the wrong reasons"; blind-
 // answerable and not-sent counts; and per-rollout reliance points for the audio-vs-visual scatter.
 // Pure.
@@ -13,6 +13,7 @@
 
 import type { AblationResult, ShortcutAnalysis, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from './types';
 import { SHORTCUT_MODALITIES } from './types';
+import { NO_PROBLEM_TYPE } from '../score';
 
 export const RELIANCE_FULL_DROP = 5;
 
@@ -60,8 +61,8 @@ export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
       s.failed++;
       continue;
     }
-    const pt = line.problemType ?? '(none)';
-    const ck = line.checkpoint ?? '(none)';
+    const pt = line.problemType ?? NO_PROBLEM_TYPE;
+    const ck = line.checkpoint ?? NO_PROBLEM_TYPE;
     const groups = [s.perModality, (s.perProblemType[pt] ??= emptyPair()), (s.perCheckpoint[ck] ??= emptyPair())];
     let ignored = false;
     for (const m of SHORTCUT_MODALITIES) {

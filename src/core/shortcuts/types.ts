@@ -1,4 +1,4 @@
-// Shortcut detection (issue 6): the data contract shared by cue extraction (src/cues), claim
+// Shortcut detection: the data contract shared by cue extraction (src/cues), claim
 // analysis, ablations, the verdict, the CLI, the sidecar files and the views. Pure data,
 // JSON-serialisable; no node built-ins, no DOM, no vscode.
 //
@@ -110,7 +110,7 @@ export interface DatasetCueLabels {
 // ---------------------------------------------------------------------------------------------
 // What the trace claims.
 
-/** Sentence tags of issue 6 (extends issue 5's visual/audio/speech/text). */
+/** Sentence tags of the shortcut analysis (they extend the modality colouring's visual/audio/speech/text). */
 export type ClaimKind = 'seen' | 'heard' | 'said' | 'read' | 'inferred' | 'none';
 
 /** The two modalities a verdict is given for: audio covers heard + said, visual covers seen + read. */

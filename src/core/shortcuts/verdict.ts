@@ -1,4 +1,4 @@
-// The verdict per modality (issue 6): combine needed (does the question rest on it), used (does
+// The verdict per modality: combine needed (does the question rest on it), used (does
 // the answer depend on it: ablations) and claimed (does the trace cite it). Pure.
 //
 // Order: not-sent first (present in the clip, never given to the model); absent → not-applicable.

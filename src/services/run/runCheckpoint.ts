@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { MediaTools, TimeRange } from '../../media/ffmpeg';
 import { prepareMedia, type Prepared } from '../../media/prepare';
 import { CheckpointCallError, CheckpointClient } from '../../models/checkpointClient';
-import { DEFAULT_PROMPT_TEXTS, type PromptTexts } from './prompt';
-import { buildChatRequest, type BuiltRequest, type CheckpointProfile } from './request';
-import { runFilePath, runRecords, writeRunFile, type RunOutcome } from './runRecords';
+import { DEFAULT_PROMPT_TEXTS, type PromptTexts } from '../../core/run/prompt';
+import { buildChatRequest, type BuiltRequest, type CheckpointProfile } from '../../core/run/request';
+import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
 
 export interface RunQuestion {
   problem: string;

@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { openAtomic, trackTemp, untrackTemp } from '../atomicFile';
-import { scoreFile, type ScoreOptions, type ScoreSummary } from '../score';
-import { toScoreLine } from '../scoreLine';
-import { computeGroups, groupKeyFor, partialRewardSpans } from '../grpo';
-import { applyMarkovGating, totalReward, type MarkovOptions } from '../rewards/index';
-import type { GroupStats, RewardResult, RewardStatus, ScoredRollout } from '../types';
-import { readLineBatches } from '../readers/lines';
-import type { JudgeRunner, JudgeStats } from './runner';
-import type { JudgedReward } from './types';
+import { openAtomic, trackTemp, untrackTemp } from '../core/atomicFile';
+import { scoreFile, type ScoreOptions, type ScoreSummary } from '../core/score';
+import { toScoreLine } from '../core/scoreLine';
+import { computeGroups, groupKeyFor, partialRewardSpans } from '../core/grpo';
+import { applyMarkovGating, totalReward, type MarkovOptions } from '../core/rewards/index';
+import type { GroupStats, RewardResult, RewardStatus, ScoredRollout } from '../core/types';
+import { readLineBatches } from '../core/readers/lines';
+import type { JudgeRunner, JudgeStats } from '../core/judge/runner';
+import type { JudgedReward } from '../core/judge/types';
 
 export interface JudgeFileProgress {
   /** Rollouts written (judged or not applicable). */

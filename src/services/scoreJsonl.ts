@@ -9,17 +9,17 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openAtomic, trackTemp, untrackTemp } from './atomicFile';
-import { scoreFile, type ScoreOptions, type ScoreRun } from './score';
+import { openAtomic, trackTemp, untrackTemp } from '../core/atomicFile';
+import { scoreFile, type ScoreOptions, type ScoreRun } from '../core/score';
 import { scoreLinesParallel, type WorkerSpec } from './scoreParallel';
-import { detectFormat, LINE_FORMATS, ReadError } from './readers/index';
-import { mappingFieldError } from './readers/mapping';
-import { readLineBatches } from './readers/lines';
-import type { GroupStats } from './types';
-import { writeScoreLine } from './scoreLine';
-import { JsonOut } from './jsonOut';
+import { detectFormat, LINE_FORMATS, ReadError } from '../core/readers/index';
+import { mappingFieldError } from '../core/readers/mapping';
+import { readLineBatches } from '../core/readers/lines';
+import type { GroupStats } from '../core/types';
+import { writeScoreLine } from '../core/scoreLine';
+import { JsonOut } from '../core/jsonOut';
 
-export { toScoreLine } from './scoreLine';
+export { toScoreLine } from '../core/scoreLine';
 
 /** Where output bytes go: a file handle or a stream such as stdout (with back-pressure). */
 type ByteSink = { write(b: Buffer, length: number): Promise<void> };

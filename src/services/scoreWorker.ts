@@ -2,7 +2,7 @@
 // its entry calls this first: in a scoring worker it serves blocks and the CLI does not run.
 
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createChunkScorer, type ChunkTask } from './scoreChunk';
+import { createChunkScorer, type ChunkTask } from '../core/scoreChunk';
 import { SCORE_WORKER_MARK } from './scoreParallel';
 
 export function runScoreWorkerIfAsked(): boolean {

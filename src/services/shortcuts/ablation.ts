@@ -1,4 +1,4 @@
-// Ablations (issue 6, "whether the answer depends on it"): the rollout's question asked again with
+// Ablations ("whether the answer depends on it"): the rollout's question asked again with
 // a modality removed — no-audio, no-video, text-only — against the checkpoint's endpoint.
 //
 // Two measurements, per ablation kind:
@@ -27,14 +27,14 @@ import type { MediaTools, TimeRange } from '../../media/ffmpeg';
 import { prepareMedia, type Prepared } from '../../media/prepare';
 import { ablateMedia, type MediaVariant } from '../../media/ablate';
 import { CheckpointCallError, CheckpointClient } from '../../models/checkpointClient';
-import { extractAnswer, pySplitWhitespace, pyStrip } from '../pycompat';
-import { pyFloat, pyRound } from '../pyfloat';
-import { buildUserText, DEFAULT_PROMPT_TEXTS, type PromptTexts, type QuestionInput } from '../run/prompt';
-import { buildChatRequest, type BuiltRequest, type CheckpointProfile, type PreparedMedia } from '../run/request';
+import { extractAnswer, pySplitWhitespace, pyStrip } from '../../core/pycompat';
+import { pyFloat, pyRound } from '../../core/pyfloat';
+import { buildUserText, DEFAULT_PROMPT_TEXTS, type PromptTexts, type QuestionInput } from '../../core/run/prompt';
+import { buildChatRequest, type BuiltRequest, type CheckpointProfile, type PreparedMedia } from '../../core/run/request';
 import { newRunId } from '../run/runCheckpoint';
-import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../run/runRecords';
-import { findAnswerSpan, SpanNotFoundError, type AnswerSpan, type PromptLogprobs } from './ablationLogprobs';
-import type { AblationBaseline, AblationKind, AblationResult, AblationSample } from './types';
+import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
+import { findAnswerSpan, SpanNotFoundError, type AnswerSpan, type PromptLogprobs } from '../../core/shortcuts/ablationLogprobs';
+import type { AblationBaseline, AblationKind, AblationResult, AblationSample } from '../../core/shortcuts/types';
 
 export interface AblationRollout {
   /** The original rollout's id (named in the saved ablation records). */

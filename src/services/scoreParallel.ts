@@ -4,11 +4,11 @@
 // so output order and line numbers are exactly those of the sequential path.
 
 import { Worker } from 'node:worker_threads';
-import { listInput } from './readers/index';
-import { readLineBatches } from './readers/lines';
-import type { FormatName } from './readers/types';
-import { emptySummary, GroupCollector, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from './score';
-import type { ChunkResult, ChunkSettings, ChunkTask } from './scoreChunk';
+import { listInput } from '../core/readers/index';
+import { readLineBatches } from '../core/readers/lines';
+import type { FormatName } from '../core/readers/types';
+import { emptySummary, GroupCollector, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from '../core/score';
+import type { ChunkResult, ChunkSettings, ChunkTask } from '../core/scoreChunk';
 
 export interface WorkerSpec {
   /** Script a worker runs; it must call runScoreWorkerIfAsked() first thing (dist/cli.js does). */

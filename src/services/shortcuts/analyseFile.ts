@@ -11,23 +11,23 @@
 
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { openAtomic } from '../atomicFile';
-import { resolveMediaPath } from '../mediaPaths';
-import { extractAnswer } from '../pycompat';
-import { readRollouts, type ReadOptions } from '../readers/index';
-import type { CheckpointProfile } from '../run/request';
-import type { ReadProblem, RolloutRecord } from '../types';
+import { openAtomic } from '../../core/atomicFile';
+import { resolveMediaPath } from '../../core/mediaPaths';
+import { extractAnswer } from '../../core/pycompat';
+import { readRollouts, type ReadOptions } from '../../core/readers/index';
+import type { CheckpointProfile } from '../../core/run/request';
+import type { ReadProblem, RolloutRecord } from '../../core/types';
 import type { MediaTools } from '../../media/ffmpeg';
-import { accuracyOf, analyseRollout, availabilityOf } from './analyse';
+import { accuracyOf, analyseRollout, availabilityOf } from '../../core/shortcuts/analyse';
 import type { RunAblationsOptions } from './ablation';
-import type { OnScreenMatcher } from './claimChecks';
-import { judgeUnplacedClaims, type ClaimJudge } from './claimJudge';
-import { claimSentences } from './claims';
-import { textSourcesDecide } from './needed';
-import { judgeNeeded, type NeededJudgeResult } from './neededJudge';
-import { modalitySent } from './sent';
-import { slimForSummary, summariseShortcuts } from './summary';
-import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './types';
+import type { OnScreenMatcher } from '../../core/shortcuts/claimChecks';
+import { judgeUnplacedClaims, type ClaimJudge } from '../../core/shortcuts/claimJudge';
+import { claimSentences } from '../../core/shortcuts/claims';
+import { textSourcesDecide } from '../../core/shortcuts/needed';
+import { judgeNeeded, type NeededJudgeResult } from '../../core/shortcuts/neededJudge';
+import { modalitySent } from '../../core/shortcuts/sent';
+import { slimForSummary, summariseShortcuts } from '../../core/shortcuts/summary';
+import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from '../../core/shortcuts/types';
 
 export interface ShortcutEndpoint {
   profile: CheckpointProfile;

@@ -1,0 +1,40 @@
+// Every path Omni Trace keeps under a workspace's `.omnitrace/` folder, in one place: the editor,
+// the CLI and the sidebar must agree on them, or the same rollout gets a different judgment (or
+// loses its labels) depending on where it was opened.
+
+import { join } from 'node:path';
+
+export const OMNITRACE_DIR = '.omnitrace';
+
+/** Folders relative to the workspace root. */
+export const LAYOUT = {
+  /** Saved checkpoint runs (`<stamp>-<model>.rollouts.jsonl`) and their media. */
+  runs: join(OMNITRACE_DIR, 'runs'),
+  /** Ablation runs of the shortcut analysis. */
+  ablationRuns: join(OMNITRACE_DIR, 'runs', 'ablations'),
+  /** Shortcut analyses, one sidecar per rollout file. */
+  shortcuts: join(OMNITRACE_DIR, 'shortcuts'),
+  /** Cue inventories, by clip content hash and range. */
+  cues: join(OMNITRACE_DIR, 'cues'),
+  /** Judge replies, by model, template, prompt and sampling. */
+  judgeCache: join(OMNITRACE_DIR, 'cache', 'judge'),
+  /** The workspace's own judge templates (`<name>.md`). */
+  judgeTemplates: join(OMNITRACE_DIR, 'judges'),
+  /** Judged rewards of a rollout file, as the editor shows them. */
+  judged: join(OMNITRACE_DIR, 'judged'),
+  /** Human labels, one JSONL file per labeller. */
+  labels: join(OMNITRACE_DIR, 'labels'),
+  /** Frozen sets of items for the judge lab. */
+  judgeSets: join(OMNITRACE_DIR, 'judge-sets'),
+  /** Saved checkpoint comparisons. */
+  comparisons: join(OMNITRACE_DIR, 'comparisons'),
+  /** Saved judge labs and calibration records. */
+  labs: join(OMNITRACE_DIR, 'labs'),
+} as const;
+
+export type LayoutKey = keyof typeof LAYOUT;
+
+/** The absolute folder of `key` in the workspace at `root`. */
+export function workspacePath(root: string, key: LayoutKey): string {
+  return join(root, LAYOUT[key]);
+}
