@@ -9,7 +9,8 @@ import { computeRuleRewards, totalReward } from './rewards/index';
 import { computeGroups, groupKeyFor } from './grpo';
 import { savedJudgedRewards } from './run/savedJudgement';
 import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
-import type { GroupStats, ReadProblem, RewardResult, RolloutRecord, ScoredRollout } from './types';
+import { NO_PROBLEM_TYPE, type GroupStats, type ReadProblem, type RewardResult, type RolloutRecord, type ScoredRollout } from './types';
+export { NO_PROBLEM_TYPE } from './types';
 import type { RegressionVariant } from './rewards/accuracy';
 
 export interface ScoreOptions extends ReadOptions {
@@ -23,7 +24,6 @@ export interface ScoreOptions extends ReadOptions {
 
 /** Recorded rewards from the file are kept beside ours under this prefix, never in place of them. */
 export const RECORDED_PREFIX = 'recorded:';
-export const NO_PROBLEM_TYPE = '(none)';
 
 /** Adds the file's recorded rewards to `out` (after ours, so they come last in the output). */
 function addRecordedRewards(record: RolloutRecord, out: Record<string, RewardResult>): void {

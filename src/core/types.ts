@@ -177,3 +177,6 @@ export interface ReadProblem {
   recordIndex?: number;
   message: string;
 }
+
+/** Label used for rollouts whose data carries no problem type (and for any missing grouping field). */
+export const NO_PROBLEM_TYPE = '(none)';

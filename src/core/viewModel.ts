@@ -21,9 +21,9 @@ import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
 import { rolloutModalities } from './modality';
 import type { CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from './shortcuts/types';
-import { NO_PROBLEM_TYPE } from './score';
 
-export { NO_PROBLEM_TYPE } from './score';
+export { NO_PROBLEM_TYPE } from './types';
+import { NO_PROBLEM_TYPE } from './types';
 
 const QUESTION_CHARS = 160;
 const ANSWER_CHARS = 120;

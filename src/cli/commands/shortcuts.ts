@@ -27,7 +27,7 @@ import { isPossibleShortcut } from '../../core/shortcuts/verdict';
 import { LAYOUT } from '../../core/workspaceLayout';
 import { openJudgeService } from '../../services/judgeService';
 import { DEFAULT_PROFILE } from '../../core/judge/types';
-import { NO_PROBLEM_TYPE } from '../../core/score';
+import { NO_PROBLEM_TYPE } from '../../core/types';
 
 interface ShortcutsCliOptions extends InputOptionValues {
   out?: string;

@@ -13,7 +13,7 @@
 
 import type { AblationResult, ShortcutAnalysis, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from './types';
 import { SHORTCUT_MODALITIES } from './types';
-import { NO_PROBLEM_TYPE } from '../score';
+import { NO_PROBLEM_TYPE } from '../types';
 
 export const RELIANCE_FULL_DROP = 5;
 
