@@ -82,15 +82,17 @@ for (const stream of [false, true]) {
 
   test(`${mode}: prose, JSON, out-of-range, garbage and empty replies get the right status`, async () => {
     const lastNumber = parseTemplate(b.logic!.file.startsWith('builtin') ? (await import('../../src/core/judge/builtinTemplates')).BUILTIN_TEMPLATE_TEXT.logic!.replace('parse: number', 'parse: last-number') : '', 'logic-prose.md');
-    const cases: { reply: string; template: 'logic' | 'prose' | 'criteria'; status: string; value: number | null }[] = [
-      { reply: '3', template: 'logic', status: 'ok', value: 0.6 },
-      { reply: 'Points: 1, 3 and 4 hold, so the total is 3', template: 'prose', status: 'ok', value: 0.6 },
-      { reply: '{"integration": true, "reflection": false, "soundness": true, "relevance": true, "consistency": true}', template: 'criteria', status: 'ok', value: 0.8 },
-      { reply: '7', template: 'logic', status: 'parse-failure', value: null },
-      { reply: 'no idea, sorry', template: 'logic', status: 'parse-failure', value: null },
+    // trainer: what HumanOmniV2 stored, ast.literal_eval(reply) / 5.0 (0 when that raises).
+    const cases: { reply: string; template: 'logic' | 'prose' | 'criteria'; status: string; value: number | null; trainer: number }[] = [
+      { reply: '3', template: 'logic', status: 'ok', value: 0.6, trainer: 0.6 },
+      { reply: 'Points: 1, 3 and 4 hold, so the total is 3', template: 'prose', status: 'ok', value: 0.6, trainer: 0.6 },
+      { reply: '{"integration": true, "reflection": false, "soundness": true, "relevance": true, "consistency": true}', template: 'criteria', status: 'ok', value: 0.8, trainer: 0.8 },
+      // Off the 0–5 scale: flagged, and the trainer still stored 7 / 5.0.
+      { reply: '7', template: 'logic', status: 'parse-failure', value: null, trainer: 1.4 },
+      { reply: 'no idea, sorry', template: 'logic', status: 'parse-failure', value: null, trainer: 0 },
       // An empty reply is the server failing, not the judge answering: a call-error, never cached.
-      { reply: '', template: 'logic', status: 'call-error', value: null },
-      { reply: '  \n', template: 'logic', status: 'call-error', value: null },
+      { reply: '', template: 'logic', status: 'call-error', value: null, trainer: 0 },
+      { reply: '  \n', template: 'logic', status: 'call-error', value: null, trainer: 0 },
     ];
     for (const c of cases) {
       reset(() => ({ reply: c.reply }));
@@ -98,7 +100,8 @@ for (const stream of [false, true]) {
       const r = (await runner({ stream }, { templates: { logic: t } }).judgeRollout(rollout(1), { rewards: ['logic'] })).logic!;
       assert.equal(r.status, c.status, `${JSON.stringify(c.reply)}: ${r.explanation}`);
       assert.equal(r.value, c.value, JSON.stringify(c.reply));
-      assert.equal(r.trainerValue, c.value ?? 0, 'the trainer recorded 0 for a failure');
+      assert.equal(r.trainerValue, c.trainer, `${JSON.stringify(c.reply)}: what the trainer stored`);
+      if (c.status === 'parse-failure') assert.match(r.explanation, new RegExp(`the trainer stored ${c.trainer}`));
       assert.equal(prov(r).reply, c.status === 'call-error' ? null : c.reply);
       if (c.status === 'parse-failure') assert.match(r.explanation, /could not be read/);
       if (c.status === 'call-error') assert.match(r.explanation, /empty content/);
@@ -130,7 +133,7 @@ for (const stream of [false, true]) {
     assert.equal(r.status, 'call-error');
     assert.equal(r.value, null);
     assert.equal(r.trainerValue, 0);
-    assert.match(r.explanation, /connection error.*gave up after 2 attempts.*trainer recorded 0/);
+    assert.match(r.explanation, /connection error.*gave up after 2 attempts.*trainer stored 0/);
     assert.equal(server.requests.length, 2);
   });
 

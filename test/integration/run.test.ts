@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeChatServer, type FakeChatServer, type RecordedRequest } from '../helpers/fakeChatServer';
@@ -52,10 +53,13 @@ interface CliResult {
   stderr: string;
 }
 
+/** tsx by its own path: a workspace folder elsewhere cannot resolve the package. */
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+
 /** Runs the CLI from source, asynchronously (the fake server lives in this process). */
-function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -68,6 +72,12 @@ function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onStderr?: (soFar:
 }
 
 const server = () => ['--model-base-url', vllm.baseURL, '--model', 'omni-ckpt'];
+/** A workspace folder of its own, so judge caches of different tests never meet. */
+const workspace = (name: string) => {
+  const w = join(dir, `ws-${name}`);
+  mkdirSync(w, { recursive: true });
+  return w;
+};
 const Q = ['--question', 'Who is speaking?', '--options', 'A. a man', '--options', 'B. a woman', '--problem-type', 'multiple choice'];
 const GOOD = '<context>a voice says the door is open</context><think>the voice is low</think><answer>A</answer>';
 const BAD = '<context>a voice</context><think>hmm</think><answer>B</answer>';
@@ -284,10 +294,11 @@ test('--judge-base-url judges each finished sample and saves the judged rewards 
   const runsDir = join(dir, 'judge', 'runs');
   const out = join(dir, 'judged.jsonl');
   const solution = '<context>a man says the door is open</context><think>low voice</think><answer>A</answer>';
-  const r = await cli(['run', clip('silent.mp4'), ...Q, '--solution', solution, ...server(), '--n', '2', '--runs-dir', runsDir, '--out', out, ...judgeArgs()]);
+  mkdirSync(join(dir, 'judge'), { recursive: true });
+  const r = await cli(['run', clip('silent.mp4'), ...Q, '--solution', solution, ...server(), '--n', '2', '--runs-dir', runsDir, '--out', out, ...judgeArgs()], { cwd: join(dir, 'judge') });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(judge.requests.length - calls, 4, 'context + logic per sample');
-  assert.ok(readdirSync(join(dir, 'judge', 'cache', 'judge')).length > 0, 'the judge cache sits beside the runs folder');
+  assert.ok(readdirSync(join(dir, 'judge', '.omnitrace', 'cache', 'judge')).length > 0, 'the judge cache is the workspace’s, where `omnitrace judge` keeps it');
 
   // The saved run's records carry the judged rewards, with who judged and the provenance.
   const { raw, records } = await savedRun(runsDir);
@@ -333,7 +344,7 @@ test('without a reference context the context reward is not computed (no call, n
   let calls = judge.requests.length;
   const runsNone = join(dir, 'judge-none', 'runs');
   const outNone = join(dir, 'judged-none.jsonl');
-  let r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', ...server(), '--n', '2', '--runs-dir', runsNone, '--out', outNone, ...judgeArgs()]);
+  let r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', ...server(), '--n', '2', '--runs-dir', runsNone, '--out', outNone, ...judgeArgs()], { cwd: workspace('none') });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(judge.requests.length - calls, 2, 'logic per sample; no context call');
   const none = await savedRun(runsNone);
@@ -353,7 +364,7 @@ test('without a reference context the context reward is not computed (no call, n
   calls = judge.requests.length;
   const runsRef = join(dir, 'judge-ref', 'runs');
   const outRef = join(dir, 'judged-ref.jsonl');
-  r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', REF_CONTEXT, ...server(), '--runs-dir', runsRef, '--out', outRef, ...judgeArgs()]);
+  r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', REF_CONTEXT, ...server(), '--runs-dir', runsRef, '--out', outRef, ...judgeArgs()], { cwd: workspace('ref') });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(judge.requests.length - calls, 2, 'context and logic');
   const ref = await savedRun(runsRef);
@@ -384,7 +395,7 @@ test('a failing judge call is saved and reported as a call-error, never as a 0',
   const calls = judge.requests.length;
   const runsDir = join(dir, 'judge-fail', 'runs');
   const out = join(dir, 'judged-fail.jsonl');
-  const r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', 'a voice', ...server(), '--runs-dir', runsDir, '--out', out, ...judgeArgs()]);
+  const r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', 'a voice', ...server(), '--runs-dir', runsDir, '--out', out, ...judgeArgs()], { cwd: workspace('failing') });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(judge.requests.length - calls, 2, 'a 400 is not retried');
   const { raw, records } = await savedRun(runsDir);

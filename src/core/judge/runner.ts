@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { parseReply } from './parse';
 import { judgeCacheKey, type JudgeCache } from './cache';
+import { trainerJudgeValue } from './trainerValue';
 import { judgeTasksFor, type JudgeTask } from './items';
 import { describeScale, type JudgeTemplate } from './template';
 import {
@@ -324,8 +325,16 @@ export class JudgeRunner {
     if (first.span) prov.span = first.span;
     if (first.criteria) prov.criteria = first.criteria;
     if (first.usage) prov.usage = first.usage;
-    // What the trainer records: one call, a failure is 0. Over k repeats, the mean of that.
-    const trainerValue = mean(repeats.map((r) => (r.status === 'ok' ? r.value! : 0)));
+    // What the trainer stored. For number replies (the HumanOmniV2 contract): ast.literal_eval(reply)
+    // / 5.0, 0 when that raises, whatever our reading of the reply says (a "7" stored 1.4, a
+    // "Score: 4" stored 0). Other templates: our value, a failure 0. Over k repeats, the mean.
+    const trainerOf = (r: JudgeRepeat): number => {
+      if (t.parse !== 'number') return r.status === 'ok' ? r.value! : 0;
+      return r.reply === null ? 0 : (trainerJudgeValue(r.reply).stored ?? 0);
+    };
+    const trainerValue = mean(repeats.map(trainerOf));
+    const trainerNote = t.parse === 'number' && first.reply !== null ? trainerJudgeValue(first.reply) : undefined;
+    if (trainerNote) prov.trainer = { stored: trainerNote.stored, kind: trainerNote.kind, reason: trainerNote.reason };
     const scale = describeScale(t);
     const result: RewardResult = { value: null, status: 'ok', explanation: '', trainerValue, scale, provenance: prov as unknown as Record<string, unknown> };
     const notes = task.notes.length ? ` (${task.notes.join('; ')})` : '';
@@ -356,16 +365,16 @@ export class JudgeRunner {
     const cancelled = repeats.every((r) => r.status === 'call-error' && r.error?.startsWith('cancelled')) && (signal?.aborted ?? true);
     const anyReply = repeats.some((r) => r.status === 'parse-failure');
     result.status = anyReply ? 'parse-failure' : 'call-error';
-    result.trainerValue = 0;
     if (cancelled) {
       result.explanation = 'cancelled';
       return result;
     }
     const why = (anyReply ? repeats.find((r) => r.status === 'parse-failure') : first)!.error ?? 'unknown';
     const multi = repeats.length > 1 ? `all ${repeats.length} repeats failed; ` : '';
+    const stored = `the trainer stored ${fmt(trainerValue)}${trainerNote && trainerValue !== 0 ? ` (${trainerNote.reason})` : ''}`;
     result.explanation = anyReply
-      ? `${multi}the judge's reply could not be read: ${why}; the trainer recorded 0${notes}`
-      : `${multi}the judge call failed after ${first.attempts} attempt${first.attempts === 1 ? '' : 's'}: ${why}; the trainer recorded 0${notes}`;
+      ? `${multi}the judge's reply could not be read: ${why}; ${stored}${notes}`
+      : `${multi}the judge call failed after ${first.attempts} attempt${first.attempts === 1 ? '' : 's'}: ${why}; ${stored}${notes}`;
     return result;
   }
 }

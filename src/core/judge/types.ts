@@ -148,6 +148,8 @@ export interface JudgeProvenance {
   source: 'judge';
   reward: JudgedReward;
   profile: string;
+  /** What the trainer stored for the first reply (ast.literal_eval(reply) / 5.0), for number templates. */
+  trainer?: { stored: number | null; kind: string; reason: string };
   /** The base URL the judge was called at (a cached reply keeps the one that answered it first). */
   endpoint: string;
   model: string;
