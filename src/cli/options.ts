@@ -1,7 +1,8 @@
 // Options shared by commands that read rollout files (score, report, …): --format, repeatable
 // --map field=path and --problem-type, with help text listing the formats and mapping fields.
 
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ADVANTAGE_RULES, type AdvantageRule } from '../core/grpo';
 import { FORMATS, FORMAT_NAMES, MAPPING_FIELDS, MAPPING_FIELD_NAMES, type FormatName } from '../core/readers/index';
 import { UsageError } from './errors';
 import { existsSync } from 'node:fs';
@@ -12,12 +13,18 @@ export interface InputOptionValues {
   format?: string;
   map?: string[];
   problemType?: string;
+  groupSize?: number;
+  advantage?: string;
+  total?: string;
 }
 
 export interface InputOptions {
   format?: FormatName;
   map?: Record<string, string>;
   defaultProblemType?: string;
+  groupSize?: number;
+  advantage?: AdvantageRule;
+  total?: 'recorded' | 'recomputed';
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -27,6 +34,13 @@ export function addInputOptions(cmd: Command): Command {
   cmd.addOption(new Option('--format <name>', 'input format (default: detected from the path and first records)').choices(FORMAT_NAMES));
   cmd.option('--map <field=path>', 'take a field from this dotted path of each row (repeatable), e.g. --map completion=messages.-1.content', collect);
   cmd.option('--problem-type <type>', "problem type for rows that have none (verl logs none), e.g. 'multiple choice'");
+  cmd.option('--group-size <n>', "GRPO groups are consecutive blocks of n records (verl rollout.n, TRL num_generations) where the file has no group id; default: the file's ids, else detected from the layout, else identical prompt text", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+    return n;
+  });
+  cmd.addOption(new Option('--advantage <rule>', "advantage formula: humanomni (total − mean), verl ((score − mean)/(std + 1e-6); a group of one: mean 0, std 1), trl ((r − mean)/(std + 1e-4)); default: the format's trainer").choices([...ADVANTAGE_RULES]));
+  cmd.addOption(new Option('--total <which>', "what groups are built from: 'recorded' (the trainer's total when the file records one: verl score, TRL reward columns, HumanOmniV2 reward; default) or 'recomputed' (format + accuracy)").choices(['recorded', 'recomputed']));
   cmd.addHelpText('after', () => '\n' + formatsHelp() + '\n' + mappingHelp());
   return cmd;
 }
@@ -38,6 +52,9 @@ export function inputOptionsFrom(values: InputOptionValues): InputOptions {
     if (values.problemType.trim() === '') throw new UsageError('--problem-type needs a value');
     out.defaultProblemType = values.problemType;
   }
+  if (values.groupSize !== undefined) out.groupSize = values.groupSize;
+  if (values.advantage !== undefined) out.advantage = values.advantage as AdvantageRule;
+  if (values.total !== undefined) out.total = values.total as 'recorded' | 'recomputed';
   if (values.format !== undefined) {
     if (!(FORMAT_NAMES as string[]).includes(values.format)) throw new UsageError(`unknown format '${values.format}' (known: ${FORMAT_NAMES.join(', ')})`);
     out.format = values.format as FormatName;

@@ -60,6 +60,11 @@ export function formatScoreSummary(s: ScoreSummary): string {
   } else if (s.read) {
     out.push('format check failures: none');
   }
-  out.push(`groups: ${s.groups}, zero-variance groups: ${s.zeroVarianceGroups}`);
+  out.push(`groups: ${s.groups}, zero-variance groups: ${s.zeroVarianceGroups}, single-member groups: ${s.singletonGroups}`);
+  const g = s.grouping;
+  if (g) {
+    out.push(`grouping: ${g.note}`);
+    out.push(`advantages: ${g.rule} rule, from ${g.totals} totals${g.advantageMismatches ? `; ${g.advantageMismatches} logged advantages differ from ours by more than 1e-6` : ''}`);
+  }
   return out.join('\n') + '\n';
 }

@@ -35,6 +35,10 @@ export const STD_EPSILON = 1e-4;
 export interface GroupItem {
   key: string;
   total: number | null;
+  /** The advantage the file logged for this item (TRL), compared with ours. */
+  recordedAdvantage?: number;
+  /** Where the total came from when it is not our recomputed one, e.g. "recorded:score". */
+  totalSource?: string;
 }
 
 export interface GroupSummary {
@@ -48,6 +52,8 @@ export interface GroupSummary {
   mean?: number;
   std?: number;
   zeroVariance: boolean;
+  /** One member with a total: no variance to speak of. */
+  singleton?: boolean;
   scaleRewards: boolean;
   note?: string;
 }
@@ -67,11 +73,34 @@ export function sampleStd(xs: number[], mean: number): number {
 }
 
 /**
+ * How a trainer turns a group's totals into advantages:
+ * - humanomni: HumanOmniV2's trainer (above): total − mean; ÷ (sample std + 1e-4) only with
+ *   scale_rewards (off in the published runs). A single total: std NaN, shown as 0.
+ * - verl: core_algos.compute_grpo_outcome_advantage with norm_adv_by_std_in_grpo (the default):
+ *   (score − mean) / (sample std + 1e-6); a group of one gets mean 0 and std 1.
+ * - trl: GRPOTrainer with scale_rewards="group" (the default): (reward − mean) / (sample std + 1e-4);
+ *   a group of one has a NaN std, so a NaN advantage (shown as none).
+ */
+export type AdvantageRule = 'humanomni' | 'verl' | 'trl';
+export const ADVANTAGE_RULES: readonly AdvantageRule[] = ['humanomni', 'verl', 'trl'];
+export const VERL_EPSILON = 1e-6;
+
+/** A logged advantage further than this from ours is flagged. */
+export const ADVANTAGE_TOLERANCE = 1e-6;
+
+export interface GroupOptions {
+  scaleRewards: boolean;
+  /** Default humanomni. */
+  rule?: AdvantageRule;
+}
+
+/**
  * Group statistics and advantages for items sharing a key. An item whose total is null gets a
  * null advantage and is left out of its group's mean and std (the note says so): a missing reward
  * is never counted as 0 here, unlike the trainer, which would have summed a 0.
  */
-export function computeGroups(items: GroupItem[], opts: { scaleRewards: boolean }): GroupsResult {
+export function computeGroups(items: GroupItem[], opts: GroupOptions): GroupsResult {
+  const rule = opts.rule ?? 'humanomni';
   const byKey = new Map<string, number[]>();
   items.forEach((it, i) => {
     const list = byKey.get(it.key);
@@ -98,30 +127,43 @@ export function computeGroups(items: GroupItem[], opts: { scaleRewards: boolean 
       summary.note = notes.join('; ');
       continue;
     }
-    const mean = totals.reduce((a, b) => a + b, 0) / counted;
-    const trueStd = sampleStd(totals, mean);
     const single = counted === 1;
-    if (single) {
-      notes.push(
-        opts.scaleRewards
-          ? "a single total: torch's sample std is NaN, so the trainer's scaled advantage would be NaN (shown as none)"
-          : "a single total: torch's sample std is NaN (shown as 0); the advantage is 0",
-      );
+    let mean = totals.reduce((a, b) => a + b, 0) / counted;
+    let std = single ? 0 : sampleStd(totals, mean);
+    let advantageOf: (total: number) => number | null;
+    if (rule === 'verl') {
+      if (single) {
+        mean = 0;
+        std = 1;
+        notes.push('a group of one: verl uses mean 0 and std 1, so the advantage is score / (1 + 1e-6)');
+      }
+      advantageOf = (t) => (t - mean) / (std + VERL_EPSILON);
+    } else if (rule === 'trl' || opts.scaleRewards) {
+      if (single) notes.push("a single total: torch's sample std is NaN, so the trainer's scaled advantage is NaN (shown as none)");
+      advantageOf = (t) => (single ? null : (t - mean) / (std + STD_EPSILON));
+    } else {
+      if (single) notes.push("a single total: torch's sample std is NaN (shown as 0); the advantage is 0");
+      advantageOf = (t) => t - mean;
     }
-    const std = single ? 0 : trueStd;
-    const zeroVariance = totals.every((t) => t === totals[0]);
+    // A group of one has no variance to lose: only real groups whose totals are all equal count.
+    const zeroVariance = !single && totals.every((t) => t === totals[0]);
     Object.assign(summary, { mean, std, zeroVariance });
+    if (single) summary.singleton = true;
     const note = notes.length ? notes.join('; ') : undefined;
     if (note) summary.note = note;
     for (const i of members) {
-      const total = items[i]!.total;
-      let advantage: number | null = null;
-      if (total !== null && !(single && opts.scaleRewards)) {
-        advantage = opts.scaleRewards ? (total - mean) / (std + STD_EPSILON) : total - mean;
-      }
-      const g: GroupStats = { id, size: members.length, mean, std, total, advantage, zeroVariance, scaleRewards: opts.scaleRewards };
+      const item = items[i]!;
+      const total = item.total;
+      const advantage = total === null ? null : advantageOf(total);
+      const g: GroupStats = { id, size: members.length, mean, std, total, advantage, zeroVariance, scaleRewards: opts.scaleRewards, rule };
+      if (single) g.singleton = true;
       if (excluded > 0) g.excluded = excluded;
       if (note) g.note = note;
+      if (item.recordedAdvantage !== undefined) {
+        g.recordedAdvantage = item.recordedAdvantage;
+        if (advantage !== null && Math.abs(advantage - item.recordedAdvantage) > ADVANTAGE_TOLERANCE) g.advantageMismatch = advantage - item.recordedAdvantage;
+      }
+      if (item.totalSource) g.totalSource = item.totalSource;
       perItem[i] = g;
     }
   }

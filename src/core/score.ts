@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { parseTrace, firstFormatFailure } from './trace';
 import { computeRuleRewards, totalReward } from './rewards/index';
-import { computeGroups, groupKeyFor } from './grpo';
+import { computeGroups, groupKeyFor, type AdvantageRule, type GroupItem } from './grpo';
 import { savedJudgedRewards } from './run/savedJudgement';
 import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
-import { NO_PROBLEM_TYPE, type GroupStats, type ReadProblem, type RewardResult, type RolloutRecord, type ScoredRollout } from './types';
-export { NO_PROBLEM_TYPE } from './types';
+import { NO_PROBLEM_TYPE, type GroupingInfo, type GroupStats, type ReadProblem, type RewardResult, type RolloutRecord, type ScoredRollout } from './types';
+export { NO_PROBLEM_TYPE, type GroupingInfo } from './types';
 import type { RegressionVariant } from './rewards/accuracy';
 
 export interface ScoreOptions extends ReadOptions {
@@ -20,6 +20,17 @@ export interface ScoreOptions extends ReadOptions {
   regressionVariant?: RegressionVariant;
   /** Weights of the non-partial rewards in the total (default 1 each). */
   weights?: Record<string, number>;
+  /** Groups are consecutive blocks of this many records (rollout.n, num_generations) where the data has no group id. */
+  groupSize?: number;
+  /** Which trainer's advantage formula; default: the one of the format (verl → verl, TRL → trl, else humanomni). */
+  advantage?: AdvantageRule;
+  /** Build groups from the total the file records (the trainer's own) when it has one (default), or always from ours. */
+  total?: 'recorded' | 'recomputed';
+}
+
+/** The advantage rule a format's trainer uses. */
+export function defaultAdvantageRule(format: FormatName): AdvantageRule {
+  return format === 'verl' ? 'verl' : format === 'trl' ? 'trl' : 'humanomni';
 }
 
 /** Recorded rewards from the file are kept beside ours under this prefix, never in place of them. */
@@ -50,6 +61,21 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
   let rewards: Record<string, RewardResult>;
   try {
     rewards = computeRuleRewards(record.completion, solution ?? '', problemType, { regressionVariant: opts.regressionVariant, trace });
+    const alternatives = record.reference.alternatives;
+    if (alternatives && rewards.accuracy?.value !== null && rewards.accuracy !== undefined) {
+      // Several acceptable references: the best match counts.
+      let best = rewards.accuracy;
+      let which = 0;
+      alternatives.forEach((alt, i) => {
+        if (i === 0) return;
+        const r = computeRuleRewards(record.completion, alt, problemType, { regressionVariant: opts.regressionVariant, trace }).accuracy;
+        if (r && r.value !== null && best.value !== null && r.value > best.value) {
+          best = r;
+          which = i;
+        }
+      });
+      rewards.accuracy = { ...best, explanation: `${best.explanation} (best of ${alternatives.length} references: #${which + 1})` };
+    }
   } catch (e) {
     const msg = `computing the rule rewards failed: ${e instanceof Error ? e.message : String(e)}`;
     return { format: failed(msg), accuracy: failed(msg) };
@@ -103,7 +129,8 @@ export function scoreWithTotal(record: RolloutRecord, opts: ScoreOptions): { sco
   const referenceTrace = record.reference.solution !== undefined ? referenceTraceOf(record.reference.solution) : undefined;
   const ours = ruleRewards(record, trace, opts);
   addSavedJudgedRewards(record, ours);
-  const { total } = totalReward(ours, opts.weights);
+  const { total: recomputed } = totalReward(ours, opts.weights);
+  const total = opts.total !== 'recomputed' && record.recordedTotal ? record.recordedTotal.value : recomputed;
   // `ours` is a fresh object nobody else holds: the recorded rewards go in after ours.
   addRecordedRewards(record, ours);
   const scored: ScoredRollout = { record, trace, rewards: ours };
@@ -125,7 +152,12 @@ export interface ScoreSummary {
   formatFailures: Record<string, number>;
   groups: number;
   zeroVarianceGroups: number;
+  /** Groups of one member with a total. */
+  singletonGroups: number;
+  /** How records were put into groups, and what the advantages follow. */
+  grouping?: GroupingInfo;
 }
+
 
 export const MAX_KEPT_PROBLEMS = 1000;
 
@@ -195,33 +227,143 @@ export function addToSummary(summary: Pick<ScoreSummary, 'rewards' | 'formatFail
   }
 }
 
+/** What a record brings to its group besides its key and total. */
+export interface GroupExtras {
+  /** The file it was read from: blocks of --group-size never cross files. */
+  file: string;
+  recordedAdvantage?: number;
+  totalSource?: string;
+}
+
+export interface GroupingOptions {
+  scaleRewards: boolean;
+  format: FormatName;
+  groupSize?: number;
+  rule?: AdvantageRule;
+}
+
+/** The group extras of a record: where it came from, its logged advantage and where its total came from. */
+export function groupExtrasOf(record: RolloutRecord, opts: Pick<ScoreOptions, 'total'>): GroupExtras {
+  const e: GroupExtras = { file: record.source.file };
+  if (record.recordedAdvantage !== undefined) e.recordedAdvantage = record.recordedAdvantage;
+  if (opts.total !== 'recomputed' && record.recordedTotal) e.totalSource = `recorded:${record.recordedTotal.field}`;
+  return e;
+}
+
+/**
+ * The group size the layout of a verl or TRL dump gives away: both write each prompt's n samples
+ * consecutively, so every run of identical prompt text is n long, or a multiple of n where
+ * different prompts decode to the same text (their media tokens are gone). Undefined when the
+ * runs do not say it unambiguously.
+ */
+export function detectGroupSize(runLengths: number[]): number | undefined {
+  // One run (every prompt reads the same) says nothing about n.
+  if (runLengths.length < 2) return undefined;
+  const m = Math.min(...runLengths);
+  if (m < 2) return undefined;
+  return runLengths.every((l) => l % m === 0) ? m : undefined;
+}
+
 /** Keeps (group, total) per record in compact arrays; computes the groups at the end. */
 export class GroupCollector {
   private readonly keys = new GroupKeys();
   private readonly groupOf = new GrowableArray((n) => new Int32Array(n));
   private readonly totals = new GrowableArray((n) => new Float64Array(n));
+  private readonly fileOf = new GrowableArray((n) => new Int32Array(n));
+  private readonly recordedAdv = new GrowableArray((n) => new Float64Array(n));
+  private readonly sourceOf = new GrowableArray((n) => new Int32Array(n));
+  private readonly files = new GroupKeys();
+  private readonly sources = new GroupKeys();
 
-  add(key: string, total: number | null): void {
+  add(key: string, total: number | null, extras: GroupExtras): void {
     this.groupOf.push(this.keys.intern(key));
     this.totals.push(total === null ? NaN : total);
+    this.fileOf.push(this.files.intern(extras.file));
+    this.recordedAdv.push(extras.recordedAdvantage ?? NaN);
+    this.sourceOf.push(extras.totalSource === undefined ? -1 : this.sources.intern(extras.totalSource));
   }
 
   get length(): number {
     return this.groupOf.length;
   }
 
-  /** Group stats by record index; fills the summary's group counts. */
-  finish(scaleRewards: boolean, summary: Pick<ScoreSummary, 'groups' | 'zeroVarianceGroups'>): (GroupStats | undefined)[] {
+  /** The key of every record: the file's group id, else blocks of the given or detected size, else identical text. */
+  private finalKeys(opts: GroupingOptions): { keys: string[]; info: Pick<GroupingInfo, 'basis' | 'size' | 'sizeFrom' | 'note'> } {
     const n = this.groupOf.length;
-    const items = new Array<{ key: string; total: number | null }>(n);
+    const names = this.keys.names;
+    const keys = new Array<string>(n);
+    let explicit = 0;
     for (let i = 0; i < n; i++) {
-      const t = this.totals.data[i];
-      items[i] = { key: this.keys.names[this.groupOf.data[i]], total: Number.isNaN(t) ? null : t };
+      keys[i] = names[this.groupOf.data[i]!]!;
+      if (keys[i]!.startsWith('id:')) explicit++;
     }
-    const { perItem, groups } = computeGroups(items, { scaleRewards });
+    if (n === 0) return { keys, info: { basis: 'none', note: 'no records' } };
+    if (explicit === n) return { keys, info: { basis: 'id', note: 'groups from the group ids in the file' } };
+    let size = opts.groupSize;
+    let sizeFrom: 'user' | 'detected' | undefined = size ? 'user' : undefined;
+    if (!size && (opts.format === 'verl' || opts.format === 'trl') && explicit === 0) {
+      const runs: number[] = [];
+      for (let i = 0; i < n; ) {
+        let j = i + 1;
+        while (j < n && this.groupOf.data[j] === this.groupOf.data[i] && this.fileOf.data[j] === this.fileOf.data[i]) j++;
+        runs.push(j - i);
+        i = j;
+      }
+      size = detectGroupSize(runs);
+      if (size) sizeFrom = 'detected';
+    }
+    if (size) {
+      const pos = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        if (keys[i]!.startsWith('id:')) continue;
+        const f = this.fileOf.data[i]!;
+        const at = pos.get(f) ?? 0;
+        pos.set(f, at + 1);
+        keys[i] = `block:${f}:${Math.floor(at / size)}`;
+      }
+      const how = sizeFrom === 'user' ? 'given with --group-size' : 'detected: every run of identical prompts is a multiple of it';
+      return {
+        keys,
+        info: { basis: explicit ? 'mixed' : 'blocks', size, sizeFrom, note: `groups are consecutive blocks of ${size} records (${how})${explicit ? `; ${explicit} records with a group id keep it` : ''}` },
+      };
+    }
+    const note =
+      opts.format === 'verl' || opts.format === 'trl'
+        ? 'groups inferred from identical prompt text: different prompts whose media tokens were stripped merge (set --group-size to rollout.n / num_generations)'
+        : 'groups inferred from identical prompt text (the file has no group id)';
+    return { keys, info: { basis: explicit ? 'mixed' : 'text', note } };
+  }
+
+  /** Group stats by record index; fills the summary's group counts and grouping. */
+  finish(opts: GroupingOptions, summary: Pick<ScoreSummary, 'groups' | 'zeroVarianceGroups' | 'singletonGroups' | 'grouping'>): (GroupStats | undefined)[] {
+    const n = this.groupOf.length;
+    const { keys, info } = this.finalKeys(opts);
+    const items = new Array<GroupItem>(n);
+    let recorded = 0;
+    for (let i = 0; i < n; i++) {
+      const t = this.totals.data[i]!;
+      const item: GroupItem = { key: keys[i]!, total: Number.isNaN(t) ? null : t };
+      const adv = this.recordedAdv.data[i]!;
+      if (!Number.isNaN(adv)) item.recordedAdvantage = adv;
+      const src = this.sourceOf.data[i]!;
+      if (src >= 0) {
+        item.totalSource = this.sources.names[src]!;
+        recorded++;
+      }
+      items[i] = item;
+    }
+    const rule = opts.rule ?? defaultAdvantageRule(opts.format);
+    const { perItem, groups } = computeGroups(items, { scaleRewards: opts.scaleRewards, rule });
     summary.groups = groups.length;
-    // A group of one has no variance to lose; only real groups whose totals are all equal count.
-    summary.zeroVarianceGroups = groups.filter((g) => g.zeroVariance && g.counted > 1).length;
+    summary.zeroVarianceGroups = groups.filter((g) => g.zeroVariance).length;
+    summary.singletonGroups = groups.filter((g) => g.singleton).length;
+    const mismatches = perItem.filter((g) => g?.advantageMismatch !== undefined).length;
+    summary.grouping = {
+      ...info,
+      rule,
+      totals: recorded === 0 ? 'recomputed (format + accuracy)' : recorded === n ? `recorded (${this.sources.names.join(', ')})` : `recorded for ${recorded} of ${n}, recomputed for the rest`,
+      ...(mismatches ? { advantageMismatches: mismatches } : {}),
+    };
     return perItem;
   }
 }
@@ -241,7 +383,7 @@ export function mergeSummary(into: ScoreSummary, part: Pick<ScoreSummary, 'rewar
 }
 
 export function emptySummary(format: FormatName, formatReason: string): ScoreSummary {
-  return { format, formatReason, read: 0, skipped: 0, problems: [], rewards: {}, formatFailures: {}, groups: 0, zeroVarianceGroups: 0 };
+  return { format, formatReason, read: 0, skipped: 0, problems: [], rewards: {}, formatFailures: {}, groups: 0, zeroVarianceGroups: 0, singletonGroups: 0 };
 }
 
 /**
@@ -263,16 +405,20 @@ export async function scoreFile(path: string, opts: ScoreOptions = {}, sink: Sco
     const { scored, total } = scoreWithTotal(item.record, opts);
     summary.read++;
     addToSummary(summary, scored);
-    collector.add(groupKeyFor(item.record), total);
+    collector.add(groupKeyFor(item.record), total, groupExtrasOf(item.record, opts));
     const progress = sink.progress && summary.read % 5000 === 0 ? sink.progress : undefined;
     const pending = sink.record?.(scored);
     if (pending) return progress ? pending.then(() => progress({ read: summary.read, skipped: summary.skipped, done: false })) : pending;
     progress?.({ read: summary.read, skipped: summary.skipped, done: false });
     return undefined;
   });
-  const groups = collector.finish(opts.scaleRewards ?? false, summary);
+  const groups = collector.finish(groupingOptions(opts, detected.format), summary);
   sink.progress?.({ read: summary.read, skipped: summary.skipped, done: true });
   return { summary, groups };
+}
+
+export function groupingOptions(opts: ScoreOptions, format: FormatName): GroupingOptions {
+  return { scaleRewards: opts.scaleRewards ?? false, format, ...(opts.groupSize ? { groupSize: opts.groupSize } : {}), ...(opts.advantage ? { rule: opts.advantage } : {}) };
 }
 
 /** For small files (reports): every scored rollout in memory, groups attached. */

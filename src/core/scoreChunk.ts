@@ -5,7 +5,7 @@
 import { createRowMapper, mapExact } from './readers/mapping';
 import { jsonLineError } from './readers/jsonPositions';
 import type { FormatName } from './readers/types';
-import { addToSummary, scoreWithTotal, type ScoreOptions, type ScoreSummary } from './score';
+import { addToSummary, groupExtrasOf, scoreWithTotal, type GroupExtras, type ScoreOptions, type ScoreSummary } from './score';
 import { groupKeyFor } from './grpo';
 import { writeScoreLine } from './scoreLine';
 import { JsonOut } from './jsonOut';
@@ -37,6 +37,8 @@ export interface ChunkResult {
   records: number;
   keys: string[];
   totals: Float64Array;
+  /** Per record: what its group needs besides key and total (file, logged advantage, total source). */
+  extras: GroupExtras[];
   problems: ReadProblem[];
   summary: Pick<ScoreSummary, 'rewards' | 'formatFailures'>;
 }
@@ -50,6 +52,7 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
     enc.pos = 0;
     const keys: string[] = [];
     const totals: number[] = [];
+    const extras: GroupExtras[] = [];
     const problems: ReadProblem[] = [];
     const summary: ChunkResult['summary'] = { rewards: {}, formatFailures: {} };
     let line = task.startLine;
@@ -92,6 +95,7 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       const { scored, total } = scoreWithTotal(rec, settings.score);
       addToSummary(summary, scored);
       keys.push(groupKeyFor(rec));
+      extras.push(groupExtrasOf(rec, settings.score));
       totals.push(total === null ? NaN : total);
       writeScoreLine(scored, enc);
       enc.byte(10);
@@ -105,6 +109,7 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       records: keys.length,
       keys,
       totals: Float64Array.from(totals),
+      extras,
       problems,
       summary,
     };

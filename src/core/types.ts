@@ -40,6 +40,8 @@ export interface ReferenceRef {
   solution?: string;
   /** The bare answer (`answer` field) when the data has one. */
   answer?: string;
+  /** Every acceptable reference when the data lists several (verl `gts` as a list), each as a solution. */
+  alternatives?: string[];
 }
 
 export interface RolloutRecord {
@@ -61,6 +63,8 @@ export interface RolloutRecord {
   recorded?: Record<string, number | null>;
   /** Advantage as logged by the trainer, when present (TRL). */
   recordedAdvantage?: number;
+  /** The total the trainer (or eval script) used, as the file records it: verl `score`, TRL's reward columns summed, HumanOmniV2's `reward`. */
+  recordedTotal?: { field: string; value: number | null };
   /** Anything else on the row the user may want to see or filter by. */
   extras?: Record<string, unknown>;
 }
@@ -152,9 +156,18 @@ export interface GroupStats {
   total: number | null;
   /** total − mean, divided by (std + 1e-4) when scaleRewards; null when total is null or undefined. */
   advantage: number | null;
-  /** All totals equal: GRPO gets no learning signal from this group. */
+  /** Two or more totals, all equal: GRPO gets no learning signal from this group. */
   zeroVariance: boolean;
+  /** One member with a total. */
+  singleton?: boolean;
   scaleRewards: boolean;
+  /** Which trainer's advantage formula (grpo.ts AdvantageRule); humanomni when absent. */
+  rule?: 'humanomni' | 'verl' | 'trl';
+  /** The total is the trainer's recorded one (e.g. "recorded:score"), not our recomputed sum. */
+  totalSource?: string;
+  /** The advantage the file logged, and ours minus it when they differ by more than 1e-6. */
+  recordedAdvantage?: number;
+  advantageMismatch?: number;
   /** Members left out of mean/std because they have no total. */
   excluded?: number;
   /** Why the numbers are partial or differ from the trainer's (missing totals, a single member). */
@@ -180,3 +193,17 @@ export interface ReadProblem {
 
 /** Label used for rollouts whose data carries no problem type (and for any missing grouping field). */
 export const NO_PROBLEM_TYPE = '(none)';
+
+export interface GroupingInfo {
+  /** id: the file's group ids; blocks: consecutive blocks of `size` (given or detected); text: identical prompt text; mixed. */
+  basis: 'id' | 'blocks' | 'text' | 'mixed' | 'none';
+  size?: number;
+  /** 'user' (--group-size) or 'detected' (every run of identical prompts is a multiple of it). */
+  sizeFrom?: 'user' | 'detected';
+  rule: 'humanomni' | 'verl' | 'trl';
+  /** What the totals are: the file's recorded field, our recomputed sum, or both. */
+  totals: string;
+  /** Logged advantages that differ from ours by more than 1e-6. */
+  advantageMismatches?: number;
+  note: string;
+}

@@ -106,6 +106,8 @@ export interface RolloutSource {
   getShortcut?(index: number): Promise<{ shortcut?: ShortcutAnalysis; cues?: CueInventory; error?: string } | undefined>;
   /** Rates over the analysed rollouts, when an analysis exists. */
   shortcutSummary?(): ShortcutSummary | undefined;
+  /** How the rollouts were grouped, once known. */
+  grouping?(): ViewInit['grouping'];
 }
 
 
@@ -397,6 +399,8 @@ export class RolloutViewModel {
     if (this.source.rewardPlacement) init.rewardPlacement = this.source.rewardPlacement;
     const shortcuts = this.source.shortcutSummary?.();
     if (shortcuts) init.shortcuts = shortcuts;
+    const grouping = this.source.grouping?.();
+    if (grouping) init.grouping = grouping;
     return init;
   }
 }

@@ -4,6 +4,8 @@
 import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from './types';
 import type { PartialAdvantages } from './grpo';
 import type { RolloutModalities } from './modality';
+import type { GroupingInfo } from './types';
+export type { GroupingInfo } from './types';
 import type { CueInventory, ShortcutAnalysis, ShortcutSummary, Verdict } from './shortcuts/types';
 
 /** Where a reward's chip sits in the trace view: the header or the panel it scores. */
@@ -122,6 +124,8 @@ export interface ViewInit {
   run?: LiveRunProgress;
   /** Shortcut rates over the analysed rollouts, when a shortcut analysis exists for this file. */
   shortcuts?: ShortcutSummary;
+  /** How rollouts were grouped and whose advantage formula the view shows (once the file is scored). */
+  grouping?: GroupingInfo;
 }
 
 export type MediaInfo =

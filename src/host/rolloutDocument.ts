@@ -84,7 +84,13 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
     const s = readSettings(this.uri);
     const map = { ...s.fieldMap, ...(this.overrides.map ?? {}) };
     const o: LoadOptions = {
-      score: { scaleRewards: s.scaleRewards, regressionVariant: s.regressionVariant },
+      score: {
+        scaleRewards: s.scaleRewards,
+        regressionVariant: s.regressionVariant,
+        ...(s.groupSize ? { groupSize: s.groupSize } : {}),
+        ...(s.advantage ? { advantage: s.advantage } : {}),
+        total: s.total,
+      },
       maxProblems: s.maxProblemsShown,
       map,
     };

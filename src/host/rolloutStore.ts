@@ -16,6 +16,8 @@ import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef
 import { RolloutViewModel, summarise, withGroup, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
 import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
+import type { AdvantageRule } from '../core/grpo';
+import type { GroupingInfo } from '../core/types';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
@@ -37,6 +39,9 @@ const INVENTORIES_KEPT = 8;
 export interface ScoreSettings {
   scaleRewards: boolean;
   regressionVariant: RegressionVariant;
+  groupSize?: number;
+  advantage?: AdvantageRule;
+  total?: 'recorded' | 'recomputed';
 }
 
 class LoadCancelled extends Error {}
@@ -72,6 +77,8 @@ interface Generation {
   model: RolloutViewModel;
   options: LoadOptions;
   format: FormatName | undefined;
+  /** How the groups were formed (known once the whole file is scored). */
+  grouping?: GroupingInfo;
   /** Where to get the full record back: a SourceRef to re-read, or the record itself. */
   details: Map<number, SourceRef | RolloutRecord>;
   groups: Map<number, ScoredRollout['group']>;
@@ -192,6 +199,7 @@ export class RolloutStore extends Disposable {
       });
       if (abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
       // Group statistics need every member of a group: applied once the whole file is read.
+      gen.grouping = run.summary.grouping;
       run.groups.forEach((group, index) => {
         if (!group) return;
         gen.groups.set(index, group);
@@ -390,6 +398,7 @@ export class RolloutStore extends Disposable {
       get trusted() {
         return host.trusted();
       },
+      grouping: () => gen.grouping,
       getDetail: (index) => this.getDetail(index, gen),
       getMedia: (scored) => host.getMedia(scored),
       search: (text) => this.search(text, gen),

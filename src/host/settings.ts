@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { expandMediaRoot, type ExpandedRoot } from '../core/mediaPaths';
 import type { FormatName } from '../core/readers/types';
 import { FORMAT_NAMES } from '../core/readers/index';
+import { ADVANTAGE_RULES, type AdvantageRule } from '../core/grpo';
 
 export const SECTION = 'omnitrace';
 
@@ -21,6 +22,12 @@ export interface OmniTraceSettings {
   fieldMap: Record<string, string>;
   scaleRewards: boolean;
   regressionVariant: RegressionVariant;
+  /** GRPO group size for files without group ids; 0 = from the file (ids, detected layout, identical text). */
+  groupSize: number;
+  /** undefined = the format's trainer. */
+  advantage: AdvantageRule | undefined;
+  /** Groups from the trainer's recorded total when the file has one, or always from ours. */
+  total: 'recorded' | 'recomputed';
   maxProblemsShown: number;
   /** Rewards above each rollout line of a JSONL file opened as text. */
   codeLens: boolean;
@@ -43,6 +50,9 @@ export function readSettings(scope?: vscode.Uri): OmniTraceSettings {
     fieldMap,
     scaleRewards: c.get<boolean>('scaleRewards', false) === true,
     regressionVariant: c.get<string>('regressionVariant', 'trainer') === 'eval' ? 'eval' : 'trainer',
+    groupSize: Math.max(0, Math.floor(c.get<number>('groupSize', 0) ?? 0)) || 0,
+    advantage: (ADVANTAGE_RULES as readonly string[]).includes(c.get<string>('advantage', 'auto') ?? '') ? (c.get<string>('advantage') as AdvantageRule) : undefined,
+    total: c.get<string>('total', 'recorded') === 'recomputed' ? 'recomputed' : 'recorded',
     maxProblemsShown: Number.isFinite(max) && max >= 0 ? Math.floor(max) : 200,
     codeLens: c.get<boolean>('codeLens', true) !== false,
   };
@@ -62,7 +72,7 @@ export function affectsMediaRoot(e: vscode.ConfigurationChangeEvent): boolean {
 
 /** Settings that change what is read or how it is scored: a change means reload. */
 export function affectsScoring(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['defaultFormat', 'fieldMap', 'scaleRewards', 'regressionVariant'].some((k) =>
+  return ['defaultFormat', 'fieldMap', 'scaleRewards', 'regressionVariant', 'groupSize', 'advantage', 'total'].some((k) =>
     e.affectsConfiguration(`${SECTION}.${k}`),
   );
 }

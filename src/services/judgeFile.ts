@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { openAtomic, trackTemp, untrackTemp } from '../core/atomicFile';
-import { scoreFile, type ScoreOptions, type ScoreSummary } from '../core/score';
+import { defaultAdvantageRule, scoreFile, type ScoreOptions, type ScoreSummary } from '../core/score';
 import { toScoreLine } from '../core/scoreLine';
 import { computeGroups, groupKeyFor, partialRewardSpans } from '../core/grpo';
 import { applyMarkovGating, totalReward, type MarkovOptions } from '../core/rewards/index';
@@ -98,6 +98,7 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
   trackTemp(pass1Path);
   try {
     let score: ScoreSummary;
+    let scoredGroups: (GroupStats | undefined)[] = [];
     try {
       let buf: string[] = [];
       let bufLen = 0;
@@ -137,7 +138,9 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
         keys.push(groupKeyFor(s.record));
         const rule: Record<string, RewardResult> = {};
         for (const n of ['format', 'accuracy']) if (rewards[n]) rule[n] = rewards[n]!;
-        totals.push(totalReward(rule, opts.weights).total);
+        // The trainer's recorded total when the file has one (as `score` uses), else ours after judging and gating.
+        const recorded = opts.total !== 'recomputed' ? s.record.recordedTotal : undefined;
+        totals.push(recorded ? recorded.value : totalReward(rule, opts.weights).total);
         contextValues.push(rewards.context?.status === 'ok' ? rewards.context.value : null);
         logicValues.push(rewards.logic?.status === 'ok' ? rewards.logic.value : null);
         const text = JSON.stringify(line) + '\n';
@@ -157,17 +160,21 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
       while (queue.length) await writeHead();
       await flush(pass1);
       score = run.summary;
+      scoredGroups = run.groups;
     } finally {
       await pass1.close();
     }
 
     // Pass 2: groups from the (judged, possibly gated) totals; with markov, the spans too.
-    const total = computeGroups(keys.map((key, i) => ({ key, total: totals[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
+    // The groups are the scorer's (file ids, --group-size blocks or detected, or text), under the same advantage rule.
+    const finalKeys = keys.map((key, i) => scoredGroups[i]?.id ?? key);
+    const grouping = { scaleRewards: opts.scaleRewards ?? false, rule: score.grouping?.rule ?? defaultAdvantageRule(score.format) };
+    const total = computeGroups(finalKeys.map((key, i) => ({ key, total: totals[i]! })), grouping).perItem;
     let ctxAdv: (GroupStats | undefined)[] = [];
     let logicAdv: (GroupStats | undefined)[] = [];
     if (markovOpts) {
-      ctxAdv = computeGroups(keys.map((key, i) => ({ key, total: contextValues[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
-      logicAdv = computeGroups(keys.map((key, i) => ({ key, total: logicValues[i]! })), { scaleRewards: opts.scaleRewards ?? false }).perItem;
+      ctxAdv = computeGroups(finalKeys.map((key, i) => ({ key, total: contextValues[i]! })), grouping).perItem;
+      logicAdv = computeGroups(finalKeys.map((key, i) => ({ key, total: logicValues[i]! })), grouping).perItem;
     }
     const out = opts.out ? await openAtomic(opts.out) : undefined;
     const sink = opts.stdout ?? process.stdout;

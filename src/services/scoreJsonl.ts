@@ -193,17 +193,22 @@ class LineFile {
  * total), so a few strings per group id serve all of them: pass 2 asks twice per record.
  */
 class GroupJson {
-  private memo = new Map<string, { total: number | null; advantage: number | null; json: string; tail?: Buffer }[]>();
+  private memo = new Map<string, { total: number | null; advantage: number | null; recorded?: number; json: string; tail?: Buffer }[]>();
 
   private entry(g: GroupStats): { json: string; tail?: Buffer } {
     let seen = this.memo.get(g.id);
-    if (seen) for (const e of seen) if (e.total === g.total && e.advantage === g.advantage) return e;
+    if (seen) for (const e of seen) if (e.total === g.total && e.advantage === g.advantage && e.recorded === g.recordedAdvantage) return e;
     const num = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'null' : String(x));
     let s = `{"id":${JSON.stringify(g.id)},"size":${g.size},"mean":${num(g.mean)},"std":${num(g.std)},"total":${num(g.total)},"advantage":${num(g.advantage)},"zeroVariance":${g.zeroVariance}`;
+    if (g.singleton) s += ',"singleton":true';
+    if (g.rule) s += `,"rule":"${g.rule}"`;
+    if (g.totalSource !== undefined) s += `,"totalSource":${JSON.stringify(g.totalSource)}`;
+    if (g.recordedAdvantage !== undefined) s += `,"recordedAdvantage":${num(g.recordedAdvantage)}`;
+    if (g.advantageMismatch !== undefined) s += `,"advantageMismatch":${num(g.advantageMismatch)}`;
     if (g.excluded) s += `,"excluded":${g.excluded}`;
     if (g.note !== undefined) s += `,"note":${JSON.stringify(g.note)}`;
     s += '}';
-    const e = { total: g.total, advantage: g.advantage, json: s };
+    const e = { total: g.total, advantage: g.advantage, recorded: g.recordedAdvantage, json: s };
     if (!seen) {
       if (this.memo.size >= 50_000) this.memo.clear(); // bounded: many tiny groups get little from it
       this.memo.set(g.id, (seen = []));

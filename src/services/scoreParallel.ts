@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { listInput } from '../core/readers/index';
 import { readLineBatches } from '../core/readers/lines';
 import type { FormatName } from '../core/readers/types';
-import { emptySummary, GroupCollector, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from '../core/score';
+import { emptySummary, GroupCollector, groupingOptions, MAX_KEPT_PROBLEMS, mergeSummary, type ScoreOptions, type ScoreRun } from '../core/score';
 import type { ChunkResult, ChunkSettings, ChunkTask } from '../core/scoreChunk';
 
 export interface WorkerSpec {
@@ -35,7 +35,7 @@ export async function scoreLinesParallel(
     format,
     map: opts.map,
     defaultProblemType: opts.defaultProblemType,
-    score: { scaleRewards: opts.scaleRewards, regressionVariant: opts.regressionVariant, weights: opts.weights },
+    score: { scaleRewards: opts.scaleRewards, regressionVariant: opts.regressionVariant, weights: opts.weights, ...(opts.total ? { total: opts.total } : {}) },
   };
   const summary = emptySummary(format, formatReason);
   for (const p of skipped) {
@@ -85,7 +85,7 @@ export async function scoreLinesParallel(
     mergeSummary(summary, r.summary);
     for (let i = 0; i < r.records; i++) {
       const t = r.totals[i];
-      collector.add(r.keys[i], Number.isNaN(t) ? null : t);
+      collector.add(r.keys[i], Number.isNaN(t) ? null : t, r.extras[i]!);
     }
   };
   const dispatch = async (task: ChunkTask) => {
@@ -112,6 +112,6 @@ export async function scoreLinesParallel(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  const groups = collector.finish(opts.scaleRewards ?? false, summary);
+  const groups = collector.finish(groupingOptions(opts, format), summary);
   return { summary, groups };
 }

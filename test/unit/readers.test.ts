@@ -110,7 +110,9 @@ test('verl directories read step files in order, wrap bare gts and keep reward e
   assert.match((first.extras?.[READER_NOTES_KEY] as string[]).join(' '), /wrapped as <answer>/);
   assert.deepEqual(first.recorded, { score: 2, acc: 1 });
   assert.equal(first.extras?.pred, 'A');
-  assert.equal(first.question.problem, 'What colour is the car that honks? Options:\nA. red\nB. blue');
+  // The user turn, split as HumanOmniV2 lays a multiple-choice question out: problem, " Options:", one line each.
+  assert.equal(first.question.problem, 'What colour is the car that honks?');
+  assert.deepEqual(first.question.options, ['A. red', 'B. blue']);
   assert.equal(typeof first.prompt, 'string');
   // A full solution trace in gts is kept as it is.
   assert.match(third.reference.solution!, /^<context>A kitchen timer/);

@@ -99,7 +99,7 @@ export class App {
     this.hideError();
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
-    this.table.setRewards(this.init.rewardNames, !!this.init.shortcuts);
+    this.table.setRewards(this.init.rewardNames, !!this.init.shortcuts, this.init.grouping);
     this.renderChartPanel();
     this.renderShortcutPanel();
     await this.table.setQuery(this.state.query, keepScroll);
@@ -292,6 +292,9 @@ export class App {
             text: `${init.zeroVarianceGroups.toLocaleString()} zero-variance group${init.zeroVarianceGroups === 1 ? '' : 's'}`,
             title: 'Groups whose rollouts all got the same total: GRPO learns nothing from them',
           })
+        : null,
+      init.grouping && (init.grouping.basis === 'text' || init.grouping.basis === 'mixed')
+        ? el('span', { class: 'badge grouping-badge', testid: 'grouping-note', text: 'groups inferred from identical text', title: init.grouping.note })
         : null,
       init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
       // Viewing only reads local files, so it works untrusted; what needs the network or runs an

@@ -2,6 +2,7 @@
 // overscan exist in the DOM; rows come from the host in pages as the user scrolls, so a file
 // of 100k rollouts costs the same to show as one of 100.
 
+import type { GroupingInfo } from '../../src/core/viewTypes';
 import type { RowPage, RowQuery, RowSummary, SortKey, TableRow } from '../../src/protocol/messages';
 import { el, clear, formatNumber } from './dom';
 import { valueClass, valueText } from './chips';
@@ -79,7 +80,7 @@ export class RolloutTable {
     return this.total;
   }
 
-  setRewards(rewardNames: string[], withShortcuts = false): void {
+  setRewards(rewardNames: string[], withShortcuts = false, grouping?: GroupingInfo): void {
     const fmt = (r: RowSummary) =>
       r.formatOk
         ? cellText('✓', 'fmt-ok', 'format check passes')
@@ -116,7 +117,9 @@ export class RolloutTable {
       },
       {
         id: 'advantage',
-        label: 'adv.',
+        // Which trainer's formula the numbers follow, and from which totals: the column says so.
+        label: grouping ? `adv. (${grouping.rule})` : 'adv.',
+        title: grouping ? `advantage by the ${grouping.rule} rule, from ${grouping.totals} totals; ${grouping.note}` : 'advantage',
         width: '64px',
         sort: 'advantage',
         cell: (r) =>

@@ -60,12 +60,23 @@ export function completionText(v: unknown): string | undefined {
   return undefined;
 }
 
-/** The user's question inside a prompt: last user message, or the user turn of a Qwen chat template. */
+/**
+ * The user turn of a chat prompt decoded with its special tokens skipped (verl's `input`, TRL's
+ * `prompt`): Qwen's template leaves `system\n…\nuser\n…\nassistant\n` once `<|im_start|>` and
+ * `<|im_end|>` are gone. Undefined when the text is not laid out that way.
+ */
+export function decodedUserTurn(text: string): string | undefined {
+  const m = /^\s*system\n[\s\S]*\nuser\n([\s\S]*?)\n+assistant\s*$/.exec(text) ?? /^\s*user\n([\s\S]*?)\n+assistant\s*$/.exec(text);
+  // The greedy system part makes this the last "user" line: the last user turn.
+  return m ? m[1]!.trim() : undefined;
+}
+
+/** The user's question inside a prompt: last user message, or the user turn of a Qwen chat template (with or without its markers). */
 export function userText(prompt: unknown): string | undefined {
   if (typeof prompt === 'string') {
     const turns = [...prompt.matchAll(/<\|im_start\|>user\n([\s\S]*?)(?:<\|im_end\|>|$)/g)];
     if (turns.length) return turns[turns.length - 1][1].replace(/<\|[a-z_]+\|>/g, '').trim();
-    return prompt;
+    return decodedUserTurn(prompt) ?? prompt;
   }
   if (isMessageList(prompt)) {
     for (let i = prompt.length - 1; i >= 0; i--) if (prompt[i].role === 'user') return contentText(prompt[i].content);
@@ -94,6 +105,22 @@ export function recordedValue(v: unknown): number | null | undefined {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   return undefined;
+}
+
+/**
+ * A HumanOmniV2-style question split into its problem and options: the problem, then
+ * " Options:\n", then one "A. …" line per option (then the answer instruction).
+ */
+export function splitQuestionOptions(text: string): { problem: string; options: string[] } | undefined {
+  const at = /\s*Options:\s*\n/.exec(text);
+  if (!at) return undefined;
+  const options: string[] = [];
+  for (const line of text.slice(at.index + at[0].length).split(/\r?\n/)) {
+    if (/^\s*\(?[A-Z][.):]\s*\S/.test(line)) options.push(line.trim());
+    else if (options.length) break;
+  }
+  if (options.length < 2) return undefined;
+  return { problem: text.slice(0, at.index).trim(), options };
 }
 
 /** Options as a list of lines: lists as is, dicts as `key. value`, a string split on newlines. */

@@ -43,12 +43,16 @@ export const FORMATS: Record<FormatName, { description: string; files: string }>
     description: 'HumanOmniV2 evaluation results: {"results": [...], "final_acc": [...]}; completion = output, recorded reward',
     files: '*.json',
   },
+  'r1-eval': {
+    description: 'R1-V / R1-Omni evaluation log: {"accuracy", "results": [{question, ground_truth, model_output, extracted_answer, is_correct}]}; is_correct is the recorded reward',
+    files: '*.json',
+  },
   'humanomni-train': {
     description: 'HumanOmniV2 training data (no completions: the reference solution is scored as the completion, to check the data)',
     files: '*.json (a list of rows)',
   },
   verl: {
-    description: 'verl rollout dump: {step}.jsonl with input/output/gts/score; groups rebuilt from identical inputs',
+    description: "verl rollout dump: {step}.jsonl with input/output/gts/score; groups from uid when dumped, else consecutive blocks of rollout.n (--group-size, or detected), advantages by verl's GRPO rule",
     files: 'a directory of {step}.jsonl, or one of them',
   },
   trl: {
@@ -157,6 +161,11 @@ export async function listInput(path: string, format: FormatName): Promise<Input
     dir = join(path, 'completions');
     names = await readdirOrThrow(dir);
   }
+  // Newer TRL writes completions/<mode>/ (train, eval): the training steps.
+  if (format === 'trl' && !names.some(isParquet) && names.includes('train')) {
+    dir = join(dir, 'train');
+    names = await readdirOrThrow(dir);
+  }
   const wanted = format === 'trl' ? names.filter(isParquet) : names.filter((n) => n.toLowerCase().endsWith('.jsonl'));
   const stepOf = (n: string) => Number(/(\d+)\D*$/.exec(n)?.[1] ?? NaN);
   wanted.sort((a, b) => {
@@ -204,6 +213,8 @@ export async function detectFormat(path: string): Promise<{ format: FormatName; 
     if (names.includes('completions')) {
       const inner = await readdir(join(path, 'completions')).catch(() => [] as string[]);
       if (inner.some(isParquet)) return { format: 'trl', reason: 'completions/ directory of .parquet files' };
+      const train = inner.includes('train') ? await readdir(join(path, 'completions', 'train')).catch(() => [] as string[]) : [];
+      if (train.some(isParquet)) return { format: 'trl', reason: 'completions/train/ directory of .parquet files' };
     }
     names = (await regularFiles(path, names.filter((n) => n.toLowerCase().endsWith('.jsonl')))).files.map((f) => basename(f));
     if (names.length === 0) throw new ReadError(`${path}: directory holds no readable .jsonl or .parquet files`, path);
@@ -247,6 +258,10 @@ export async function detectFormat(path: string): Promise<{ format: FormatName; 
       return { format: 'jsonl', reason: name.endsWith('.rollouts.jsonl') ? 'Omni Trace rollouts JSONL' : 'one JSON object per line' };
     }
     if (/^\{\s*"results"\s*:/.test(trimmed) || /"results"\s*:\s*\[/.test(head)) {
+      const firstResult = /"results"\s*:\s*\[\s*\{([\s\S]{0,20000})/.exec(head)?.[1] ?? '';
+      if (/"model_output"\s*:/.test(firstResult) && /"ground_truth"\s*:/.test(firstResult)) {
+        return { format: 'r1-eval', reason: 'JSON object with a "results" list of model_output / ground_truth rows (R1-V / R1-Omni evaluation log)' };
+      }
       return { format: 'humanomni-eval', reason: 'JSON object with a "results" list (HumanOmniV2 evaluation output)' };
     }
     if (extname(name).toLowerCase() === '.jsonl') return { format: 'jsonl', reason: '.jsonl extension (first line is not valid JSON)' };
@@ -275,7 +290,7 @@ export async function* readRollouts(path: string, opts: ReadOptions = {}): Async
   const counter = { next: 0 };
   for (const file of files) {
     if (format === 'trl') yield* readParquet(file, mapper, counter);
-    else if (format === 'humanomni-eval' || format === 'humanomni-train' || format === 'json') yield* readJsonFile(file, mapper, counter);
+    else if (format === 'humanomni-eval' || format === 'r1-eval' || format === 'humanomni-train' || format === 'json') yield* readJsonFile(file, mapper, counter);
     else yield* readJsonl(file, mapper, counter, opts.bufferSize);
   }
 }
@@ -351,7 +366,7 @@ async function parseJsonFile(file: string): Promise<{ text: string; value: unkno
 }
 
 function rowsOf(value: unknown, format: FormatName): { rows: unknown[]; key?: string } | string {
-  if (format === 'humanomni-eval') {
+  if (format === 'humanomni-eval' || format === 'r1-eval') {
     if (isPlainObject(value) && Array.isArray(value.results)) return { rows: value.results, key: 'results' };
     return 'expected a JSON object with a "results" list (HumanOmniV2 evaluation output)';
   }
@@ -369,7 +384,7 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * row keeps its byte range, so it can be re-read alone.
  */
 async function* readJsonFile(file: string, mapper: RowMapper, counter: { next: number }): AsyncGenerator<ReadItem> {
-  const eval_ = mapper.format === 'humanomni-eval';
+  const eval_ = mapper.format === 'humanomni-eval' || mapper.format === 'r1-eval';
   const fh = await open(file, 'r');
   let scanner: JsonListScanner | undefined;
   const ready: ListElement[] = [];
@@ -393,14 +408,14 @@ async function* readJsonFile(file: string, mapper: RowMapper, counter: { next: n
     await fh.close();
   }
   if (scanner === undefined || !scanner.found) {
-    yield problem(file, eval_ ? 'expected a JSON object with a "results" list (HumanOmniV2 evaluation output)' : 'expected a JSON list of rows', {});
+    yield problem(file, eval_ ? 'expected a JSON object with a "results" list (an evaluation output)' : 'expected a JSON list of rows', {});
   } else if (!scanner.complete) {
     yield problem(file, 'the file ends inside the list (cut off?): the rows before the end were read', {});
   }
 }
 
 function jsonElementItem(file: string, e: ListElement, mapper: RowMapper, counter: { next: number }): ReadItem {
-  const label = mapper.format === 'humanomni-eval' ? 'results' : 'row';
+  const label = mapper.format === 'humanomni-eval' || mapper.format === 'r1-eval' ? 'results' : 'row';
   const text = e.bytes.toString('utf8');
   let row: unknown;
   try {

@@ -11,6 +11,7 @@ import {
   optionsOf,
   recordedValue,
   scalarText,
+  splitQuestionOptions,
   userText,
 } from './fields';
 import { READER_NOTES_KEY, type FormatName } from './types';
@@ -99,14 +100,43 @@ const PROFILES: Partial<Record<FormatName, Profile>> = {
     prompt: ['input'],
     solution: ['gts'],
     id: ['request_id', 'id'],
+    groupId: ['uid', 'group_id'],
+  },
+  // R1-V / R1-Omni evaluation logs: {"accuracy", "results": [{question: {...}, ground_truth, model_output, extracted_answer, is_correct?}]}.
+  'r1-eval': {
+    completion: ['model_output'],
+    solution: ['ground_truth'],
+    problem: ['question.question', 'question.problem'],
+    options: ['question.options'],
+    problemType: ['question.problem_type', 'problem_type'],
+    clip: ['question.image_path', 'question.video_path', 'question.audio_path', 'question.path', 'question.video', 'question.image'],
+    dataType: ['question.data_type'],
+    id: ['question.id', 'id'],
+  },
+  trl: {
+    groupId: ['group_id', 'uid'],
   },
 };
 
 /** Top-level fields read as recorded rewards (in addition to the `rewards` object). */
 const RECORDED_BY_FORMAT: Partial<Record<FormatName, string[]>> = {
   'humanomni-eval': ['reward'],
+  'r1-eval': ['is_correct'],
   verl: ['score'],
 };
+
+/**
+ * The recorded field that is the total the trainer (or eval script) used, by format. TRL logs one
+ * column per reward function; its total is their sum (reward_weights default to 1).
+ */
+const RECORDED_TOTAL: Partial<Record<FormatName, string | 'sum'>> = {
+  'humanomni-eval': 'reward',
+  'r1-eval': 'is_correct',
+  verl: 'score',
+  trl: 'sum',
+};
+/** TRL columns that are not reward functions. */
+const TRL_NOT_REWARDS = new Set(['step', 'advantage', 'advantages']);
 /** Names that look like a reward in generic rows. */
 const REWARD_NAME = /(^|_)(reward|score|acc|accuracy)s?$|^(reward|score)_/;
 
@@ -226,6 +256,23 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
 
       let solution = found.solution !== undefined ? completionText(found.solution) ?? scalarText(found.solution) : undefined;
       let answer = scalarText(found.answer);
+      let alternatives: string[] | undefined;
+      if (solution === undefined && Array.isArray(found.solution)) {
+        // verl's gts as a list: any of them is right.
+        const all = found.solution.map((g) => completionText(g) ?? scalarText(g)).filter((g): g is string => g !== undefined);
+        if (all.length) {
+          solution = all[0];
+          if (all.length > 1) alternatives = all;
+          notes.push(`reference '${foundPath.solution}' is a list: any of its ${all.length} answers counts as right`);
+        }
+      } else if (solution === undefined && isPlainObject(found.solution)) {
+        const g = found.solution;
+        const key = ['answer', 'ground_truth', 'gt', 'solution', 'target', 'label'].find((k) => scalarText(g[k]) !== undefined);
+        if (key) {
+          solution = scalarText(g[key]);
+          notes.push(`reference '${foundPath.solution}' is an object: its '${key}' is the answer`);
+        }
+      }
       if (solution !== undefined && !solution.includes('<answer>')) {
         // verl's gts and many datasets hold the bare answer; the accuracy reward reads <answer>.
         answer ??= solution;
@@ -272,9 +319,15 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
         if (typeof row.has_audio === 'boolean') record.clip.hasAudio = row.has_audio;
         if (typeof row.has_video === 'boolean') record.clip.hasVideo = row.has_video;
       }
-      if (problem !== undefined) record.question.problem = problem;
       const options = optionsOf(found.options);
-      if (options !== undefined) record.question.options = options;
+      const split = problem !== undefined && options === undefined && found.problem === undefined ? splitQuestionOptions(problem) : undefined;
+      if (split) {
+        record.question.problem = split.problem;
+        record.question.options = split.options;
+      } else {
+        if (problem !== undefined) record.question.problem = problem;
+        if (options !== undefined) record.question.options = options;
+      }
       const problemType = scalarText(found.problemType);
       if (problemType !== undefined) record.question.problemType = problemType;
       else if (defaultProblemType !== undefined) {
@@ -283,6 +336,7 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
       }
       if (solution !== undefined) record.reference.solution = solution;
       if (answer !== undefined) record.reference.answer = answer;
+      if (alternatives) record.reference.alternatives = alternatives.map((a) => (a.includes('<answer>') ? a : `<answer>${a}</answer>`));
 
       const recorded: Record<string, number | null> = {};
       if (isPlainObject(found.rewards)) {
@@ -301,7 +355,9 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
         if (used.includes(key)) continue;
         const v = row[key];
         const r = recordedValue(v);
-        if (r !== undefined && typeof v !== 'boolean' && (recordedTop.includes(key) || allNumericRecorded || REWARD_NAME.test(key))) {
+        // A boolean is a reward only under a reward's name (verl's `acc`, R1's `is_correct`), never a flag like `truncated`.
+        const rewardNamed = recordedTop.includes(key) || REWARD_NAME.test(key) || key === 'is_correct';
+        if (r !== undefined && (typeof v === 'boolean' ? rewardNamed : allNumericRecorded || rewardNamed)) {
           recorded[key] = r;
         } else if (recordedTop.includes(key) && (v === null || typeof v === 'number')) {
           recorded[key] = r ?? null;
@@ -309,7 +365,19 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
           extras[key] = v;
         }
       }
-      if (Object.keys(recorded).length) record.recorded = recorded;
+      if (Object.keys(recorded).length) {
+        record.recorded = recorded;
+        const totalField = RECORDED_TOTAL[format];
+        if (totalField === 'sum') {
+          const names = Object.keys(recorded).filter((k) => !TRL_NOT_REWARDS.has(k));
+          if (names.length) {
+            const values = names.map((k) => recorded[k]!);
+            record.recordedTotal = { field: names.length === 1 ? names[0]! : `sum of ${names.join(' + ')}`, value: values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0) };
+          }
+        } else if (totalField !== undefined && totalField in recorded) {
+          record.recordedTotal = { field: totalField, value: recorded[totalField]! };
+        }
+      }
       if (notes.length) extras[READER_NOTES_KEY] = notes;
       if (Object.keys(extras).length) record.extras = extras;
       return record;

@@ -3,7 +3,7 @@
 
 import type { ReadProblem, RolloutRecord } from '../types';
 
-export type FormatName = 'humanomni-eval' | 'humanomni-train' | 'verl' | 'trl' | 'jsonl' | 'json';
+export type FormatName = 'humanomni-eval' | 'r1-eval' | 'humanomni-train' | 'verl' | 'trl' | 'jsonl' | 'json';
 
 /** Tagged so a consumer can tell records from problems with one property check. */
 export type ReadItem = { kind: 'record'; record: RolloutRecord } | { kind: 'problem'; problem: ReadProblem };
