@@ -16,6 +16,7 @@ export interface InputOptionValues {
   groupSize?: number;
   advantage?: string;
   total?: string;
+  answerRule?: string;
 }
 
 export interface InputOptions {
@@ -25,6 +26,7 @@ export interface InputOptions {
   groupSize?: number;
   advantage?: AdvantageRule;
   total?: 'recorded' | 'recomputed';
+  answerRule?: 'trainer' | 'whole-output';
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -40,6 +42,7 @@ export function addInputOptions(cmd: Command): Command {
     return n;
   });
   cmd.addOption(new Option('--advantage <rule>', "advantage formula: humanomni (total − mean), verl ((score − mean)/(std + 1e-6); a group of one: mean 0, std 1), trl ((r − mean)/(std + 1e-4)); default: the format's trainer").choices([...ADVANTAGE_RULES]));
+  cmd.addOption(new Option('--answer-rule <rule>', "accuracy of a response without <answer>: 'trainer' (empty answer, as the training reward) or 'whole-output' (Video-R1's eval script scores the whole response)").choices(['trainer', 'whole-output']));
   cmd.addOption(new Option('--total <which>', "what groups are built from: 'recorded' (the trainer's total when the file records one: verl score, TRL reward columns, HumanOmniV2 reward; default) or 'recomputed' (format + accuracy)").choices(['recorded', 'recomputed']));
   cmd.addHelpText('after', () => '\n' + formatsHelp() + '\n' + mappingHelp());
   return cmd;
@@ -55,6 +58,7 @@ export function inputOptionsFrom(values: InputOptionValues): InputOptions {
   if (values.groupSize !== undefined) out.groupSize = values.groupSize;
   if (values.advantage !== undefined) out.advantage = values.advantage as AdvantageRule;
   if (values.total !== undefined) out.total = values.total as 'recorded' | 'recomputed';
+  if (values.answerRule !== undefined) out.answerRule = values.answerRule as 'trainer' | 'whole-output';
   if (values.format !== undefined) {
     if (!(FORMAT_NAMES as string[]).includes(values.format)) throw new UsageError(`unknown format '${values.format}' (known: ${FORMAT_NAMES.join(', ')})`);
     out.format = values.format as FormatName;

@@ -26,6 +26,11 @@ export interface ScoreOptions extends ReadOptions {
   advantage?: AdvantageRule;
   /** Build groups from the total the file records (the trainer's own) when it has one (default), or always from ours. */
   total?: 'recorded' | 'recomputed';
+  /**
+   * Accuracy of a response without <answer>: 'trainer' (the training reward: empty answer) or
+   * 'whole-output' (Video-R1's eval_bench.py scores the whole response).
+   */
+  answerRule?: 'trainer' | 'whole-output';
 }
 
 /** The advantage rule a format's trainer uses. */
@@ -36,17 +41,46 @@ export function defaultAdvantageRule(format: FormatName): AdvantageRule {
 /** Recorded rewards from the file are kept beside ours under this prefix, never in place of them. */
 export const RECORDED_PREFIX = 'recorded:';
 
-/** Adds the file's recorded rewards to `out` (after ours, so they come last in the output). */
-function addRecordedRewards(record: RolloutRecord, out: Record<string, RewardResult>): void {
+/** Which of our numbers a recorded field should equal: an eval script's per-answer reward is accuracy; a trainer's score is the total. */
+function counterpartOf(record: RolloutRecord, field: string): 'accuracy' | 'total' | undefined {
+  if (record.recordedTotal?.field !== field) return undefined;
+  return field === 'reward' || field === 'is_correct' ? 'accuracy' : 'total';
+}
+
+/** Why a recorded number may differ from ours, given the response. */
+function likelyReason(record: RolloutRecord, counterpart: 'accuracy' | 'total'): string {
+  if (!/<answer>[\s\S]*?<\/answer>/.test(record.completion)) {
+    return "the response has no <answer>: HumanOmniV2's eval script then scores a stale variable (the last output decoded in the batch loop), Video-R1's scores the whole response";
+  }
+  return counterpart === 'total'
+    ? "the trainer's reward functions or weights differ from format + accuracy"
+    : "the eval script's own rule differs (e.g. regression by mean relative accuracy, a different answer extraction)";
+}
+
+/**
+ * Adds the file's recorded rewards to `out` (after ours, so they come last in the output). Where
+ * the file's number is the counterpart of one of ours and disagrees, its chip says so, with the
+ * likely reason.
+ */
+function addRecordedRewards(record: RolloutRecord, out: Record<string, RewardResult>, total: number | null): void {
   const recorded = record.recorded;
   if (!recorded) return;
   for (const name in recorded) {
     if (!Object.prototype.hasOwnProperty.call(recorded, name)) continue;
     const value = recorded[name]!;
-    out[RECORDED_PREFIX + name] =
-      value === null
-        ? { value: null, status: 'not-computed', explanation: `the file records no number for '${name}'`, provenance: { source: 'file', field: name } }
-        : { value, status: 'ok', explanation: `as recorded in the file ('${name}')`, provenance: { source: 'file', field: name } };
+    if (value === null) {
+      out[RECORDED_PREFIX + name] = { value: null, status: 'not-computed', explanation: `the file records no number for '${name}'`, provenance: { source: 'file', field: name } };
+      continue;
+    }
+    const r: RewardResult = { value, status: 'ok', explanation: `as recorded in the file ('${name}')`, provenance: { source: 'file', field: name } };
+    const counterpart = counterpartOf(record, name);
+    const ours = counterpart === 'accuracy' ? out.accuracy?.value : counterpart === 'total' ? total : undefined;
+    if (counterpart && ours !== null && ours !== undefined && Math.abs(ours - value) > 1e-9) {
+      const disagreement = `recorded ${value} but we compute ${counterpart} ${ours}: ${likelyReason(record, counterpart)}`;
+      r.explanation += `; ${disagreement}`;
+      r.quirks = [disagreement];
+    }
+    out[RECORDED_PREFIX + name] = r;
   }
 }
 
@@ -61,6 +95,11 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
   let rewards: Record<string, RewardResult>;
   try {
     rewards = computeRuleRewards(record.completion, solution ?? '', problemType, { regressionVariant: opts.regressionVariant, trace });
+    if (opts.answerRule === 'whole-output' && solution !== undefined && !/<answer>[\s\S]*?<\/answer>/.test(record.completion)) {
+      // Video-R1's eval_bench.py: no <answer>, so the whole response is the answer.
+      const whole = computeRuleRewards(`<answer>${record.completion}</answer>`, solution, problemType, { regressionVariant: opts.regressionVariant }).accuracy;
+      if (whole) rewards.accuracy = { ...whole, explanation: `${whole.explanation} (no <answer>: the whole response scored, as Video-R1's eval script does; the training reward would use an empty answer)` };
+    }
     const alternatives = record.reference.alternatives;
     if (alternatives && rewards.accuracy?.value !== null && rewards.accuracy !== undefined) {
       // Several acceptable references: the best match counts.
@@ -132,7 +171,7 @@ export function scoreWithTotal(record: RolloutRecord, opts: ScoreOptions): { sco
   const { total: recomputed } = totalReward(ours, opts.weights);
   const total = opts.total !== 'recomputed' && record.recordedTotal ? record.recordedTotal.value : recomputed;
   // `ours` is a fresh object nobody else holds: the recorded rewards go in after ours.
-  addRecordedRewards(record, ours);
+  addRecordedRewards(record, ours, recomputed);
   const scored: ScoredRollout = { record, trace, rewards: ours };
   if (referenceTrace) scored.referenceTrace = referenceTrace;
   return { scored, total };

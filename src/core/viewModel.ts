@@ -35,6 +35,18 @@ function shorten(text: string, max: number): string {
 }
 
 /** The table's view of one scored rollout. */
+const fileNames = new Map<string, string>();
+/** A source file's base name, interned: every row of a file shares one string. */
+function fileNameOf(path: string): string {
+  let name = fileNames.get(path);
+  if (name === undefined) {
+    if (fileNames.size > 10_000) fileNames.clear();
+    name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    fileNames.set(path, name);
+  }
+  return name;
+}
+
 export function summarise(scored: ScoredRollout): RowSummary {
   const { record, trace, group } = scored;
   const rewards: RowSummary['rewards'] = {};
@@ -51,6 +63,7 @@ export function summarise(scored: ScoredRollout): RowSummary {
   };
   if (record.id !== undefined) row.id = record.id;
   if (record.source.line !== undefined) row.line = record.source.line;
+  row.file = fileNameOf(record.source.file);
   if (record.checkpoint !== undefined) row.checkpoint = record.checkpoint;
   if (record.step !== undefined) row.step = record.step;
   if (record.question.problemType !== undefined) row.problemType = record.question.problemType;

@@ -24,6 +24,8 @@ export interface RowSummary {
   index: number;
   id?: string;
   line?: number;
+  /** The base name of the file the rollout was read from (a folder holds several). */
+  file?: string;
   checkpoint?: string;
   step?: number;
   problemType?: string;

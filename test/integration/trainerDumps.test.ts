@@ -161,3 +161,23 @@ test('R1-V / R1-Omni eval logs are read with no field map', () => {
   assert.equal(lines[0].rewards.accuracy.value, 1);
   assert.equal(lines[1].rewards.accuracy.value, 0);
 });
+
+test('HumanOmniV2 eval: a recorded reward that disagrees says why; the eval-script answer rule is an option', () => {
+  const result = (output: string, reward: number) => ({
+    prompt: [{ role: 'user', content: [{ type: 'video' }, { type: 'text', text: 'Who speaks first? Options:\nA. the man\nB. the woman' }] }],
+    solution: '<answer>B</answer>',
+    problem_type: 'multiple choice',
+    raw: { problem: 'Who speaks first?', options: ['A. the man', 'B. the woman'], path: 'clips/talk.mp4', data_type: 'video', answer: 'B' },
+    output,
+    prediction: output,
+    reward,
+  });
+  writeFileSync(join(dir, 'eval.json'), JSON.stringify({ results: [result(trace('The woman talks.', 'B'), 1), result('B', 1)], final_acc: [{ mean_acc: 1 }] }, null, 2));
+  const trainer = score('eval.json');
+  assert.equal(trainer.lines[1].rewards.accuracy.value, 0, 'no <answer>: the training reward compares an empty answer');
+  assert.match(trainer.lines[1].rewards['recorded:reward'].explanation, /recorded 1 but we compute accuracy 0: the response has no <answer>: HumanOmniV2's eval script then scores a stale variable/);
+  assert.equal(trainer.lines[0].rewards['recorded:reward'].quirks, undefined, 'agreeing numbers carry no note');
+  const whole = score('eval.json', '--answer-rule', 'whole-output');
+  assert.equal(whole.lines[1].rewards.accuracy.value, 1);
+  assert.match(whole.lines[1].rewards.accuracy.explanation, /whole response scored/);
+});

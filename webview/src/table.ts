@@ -91,7 +91,11 @@ export class RolloutTable {
         id: 'id',
         label: 'id / line',
         width: '130px',
-        cell: (r) => cellText(r.id ?? (r.line !== undefined ? `line ${r.line}` : '—'), 'mono', r.line !== undefined ? `line ${r.line}` : undefined),
+        cell: (r) => {
+          // In a folder of step files a line number alone is ambiguous: name the file too.
+          const where = r.line !== undefined ? (r.file ? `${r.file}:${r.line}` : `line ${r.line}`) : undefined;
+          return cellText(r.id ?? where ?? '—', 'mono', where);
+        },
       },
       { id: 'type', label: 'type', width: '120px', sort: 'problemType', cell: (r) => cellText(r.problemType ?? '—') },
       // The format reward is the ✓/reason column itself (sortable by its value), not a second column.
@@ -244,7 +248,7 @@ export class RolloutTable {
           class: ['th', c.sort ? 'sortable' : null, active ? 'sorted' : null, c.id.startsWith('reward:') || c.id === 'advantage' || c.id === 'index' ? 'num' : null],
           testid: `th-${c.id}`,
           attrs: c.sort ? { type: 'button', 'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' } : {},
-          title: c.sort ? `Sort by ${c.title ?? c.label}` : c.title,
+          title: c.sort ? `${c.title ?? c.label} — click to sort` : (c.title ?? c.label),
         },
         [el('span', { text: c.label }), active ? el('span', { class: 'sort-mark', text: sort.dir === 'asc' ? '▲' : '▼' }) : null],
       );
