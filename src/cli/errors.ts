@@ -19,3 +19,8 @@ export class CancelledError extends Error {
 export class PartialFailureError extends Error {
   readonly exitCode = 3;
 }
+
+/** `compare --fail-if worse` found a significantly worse comparison: exit 4. */
+export class WorseError extends Error {
+  readonly exitCode = 4;
+}

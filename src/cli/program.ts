@@ -5,7 +5,7 @@
 import { OutputCollisionError } from '../core/protectedFiles';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
-import { CancelledError, InputError, PartialFailureError, UsageError } from './errors';
+import { CancelledError, InputError, PartialFailureError, UsageError, WorseError } from './errors';
 import { ReadError } from '../core/readers/index';
 import pkg from '../../package.json';
 
@@ -34,9 +34,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`omnitrace: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof PartialFailureError) {
+    if (e instanceof PartialFailureError || e instanceof WorseError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);
-      return 3;
+      return e.exitCode;
     }
     if (e instanceof CancelledError) {
       process.stderr.write(`omnitrace: ${e.message}\n`);

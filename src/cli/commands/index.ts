@@ -6,5 +6,6 @@ import * as report from './report';
 import * as judge from './judge';
 import * as run from './run';
 import * as shortcuts from './shortcuts';
+import * as compare from './compare';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare];
