@@ -23,6 +23,8 @@ export interface ReportInput {
   media?: (MediaInfo | undefined)[];
   /** The webview bundle (dist/webview/main.js). */
   webviewJs: string;
+  /** A comparison of checkpoints, shown by the compare view instead of the rollout view. */
+  compare?: ReportData['compare'];
   /** For tests only: a fixed nonce. Real reports get a fresh random one. */
   nonce?: string;
   /**
@@ -90,6 +92,7 @@ export function reportData(input: ReportInput): ReportData {
   };
   if (input.init?.rewardPlacement) data.rewardPlacement = input.init.rewardPlacement;
   if (input.shortcuts) data.shortcuts = input.shortcuts;
+  if (input.compare) data.compare = input.compare;
   return data;
 }
 

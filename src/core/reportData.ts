@@ -2,6 +2,7 @@
 // Section texts are dropped when they equal a slice of the completion and restored on load:
 // a trace would otherwise be stored twice, and reports of 20k rollouts get big.
 
+import type { Comparison } from './compare/compare';
 import type { ParsedTrace, ReadProblem, ScoredRollout } from './types';
 import type { MediaInfo, RewardPlacement } from './viewTypes';
 import type { CueInventory, ShortcutLine, ShortcutSummary } from './shortcuts/types';
@@ -19,6 +20,8 @@ export interface ReportData {
   rewardPlacement?: Record<string, RewardPlacement>;
   /** A shortcut analysis of the same file (`omnitrace report --shortcuts`), with the inventories it used by key. */
   shortcuts?: { lines: ShortcutLine[]; summary: ShortcutSummary; inventories: Record<string, CueInventory> };
+  /** A comparison of checkpoints (`omnitrace report --compare`): the report shows the compare view. */
+  compare?: { comparison: Comparison; traces: Record<string, Record<string, string>>; tracesOmitted: number };
 }
 
 /**

@@ -24,6 +24,7 @@ export function bareName(path: string): string {
 }
 
 function sampleOf(s: ScoredRollout): CompareSample {
+  // The scorer's groups are known only at the end: loadCompareSources fills them in then.
   const r = s.record;
   const rewards: Record<string, number | null> = {};
   for (const [name, v] of Object.entries(s.rewards)) rewards[name] = v.value;
@@ -34,6 +35,7 @@ function sampleOf(s: ScoredRollout): CompareSample {
     formatOk: s.trace.formatOk,
     rewards,
     where: `${basename(r.source.file)}:${r.source.line ?? `#${r.source.recordIndex ?? r.index}`}`,
+    ref: { ...r.source },
     completionChars: r.completion.length,
   };
   if (!s.trace.formatOk) sample.formatReason = firstFormatFailure(s.trace)?.code ?? 'unexplained';
@@ -45,8 +47,7 @@ function sampleOf(s: ScoredRollout): CompareSample {
   if (r.question.options) sample.options = r.question.options;
   const basis = r.prompt ?? r.question.problem;
   if (basis !== undefined) sample.promptHash = fnv1a64(canonicalJson(basis));
-  if (s.group) sample.group = s.group.id;
-  else if (r.groupId !== undefined) sample.group = r.groupId;
+  if (r.groupId !== undefined) sample.group = r.groupId;
   return sample;
 }
 
@@ -57,39 +58,51 @@ export interface LoadedSources {
   problems: string[];
 }
 
+export interface LoadCompareOptions extends ScoreOptions {
+  /** Keep each sample's completion (for views and reports that show the traces). */
+  keepText?: boolean;
+}
+
 /** Scores each path and splits it by checkpoint or step when its records name several. */
-export async function loadCompareSources(specs: SourceSpec[], opts: ScoreOptions): Promise<LoadedSources> {
+export async function loadCompareSources(specs: SourceSpec[], opts: LoadCompareOptions): Promise<LoadedSources> {
   const sources: CompareSource[] = [];
   const zeroVarianceShares: (number | undefined)[] = [];
   const problems: string[] = [];
   for (const spec of specs) {
-    const scored: ScoredRollout[] = [];
-    const run = await scoreFile(spec.path, opts, { record: (s) => void scored.push(s) });
+    // Only the small sample of each rollout is kept, never the scored rollout: two 100k files fit.
+    const samples: (CompareSample & { checkpoint?: string; step?: number })[] = [];
+    const run = await scoreFile(spec.path, opts, {
+      record: (s) => {
+        const sample: CompareSample & { checkpoint?: string; step?: number } = sampleOf(s);
+        if (s.record.checkpoint !== undefined) sample.checkpoint = s.record.checkpoint;
+        if (s.record.step !== undefined) sample.step = s.record.step;
+        if (opts.keepText) sample.completion = s.record.completion;
+        samples.push(sample);
+      },
+    });
     run.groups.forEach((g, i) => {
-      if (g && scored[i]) scored[i]!.group = g;
+      if (g && samples[i]) samples[i]!.group = g.id;
     });
     for (const p of run.summary.problems) problems.push(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
-    if (scored.length === 0) throw new CompareError(`${spec.path}: no rollout could be read${run.summary.skipped ? ` (${run.summary.skipped} records skipped)` : ''}`);
+    if (samples.length === 0) throw new CompareError(`${spec.path}: no rollout could be read${run.summary.skipped ? ` (${run.summary.skipped} records skipped)` : ''}`);
     const zeroShare = run.summary.groups ? run.summary.zeroVarianceGroups / run.summary.groups : undefined;
-    const checkpoints = new Set(scored.map((s) => s.record.checkpoint));
-    const steps = new Set(scored.map((s) => s.record.step));
+    const checkpoints = new Set(samples.map((s) => s.checkpoint));
+    const steps = new Set(samples.map((s) => s.step));
     const base = spec.label ?? bareName(spec.path);
     if (checkpoints.size > 1 && !spec.label) {
       for (const ck of checkpoints) {
-        const part = scored.filter((s) => s.record.checkpoint === ck);
-        sources.push({ name: ck ?? `${base} (no checkpoint)`, source: spec.path, samples: part.map(sampleOf) });
+        sources.push({ name: ck ?? `${base} (no checkpoint)`, source: spec.path, samples: samples.filter((s) => s.checkpoint === ck) });
         zeroVarianceShares.push(undefined);
       }
     } else if (steps.size > 1) {
       for (const st of [...steps].sort((x, y) => (x ?? -1) - (y ?? -1))) {
-        const part = scored.filter((s) => s.record.step === st);
-        sources.push({ name: st === undefined ? `${base} (no step)` : `${base}@${st}`, source: spec.path, samples: part.map(sampleOf), ...(st !== undefined ? { step: st } : {}) });
+        sources.push({ name: st === undefined ? `${base} (no step)` : `${base}@${st}`, source: spec.path, samples: samples.filter((s) => s.step === st), ...(st !== undefined ? { step: st } : {}) });
         zeroVarianceShares.push(undefined);
       }
     } else {
       const only = [...checkpoints][0];
       const step = [...steps][0];
-      sources.push({ name: spec.label ?? only ?? base, source: spec.path, samples: scored.map(sampleOf), ...(step !== undefined ? { step } : {}) });
+      sources.push({ name: spec.label ?? only ?? base, source: spec.path, samples, ...(step !== undefined ? { step } : {}) });
       zeroVarianceShares.push(zeroShare);
     }
   }

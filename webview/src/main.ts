@@ -11,7 +11,12 @@ import { memoryStateStore, vscodeStateStore } from './state';
 import { App } from './app';
 import { RunFormView } from './runForm';
 import type { RunFormMethods } from '../../src/protocol/messages';
+import type { CompareMethods } from '../../src/protocol/compareView';
 import { el } from './dom';
+import { CompareView } from './compare/compareView';
+import compareCss from './compare/compare.css';
+import { inPageCompareTransport } from './compare/compareReport';
+import type { ReportData } from '../../src/core/reportData';
 
 async function bootReport(root: HTMLElement): Promise<void> {
   document.documentElement.classList.add('report-mode');
@@ -25,6 +30,11 @@ async function bootReport(root: HTMLElement): Promise<void> {
     return;
   }
   if (data.title) document.title = data.title;
+  if (data.compare) {
+    adoptStyles(compareCss);
+    await new CompareView(root, new RpcClient<CompareMethods>(inPageCompareTransport(data as ReportData & { compare: NonNullable<ReportData['compare']> }))).start();
+    return;
+  }
   const rpc = new RpcClient(inPageTransport(reportModel(data)));
   await new App(root, rpc, memoryStateStore()).start();
 }
@@ -41,6 +51,14 @@ function boot(): void {
     return;
   }
   const api = acquireVsCodeApi();
+  // Each view loads its own protocol and styles.
+  if (document.body.dataset.view === 'compare') {
+    adoptStyles(compareCss);
+    const rpc = new RpcClient<CompareMethods>(vscodeTransport(api));
+    window.addEventListener('unload', () => rpc.dispose());
+    void new CompareView(root, rpc).start();
+    return;
+  }
   if (document.body.dataset.view === 'runForm') {
     const rpc = new RpcClient<RunFormMethods>(vscodeTransport(api));
     window.addEventListener('unload', () => rpc.dispose());

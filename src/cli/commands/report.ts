@@ -6,12 +6,14 @@ import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
+import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptions, type InputOptionValues } from '../options';
 import { InputError, UsageError } from '../errors';
 import { scoreAll } from '../../core/score';
 import { writeFileAtomic } from '../../core/atomicFile';
 import { buildReportHtml } from '../../core/report';
 import { resolveMediaPath } from '../../core/mediaPaths';
+import type { Comparison } from '../../core/compare/compare';
+import { detectFormat, readRolloutAt, type ReadOptions } from '../../core/readers/index';
 import type { MediaInfo } from '../../core/viewTypes';
 import type { ReadProblem, ScoredRollout } from '../../core/types';
 import type { ReportData } from '../../core/reportData';
@@ -23,6 +25,7 @@ import { summariseShortcuts } from '../../core/shortcuts/summary';
 const COMPRESS_ABOVE = 2000;
 
 interface ReportCliOptions extends InputOptionValues {
+  compare?: string;
   plainData?: boolean;
   out: string;
   mediaRoot?: string;
@@ -131,22 +134,84 @@ async function reportShortcuts(file: string, cuesDir: string): Promise<{ data: N
   return { data: { lines, summary: summariseShortcuts(lines), inventories }, problems };
 }
 
+/** Traces of up to this many items go into a comparison report; beyond it, only the flipped ones. */
+const COMPARE_TRACES_MAX = 5000;
+
+/**
+ * A comparison made shareable: its traces read back from the sources (every item's, or only the
+ * flipped ones of a large comparison), the local paths it carries reduced to file names.
+ */
+async function compareForReport(file: string, opts: InputOptions): Promise<{ compare: NonNullable<ReportData['compare']>; problems: string[] }> {
+  let comparison: Comparison;
+  try {
+    comparison = JSON.parse(await readFile(file, 'utf8')) as Comparison;
+  } catch (e) {
+    throw new InputError(`--compare ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(comparison?.pairs) || !Array.isArray(comparison?.items)) throw new InputError(`--compare ${file}: not the output of omnitrace compare (no pairs and items)`);
+  const flipped = new Set(comparison.pairs.flatMap((p) => [...p.flips.rightToWrong, ...p.flips.wrongToRight, ...p.flips.formatRegressions]));
+  const wanted = comparison.items.length <= COMPARE_TRACES_MAX ? comparison.items : comparison.items.filter((i) => flipped.has(i.key));
+  const traces: Record<string, Record<string, string>> = {};
+  const problems: string[] = [];
+  const formatOf = new Map<string, Promise<ReadOptions['format']>>();
+  for (const item of wanted) {
+    for (const [name, cell] of Object.entries(item.byCheckpoint)) {
+      if (!cell.ref) continue;
+      const ref = cell.ref;
+      let format = formatOf.get(ref.file);
+      if (!format) formatOf.set(ref.file, (format = detectFormat(ref.file).then((d) => d.format, () => undefined)));
+      try {
+        const got = await readRolloutAt(ref, { ...opts, format: opts.format ?? (await format) });
+        if (got.kind === 'record') (traces[item.key] ??= {})[name] = got.record.completion;
+        else problems.push(`${cell.where}: ${got.problem.message}`);
+      } catch (e) {
+        problems.push(`${cell.where}: ${(e as Error).message}`);
+      }
+    }
+  }
+  // The shared file names no local path: sources by file name, no byte references.
+  const shared: Comparison = {
+    ...comparison,
+    checkpoints: comparison.checkpoints.map((c) => ({ ...c, source: basename(c.source) })),
+    items: comparison.items.map((i) => ({ ...i, byCheckpoint: Object.fromEntries(Object.entries(i.byCheckpoint).map(([k, v]) => { const { ref: _ref, ...rest } = v; return [k, rest]; })) })),
+  };
+  return { compare: { comparison: shared, traces, tracesOmitted: comparison.items.length - wanted.length }, problems };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('report')
     .description('write one self-contained HTML report (table, traces, rewards, charts) of a rollout file')
-    .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
+    .argument('[file-or-dir]', 'rollout file or directory (see Formats below); not needed with --compare')
     .requiredOption('--out <report.html>', 'the HTML file to write (atomically)')
     .option('--media-root <dir>', 'folder the clip paths in the data are relative to')
     .option('--title <text>', 'title shown at the top of the report')
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
     .option('--shortcuts <file.jsonl>', 'show a shortcut analysis of the same file (the output of `omnitrace shortcuts --out`)')
     .option('--cues-dir <dir>', 'where that analysis cached its cue inventories, for the timelines', join('.omnitrace', 'cues'))
+    .option('--compare <compare.json>', 'show a comparison of checkpoints (the output of `omnitrace compare --out`), with the traces read back from its sources')
     .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
   addInputOptions(cmd);
-  cmd.action(async (input: string, values: ReportCliOptions) => {
+  cmd.action(async (input: string | undefined, values: ReportCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
     const out = resolve(values.out);
+    if (values.compare !== undefined) {
+      guardOutputs([values.compare], [['--out', values.out]]);
+      const { compare, problems } = await compareForReport(values.compare, inputOpts);
+      const html = buildReportHtml({
+        title: values.title ?? `Omni Trace — ${compare.comparison.checkpoints.map((c) => c.name).join(' vs ')}`,
+        scored: [],
+        webviewJs: await readFile(webviewBundlePath(), 'utf8'),
+        compare,
+        gzip: compare.comparison.items.length > COMPRESS_ABOVE && !values.plainData ? (b) => gzipSync(b, { level: 6 }) : undefined,
+      });
+      await writeFileAtomic(out, html);
+      process.stdout.write(out + '\n');
+      process.stderr.write(`${compare.comparison.items.length} items compared${compare.tracesOmitted ? `, traces of ${compare.tracesOmitted} unflipped items left out` : ''}\n`);
+      for (const p of problems.slice(0, 20)) process.stderr.write(`${p}\n`);
+      return;
+    }
+    if (input === undefined) throw new UsageError('a rollout file or folder is needed (or --compare FILE)');
     guardOutputs([input, values.shortcuts], [['--out', values.out]]);
     const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
     if (mediaRoot && !(await stat(mediaRoot).then((s) => s.isDirectory(), () => false))) {

@@ -3,6 +3,7 @@
 // the paired test, the bootstrap CI of the difference and a verdict after adjusting for the number
 // of tests. Pure: the service layer reads and scores the files.
 
+import type { SourceRef } from '../types';
 import { benjaminiHochberg, holm, mcnemarExact, minimumDetectableEffect, pairedBootstrapCi, wilcoxonSignedRank } from './stats';
 
 export type PairBy = 'id' | 'clip' | 'prompt';
@@ -27,9 +28,12 @@ export interface CompareSample {
   rewards: Record<string, number | null>;
   /** Modality → shortcut verdict, when an analysis exists. */
   shortcut?: Record<string, string>;
-  /** Where it came from, e.g. "run.jsonl:12". */
+  /** Where it came from, e.g. "run.jsonl:12", and how to re-read it. */
   where: string;
+  ref?: SourceRef;
   completionChars: number;
+  /** The completion itself, when the caller keeps text (views, reports). */
+  completion?: string;
 }
 
 export interface CompareSource {
@@ -335,10 +339,19 @@ export function stepCurve(src: CompareSource, zeroVarianceGroupShare?: number): 
   return point;
 }
 
+/** One item of the joined table: each checkpoint's aggregate. */
+export interface CompareRow {
+  key: string;
+  problemType: string;
+  clip?: string;
+  question?: string;
+  byCheckpoint: Record<string, { answer: string; formatOk: boolean; rewards: Record<string, number | null>; samples: number; where: string; ref?: SourceRef; shortcut?: Record<string, string> }>;
+}
+
 export interface Comparison {
   checkpoints: { name: string; source: string; records: number; items: number; step?: number }[];
   pairs: PairResult[];
-  items: { key: string; problemType: string; clip?: string; byCheckpoint: Record<string, { answer: string; formatOk: boolean; rewards: Record<string, number | null>; samples: number; where: string; shortcut?: Record<string, string> }> }[];
+  items: CompareRow[];
   steps?: StepPoint[];
   settings: { by: PairBy; adjust: 'holm' | 'bh'; alpha: number; resamples: number; seed: number; baseline: string; allPairs: boolean };
 }
@@ -376,14 +389,15 @@ export function compareSources(
   built.forEach((b) => {
     for (const item of b.items.values()) {
       let row = joined.get(item.key);
-      if (!row) joined.set(item.key, (row = { key: item.key, problemType: item.problemType, ...(item.clip ? { clip: item.clip } : {}), byCheckpoint: {} }));
       const first = item.samples[0]!;
+      if (!row) joined.set(item.key, (row = { key: item.key, problemType: item.problemType, ...(item.clip ? { clip: item.clip } : {}), ...(first.question !== undefined ? { question: first.question } : {}), byCheckpoint: {} }));
       row.byCheckpoint[b.name] = {
         answer: first.answer,
         formatOk: item.samples.every((s) => s.formatOk),
         rewards: item.rewards,
         samples: item.samples.length,
         where: first.where,
+        ...(first.ref ? { ref: first.ref } : {}),
         ...(first.shortcut ? { shortcut: first.shortcut } : {}),
       };
     }
