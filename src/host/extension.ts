@@ -12,6 +12,7 @@ import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
 import { RunController } from './runController';
 import { ShortcutController } from './shortcutController';
+import { CompareController } from './compareController';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
@@ -34,6 +35,7 @@ class OmniTraceExtension extends Disposable {
     const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
     this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
     this._register(new ShortcutController(context.secrets, this.provider, this.log, judges));
+    this._register(new CompareController(context.extensionUri, this.provider, this.log));
     this.log.info(
       `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
         (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),
