@@ -24,6 +24,8 @@ export interface JudgeServiceConfig {
   templateChoice?: Partial<Record<JudgedReward, string>>;
   /** Another folder of templates instead of the workspace's. */
   templatesDir?: string;
+  /** Templates from elsewhere (a git revision, a training script), by name, over the library. */
+  extraTemplates?: Record<string, JudgeTemplate>;
   /** Another cache folder, or false for none. */
   cacheDir?: string | false;
   repeats?: number;
@@ -51,7 +53,7 @@ export function workspaceTemplatesDir(workspace: string): string | undefined {
 
 export async function openJudgeService(cfg: JudgeServiceConfig): Promise<JudgeService> {
   const templatesDir = cfg.templatesDir ?? workspaceTemplatesDir(cfg.workspace);
-  const lib = await loadTemplateLibrary(templatesDir);
+  const lib = { ...(await loadTemplateLibrary(templatesDir)), ...(cfg.extraTemplates ?? {}) };
   const rewards = [...cfg.rewards];
   const templates = templatesForRewards(lib, rewards, cfg.templateChoice ?? {});
   const cacheDir = cfg.cacheDir === false ? undefined : cfg.cacheDir === undefined ? join(cfg.workspace, LAYOUT.judgeCache) : isAbsolute(cfg.cacheDir) ? cfg.cacheDir : join(cfg.workspace, cfg.cacheDir);

@@ -7,5 +7,6 @@ import * as judge from './judge';
 import * as run from './run';
 import * as shortcuts from './shortcuts';
 import * as compare from './compare';
+import * as judgeLab from './judgeLab';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab];

@@ -19,29 +19,13 @@ import type { RewardStatus } from '../../core/types';
 import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
 import { LAYOUT } from '../../core/workspaceLayout';
 import { openJudgeService } from '../../services/judgeService';
+import { addJudgeEndpointOptions, int, judgeProfileFrom, type JudgeEndpointValues } from '../judgeOptions';
 import type { RegressionVariant } from '../../core/rewards/accuracy';
 
-interface JudgeCliOptions extends InputOptionValues {
+interface JudgeCliOptions extends InputOptionValues, JudgeEndpointValues {
   out?: string;
-  judgeBaseUrl: string;
-  judgeModel: string;
-  judgeApiKeyEnv?: string;
-  profileName?: string;
-  concurrency?: number;
-  repeats?: number;
-  templates?: string;
   logicCriteria?: boolean;
-  cacheDir?: string;
-  cache?: boolean;
   rewards?: string;
-  timeout?: number;
-  maxRetries?: number;
-  backoffBase?: number;
-  backoffMax?: number;
-  temperature?: number;
-  maxTokens?: number;
-  seed?: number;
-  stream?: boolean;
   markov?: boolean;
   markovOrder?: 'stage2' | 'default';
   scaleRewards?: boolean;
@@ -49,16 +33,6 @@ interface JudgeCliOptions extends InputOptionValues {
   progressMs?: number;
 }
 
-const int = (min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-  return n;
-};
-const num = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-};
 
 export function parseRewardList(v: string): JudgedReward[] {
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -109,30 +83,14 @@ export function register(program: Command): void {
     .description('judge the context, logic and free-form accuracy rewards with an LLM judge (OpenAI-compatible endpoint); one JSON object per rollout, in input order')
     .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
     .option('--out <file.jsonl>', 'write JSON lines here (atomically) instead of stdout')
-    .requiredOption('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1')
-    .requiredOption('--judge-model <name>', 'model name to ask for')
-    .option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)')
-    .option('--profile-name <name>', 'name recorded with every score', 'cli')
     .option('--rewards <list>', `judged rewards to compute, comma-separated (${JUDGED_REWARDS.join(', ')})`, JUDGED_REWARDS.join(','))
-    .option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${LAYOUT.judgeTemplates} when it exists)`)
     .option('--logic-criteria', 'judge logic criterion by criterion (JSON with a reason each) instead of one number')
-    .option('--cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`)
-    .option('--no-cache', 'neither read nor write the judge cache')
-    .option('--concurrency <n>', `judge calls in flight at most (default ${d.concurrency})`, int(1, 1024))
-    .option('--repeats <k>', 'judge each item k times; the value is the mean, with the spread recorded (default 1)', int(1, 100))
-    .option('--timeout <ms>', `timeout per call, whole reply included (default ${d.timeoutMs})`, int(1, 3_600_000))
-    .option('--max-retries <n>', `retries on 429, 5xx, connection errors and timeouts (default ${d.maxRetries})`, int(0, 100))
-    .option('--backoff-base <ms>', `backoff base (full jitter, doubling per retry; default ${d.backoffBaseMs})`, int(0, 3_600_000))
-    .option('--backoff-max <ms>', `longest backoff (default ${d.backoffMaxMs})`, int(0, 3_600_000))
-    .option('--temperature <t>', `sampling temperature (default ${d.temperature})`, num)
-    .option('--max-tokens <n>', `max tokens of a judge reply (default ${d.maxTokens})`, int(1, 1_000_000))
-    .option('--seed <n>', 'sampling seed sent to the judge', int(-(2 ** 31), 2 ** 31 - 1))
-    .option('--stream', 'use streaming chat completions')
     .option('--markov', "apply the trainer's markov gating (context/logic ≤ 0.4 zero accuracy) and add partial-reward spans")
     .addOption(new Option('--markov-order <order>', "reward column order for --markov: 'stage2' (published run) or 'default'").choices(['stage2', 'default']))
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
     .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' or 'eval'").choices(['trainer', 'eval']))
     .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(1000).hideHelp());
+  addJudgeEndpointOptions(cmd);
   addInputOptions(cmd);
   cmd.action(async (input: string, v: JudgeCliOptions) => {
     const inputOpts = inputOptionsFrom(v);
@@ -140,22 +98,7 @@ export function register(program: Command): void {
     guardOutputs([input], [['--out', v.out]]);
     requireUrl('--judge-base-url', v.judgeBaseUrl);
     if (v.templates !== undefined && !(existsSync(v.templates) && statSync(v.templates).isDirectory())) throw new UsageError(`--templates ${v.templates} is not a folder`);
-    const profile: JudgeProfile = {
-      ...DEFAULT_PROFILE,
-      name: v.profileName ?? 'cli',
-      baseURL: v.judgeBaseUrl,
-      model: v.judgeModel,
-      ...(v.judgeApiKeyEnv ? { apiKeyEnv: v.judgeApiKeyEnv } : {}),
-      ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),
-      ...(v.timeout !== undefined ? { timeoutMs: v.timeout } : {}),
-      ...(v.maxRetries !== undefined ? { maxRetries: v.maxRetries } : {}),
-      ...(v.backoffBase !== undefined ? { backoffBaseMs: v.backoffBase } : {}),
-      ...(v.backoffMax !== undefined ? { backoffMaxMs: v.backoffMax } : {}),
-      ...(v.temperature !== undefined ? { temperature: v.temperature } : {}),
-      ...(v.maxTokens !== undefined ? { maxTokens: v.maxTokens } : {}),
-      ...(v.seed !== undefined ? { seed: v.seed } : {}),
-      stream: v.stream ?? false,
-    };
+    const profile = judgeProfileFrom(v);
     const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
     if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
     let service;

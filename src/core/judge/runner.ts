@@ -193,6 +193,30 @@ export class JudgeRunner {
     return results;
   }
 
+  /**
+   * What judging these rollouts would cost before anything is sent: the calls, how many of them
+   * the cache already answers, and the prompt and reply tokens (about 4 characters a token).
+   */
+  async plan(items: readonly ScoredRollout[], rewards: readonly JudgedReward[]): Promise<{ calls: number; cached: number; promptTokens: number; replyTokens: number }> {
+    const p = this.opts.profile;
+    const sampling = { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
+    let calls = 0;
+    let cached = 0;
+    let promptChars = 0;
+    for (const s of items) {
+      for (const t of Object.values(judgeTasksFor(s, rewards, this.opts.templates))) {
+        if (t.kind !== 'task') continue;
+        for (let i = 0; i < this.repeats; i++) {
+          calls++;
+          promptChars += t.task.prompt.length;
+          const hit = this.opts.cache ? await this.opts.cache.get(judgeCacheKey({ model: p.model, templateHash: t.task.template.hash, prompt: t.task.prompt, sampling, repeat: i })) : undefined;
+          if (hit && hit.reply.trim() !== '') cached++;
+        }
+      }
+    }
+    return { calls, cached, promptTokens: Math.ceil(promptChars / 4), replyTokens: (calls - cached) * p.maxTokens };
+  }
+
   /** One judged reward: all repeats, aggregated. */
   async judgeTask(task: JudgeTask, signal?: AbortSignal): Promise<RewardResult> {
     const repeats = await Promise.all(Array.from({ length: this.repeats }, (_, i) => this.judgeRepeat(task, i, signal)));
