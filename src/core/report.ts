@@ -25,6 +25,8 @@ export interface ReportInput {
   webviewJs: string;
   /** A comparison of checkpoints, shown by the compare view instead of the rollout view. */
   compare?: ReportData['compare'];
+  /** A judge lab, shown by the lab view. */
+  lab?: ReportData['lab'];
   /** For tests only: a fixed nonce. Real reports get a fresh random one. */
   nonce?: string;
   /**
@@ -93,6 +95,7 @@ export function reportData(input: ReportInput): ReportData {
   if (input.init?.rewardPlacement) data.rewardPlacement = input.init.rewardPlacement;
   if (input.shortcuts) data.shortcuts = input.shortcuts;
   if (input.compare) data.compare = input.compare;
+  if (input.lab) data.lab = input.lab;
   return data;
 }
 

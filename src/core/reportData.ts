@@ -3,6 +3,7 @@
 // a trace would otherwise be stored twice, and reports of 20k rollouts get big.
 
 import type { Comparison } from './compare/compare';
+import type { CalibrationState, LabResult } from './lab/lab';
 import type { ParsedTrace, ReadProblem, ScoredRollout } from './types';
 import type { MediaInfo, RewardPlacement } from './viewTypes';
 import type { CueInventory, ShortcutLine, ShortcutSummary } from './shortcuts/types';
@@ -22,6 +23,8 @@ export interface ReportData {
   shortcuts?: { lines: ShortcutLine[]; summary: ShortcutSummary; inventories: Record<string, CueInventory> };
   /** A comparison of checkpoints (`omnitrace report --compare`): the report shows the compare view. */
   compare?: { comparison: Comparison; traces: Record<string, Record<string, string>>; tracesOmitted: number };
+  /** A judge lab (`omnitrace report --lab`): the report shows the lab view. */
+  lab?: LabResult & { calibration: CalibrationState[] };
 }
 
 /**

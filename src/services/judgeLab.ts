@@ -11,8 +11,10 @@ import { promisify } from 'node:util';
 import { scoreFile, type ScoreOptions } from '../core/score';
 import { parseTemplate, type JudgeTemplate } from '../core/judge/template';
 import type { JudgedReward, JudgeProfile } from '../core/judge/types';
-import { computeLab, type LabItem, type LabResult, type VariantJudgments } from '../core/lab/lab';
-import { contentKey, labelSetHash, parseLabels, scaleOf, type Label, type LabelProblem } from '../core/lab/labels';
+import { computeLab, type CalibrationRecord, type CalibrationState, type LabItem, type LabResult, type VariantJudgments } from '../core/lab/lab';
+export type { CalibrationRecord, CalibrationState } from '../core/lab/lab';
+import { parseLabels, scaleOf, type Label, type LabelProblem } from '../core/lab/labels';
+import { contentKey, labelSetHash } from '../core/lab/labelKeys';
 import type { ScoredRollout } from '../core/types';
 import { LAYOUT } from '../core/workspaceLayout';
 import { openJudgeService } from './judgeService';
@@ -43,26 +45,6 @@ export interface LabOptions extends ScoreOptions {
 export interface LabRun {
   lab: LabResult & { calibration: CalibrationState[] };
   labelProblems: LabelProblem[];
-}
-
-export interface CalibrationRecord {
-  reward: string;
-  variant: string;
-  sha256: string;
-  model: string;
-  labelSet: string;
-  n: number;
-  qwk: number | null;
-  exact: number | null;
-  time: string;
-}
-
-export interface CalibrationState {
-  variant: string;
-  /** The record saved before this run, and whether template, model or labels changed since. */
-  previous?: CalibrationRecord;
-  stale: boolean;
-  why?: string;
 }
 
 /** A template at a git revision of the workspace: `context@HEAD` reads .omnitrace/judges/context.md there. */

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
-import { contentKey } from '../../src/core/lab/labels';
+import { contentKey } from '../../src/core/lab/labelKeys';
 import { BUILTIN_TEMPLATE_TEXT } from '../../src/core/judge/builtinTemplates';
 
 const ROOT = join(__dirname, '..', '..');

@@ -16,6 +16,10 @@ import { el } from './dom';
 import { CompareView } from './compare/compareView';
 import compareCss from './compare/compare.css';
 import { inPageCompareTransport } from './compare/compareReport';
+import { LabView } from './lab/labView';
+import labCss from './lab/lab.css';
+import type { LabMethods } from '../../src/protocol/labView';
+import { handlerTransport } from './transports';
 import type { ReportData } from '../../src/core/reportData';
 
 async function bootReport(root: HTMLElement): Promise<void> {
@@ -30,6 +34,12 @@ async function bootReport(root: HTMLElement): Promise<void> {
     return;
   }
   if (data.title) document.title = data.title;
+  if (data.lab) {
+    adoptStyles(labCss);
+    const lab = data.lab;
+    await new LabView(root, new RpcClient<LabMethods>(handlerTransport<LabMethods>({ getLabInit: () => ({ title: data.title, lab, host: 'report' }) }))).start();
+    return;
+  }
   if (data.compare) {
     adoptStyles(compareCss);
     await new CompareView(root, new RpcClient<CompareMethods>(inPageCompareTransport(data as ReportData & { compare: NonNullable<ReportData['compare']> }))).start();

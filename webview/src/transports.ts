@@ -44,3 +44,30 @@ export function inPageTransport(model: RolloutViewModel): Transport {
     },
   };
 }
+
+/** A view's requests answered in-page by plain handlers (a report's compare or lab view). */
+export function handlerTransport<T extends { [M in keyof T]: { params: unknown; result: unknown } }>(handlers: { [M in keyof T]: (params: T[M]['params']) => T[M]['result'] | Promise<T[M]['result']> }): Transport {
+  const listeners = new Set<(m: HostToWebview) => void>();
+  return {
+    post(m) {
+      if (m.type !== 'request') return;
+      const handler = (handlers as Record<string, ((p: unknown) => unknown) | undefined>)[m.method];
+      Promise.resolve()
+        .then(() => {
+          if (!handler) throw new Error(`unknown method ${String(m.method)}`);
+          return handler(m.params);
+        })
+        .then(
+          (result): HostToWebview => ({ type: 'response', id: m.id, ok: true, result }),
+          (e: unknown): HostToWebview => ({ type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+        )
+        .then((reply) => {
+          for (const l of listeners) l(reply);
+        });
+    },
+    listen(handler) {
+      listeners.add(handler);
+      return () => listeners.delete(handler);
+    },
+  };
+}

@@ -26,6 +26,7 @@ const COMPRESS_ABOVE = 2000;
 
 interface ReportCliOptions extends InputOptionValues {
   compare?: string;
+  lab?: string;
   plainData?: boolean;
   out: string;
   mediaRoot?: string;
@@ -190,11 +191,26 @@ export function register(program: Command): void {
     .option('--shortcuts <file.jsonl>', 'show a shortcut analysis of the same file (the output of `omnitrace shortcuts --out`)')
     .option('--cues-dir <dir>', 'where that analysis cached its cue inventories, for the timelines', join('.omnitrace', 'cues'))
     .option('--compare <compare.json>', 'show a comparison of checkpoints (the output of `omnitrace compare --out`), with the traces read back from its sources')
+    .option('--lab <lab.json>', 'show a judge lab (the output of `omnitrace judge-lab --out`)')
     .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
   addInputOptions(cmd);
   cmd.action(async (input: string | undefined, values: ReportCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
     const out = resolve(values.out);
+    if (values.lab !== undefined) {
+      guardOutputs([values.lab], [['--out', values.out]]);
+      let lab: NonNullable<ReportData['lab']>;
+      try {
+        lab = JSON.parse(await readFile(values.lab, 'utf8'));
+      } catch (e) {
+        throw new InputError(`--lab ${values.lab}: ${(e as Error).message}`);
+      }
+      if (!Array.isArray(lab?.variants) || typeof lab.reward !== 'string') throw new InputError(`--lab ${values.lab}: not the output of omnitrace judge-lab (no reward and variants)`);
+      const html = buildReportHtml({ title: values.title ?? `Omni Trace — judge lab: ${lab.reward}`, scored: [], webviewJs: await readFile(webviewBundlePath(), 'utf8'), lab });
+      await writeFileAtomic(out, html);
+      process.stdout.write(out + '\n');
+      return;
+    }
     if (values.compare !== undefined) {
       guardOutputs([values.compare], [['--out', values.out]]);
       const { compare, problems } = await compareForReport(values.compare, inputOpts);

@@ -272,3 +272,24 @@ function trainingImpact(items: LabItem[], keys: string[], xa: number[], xb: numb
   }
   return { groups: counted, reordered, share: counted ? reordered / counted : 0, meanAbsAdvantageChange: changes.length ? mean(changes) : 0 };
 }
+
+/** A variant's agreement with the labels, saved keyed by template, judge model and label set. */
+export interface CalibrationRecord {
+  reward: string;
+  variant: string;
+  sha256: string;
+  model: string;
+  labelSet: string;
+  n: number;
+  qwk: number | null;
+  exact: number | null;
+  time: string;
+}
+
+export interface CalibrationState {
+  variant: string;
+  /** The record saved before this run, and whether template, model or labels changed since. */
+  previous?: CalibrationRecord;
+  stale: boolean;
+  why?: string;
+}

@@ -3,7 +3,6 @@
 // `score` is on the template's raw scale; `key` is a content hash of the completion and the
 // reference, so labels survive renames and items without an id are matched by it.
 
-import { sha256Hex } from '../judge/template';
 
 export interface Label {
   id?: string;
@@ -24,11 +23,6 @@ export const LABEL_SCALES: Record<string, readonly number[]> = {
 
 export function scaleOf(reward: string): readonly number[] {
   return LABEL_SCALES[reward] ?? [0, 1, 2, 3, 4, 5];
-}
-
-/** The content key of an item: its completion and its reference, hashed. */
-export function contentKey(completion: string, reference: string | undefined): string {
-  return sha256Hex(`${completion}\u0000${reference ?? ''}`).slice(0, 32);
 }
 
 export interface LabelProblem {
@@ -77,14 +71,4 @@ export function latestLabels(labels: readonly Label[]): Label[] {
   const by = new Map<string, Label>();
   for (const l of labels) by.set(`${l.labeller}\u0000${l.reward}\u0000${l.key}`, l);
   return [...by.values()];
-}
-
-/** A stable hash of a label set (for calibration records): same labels, same hash, whatever their order. */
-export function labelSetHash(labels: readonly Label[]): string {
-  return sha256Hex(
-    latestLabels(labels)
-      .map((l) => `${l.labeller}\u0000${l.reward}\u0000${l.key}\u0000${l.score}`)
-      .sort()
-      .join('\n'),
-  ).slice(0, 16);
 }

@@ -2,14 +2,12 @@
 
 import type { ReportData } from '../../../src/core/reportData';
 import type { CompareMethods, CompareTrace } from '../../../src/protocol/compareView';
-import type { HostToWebview } from '../../../src/protocol/messages';
+import { handlerTransport } from '../transports';
 import type { Transport } from '../rpc';
-
-type Handlers = { [M in keyof CompareMethods]: (params: CompareMethods[M]['params']) => CompareMethods[M]['result'] };
 
 export function inPageCompareTransport(data: ReportData & { compare: NonNullable<ReportData['compare']> }): Transport {
   const { comparison, traces, tracesOmitted } = data.compare;
-  const handlers: Handlers = {
+  return handlerTransport<CompareMethods>({
     getCompareInit: () => ({ title: data.title, comparison, host: 'report', ...(tracesOmitted ? { tracesOmitted } : {}) }),
     getTraces: ({ key }) => {
       const item = comparison.items.find((i) => i.key === key);
@@ -21,27 +19,5 @@ export function inPageCompareTransport(data: ReportData & { compare: NonNullable
       return out;
     },
     revealItem: () => ({ revealed: false }),
-  };
-  const listeners = new Set<(m: HostToWebview) => void>();
-  return {
-    post(m) {
-      if (m.type !== 'request') return;
-      const method = m.method as unknown as keyof CompareMethods;
-      queueMicrotask(() => {
-        let reply: HostToWebview;
-        try {
-          const handler = handlers[method] as ((p: unknown) => unknown) | undefined;
-          if (!handler) throw new Error(`unknown method ${String(method)}`);
-          reply = { type: 'response', id: m.id, ok: true, result: handler(m.params) };
-        } catch (e) {
-          reply = { type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) };
-        }
-        for (const l of listeners) l(reply);
-      });
-    },
-    listen(handler) {
-      listeners.add(handler);
-      return () => listeners.delete(handler);
-    },
-  };
+  });
 }
