@@ -8,5 +8,6 @@ import * as run from './run';
 import * as shortcuts from './shortcuts';
 import * as compare from './compare';
 import * as judgeLab from './judgeLab';
+import * as importPrompt from './importPrompt';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab, importPrompt];
