@@ -412,3 +412,31 @@ test('a failing judge call is saved and reported as a call-error, never as a 0',
   assert.match(r.stderr, /call-error/);
   assert.match(r.stderr, /logic call-error \(1 sample\): .*400/);
 });
+
+test('run --items runs another checkpoint on the items of a rollout file, resumes, and compare pairs them by id', async () => {
+  vllm.script({ replies: [GOOD, BAD] });
+  const items = join(dir, 'items-a.rollouts.jsonl');
+  const row = (id: string, video: string, completion: string) => JSON.stringify({ id, checkpoint: 'ckpt-a', video, problem: 'Who is speaking?', options: ['A. a man', 'B. a woman'], problem_type: 'multiple choice', solution: '<answer>A</answer>', completion });
+  writeFileSync(items, [row('i1', 'av.mp4', BAD), row('i2', 'silent.mp4', GOOD), row('i3', 'missing.mp4', GOOD)].join('\n') + '\n');
+  const out = join(dir, 'items-b.rollouts.jsonl');
+  const r = await cli(['run', '--items', items, ...server(), '--n', '2', '--concurrency', '2', '--runs-dir', join(dir, 'item-runs'), '--out', out]);
+  assert.equal(r.code, 1, 'one item has no clip: reported, not fatal to the rest');
+  assert.match(r.stderr, /3 items: 2 run now, 0 already in .*, 1 failed/);
+  assert.match(r.stderr, /id:i3: Clip not found/);
+  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 4, 'two samples for each of the two items with a clip');
+  assert.deepEqual([...new Set(lines.map((l) => l.id))].sort(), ['i1', 'i2']);
+  assert.ok(lines.every((l) => l.item_samples === 2 && l.group_id === l.item_key));
+  // A rerun runs only what is missing.
+  const before = vllm.requests.length;
+  const again = await cli(['run', '--items', items, ...server(), '--n', '2', '--runs-dir', join(dir, 'item-runs'), '--out', out]);
+  assert.match(again.stderr, /3 items: 0 run now, 2 already in/);
+  assert.equal(vllm.requests.length - before, 0, 'no call for the items already done');
+  // The comparison pairs the new run with the source by id, the two samples aggregated.
+  const cmp = await cli(['compare', items, out, '--label', `a=${items}`, '--label', `b=${out}`, '--out', join(dir, 'items-compare.json')]);
+  assert.equal(cmp.code, 0, cmp.stderr);
+  const c = JSON.parse(readFileSync(join(dir, 'items-compare.json'), 'utf8'));
+  assert.equal(c.pairs[0].matched, 2);
+  assert.equal(c.pairs[0].onlyA, 1);
+  assert.equal(c.items.find((i: { key: string }) => i.key === 'id:i1').byCheckpoint.b.samples, 2);
+});

@@ -34,8 +34,12 @@ import { parseTrace } from '../../core/trace';
 import type { RewardResult, RewardStatus } from '../../core/types';
 import { formatJudgeSummary } from './judge';
 import { openJudgeService } from '../../services/judgeService';
+import { runItems } from '../../services/run/runItems';
 
 interface RunCliOptions {
+  items?: string;
+  concurrency?: number;
+  mediaRoot?: string[];
   question?: string;
   options?: string[];
   problemType?: string;
@@ -86,12 +90,65 @@ const time = (v: string) => {
 };
 const int = (lo: number) => num(`a whole number ≥ ${lo}`, (n) => Number.isInteger(n) && n >= lo);
 
+/** The checkpoint profile the flags describe. */
+function profileFrom(o: RunCliOptions): CheckpointProfile {
+  const profile: CheckpointProfile = { baseURL: o.modelBaseUrl!, model: o.model!, serverKind: o.server, mediaTransport: o.media };
+  if (o.frames !== undefined || o.framesFps !== undefined || o.mediaIoKwargs) {
+    profile.frames = { ...(o.frames !== undefined ? { count: o.frames } : o.framesFps !== undefined ? { fps: o.framesFps } : {}), sendMediaIoKwargs: !!o.mediaIoKwargs };
+  }
+  if (o.useAudioInVideo) profile.useAudioInVideo = true;
+  for (const [k, v] of [['temperature', o.temperature], ['topP', o.topP], ['topK', o.topK], ['maxTokens', o.maxTokens], ['seed', o.seed], ['n', o.n]] as const) {
+    if (v !== undefined) (profile as unknown as Record<string, number>)[k] = v;
+  }
+  if (o.modelApiKeyEnv) profile.apiKeyEnv = o.modelApiKeyEnv;
+  return profile;
+}
+
+/** `run --items FILE`: every item of a rollout file against this checkpoint, into --out. */
+async function runOnItems(clip: string | undefined, o: RunCliOptions): Promise<void> {
+  if (clip !== undefined) throw new UsageError('--items runs on the clips of its items: give no clip');
+  if (!o.out) throw new UsageError('--items needs --out FILE (the run appends to it, and a rerun resumes it)');
+  if (!o.model?.trim() || !o.modelBaseUrl?.trim()) throw new UsageError('--model and --model-base-url are required');
+  requireUrl('--model-base-url', o.modelBaseUrl);
+  guardOutputs([o.items!], [['--out', o.out]]);
+  for (const r of o.mediaRoot ?? []) if (!(existsSync(r) && statSync(r).isDirectory())) throw new UsageError(`--media-root ${r} is not a folder`);
+  const controller = new AbortController();
+  setInterruptHandler(() => {
+    process.stderr.write('\nomnitrace: stopping after the items in flight; run the same command again to resume\n');
+    controller.abort();
+  });
+  try {
+    const r = await runItems({
+      itemsFile: o.items!,
+      mediaRoots: (o.mediaRoot ?? []).map((d) => resolve(d)),
+      profile: profileFrom(o),
+      tools: locateMediaTools(),
+      runsDir: resolve(o.runsDir),
+      ...(apiKeyFromEnvFlag('--model-api-key-env', o.modelApiKeyEnv) ? { apiKey: apiKeyFromEnvFlag('--model-api-key-env', o.modelApiKeyEnv)! } : {}),
+      ...(o.timeout ? { timeoutMs: o.timeout } : {}),
+      concurrency: o.concurrency ?? 4,
+      out: o.out,
+      signal: controller.signal,
+      onItem: (p) => process.stderr.write(`items: ${p.done} of ${p.total} done${p.failed ? `, ${p.failed} failed` : ''}${p.error ? ` (${p.key}: ${p.error})` : ''}\n`),
+    });
+    for (const p of r.problems.slice(0, 20)) process.stderr.write(`${p}\n`);
+    process.stderr.write(`omnitrace: ${r.items} items: ${r.ran} run now, ${r.skipped} already in ${o.out}, ${r.failed.length} failed\n`);
+    if (controller.signal.aborted) throw new CancelledError(`stopped: ${r.ran} items saved to ${o.out}; run again to resume`);
+    if (r.failed.length) throw new InputError(`${r.failed.length} item(s) could not be run (first: ${r.failed[0]!.key}: ${r.failed[0]!.message}); the others are saved in ${o.out}, and a rerun tries only the failed ones`);
+  } finally {
+    setInterruptHandler(undefined);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('run')
     .description('run a checkpoint on a clip (video, audio or image) with a question, save the samples as rollout records and score them')
-    .argument('<clip>', 'media file (video with or without audio, audio, or image)')
-    .option('--question <text>', 'the question (required)')
+    .argument('[clip]', 'media file (video with or without audio, audio, or image); not with --items')
+    .option('--question <text>', 'the question (required with a clip)')
+    .option('--items <rollouts>', "run on every item of this rollout file (its clips and questions, e.g. another checkpoint's eval results); appends to --out, resumable")
+    .option('--concurrency <c>', 'items in flight at once with --items (default 4)', int(1))
+    .option('--media-root <dir>', 'folder the clip paths of --items are relative to (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--options <option>', 'an answer option, e.g. "A. happy" (repeatable, in order)', collect)
     .option('--problem-type <type>', "'multiple choice', emer_ov_mc, numerical, regression, judge, OCR or free-form (picks the answer instruction and the accuracy rule)")
     .option('--answer <ref>', 'reference answer (enables the accuracy reward)')
@@ -124,7 +181,9 @@ export function register(program: Command): void {
     .option('--judge-base-url <url>', 'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (templates and cache as `omnitrace judge` uses them: .omnitrace/judges/*.md over the built-ins, .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)')
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
-    .action(async (clip: string, o: RunCliOptions) => {
+    .action(async (clip: string | undefined, o: RunCliOptions) => {
+      if (o.items !== undefined) return runOnItems(clip, o);
+      if (clip === undefined) throw new UsageError('a clip is required (or --items FILE)');
       if (!o.question?.trim()) throw new UsageError('--question is required');
       if (!o.model?.trim()) throw new UsageError('--model is required');
       if (!o.modelBaseUrl?.trim()) throw new UsageError('--model-base-url is required');
@@ -145,15 +204,7 @@ export function register(program: Command): void {
       const apiKey = apiKeyFromEnvFlag('--model-api-key-env', o.modelApiKeyEnv);
       if (!existsSync(clip) || !statSync(clip).isFile()) throw new InputError(`clip not found: ${clip}`);
 
-      const profile: CheckpointProfile = { baseURL: o.modelBaseUrl, model: o.model, serverKind: o.server, mediaTransport: o.media };
-      if (o.frames !== undefined || o.framesFps !== undefined || o.mediaIoKwargs) {
-        profile.frames = { ...(o.frames !== undefined ? { count: o.frames } : o.framesFps !== undefined ? { fps: o.framesFps } : {}), sendMediaIoKwargs: !!o.mediaIoKwargs };
-      }
-      if (o.useAudioInVideo) profile.useAudioInVideo = true;
-      for (const [k, v] of [['temperature', o.temperature], ['topP', o.topP], ['topK', o.topK], ['maxTokens', o.maxTokens], ['seed', o.seed], ['n', o.n]] as const) {
-        if (v !== undefined) (profile as unknown as Record<string, number>)[k] = v;
-      }
-      if (o.modelApiKeyEnv) profile.apiKeyEnv = o.modelApiKeyEnv;
+      const profile = profileFrom(o);
       const readText = async (f: string, flag: string) => {
         try {
           return await readFile(f, 'utf8');

@@ -35,6 +35,8 @@ export interface RunCheckpointOptions {
   signal?: AbortSignal;
   /** Build the request and stop before any call. */
   dryRun?: boolean;
+  /** Save the run as its own file under runsDir (default); false: the caller saves the records. */
+  save?: boolean;
   /** Things asked for but not applied (called once, before the call). */
   onNotes?: (notes: string[]) => void;
   onDelta?: (choiceIndex: number, text: string) => void;
@@ -110,6 +112,7 @@ export async function runCheckpoint(o: RunCheckpointOptions): Promise<RunCheckpo
     finishedAt,
     outcome,
   });
+  if (o.save === false) return { runId, prepared, built, outcome, records, ...(failure ? { failure } : {}) };
   await mkdir(runsDir, { recursive: true });
   let file = runFilePath(runsDir, o.profile.model, startedAt);
   const existing = new Set(await readdir(runsDir));
