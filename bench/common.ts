@@ -23,12 +23,40 @@ export function mulberry32(seed: number) {
   };
 }
 
-const SEEN = ['a man in a grey coat', 'two children', 'a woman holding a cup', 'a crowded street', 'a kitchen counter', 'a dog by the door', 'a stage with red lights', 'an office desk', 'a rainy window', 'a bus stop'];
+const SEEN = [
+  'a man in a grey coat',
+  'two children',
+  'a woman holding a cup',
+  'a crowded street',
+  'a kitchen counter',
+  'a dog by the door',
+  'a stage with red lights',
+  'an office desk',
+  'a rainy window',
+  'a bus stop',
+];
 const HEARD = ['a car horn', 'soft piano music', 'laughter', 'a phone ringing', 'footsteps', 'rain on glass', 'a raised voice', 'applause', 'a kettle whistling', 'silence'];
 const SAID = ['"we are late again"', '"that was wonderful"', '"please sit down"', '"I told you so"', '"where is it?"', '"not now"', '"thank you all"', '"look over there"'];
-const REASON = ['This suggests', 'Checking the audio again,', 'Looking back at the frames,', 'On reflection,', 'Combining both cues,', 'The tone of voice implies', 'Reconsidering the options,', 'The facial expression shows'];
+const REASON = [
+  'This suggests',
+  'Checking the audio again,',
+  'Looking back at the frames,',
+  'On reflection,',
+  'Combining both cues,',
+  'The tone of voice implies',
+  'Reconsidering the options,',
+  'The facial expression shows',
+];
 const FEEL = ['impatience', 'joy', 'surprise', 'irritation', 'relief', 'nervousness', 'boredom', 'gratitude'];
-const TYPES: [string, number][] = [['multiple choice', 0.5], ['numerical', 0.15], ['OCR', 0.1], ['judge', 0.1], ['emer_ov_mc', 0.05], ['regression', 0.05], ['free-form', 0.05]];
+const TYPES: [string, number][] = [
+  ['multiple choice', 0.5],
+  ['numerical', 0.15],
+  ['OCR', 0.1],
+  ['judge', 0.1],
+  ['emer_ov_mc', 0.05],
+  ['regression', 0.05],
+  ['free-form', 0.05],
+];
 
 function generate(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
@@ -55,7 +83,18 @@ function generate(): Promise<void> {
           break;
         }
       }
-      const answer = type === 'multiple choice' ? pick(['A', 'B', 'C', 'D']) : type === 'numerical' ? String(1 + Math.floor(rnd() * 9)) : type === 'regression' ? (rnd() * 10).toFixed(1) : type === 'judge' ? pick(['yes', 'no']) : type === 'emer_ov_mc' ? pick(['A,C', 'B', 'A,B,D']) : pick(FEEL);
+      const answer =
+        type === 'multiple choice'
+          ? pick(['A', 'B', 'C', 'D'])
+          : type === 'numerical'
+            ? String(1 + Math.floor(rnd() * 9))
+            : type === 'regression'
+              ? (rnd() * 10).toFixed(1)
+              : type === 'judge'
+                ? pick(['yes', 'no'])
+                : type === 'emer_ov_mc'
+                  ? pick(['A,C', 'B', 'A,B,D'])
+                  : pick(FEEL);
       group = {
         problem: `Clip ${Math.floor(i / PARAMS.groupSize)}: what does ${pick(SEEN)} feel when ${pick(HEARD)} starts?`,
         type,
@@ -70,7 +109,8 @@ function generate(): Promise<void> {
     let completion = `<context>${paragraph(200, 350)}</context>\n<think>${paragraph(450, 800)}</think>\n<answer>${ans}</answer>`;
     const flaw = rnd();
     if (flaw < 0.04) completion = 'Let me think. ' + completion;
-    else if (flaw < 0.07) completion = completion.slice(0, completion.length - 9); // cut before </answer>
+    else if (flaw < 0.07)
+      completion = completion.slice(0, completion.length - 9); // cut before </answer>
     else if (flaw < 0.09) completion = completion.replace('<think>', '<Think>').replace('</think>', '</Think>');
     const row = {
       id: `r${i}`,
@@ -156,4 +196,3 @@ export function measure(args: string[]): Promise<{ ms: number; peakRssMB: number
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-

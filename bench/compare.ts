@@ -56,7 +56,21 @@ async function main() {
   const cmp = { ms: median(compare.map((c) => c.ms))!, peakRssMB: median(compare.map((c) => c.peakRssMB))! };
   const ratio = Math.round((cmp.ms / scoreBoth) * 100) / 100;
   process.stdout.write(
-    JSON.stringify({ benchmark: 'compare', records: 100_000, scoreBothMs: scoreBoth, compare: cmp, ratio, target: { ratioMax: TARGET_RATIO }, pass: ratio <= TARGET_RATIO, cores: availableParallelism(), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        benchmark: 'compare',
+        records: 100_000,
+        scoreBothMs: scoreBoth,
+        compare: cmp,
+        ratio,
+        target: { ratioMax: TARGET_RATIO },
+        pass: ratio <= TARGET_RATIO,
+        cores: availableParallelism(),
+        loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+      },
+      null,
+      2,
+    ) + '\n',
   );
 }
 

@@ -62,10 +62,7 @@ function clip(): { file: string; speech: { start: number; end: number }[] } {
     color: '0x203040',
     fps: 25,
     speech: SENTENCES.map((text, i) => ({ text, at: 0.5 + i * 6 })),
-    screenText: [
-      { text: 'Evening news, channel 4', at: 'top', size: 30 },
-      ...SUBTITLES.map((text, i) => ({ text, from: i * 4, to: i * 4 + 3.9, at: 'bottom' as const, size: 36 })),
-    ],
+    screenText: [{ text: 'Evening news, channel 4', at: 'top', size: 30 }, ...SUBTITLES.map((text, i) => ({ text, from: i * 4, to: i * 4 + 3.9, at: 'bottom' as const, size: 36 }))],
   });
   writeFileSync(meta, JSON.stringify({ params: PARAMS, speech: c.speech }));
   return c;
@@ -106,7 +103,9 @@ async function main(): Promise<void> {
     const tm = { detSeconds: 0, recSeconds: 0 };
     for (const f of frames) await ocrFrame({ width: f.width, height: f.height, data: f.rgb }, tm);
     runs.push({ audioDecode, vad, audioSeconds: samples.length / VAD_SAMPLE_RATE, frameDecode, frames: frames.length, det: tm.detSeconds, rec: tm.recSeconds });
-    process.stderr.write(`run ${i + 1}: audio decode ${r3(audioDecode)} s, VAD ${r3(vad)} s; ${frames.length} frames decoded in ${r3(frameDecode)} s, OCR det ${r3(tm.detSeconds)} s + rec ${r3(tm.recSeconds)} s\n`);
+    process.stderr.write(
+      `run ${i + 1}: audio decode ${r3(audioDecode)} s, VAD ${r3(vad)} s; ${frames.length} frames decoded in ${r3(frameDecode)} s, OCR det ${r3(tm.detSeconds)} s + rec ${r3(tm.recSeconds)} s\n`,
+    );
   }
 
   t = performance.now();

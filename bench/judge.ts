@@ -49,7 +49,15 @@ function writeInput(dir: string, n: number): string {
   const ref = '<context>A woman at a bus stop checks her watch while a horn sounds.</context><think>Late.</think><answer>B</answer>';
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    lines.push(JSON.stringify({ id: `r${i}`, problem: `Question ${i}?`, problem_type: 'multiple choice', solution: ref, completion: `<context>Rollout ${i}: a woman, a horn, a watch.</context><think>She hurries.</think><answer>B</answer>` }));
+    lines.push(
+      JSON.stringify({
+        id: `r${i}`,
+        problem: `Question ${i}?`,
+        problem_type: 'multiple choice',
+        solution: ref,
+        completion: `<context>Rollout ${i}: a woman, a horn, a watch.</context><think>She hurries.</think><answer>B</answer>`,
+      }),
+    );
   }
   writeFileSync(file, lines.join('\n') + '\n');
   return file;

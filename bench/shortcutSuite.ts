@@ -105,7 +105,8 @@ export const CASES: SuiteCase[] = [
   },
   {
     id: 'both-code',
-    heard: '9', seen: '9',
+    heard: '9',
+    seen: '9',
     clip: 'both',
     problem: 'Which code number is given in the clip?',
     problemType: 'numerical',
@@ -208,7 +209,11 @@ export function behave(model: ModelId, c: SuiteCase, media: Media): string {
     }
     case 'pretender': {
       // Cites speech with confidence and answers its guess whatever it was given.
-      const claim = c.options ? `She says her name is ${c.options.find((o) => o.startsWith(fallback))?.slice(3) ?? fallback}.` : c.problemType === 'judge' ? 'She says hello to everyone.' : `The man says the number ${fallback} clearly.`;
+      const claim = c.options
+        ? `She says her name is ${c.options.find((o) => o.startsWith(fallback))?.slice(3) ?? fallback}.`
+        : c.problemType === 'judge'
+          ? 'She says hello to everyone.'
+          : `The man says the number ${fallback} clearly.`;
       return trace(claim, `The spoken words settle it: ${fallback}.`, fallback);
     }
     case 'silent-user': {
@@ -431,12 +436,20 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     const replyFor = (i: number) => (noisy && i === 2 ? reply.replace(/<answer>([\s\S]*?)<\/answer>/, (_m, a: string) => `<answer>${otherAnswer(a)}</answer>`) : reply);
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'cmpl', object: 'chat.completion', model: body.model, choices: Array.from({ length: n }, (_, i) => ({ index: i, message: { role: 'assistant', content: replyFor(i) }, finish_reason: 'stop' })) }));
+      res.end(
+        JSON.stringify({
+          id: 'cmpl',
+          object: 'chat.completion',
+          model: body.model,
+          choices: Array.from({ length: n }, (_, i) => ({ index: i, message: { role: 'assistant', content: replyFor(i) }, finish_reason: 'stop' })),
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
-    for (let i = 0; i < n; i++) send({ id: 'cmpl', object: 'chat.completion.chunk', model: body.model, choices: [{ index: i, delta: { role: 'assistant', content: replyFor(i) }, finish_reason: null }] });
+    for (let i = 0; i < n; i++)
+      send({ id: 'cmpl', object: 'chat.completion.chunk', model: body.model, choices: [{ index: i, delta: { role: 'assistant', content: replyFor(i) }, finish_reason: null }] });
     for (let i = 0; i < n; i++) send({ id: 'cmpl', object: 'chat.completion.chunk', model: body.model, choices: [{ index: i, delta: {}, finish_reason: 'stop' }] });
     res.end('data: [DONE]\n\n');
   });

@@ -88,7 +88,12 @@ async function main() {
   const inventories: Record<string, { speechSeconds: number; text: string[]; audio: boolean; error?: string }> = {};
   for (const [id, file] of Object.entries(clips)) {
     const inv = await buildCueInventory(file, { tools, cacheDir });
-    inventories[id] = { audio: inv.audio.present, speechSeconds: round(inv.audio.speechSeconds, 2), text: inv.visual.textTracks.map((t) => t.text), ...(inv.audio.error || inv.visual.error ? { error: inv.audio.error ?? inv.visual.error } : {}) };
+    inventories[id] = {
+      audio: inv.audio.present,
+      speechSeconds: round(inv.audio.speechSeconds, 2),
+      text: inv.visual.textTracks.map((t) => t.text),
+      ...(inv.audio.error || inv.visual.error ? { error: inv.audio.error ?? inv.visual.error } : {}),
+    };
   }
   timings.cueInventoriesSeconds = (Date.now() - t1) / 1000;
 

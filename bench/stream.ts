@@ -113,12 +113,15 @@ async function main(): Promise<void> {
       chain = chain.then(() => post({ type: 'event', event: 'streamDelta', data: d }));
     });
     const client = new CheckpointClient({ baseURL });
-    await client.stream({ model: 'bench', messages: [{ role: 'user', content: 'go' }], n: 1 }, {
-      onDelta: (i, t) => {
-        text += t;
-        throttle.push(i, t);
+    await client.stream(
+      { model: 'bench', messages: [{ role: 'user', content: 'go' }], n: 1 },
+      {
+        onDelta: (i, t) => {
+          text += t;
+          throttle.push(i, t);
+        },
       },
-    });
+    );
     throttle.done(0);
     await chain;
     const want = text.length - OPEN.length;

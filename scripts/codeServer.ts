@@ -118,16 +118,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   // the helper processes code-server leaves behind along with it.
   const child: ChildProcess = spawn(
     node24(opts.csDir),
-    [
-      entry(opts.csDir),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-getting-started-override',
-      ...common,
-      workspace,
-    ],
+    [entry(opts.csDir), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', ...common, workspace],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout!.on('data', (d) => out.push(String(d)));

@@ -50,9 +50,7 @@ if (hasCode && existsSync(vsix)) {
 
 // scripts/prereqs.mjs records what it could not install; the clip analysis needs ffmpeg.
 const prereqFile = join(root, '.omnitrace', 'prereqs.json');
-const missingMedia = existsSync(prereqFile)
-  ? JSON.parse(readFileSync(prereqFile, 'utf8')).missing.filter((m) => m.name === 'ffmpeg' || m.name === 'ffprobe')
-  : [];
+const missingMedia = existsSync(prereqFile) ? JSON.parse(readFileSync(prereqFile, 'utf8')).missing.filter((m) => m.name === 'ffmpeg' || m.name === 'ffprobe') : [];
 const shortcutNote = missingMedia.length
   ? `\n             ran WITHOUT the clip analysis (no cue inventory, no cue timeline): ${missingMedia.map((m) => m.name).join(' and ')} missing; ${missingMedia[0].install}`
   : '';

@@ -64,11 +64,11 @@ if (target) {
 }
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(
-  process.execPath,
-  [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out, ...(target ? ['--target', target] : [])],
-  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
-);
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out, ...(target ? ['--target', target] : [])], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+  encoding: 'utf8',
+});
 rmSync(staged, { recursive: true, force: true });
 if (r.status !== 0) {
   // vsce's file listing is long; it only helps when something went wrong.

@@ -79,8 +79,7 @@ if (missing.length > 0 && canInstall) {
   console.error(`prereqs: installing ${debs.join(', ')} (for ${missing.map((r) => r.name).join(', ')}) with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  const install =
-    update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debs], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debs], { stdio: ['ignore', 'ignore', 'inherit'], env });
   const still = missing.filter((r) => !present(r));
   const installed = missing.filter((r) => !still.includes(r));
   if (installed.length) console.error(`prereqs: installed ${[...new Set(installed.map((r) => r.deb))].join(', ')}`);

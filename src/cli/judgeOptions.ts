@@ -39,23 +39,23 @@ export const num = (v: string) => {
 
 export function addJudgeEndpointOptions(cmd: Command): Command {
   const d = DEFAULT_PROFILE;
-    cmd.requiredOption('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1');
-    cmd.requiredOption('--judge-model <name>', 'model name to ask for');
-    cmd.option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)');
-    cmd.option('--profile-name <name>', 'name recorded with every score', 'cli');
-    cmd.option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${LAYOUT.judgeTemplates} when it exists)`);
-    cmd.option('--cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`);
-    cmd.option('--no-cache', 'neither read nor write the judge cache');
-    cmd.option('--concurrency <n>', `judge calls in flight at most (default ${d.concurrency})`, int(1, 1024));
-    cmd.option('--repeats <k>', 'judge each item k times; the value is the mean, with the spread recorded (default 1)', int(1, 100));
-    cmd.option('--timeout <ms>', `timeout per call, whole reply included (default ${d.timeoutMs})`, int(1, 3_600_000));
-    cmd.option('--max-retries <n>', `retries on 429, 5xx, connection errors and timeouts (default ${d.maxRetries})`, int(0, 100));
-    cmd.option('--backoff-base <ms>', `backoff base (full jitter, doubling per retry; default ${d.backoffBaseMs})`, int(0, 3_600_000));
-    cmd.option('--backoff-max <ms>', `longest backoff (default ${d.backoffMaxMs})`, int(0, 3_600_000));
-    cmd.option('--temperature <t>', `sampling temperature (default ${d.temperature})`, num);
-    cmd.option('--max-tokens <n>', `max tokens of a judge reply (default ${d.maxTokens})`, int(1, 1_000_000));
-    cmd.option('--seed <n>', 'sampling seed sent to the judge', int(-(2 ** 31), 2 ** 31 - 1));
-    cmd.option('--stream', 'use streaming chat completions');
+  cmd.requiredOption('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1');
+  cmd.requiredOption('--judge-model <name>', 'model name to ask for');
+  cmd.option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)');
+  cmd.option('--profile-name <name>', 'name recorded with every score', 'cli');
+  cmd.option('--templates <dir>', `folder of judge templates (context.md, logic.md, logic-criteria.md, accuracy.md) replacing the built-ins (default: ${LAYOUT.judgeTemplates} when it exists)`);
+  cmd.option('--cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`);
+  cmd.option('--no-cache', 'neither read nor write the judge cache');
+  cmd.option('--concurrency <n>', `judge calls in flight at most (default ${d.concurrency})`, int(1, 1024));
+  cmd.option('--repeats <k>', 'judge each item k times; the value is the mean, with the spread recorded (default 1)', int(1, 100));
+  cmd.option('--timeout <ms>', `timeout per call, whole reply included (default ${d.timeoutMs})`, int(1, 3_600_000));
+  cmd.option('--max-retries <n>', `retries on 429, 5xx, connection errors and timeouts (default ${d.maxRetries})`, int(0, 100));
+  cmd.option('--backoff-base <ms>', `backoff base (full jitter, doubling per retry; default ${d.backoffBaseMs})`, int(0, 3_600_000));
+  cmd.option('--backoff-max <ms>', `longest backoff (default ${d.backoffMaxMs})`, int(0, 3_600_000));
+  cmd.option('--temperature <t>', `sampling temperature (default ${d.temperature})`, num);
+  cmd.option('--max-tokens <n>', `max tokens of a judge reply (default ${d.maxTokens})`, int(1, 1_000_000));
+  cmd.option('--seed <n>', 'sampling seed sent to the judge', int(-(2 ** 31), 2 ** 31 - 1));
+  cmd.option('--stream', 'use streaming chat completions');
   return cmd;
 }
 

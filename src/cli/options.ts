@@ -36,14 +36,33 @@ export function addInputOptions(cmd: Command): Command {
   cmd.addOption(new Option('--format <name>', 'input format (default: detected from the path and first records)').choices(FORMAT_NAMES));
   cmd.option('--map <field=path>', 'take a field from this dotted path of each row (repeatable), e.g. --map completion=messages.-1.content', collect);
   cmd.option('--problem-type <type>', "problem type for rows that have none (verl logs none), e.g. 'multiple choice'");
-  cmd.option('--group-size <n>', "GRPO groups are consecutive blocks of n records (verl rollout.n, TRL num_generations) where the file has no group id; default: the file's ids, else detected from the layout, else identical prompt text", (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
-    return n;
-  });
-  cmd.addOption(new Option('--advantage <rule>', "advantage formula: humanomni (total − mean), verl ((score − mean)/(std + 1e-6); a group of one: mean 0, std 1), trl ((r − mean)/(std + 1e-4)); default: the format's trainer").choices([...ADVANTAGE_RULES]));
-  cmd.addOption(new Option('--answer-rule <rule>', "accuracy of a response without <answer>: 'trainer' (empty answer, as the training reward) or 'whole-output' (Video-R1's eval script scores the whole response)").choices(['trainer', 'whole-output']));
-  cmd.addOption(new Option('--total <which>', "what groups are built from: 'recorded' (the trainer's total when the file records one: verl score, TRL reward columns, HumanOmniV2 reward; default) or 'recomputed' (format + accuracy)").choices(['recorded', 'recomputed']));
+  cmd.option(
+    '--group-size <n>',
+    "GRPO groups are consecutive blocks of n records (verl rollout.n, TRL num_generations) where the file has no group id; default: the file's ids, else detected from the layout, else identical prompt text",
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+      return n;
+    },
+  );
+  cmd.addOption(
+    new Option(
+      '--advantage <rule>',
+      "advantage formula: humanomni (total − mean), verl ((score − mean)/(std + 1e-6); a group of one: mean 0, std 1), trl ((r − mean)/(std + 1e-4)); default: the format's trainer",
+    ).choices([...ADVANTAGE_RULES]),
+  );
+  cmd.addOption(
+    new Option(
+      '--answer-rule <rule>',
+      "accuracy of a response without <answer>: 'trainer' (empty answer, as the training reward) or 'whole-output' (Video-R1's eval script scores the whole response)",
+    ).choices(['trainer', 'whole-output']),
+  );
+  cmd.addOption(
+    new Option(
+      '--total <which>',
+      "what groups are built from: 'recorded' (the trainer's total when the file records one: verl score, TRL reward columns, HumanOmniV2 reward; default) or 'recomputed' (format + accuracy)",
+    ).choices(['recorded', 'recomputed']),
+  );
   cmd.addHelpText('after', () => '\n' + formatsHelp() + '\n' + mappingHelp());
   return cmd;
 }

@@ -57,4 +57,3 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

@@ -311,11 +311,7 @@ function rangesOf(length: number, base: number | null, spans: AdvantageSpan[]): 
  * the published trainer and under the intended semantics. `partials` lists the partial rewards
  * the run used (stage 2: both; stage 3: none).
  */
-export function partialRewardSpans(
-  completion: string,
-  adv: PartialAdvantages,
-  partials: readonly PartialName[] = ['context', 'logic'],
-): PartialRewardSpans {
+export function partialRewardSpans(completion: string, adv: PartialAdvantages, partials: readonly PartialName[] = ['context', 'logic']): PartialRewardSpans {
   const published: AdvantageSpan[] = [];
   const intended: AdvantageSpan[] = [];
   const notes: string[] = [];
@@ -343,9 +339,7 @@ export function partialRewardSpans(
     });
   }
   if (published.length > 0) {
-    notes.push(
-      "the published trainer adds the total reward's advantage on these spans (compute_advantage(rewards)), not the partial reward's own",
-    );
+    notes.push("the published trainer adds the total reward's advantage on these spans (compute_advantage(rewards)), not the partial reward's own");
   }
   return {
     published,

@@ -10,12 +10,9 @@ import * as nodePath from 'node:path';
 export type MediaKind = 'video' | 'audio' | 'image';
 
 const KIND_BY_EXTENSION: Record<string, MediaKind> = {};
-for (const e of ['mp4', 'm4v', 'mov', 'webm', 'mkv', 'avi', 'mpg', 'mpeg', 'ogv', 'flv', '3gp'])
-  KIND_BY_EXTENSION[e] = 'video';
-for (const e of ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'weba'])
-  KIND_BY_EXTENSION[e] = 'audio';
-for (const e of ['png', 'jpg', 'jpeg', 'gif', 'webp', 'bmp', 'avif', 'svg'])
-  KIND_BY_EXTENSION[e] = 'image';
+for (const e of ['mp4', 'm4v', 'mov', 'webm', 'mkv', 'avi', 'mpg', 'mpeg', 'ogv', 'flv', '3gp']) KIND_BY_EXTENSION[e] = 'video';
+for (const e of ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'weba']) KIND_BY_EXTENSION[e] = 'audio';
+for (const e of ['png', 'jpg', 'jpeg', 'gif', 'webp', 'bmp', 'avif', 'svg']) KIND_BY_EXTENSION[e] = 'image';
 
 /** Kind from the file extension; the record's `data_type` decides only when the extension is unknown. */
 export function mediaKindOf(path: string, dataType?: string): MediaKind | undefined {
@@ -43,10 +40,7 @@ export interface ExpandedRoot {
  * `${workspaceFolder:name}`, `${userHome}` and a leading `~`. A relative result is taken
  * relative to the first workspace folder, like VS Code's own path settings.
  */
-export function expandMediaRoot(
-  setting: string | undefined,
-  env: { workspaceFolders: WorkspaceFolderRef[]; userHome?: string },
-): ExpandedRoot {
+export function expandMediaRoot(setting: string | undefined, env: { workspaceFolders: WorkspaceFolderRef[]; userHome?: string }): ExpandedRoot {
   const raw = setting?.trim();
   if (!raw) return {};
   let problem: string | undefined;
@@ -58,10 +52,7 @@ export function expandMediaRoot(
     }
     const f = folder === undefined ? env.workspaceFolders[0] : env.workspaceFolders.find((w) => w.name === folder);
     if (f) return f.path;
-    problem ??=
-      folder === undefined
-        ? `omnitrace.mediaRoot uses ${whole} but no workspace folder is open`
-        : `omnitrace.mediaRoot uses ${whole} but no open workspace folder is named "${folder}"`;
+    problem ??= folder === undefined ? `omnitrace.mediaRoot uses ${whole} but no workspace folder is open` : `omnitrace.mediaRoot uses ${whole} but no open workspace folder is named "${folder}"`;
     return whole;
   });
   if (problem) return { problem };
@@ -109,9 +100,7 @@ export function mediaCandidates(clipPath: string, search: MediaSearch): string[]
   return out;
 }
 
-export type MediaResolution =
-  | { status: 'found'; path: string; kind: MediaKind; tried: string[] }
-  | { status: 'missing'; path?: string; tried: string[]; reason: string };
+export type MediaResolution = { status: 'found'; path: string; kind: MediaKind; tried: string[] } | { status: 'missing'; path?: string; tried: string[]; reason: string };
 
 export async function resolveMediaPath(
   clipPath: string | undefined,
@@ -144,8 +133,7 @@ export async function resolveMediaPath(
   }
   const lines = [`Clip not found: ${clipPath}`, `Tried: ${tried.join(', ')}`];
   if (search.rootProblem) lines.push(search.rootProblem + '.');
-  else if (search.mediaRoots.length === 0)
-    lines.push('Set omnitrace.mediaRoot to the folder the clip paths are relative to.');
+  else if (search.mediaRoots.length === 0) lines.push('Set omnitrace.mediaRoot to the folder the clip paths are relative to.');
   return { status: 'missing', path: clipPath, tried, reason: lines.join('\n') };
 }
 

@@ -81,31 +81,68 @@ interface LexEntry {
 
 export const LEXICON: readonly LexEntry[] = [
   // ---- visual: what is seen
-  { modality: 'visual', re: "see|sees|seen|saw|seeing|visible|visibly|invisible|unseen", perception: true, note: 'seeing' },
-  { modality: 'visual', re: 'look(?:s|ed|ing)?|appear(?:s|ed|ing|ance)?|watch(?:es|ed|ing)?|glanc(?:e|es|ed|ing)|star(?:e|es|ed|ing)|gaz(?:e|es|ed|ing)', perception: true, note: 'looking, appearing' },
-  { modality: 'visual', re: 'faces?|facial|expressions?|smil(?:e|es|ed|ing)|frown(?:s|ed|ing)?|grin(?:s|ned|ning)?|scowl(?:s|ed|ing)?|glar(?:e|es|ed|ing)|eyes|eyebrows?|brows?|tears?|teary|blush(?:es|ed|ing)?|wink(?:s|ed|ing)?|nod(?:s|ded|ding)?|grimac(?:e|es|ed|ing)|lips|mouth', note: 'face and expressions' },
-  { modality: 'visual', re: 'gestur(?:e|es|ed|ing)|posture|body language|shrug(?:s|ged|ging)?|arms crossed|crossed arms|fists?|clench(?:es|ed|ing)?|point(?:s|ed|ing) at|lean(?:s|ed|ing)|hug(?:s|ged|ging)?|shak(?:e|es|ing) (?:his|her|their) head|hands?|fidget(?:s|ed|ing)?', note: 'gestures and body' },
+  { modality: 'visual', re: 'see|sees|seen|saw|seeing|visible|visibly|invisible|unseen', perception: true, note: 'seeing' },
+  {
+    modality: 'visual',
+    re: 'look(?:s|ed|ing)?|appear(?:s|ed|ing|ance)?|watch(?:es|ed|ing)?|glanc(?:e|es|ed|ing)|star(?:e|es|ed|ing)|gaz(?:e|es|ed|ing)',
+    perception: true,
+    note: 'looking, appearing',
+  },
+  {
+    modality: 'visual',
+    re: 'faces?|facial|expressions?|smil(?:e|es|ed|ing)|frown(?:s|ed|ing)?|grin(?:s|ned|ning)?|scowl(?:s|ed|ing)?|glar(?:e|es|ed|ing)|eyes|eyebrows?|brows?|tears?|teary|blush(?:es|ed|ing)?|wink(?:s|ed|ing)?|nod(?:s|ded|ding)?|grimac(?:e|es|ed|ing)|lips|mouth',
+    note: 'face and expressions',
+  },
+  {
+    modality: 'visual',
+    re: 'gestur(?:e|es|ed|ing)|posture|body language|shrug(?:s|ged|ging)?|arms crossed|crossed arms|fists?|clench(?:es|ed|ing)?|point(?:s|ed|ing) at|lean(?:s|ed|ing)|hug(?:s|ged|ging)?|shak(?:e|es|ing) (?:his|her|their) head|hands?|fidget(?:s|ed|ing)?',
+    note: 'gestures and body',
+  },
   { modality: 'visual', re: 'wear(?:s|ing)?|wore|dressed|shirt|jacket|suit|dress|uniform|hat|glasses|clothes|clothing|outfit', note: 'clothing' },
-  { modality: 'visual', re: 'scene|room|background(?!\\s+(?:music|noise|sounds?|voices?|chatter))|setting|kitchen|office|street|outdoors|indoors|camera|frames?|shot|close-up|lighting|lit|dim|bright|shadows?|light(?!\\s+of)|darkness', note: 'scene, camera, lighting' },
+  {
+    modality: 'visual',
+    re: 'scene|room|background(?!\\s+(?:music|noise|sounds?|voices?|chatter))|setting|kitchen|office|street|outdoors|indoors|camera|frames?|shot|close-up|lighting|lit|dim|bright|shadows?|light(?!\\s+of)|darkness',
+    note: 'scene, camera, lighting',
+  },
   { modality: 'visual', re: 'colou?rs?|colou?rful|red|blue|green|yellow|black|white|gr[ae]y|brown|pink|purple', note: 'colours' },
-  { modality: 'visual', re: 'walk(?:s|ed|ing)?|mov(?:e|es|ed|ing|ement|ements)|enter(?:s|ed|ing)?|sit(?:s|ting)?|sat|stand(?:s|ing)?|stood|turn(?:s|ed|ing)? away|runs? away|approach(?:es|ed|ing)', note: 'movement' },
+  {
+    modality: 'visual',
+    re: 'walk(?:s|ed|ing)?|mov(?:e|es|ed|ing|ement|ements)|enter(?:s|ed|ing)?|sit(?:s|ting)?|sat|stand(?:s|ing)?|stood|turn(?:s|ed|ing)? away|runs? away|approach(?:es|ed|ing)',
+    note: 'movement',
+  },
 
   // ---- audio: heard, paralinguistic (how it sounds, not what is said)
   { modality: 'audio', re: 'hear|hears|heard|hearing|audible|inaudible|listen(?:s|ed|ing)?', perception: true, note: 'hearing' },
   { modality: 'audio', re: 'sound(?:s|ed|ing)?|noises?|audio|acoustic', note: 'sound in general' },
-  { modality: 'audio', re: 'tone|pitch|pace|volume|loud(?:ly|er)?|quiet(?:ly)?|soft(?:ly|er)?|intonation|prosody|monotone|timbre|hoarse|raspy|shaky|trembl(?:e|es|ing)|crack(?:s|ed|ing)', note: 'paralinguistics' },
+  {
+    modality: 'audio',
+    re: 'tone|pitch|pace|volume|loud(?:ly|er)?|quiet(?:ly)?|soft(?:ly|er)?|intonation|prosody|monotone|timbre|hoarse|raspy|shaky|trembl(?:e|es|ing)|crack(?:s|ed|ing)',
+    note: 'paralinguistics',
+  },
   { modality: 'audio', re: 'voices?|voiced|vocal(?:ly)?', note: 'voice quality' },
-  { modality: 'audio', re: 'whisper(?:s|ed|ing)?|shout(?:s|ed|ing)?|yell(?:s|ed|ing)?|scream(?:s|ed|ing)?|sigh(?:s|ed|ing)?|laugh(?:s|ed|ing|ter)?|giggl(?:e|es|ed|ing)|chuckl(?:e|es|ed|ing)|sob(?:s|bed|bing)?|gasp(?:s|ed|ing)?|groan(?:s|ed|ing)?|stutter(?:s|ed|ing)?|stammer(?:s|ed|ing)?|mumbl(?:e|es|ed|ing)|murmur(?:s|ed|ing)?|pauses?|paused', note: 'vocal events' },
+  {
+    modality: 'audio',
+    re: 'whisper(?:s|ed|ing)?|shout(?:s|ed|ing)?|yell(?:s|ed|ing)?|scream(?:s|ed|ing)?|sigh(?:s|ed|ing)?|laugh(?:s|ed|ing|ter)?|giggl(?:e|es|ed|ing)|chuckl(?:e|es|ed|ing)|sob(?:s|bed|bing)?|gasp(?:s|ed|ing)?|groan(?:s|ed|ing)?|stutter(?:s|ed|ing)?|stammer(?:s|ed|ing)?|mumbl(?:e|es|ed|ing)|murmur(?:s|ed|ing)?|pauses?|paused',
+    note: 'vocal events',
+  },
   { modality: 'audio', re: 'silent|silence|muted|mute', note: 'silence (an absence: see ABSENCE)' },
   { modality: 'audio', re: 'music|musical|song|melody|soundtrack|applause|footsteps|ring(?:s|ing)|beeps?|knock(?:s|ed|ing)?|bang(?:s|ed)?|thud', note: 'music and sounds' },
 
   // ---- speech: what was said (content of the words)
-  { modality: 'speech', re: 'say|says|said|saying|ask(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|mention(?:s|ed|ing)?|tell(?:s|ing)?|told|speak(?:s|ing)?|spoke|spoken|talk(?:s|ed|ing)?|explain(?:s|ed|ing)?|remark(?:s|ed)?|exclaim(?:s|ed)?|insist(?:s|ed)?|admit(?:s|ted)?|apologi[sz](?:e|es|ed|ing)|complain(?:s|ed|ing)?|respond(?:s|ed) (?:with|that)|utter(?:s|ed|ance)?', note: 'speech verbs (not "answer": the answer is ours)' },
+  {
+    modality: 'speech',
+    re: 'say|says|said|saying|ask(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|mention(?:s|ed|ing)?|tell(?:s|ing)?|told|speak(?:s|ing)?|spoke|spoken|talk(?:s|ed|ing)?|explain(?:s|ed|ing)?|remark(?:s|ed)?|exclaim(?:s|ed)?|insist(?:s|ed)?|admit(?:s|ted)?|apologi[sz](?:e|es|ed|ing)|complain(?:s|ed|ing)?|respond(?:s|ed) (?:with|that)|utter(?:s|ed|ance)?',
+    note: 'speech verbs (not "answer": the answer is ours)',
+  },
   { modality: 'speech', re: '(?:whisper|shout|yell|scream|murmur|mutter|mumble)(?:s|ed|ing)? that', note: 'reported speech with a vocal verb (also audio)' },
   { modality: 'speech', re: 'words?|dialogue|conversation|speech|speaker|transcript|verbal(?:ly)?|statement|question(?:s|ed)? (?:him|her|them)', note: 'speech nouns' },
 
   // ---- text: read on screen
-  { modality: 'text', re: 'subtitles?|subtitled|captions?|captioned|on-screen|on screen|onscreen|text|written|printed|handwritten|slides?|signboard|sign(?:s)? (?:reads?|says|saying)|the sign|banner|poster|headline|title card|labels?|logo|ocr', note: 'on-screen text' },
+  {
+    modality: 'text',
+    re: 'subtitles?|subtitled|captions?|captioned|on-screen|on screen|onscreen|text|written|printed|handwritten|slides?|signboard|sign(?:s)? (?:reads?|says|saying)|the sign|banner|poster|headline|title card|labels?|logo|ocr',
+    note: 'on-screen text',
+  },
 ];
 
 /** Cues that mean absence by themselves ("the audio is silent"): they negate their modality in the clause. */
@@ -144,9 +181,7 @@ const SINGLE_QUOTE_RE = /(?<![\p{L}\p{N}])['‘](?=\S)[^\n]*?['’](?![\p{L}\p{N
 // ---------------------------------------------------------------------------------------------
 // Sentence splitting
 
-const ABBREVIATIONS = new Set([
-  'e.g', 'i.e', 'etc', 'vs', 'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'approx', 'cf', 'fig', 'no', 'vol', 'ca', 'al', 'min', 'sec', 'u.s', 'a.m', 'p.m',
-]);
+const ABBREVIATIONS = new Set(['e.g', 'i.e', 'etc', 'vs', 'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'approx', 'cf', 'fig', 'no', 'vol', 'ca', 'al', 'min', 'sec', 'u.s', 'a.m', 'p.m']);
 /** Abbreviations that often end a sentence too: they end one when a capital follows. */
 const FINAL_ABBREVIATIONS = new Set(['etc', 'a.m', 'p.m', 'min', 'sec']);
 
@@ -342,9 +377,7 @@ export function tagSentence(sentence: string): ModalityTag[] {
     const c = clauseOf(cuts, cue.start);
     const ct = clauseText(c);
     const absent = ABSENCE_RE.some((a) => (a.modality === 'any' || a.modality === cue.modality) && a.re.test(ct));
-    const perceptionDenied = kept.some(
-      (o) => o.perception && o.modality === cue.modality && negated.get(o) && clauseOf(cuts, o.start) === c,
-    );
+    const perceptionDenied = kept.some((o) => o.perception && o.modality === cue.modality && negated.get(o) && clauseOf(cuts, o.start) === c);
     if (absent || perceptionDenied) negated.set(cue, true);
   }
 

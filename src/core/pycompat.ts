@@ -30,18 +30,13 @@ export function pySplitWhitespace(s: string): string[] {
  * The trainer's format check: re.match(r"^<context>.*?</context>\s*<think>.*?</think>\s*<answer>.*?</answer>",
  * content, re.DOTALL). Anchored at the start only; text after </answer> is allowed.
  */
-export const FORMAT_RE = new RegExp(
-  `^<context>[\\s\\S]*?</context>[${PY_WS}]*<think>[\\s\\S]*?</think>[${PY_WS}]*<answer>[\\s\\S]*?</answer>`,
-);
+export const FORMAT_RE = new RegExp(`^<context>[\\s\\S]*?</context>[${PY_WS}]*<think>[\\s\\S]*?</think>[${PY_WS}]*<answer>[\\s\\S]*?</answer>`);
 
 /** Python's str.isspace() for one UTF-16 code unit: the same set as PY_WS. */
 export function isPyWsCode(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
-  return (
-    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
-  );
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 function skipPyWsFrom(text: string, i: number): number {

@@ -59,7 +59,9 @@ function escapeAttr(text: string): string {
 function scriptSafe(js: string): string {
   // The bundle's source-map comment points at a file the report does not carry.
   return js
-    .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+    .replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n')
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/<!--/g, '<\\!--');
 }
 
 export function contentSecurityPolicy(nonce: string): string {
@@ -88,8 +90,7 @@ export function reportData(input: ReportInput): ReportData {
     scored: input.scored.map(compactScored),
     media: input.scored.map(
       (s, i) =>
-        input.media?.[i] ??
-        ({ status: 'missing', path: s.record.clip?.path, reason: s.record.clip?.path ? `clip not resolved: ${s.record.clip.path}` : 'this rollout names no clip' } as MediaInfo),
+        input.media?.[i] ?? ({ status: 'missing', path: s.record.clip?.path, reason: s.record.clip?.path ? `clip not resolved: ${s.record.clip.path}` : 'this rollout names no clip' } as MediaInfo),
     ),
   };
   if (input.init?.rewardPlacement) data.rewardPlacement = input.init.rewardPlacement;
@@ -103,9 +104,7 @@ export function buildReportHtml(input: ReportInput): string {
   const nonce = input.nonce ?? randomNonce();
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error('nonce must be at least 16 base64/hex characters');
   const data = reportData(input);
-  const embedded: ReportData | EncodedReportData = input.gzip
-    ? { encoding: 'gzip-base64', data: bytesToBase64(input.gzip(new TextEncoder().encode(JSON.stringify(data)))) }
-    : data;
+  const embedded: ReportData | EncodedReportData = input.gzip ? { encoding: 'gzip-base64', data: bytesToBase64(input.gzip(new TextEncoder().encode(JSON.stringify(data)))) } : data;
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

@@ -98,7 +98,8 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
     if (opts.answerRule === 'whole-output' && solution !== undefined && !/<answer>[\s\S]*?<\/answer>/.test(record.completion)) {
       // Video-R1's eval_bench.py: no <answer>, so the whole response is the answer.
       const whole = computeRuleRewards(`<answer>${record.completion}</answer>`, solution, problemType, { regressionVariant: opts.regressionVariant }).accuracy;
-      if (whole) rewards.accuracy = { ...whole, explanation: `${whole.explanation} (no <answer>: the whole response scored, as Video-R1's eval script does; the training reward would use an empty answer)` };
+      if (whole)
+        rewards.accuracy = { ...whole, explanation: `${whole.explanation} (no <answer>: the whole response scored, as Video-R1's eval script does; the training reward would use an empty answer)` };
     }
     const alternatives = record.reference.alternatives;
     if (alternatives && rewards.accuracy?.value !== null && rewards.accuracy !== undefined) {
@@ -196,7 +197,6 @@ export interface ScoreSummary {
   /** How records were put into groups, and what the advantages follow. */
   grouping?: GroupingInfo;
 }
-
 
 export const MAX_KEPT_PROBLEMS = 1000;
 
@@ -363,7 +363,12 @@ export class GroupCollector {
       const how = sizeFrom === 'user' ? 'given with --group-size' : 'detected: every run of identical prompts is a multiple of it';
       return {
         keys,
-        info: { basis: explicit ? 'mixed' : 'blocks', size, sizeFrom, note: `groups are consecutive blocks of ${size} records (${how})${explicit ? `; ${explicit} records with a group id keep it` : ''}` },
+        info: {
+          basis: explicit ? 'mixed' : 'blocks',
+          size,
+          sizeFrom,
+          note: `groups are consecutive blocks of ${size} records (${how})${explicit ? `; ${explicit} records with a group id keep it` : ''}`,
+        },
       };
     }
     const note =

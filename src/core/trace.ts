@@ -23,16 +23,16 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'missing-close': 'A section is opened but its closing tag never comes.',
   'text-between': 'Non-whitespace text between two sections.',
   'out-of-order': 'Sections appear in an order other than context, think, answer.',
-  'wrong-case': 'A tag with the wrong letter case; the trainer\'s check is case-sensitive.',
+  'wrong-case': "A tag with the wrong letter case; the trainer's check is case-sensitive.",
   'malformed-tag': 'Something that looks like a tag but is not one (spaces inside, self-closing).',
   'nested-tag': 'An opening tag inside another section.',
   'repeated-section': 'A section kind that appears more than once; rewards read the first.',
   'empty-section': 'A section with nothing but whitespace inside.',
   'trailing-text': 'Text after the last section; the format check ignores it.',
   'stray-close': 'A closing tag with no matching opening tag.',
-  'unclosed': 'A section that runs to the end of the text (truncated or still streaming).',
+  unclosed: 'A section that runs to the end of the text (truncated or still streaming).',
   'partial-tag': 'The text ends in the middle of a tag (truncated or still streaming).',
-  'answer-extraction': 'The trainer\'s answer extraction reads a different <answer> than the answer section, or none.',
+  'answer-extraction': "The trainer's answer extraction reads a different <answer> than the answer section, or none.",
   'format-unexplained': 'The format check fails for a reason the diagnosis could not locate (a bug: please report).',
 };
 
@@ -62,10 +62,7 @@ const NAMES: readonly string[] = KINDS;
 function isJsWs(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   if (c < 0xa0) return false;
-  return (
-    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
-  );
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** Reads a tag-like token starting at `<` at `i`, or returns undefined. */
@@ -73,11 +70,17 @@ function readTag(text: string, i: number): Tag | undefined {
   const n = text.length;
   let j = i + 1;
   let spaced = false;
-  while (j < n && isJsWs(text.charCodeAt(j))) { j++; spaced = true; }
+  while (j < n && isJsWs(text.charCodeAt(j))) {
+    j++;
+    spaced = true;
+  }
   const close = text.charCodeAt(j) === 0x2f; /* / */
   if (close) {
     j++;
-    while (j < n && isJsWs(text.charCodeAt(j))) { j++; spaced = true; }
+    while (j < n && isJsWs(text.charCodeAt(j))) {
+      j++;
+      spaced = true;
+    }
   }
   const first = text.charCodeAt(j) | 0x20;
   const kind: KindIndex | -1 = first === 0x63 ? 0 : first === 0x74 ? 1 : first === 0x61 ? 2 : -1;
@@ -92,12 +95,18 @@ function readTag(text: string, i: number): Tag | undefined {
     if (c !== want) exactCase = false;
   }
   j += name.length;
-  while (j < n && isJsWs(text.charCodeAt(j))) { j++; spaced = true; }
+  while (j < n && isJsWs(text.charCodeAt(j))) {
+    j++;
+    spaced = true;
+  }
   let selfClosing = false;
   if (text.charCodeAt(j) === 0x2f) {
     selfClosing = true;
     j++;
-    while (j < n && isJsWs(text.charCodeAt(j))) { j++; spaced = true; }
+    while (j < n && isJsWs(text.charCodeAt(j))) {
+      j++;
+      spaced = true;
+    }
   }
   if (text.charCodeAt(j) !== 0x3e /* > */) return undefined;
   const wellFormed = !spaced && !selfClosing;
@@ -119,10 +128,7 @@ function scanTags(text: string): Tag[] {
 function isPyWs(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
-  return (
-    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
-  );
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 function skipPyWs(text: string, from: number, to: number): number {
@@ -144,7 +150,8 @@ function partialTagStart(text: string): number {
   if (i < 0 || text.length - i > MAX_PARTIAL) return -1;
   const tail = text.slice(i).toLowerCase();
   for (let k = 0; k < 3; k++) {
-    const o = OPEN[k]!, c = CLOSE[k]!;
+    const o = OPEN[k]!,
+      c = CLOSE[k]!;
     if ((tail.length < o.length && o.startsWith(tail)) || (tail.length < c.length && c.startsWith(tail))) return i;
   }
   return -1;
@@ -169,8 +176,7 @@ export function quoteSnippet(s: string): string {
     else if (c === 0x0d) out += '\\r';
     else if (c === 0x22) out += '\\"';
     else if (c === 0x5c) out += '\\\\';
-    else if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0x1680 || (c >= 0x2000 && c <= 0x200f) ||
-      (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c === 0x3000 || c === 0xfeff) {
+    else if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0x1680 || (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c === 0x3000 || c === 0xfeff) {
       out += '\\u' + c.toString(16).padStart(4, '0');
     } else out += body[i];
   }
@@ -187,7 +193,11 @@ function plural(n: number, word: string): string {
 }
 
 function describeWhitespace(text: string, from: number, to: number): string {
-  let nl = 0, sp = 0, tab = 0, cr = 0, other = 0;
+  let nl = 0,
+    sp = 0,
+    tab = 0,
+    cr = 0,
+    other = 0;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x0a) nl++;
@@ -211,13 +221,11 @@ function trimmedQuote(text: string, from: number, to: number): string {
 }
 
 function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${s}`;
 }
 
-function diag(
-  code: string, message: string, severity: TraceDiagnostic['severity'], start: number, end: number, breaksFormat = false,
-): TraceDiagnostic {
+function diag(code: string, message: string, severity: TraceDiagnostic['severity'], start: number, end: number, breaksFormat = false): TraceDiagnostic {
   return { code, message, severity, start, end, breaksFormat };
 }
 
@@ -244,7 +252,10 @@ export interface FormatExplanation {
   end?: number;
 }
 
-interface Span { start: number; end: number }
+interface Span {
+  start: number;
+  end: number;
+}
 
 /** Index of the first tag at or after `from` (by offset) matching kind/close, or -1. */
 function findTag(tags: Tag[], from: number, kind: KindIndex, close: boolean, exactOnly: boolean): number {
@@ -291,18 +302,15 @@ function walkFormat(text: string, tags: Tag[], tailEnd: number): FormatExplanati
     for (let i = 0; i < p; i++) {
       const t = tags[i]!;
       if (!t.close && t.wellFormed && t.kind !== 0) {
-        breaks.push(breaking('out-of-order', `sections out of order: \`${tagText(text, t)}\` before \`<context>\``,
-          t.start, t.end));
+        breaks.push(breaking('out-of-order', `sections out of order: \`${tagText(text, t)}\` before \`<context>\``, t.start, t.end));
         return stopped;
       }
     }
     if (open.start > 0) {
       if (skipPyWs(text, 0, open.start) === open.start) {
-        breaks.push(breaking('leading-whitespace',
-          `leading whitespace (${describeWhitespace(text, 0, open.start)}) before \`<context>\``, 0, open.start));
+        breaks.push(breaking('leading-whitespace', `leading whitespace (${describeWhitespace(text, 0, open.start)}) before \`<context>\``, 0, open.start));
       } else {
-        breaks.push(breaking('leading-text',
-          `${plural(open.start, 'character')} before \`<context>\`: ${trimmedQuote(text, 0, open.start)}`, 0, open.start));
+        breaks.push(breaking('leading-text', `${plural(open.start, 'character')} before \`<context>\`: ${trimmedQuote(text, 0, open.start)}`, 0, open.start));
       }
     }
     if (!open.exact) breaks.push(tagBreak(text, open, 0));
@@ -328,8 +336,7 @@ function walkFormat(text: string, tags: Tag[], tailEnd: number): FormatExplanati
         return stopped;
       } else {
         const nt = tags[next]!;
-        breaks.push(breaking('missing-close', `\`${CLOSE[kind]}\` missing before \`${tagText(text, nt)}\``,
-          nt.start, nt.start));
+        breaks.push(breaking('missing-close', `\`${CLOSE[kind]}\` missing before \`${tagText(text, nt)}\``, nt.start, nt.start));
         ranges[kind] = [contentStart, nt.start];
         if (nt.kind !== kind + 1) return stopped;
         // Assume the closing tag belonged right before the next section's opening tag.
@@ -384,13 +391,11 @@ function walkFormat(text: string, tags: Tag[], tailEnd: number): FormatExplanati
           const later = findTag(tags, base.end, 2, false, false);
           if (later >= 0 && tags[later]!.wellFormed && tags[later]!.end <= k.start) {
             const lt = tags[later]!;
-            breaks.push(breaking('out-of-order', `sections out of order: \`${tagText(text, lt)}\` before \`${nextOpen}\``,
-              lt.start, lt.end));
+            breaks.push(breaking('out-of-order', `sections out of order: \`${tagText(text, lt)}\` before \`${nextOpen}\``, lt.start, lt.end));
             return stopped;
           }
         }
-        breaks.push(breaking('text-between',
-          `text between \`${CLOSE[kind]}\` and \`${nextOpen}\`: ${trimmedQuote(text, base.end, k.start)}`, base.end, k.start));
+        breaks.push(breaking('text-between', `text between \`${CLOSE[kind]}\` and \`${nextOpen}\`: ${trimmedQuote(text, base.end, k.start)}`, base.end, k.start));
       }
       if (!k.exact) breaks.push(tagBreak(text, k, nextKind));
       nextStart = k.end;
@@ -462,13 +467,18 @@ function endSection(r: Reading, open: Tag, end: number, outerEnd: number, closed
   const occurrence = r.counts[open.kind]++;
   const openTag = text.slice(open.start, open.end);
   r.segments.push({
-    kind: KINDS[open.kind]!, outerStart: open.start, outerEnd, start: open.end, end,
-    text: text.slice(open.end, end), closed, openTag, occurrence,
+    kind: KINDS[open.kind]!,
+    outerStart: open.start,
+    outerEnd,
+    start: open.end,
+    end,
+    text: text.slice(open.end, end),
+    closed,
+    openTag,
+    occurrence,
   });
   if (occurrence > 0) {
-    diagnostics.push(diag('repeated-section',
-      `repeated \`${OPEN[open.kind]}\` section (${ordinal(occurrence + 1)}); rewards read the first`,
-      'warning', open.start, open.end));
+    diagnostics.push(diag('repeated-section', `repeated \`${OPEN[open.kind]}\` section (${ordinal(occurrence + 1)}); rewards read the first`, 'warning', open.start, open.end));
   }
   // An unclosed empty section is a stream that has just started, not a problem.
   if (closed && skipPyWs(text, open.end, end) === end) {
@@ -501,16 +511,14 @@ export function parseTrace(text: string): ParsedTrace {
       continue;
     }
     if (!t.exact) {
-      diagnostics.push(diag('wrong-case',
-        `\`${tagText(text, t)}\` has the wrong case; the trainer's check is case-sensitive`, 'warning', t.start, t.end));
+      diagnostics.push(diag('wrong-case', `\`${tagText(text, t)}\` has the wrong case; the trainer's check is case-sensitive`, 'warning', t.start, t.end));
     }
     if (!cur) {
       if (!t.close) {
         cur = t;
         nested[0] = nested[1] = nested[2] = 0;
       } else {
-        diagnostics.push(diag('stray-close', `\`${tagText(text, t)}\` without a matching \`${OPEN[t.kind]}\``,
-          'warning', t.start, t.end));
+        diagnostics.push(diag('stray-close', `\`${tagText(text, t)}\` without a matching \`${OPEN[t.kind]}\``, 'warning', t.start, t.end));
       }
       continue;
     }
@@ -520,9 +528,7 @@ export function parseTrace(text: string): ParsedTrace {
         cur = undefined;
       } else if (nested[t.kind]! > 0) nested[t.kind]!--;
       else {
-        diagnostics.push(diag('stray-close',
-          `\`${tagText(text, t)}\` inside \`${OPEN[cur.kind]}\` without a matching \`${OPEN[t.kind]}\``,
-          'warning', t.start, t.end));
+        diagnostics.push(diag('stray-close', `\`${tagText(text, t)}\` inside \`${OPEN[cur.kind]}\` without a matching \`${OPEN[t.kind]}\``, 'warning', t.start, t.end));
       }
       continue;
     }
@@ -540,9 +546,7 @@ export function parseTrace(text: string): ParsedTrace {
   }
   if (cur) endSection(r, cur, tailEnd, tailEnd, false);
   if (partialStart >= 0) {
-    diagnostics.push(diag('partial-tag',
-      `partial tag ${quoteSnippet(text.slice(partialStart))} at the end (truncated or still streaming)`,
-      'info', partialStart, text.length));
+    diagnostics.push(diag('partial-tag', `partial tag ${quoteSnippet(text.slice(partialStart))} at the end (truncated or still streaming)`, 'info', partialStart, text.length));
   }
 
   // Text outside sections (a partial tag at the end is left out: it is reported on its own).
@@ -587,24 +591,27 @@ function checkAnswerExtraction(tags: Tag[], answer: TraceSegment | undefined, ou
   let lastClose = -1;
   for (let i = tags.length - 1; i >= 0; i--) {
     const t = tags[i]!;
-    if (t.exact && t.close && t.kind === 2) { lastClose = t.start; break; }
+    if (t.exact && t.close && t.kind === 2) {
+      lastClose = t.start;
+      break;
+    }
   }
   let read: Tag | undefined;
   if (lastClose >= 0) {
     for (const t of tags) {
       if (t.start >= lastClose) break;
-      if (t.exact && !t.close && t.kind === 2) { read = t; break; }
+      if (t.exact && !t.close && t.kind === 2) {
+        read = t;
+        break;
+      }
     }
   }
   if (read) {
     if (!answer || answer.outerStart !== read.start) {
-      out.push(diag('answer-extraction',
-        "the trainer's answer extraction reads this `<answer>`, not the answer section", 'warning', read.start, read.end));
+      out.push(diag('answer-extraction', "the trainer's answer extraction reads this `<answer>`, not the answer section", 'warning', read.start, read.end));
     }
   } else if (answer && answer.closed) {
-    out.push(diag('answer-extraction',
-      'no exact `<answer>…</answer>` pair: the trainer\'s answer extraction reads ""',
-      'warning', answer.outerStart, answer.start));
+    out.push(diag('answer-extraction', 'no exact `<answer>…</answer>` pair: the trainer\'s answer extraction reads ""', 'warning', answer.outerStart, answer.start));
   }
 }
 
@@ -624,18 +631,11 @@ function mergeBreaks(diagnostics: TraceDiagnostic[], breaks: TraceDiagnostic[]):
   }
 }
 
-function describeOutside(
-  outside: OutsideSpan[],
-  neighbours: Array<[number, number]>,
-  segments: TraceSegment[],
-  ex: FormatExplanation,
-  diagnostics: TraceDiagnostic[],
-): void {
+function describeOutside(outside: OutsideSpan[], neighbours: Array<[number, number]>, segments: TraceSegment[], ex: FormatExplanation, diagnostics: TraceDiagnostic[]): void {
   const closeOf = (s: TraceSegment) => (s.closed ? `</${s.kind}>` : s.openTag);
   for (let i = 0; i < outside.length; i++) {
     const o = outside[i]!;
-    const covered = ex.breaks.some((b) => b.start < o.end && o.start < b.end && b.end > b.start &&
-      (b.code === 'leading-text' || b.code === 'text-between'));
+    const covered = ex.breaks.some((b) => b.start < o.end && o.start < b.end && b.end > b.start && (b.code === 'leading-text' || b.code === 'text-between'));
     if (covered) continue;
     const [p, n] = neighbours[i]!;
     const prev = p >= 0 ? segments[p] : undefined;
@@ -643,19 +643,15 @@ function describeOutside(
     const q = quoteSnippet(o.text);
     const inside = ex.ranges.findIndex((r) => r !== undefined && r[0] <= o.start && o.start < r[1]);
     if (ex.ok && inside >= 0 && prev && next) {
-      diagnostics.push(diag('text-between',
-        `text between \`${closeOf(prev)}\` and \`${next.openTag}\`: ${q}; the format check reads it as part of \`${OPEN[inside]}\``,
-        'info', o.start, o.end));
+      diagnostics.push(diag('text-between', `text between \`${closeOf(prev)}\` and \`${next.openTag}\`: ${q}; the format check reads it as part of \`${OPEN[inside]}\``, 'info', o.start, o.end));
     } else if (!prev && !next) {
       diagnostics.push(diag('leading-text', `text outside any section: ${q}`, 'warning', o.start, o.end));
     } else if (!prev) {
       diagnostics.push(diag('leading-text', `text before \`${next!.openTag}\`: ${q}`, 'warning', o.start, o.end));
     } else if (!next || (ex.end !== undefined && o.start >= ex.end)) {
-      diagnostics.push(diag('trailing-text', `text after \`${closeOf(prev)}\`: ${q} (the format check ignores it)`,
-        'info', o.start, o.end));
+      diagnostics.push(diag('trailing-text', `text after \`${closeOf(prev)}\`: ${q} (the format check ignores it)`, 'info', o.start, o.end));
     } else {
-      diagnostics.push(diag('text-between', `text between \`${closeOf(prev)}\` and \`${next.openTag}\`: ${q}`,
-        'warning', o.start, o.end));
+      diagnostics.push(diag('text-between', `text between \`${closeOf(prev)}\` and \`${next.openTag}\`: ${q}`, 'warning', o.start, o.end));
     }
   }
 }

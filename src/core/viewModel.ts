@@ -5,18 +5,7 @@
 
 import type { GroupStats, ReadProblem, ScoredRollout } from './types';
 import { sampleStd, type PartialAdvantages } from './grpo';
-import type {
-  GroupHeader,
-  MediaInfo,
-  RewardHistogram,
-  RolloutDetail,
-  RowPage,
-  RowQuery,
-  RowSummary,
-  SortKey,
-  TableRow,
-  ViewInit,
-} from './viewTypes';
+import type { GroupHeader, MediaInfo, RewardHistogram, RolloutDetail, RowPage, RowQuery, RowSummary, SortKey, TableRow, ViewInit } from './viewTypes';
 import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
 import { rolloutModalities } from './modality';
@@ -122,7 +111,6 @@ export interface RolloutSource {
   /** How the rollouts were grouped, once known. */
   grouping?(): ViewInit['grouping'];
 }
-
 
 const MAX_LISTED_PROBLEMS = 200;
 
@@ -309,11 +297,7 @@ export class RolloutViewModel {
       if (format !== 'all' && format !== 'passing' && format !== 'failing' && r.formatReason !== format) return false;
       if (text) {
         if (hits) return hits.has(r.index);
-        return (
-          r.question.toLowerCase().includes(text) ||
-          r.answer.toLowerCase().includes(text) ||
-          (r.id ?? '').toLowerCase().includes(text)
-        );
+        return r.question.toLowerCase().includes(text) || r.answer.toLowerCase().includes(text) || (r.id ?? '').toLowerCase().includes(text);
       }
       return true;
     };
@@ -442,15 +426,7 @@ export function orderRewardNames(names: string[]): string[] {
 }
 
 function queryKey(q: RowQuery): string {
-  return JSON.stringify([
-    q.sort?.key ?? 'index',
-    q.sort?.dir ?? 'asc',
-    q.problemType ?? '',
-    q.format ?? 'all',
-    (q.text ?? '').trim().toLowerCase(),
-    !!q.groupByPrompt,
-    q.shortcut ?? '',
-  ]);
+  return JSON.stringify([q.sort?.key ?? 'index', q.sort?.dir ?? 'asc', q.problemType ?? '', q.format ?? 'all', (q.text ?? '').trim().toLowerCase(), !!q.groupByPrompt, q.shortcut ?? '']);
 }
 
 /** The row test for RowQuery.shortcut; undefined keeps every row. */
@@ -487,10 +463,7 @@ export function sortRows(rows: RowSummary[], sort: { key: SortKey; dir: 'asc' | 
     const ua = a.k === undefined;
     const ub = b.k === undefined;
     if (ua || ub) return ua && ub ? a.r.index - b.r.index : ua ? 1 : -1;
-    const c =
-      typeof a.k === 'number' && typeof b.k === 'number'
-        ? a.k - b.k
-        : String(a.k).localeCompare(String(b.k), undefined, { numeric: true });
+    const c = typeof a.k === 'number' && typeof b.k === 'number' ? a.k - b.k : String(a.k).localeCompare(String(b.k), undefined, { numeric: true });
     return c !== 0 ? sign * c : a.r.index - b.r.index;
   });
   return keyed.map((x) => x.r);

@@ -130,9 +130,7 @@ export interface ViewInit {
   grouping?: GroupingInfo;
 }
 
-export type MediaInfo =
-  | { status: 'ok'; kind: 'video' | 'audio' | 'image'; src: string; path: string }
-  | { status: 'missing'; path?: string; reason: string };
+export type MediaInfo = { status: 'ok'; kind: 'video' | 'audio' | 'image'; src: string; path: string } | { status: 'missing'; path?: string; reason: string };
 
 export interface RolloutDetail {
   scored: ScoredRollout;

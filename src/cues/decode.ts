@@ -29,10 +29,14 @@ function abortError(): Error {
 export async function decodePcm16k(file: string, tools: Pick<MediaTools, 'ffmpeg'>, range: DecodeRange, signal?: AbortSignal, maxSeconds = 4 * 3600): Promise<Float32Array> {
   const { pre, post } = rangeArgs(range);
   const d = range.end !== undefined ? range.end - range.start : maxSeconds;
-  const pcm = await runTool(tools.ffmpeg, ['-v', 'error', '-nostdin', ...pre, '-i', file, ...post, '-vn', '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'], {
-    signal,
-    maxBytes: Math.ceil((d + 5) * VAD_SAMPLE_RATE * 2 * 1.05),
-  });
+  const pcm = await runTool(
+    tools.ffmpeg,
+    ['-v', 'error', '-nostdin', ...pre, '-i', file, ...post, '-vn', '-ac', '1', '-ar', String(VAD_SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'],
+    {
+      signal,
+      maxBytes: Math.ceil((d + 5) * VAD_SAMPLE_RATE * 2 * 1.05),
+    },
+  );
   const n = pcm.length >> 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = pcm.readInt16LE(i * 2) / 32768;
@@ -51,7 +55,10 @@ export interface RgbFrame {
 /** Degrees the player turns the picture (phone videos): ffmpeg applies it when decoding. */
 async function rotation(file: string, tools: Pick<MediaTools, 'ffprobe'>, signal?: AbortSignal): Promise<number> {
   try {
-    const raw = await runTool(tools.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream_tags=rotate:stream_side_data=rotation', '-of', 'json', file], { signal, maxBytes: 1 << 20 });
+    const raw = await runTool(tools.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream_tags=rotate:stream_side_data=rotation', '-of', 'json', file], {
+      signal,
+      maxBytes: 1 << 20,
+    });
     const j = JSON.parse(raw.toString('utf8')) as { streams?: { tags?: { rotate?: string }; side_data_list?: { rotation?: number }[] }[] };
     const s = j.streams?.[0];
     const r = Number(s?.side_data_list?.find((x) => x.rotation !== undefined)?.rotation ?? s?.tags?.rotate ?? 0);

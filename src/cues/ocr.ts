@@ -47,7 +47,9 @@ let dictionary: string[] | undefined;
 /** Class index → character: 0 is the CTC blank, then the dictionary lines, then a space. */
 export function ocrDictionary(): string[] {
   if (dictionary) return dictionary;
-  const lines = readFileSync(modelFiles().ocrDictionary, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = readFileSync(modelFiles().ocrDictionary, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   if (lines[lines.length - 1] === '') lines.pop();
   dictionary = ['', ...lines, ' '];
   return dictionary;
@@ -78,7 +80,10 @@ export function boxesFromProbMap(prob: Float32Array, w: number, h: number, p = O
     let sp = 0;
     stack[sp++] = start;
     label[start] = next;
-    let x0 = w, y0 = h, x1 = -1, y1 = -1;
+    let x0 = w,
+      y0 = h,
+      x1 = -1,
+      y1 = -1;
     while (sp > 0) {
       const i = stack[--sp]!;
       const x = i % w;

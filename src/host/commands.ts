@@ -112,8 +112,7 @@ export class Commands extends Disposable {
     const folder = picked?.[0];
     if (!folder) return;
     // Restricted Mode ignores a workspace's mediaRoot (restrictedConfigurations): write it where it applies.
-    const target =
-      folders.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const target = folders.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const value = target === vscode.ConfigurationTarget.Workspace ? relativeToWorkspace(folder.fsPath, folders[0]!.uri.fsPath) : folder.fsPath;
     await vscode.workspace.getConfiguration(SECTION).update('mediaRoot', value, target);
     void vscode.window.showInformationMessage(`Omni Trace: media root set to ${value}`);

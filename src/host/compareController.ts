@@ -39,7 +39,12 @@ export class CompareController extends Disposable {
   private async compareSelected(uri: unknown, uris: unknown): Promise<void> {
     let picked = (Array.isArray(uris) ? uris : uri ? [uri] : []).filter((u): u is vscode.Uri => u instanceof vscode.Uri);
     if (picked.length < 2) {
-      const chosen = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: true, openLabel: 'Compare', title: 'Pick two or more rollout files or folders (the first is the baseline)' });
+      const chosen = await vscode.window.showOpenDialog({
+        canSelectMany: true,
+        canSelectFolders: true,
+        openLabel: 'Compare',
+        title: 'Pick two or more rollout files or folders (the first is the baseline)',
+      });
       if (!chosen) return;
       picked = [...picked, ...chosen];
     }
@@ -56,7 +61,13 @@ export class CompareController extends Disposable {
       void vscode.window.showWarningMessage('Open a rollout file in the Omni Trace view first.');
       return;
     }
-    const other = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: true, openLabel: 'Compare', title: `Compare ${path.basename(doc.uri.fsPath)} with…`, filters: { 'Rollout files': ['jsonl', 'json', 'parquet'] } });
+    const other = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      canSelectFolders: true,
+      openLabel: 'Compare',
+      title: `Compare ${path.basename(doc.uri.fsPath)} with…`,
+      filters: { 'Rollout files': ['jsonl', 'json', 'parquet'] },
+    });
     if (!other?.length) return;
     await this.open([doc.uri.fsPath, ...other.map((u) => u.fsPath)]);
   }
@@ -74,11 +85,17 @@ export class CompareController extends Disposable {
     };
     let comparison: Comparison;
     try {
-      comparison = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}`, cancellable: false }, async () => {
-        const loaded = await loadCompareSources(paths.map((p) => ({ path: p })), scoreOpts);
-        for (const p of loaded.problems.slice(0, 50)) this.log.warn(p);
-        return compareSources(loaded.sources, { zeroVarianceShares: loaded.zeroVarianceShares });
-      });
+      comparison = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}`, cancellable: false },
+        async () => {
+          const loaded = await loadCompareSources(
+            paths.map((p) => ({ path: p })),
+            scoreOpts,
+          );
+          for (const p of loaded.problems.slice(0, 50)) this.log.warn(p);
+          return compareSources(loaded.sources, { zeroVarianceShares: loaded.zeroVarianceShares });
+        },
+      );
     } catch (e) {
       const message = e instanceof CompareError ? e.message : `the comparison failed: ${e instanceof Error ? e.message : String(e)}`;
       void vscode.window.showErrorMessage(`Omni Trace: ${message}`);
@@ -91,12 +108,26 @@ export class CompareController extends Disposable {
 
 /** The compare view of one comparison. */
 export class ComparePanel extends PanelHost<CompareMethods> {
-  constructor(extensionUri: vscode.Uri, log: Log, readonly comparison: Comparison, format: FormatName | undefined) {
+  constructor(
+    extensionUri: vscode.Uri,
+    log: Log,
+    readonly comparison: Comparison,
+    format: FormatName | undefined,
+  ) {
     const title = comparison.checkpoints.map((c) => c.name).join(' vs ');
     const formats = new Map<string, Promise<FormatName | undefined>>();
     const formatOf = (file: string) => {
       let f = formats.get(file);
-      if (!f) formats.set(file, (f = format ? Promise.resolve(format) : detectFormat(file).then((d) => d.format, () => undefined)));
+      if (!f)
+        formats.set(
+          file,
+          (f = format
+            ? Promise.resolve(format)
+            : detectFormat(file).then(
+                (d) => d.format,
+                () => undefined,
+              )),
+        );
       return f;
     };
     const itemOf = (key: string) => {

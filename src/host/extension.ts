@@ -36,10 +36,7 @@ class OmniTraceExtension extends Disposable {
     this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
     this._register(new ShortcutController(context.secrets, this.provider, this.log, judges));
     this._register(new CompareController(context.extensionUri, this.provider, this.log));
-    this.log.info(
-      `Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` +
-        (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'),
-    );
+    this.log.info(`Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` + (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'));
   }
 }
 

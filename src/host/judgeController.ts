@@ -4,23 +4,19 @@
 // persistent judge cache (workspace .omnitrace/cache/judge) makes a second run cost nothing.
 // API keys live in SecretStorage (or an environment variable a profile names), never in settings.
 
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgeProfile, type JudgedReward } from '../core/judge/types';
-import { loadTemplateLibrary, templatesForRewards } from '../core/judge/loadTemplates';
-import { JudgeCache } from '../core/judge/cache';
 import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import type { ClaimJudge } from '../core/shortcuts/claimJudge';
-import { judgeApiKeyFromEnv, OpenAIChatBackend } from '../models/openaiChat';
+import { judgeApiKeyFromEnv } from '../models/openaiChat';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
-import { LAYOUT } from '../core/workspaceLayout';
 import { openJudgeService } from '../services/judgeService';
 
 export const JUDGE_COMMANDS = {
@@ -39,8 +35,7 @@ const JUDGE_ENDPOINTS: EndpointKind = {
   secretPrefix: 'omnitrace.judge.apiKey',
 };
 
-export const RESTRICTED_JUDGE_MESSAGE =
-  'Omni Trace: judging calls a network endpoint, which Restricted Mode does not allow. Trust this workspace to judge rollouts.';
+export const RESTRICTED_JUDGE_MESSAGE = 'Omni Trace: judging calls a network endpoint, which Restricted Mode does not allow. Trust this workspace to judge rollouts.';
 
 /** Profiles from settings, completed with the defaults; invalid entries are reported, not dropped silently. */
 export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; problems: string[] } {
@@ -114,9 +109,7 @@ export class JudgeController extends Disposable {
    */
   async runnerFor(profile: JudgeProfile, root: string): Promise<{ runner: JudgeRunner; rewards: JudgedReward[] }> {
     const config = vscode.workspace.getConfiguration(SECTION);
-    const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward =>
-      (JUDGED_REWARDS as readonly string[]).includes(r),
-    );
+    const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward => (JUDGED_REWARDS as readonly string[]).includes(r));
     const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
     const { runner } = await openJudgeService({
       workspace: root,
@@ -142,41 +135,41 @@ export class JudgeController extends Disposable {
     const counts: Partial<Record<RewardStatus, number>> = {};
     let done = 0;
     this.log.info(`judging ${indices.length} rollouts of ${doc.fileName} with ${profile.model} (${profile.name}), rewards ${rewards.join(', ')}`);
-    const cancelled = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Omni Trace: judging ${doc.fileName}`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        this.status.show();
-        try {
-          for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
-            const batch = indices.slice(start, start + BATCH);
-            const items: ScoredRollout[] = await Promise.all(batch.map((i) => store.getDetail(i)));
-            await runner.judgeAll(items, {
-              rewards,
-              signal: abort.signal,
-              onResult: (k, judged) => {
-                store.applyJudged(batch[k]!, judged);
-                for (const r of Object.values(judged)) counts[r.status] = (counts[r.status] ?? 0) + 1;
-                done++;
-                const s = runner.stats;
-                const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
-                this.status.text = `$(sync~spin) Omni Trace: judging ${text}`;
-                progress.report({ increment: 100 / indices.length, message: text });
-              },
-            });
-            store.refresh('judged');
-          }
-        } finally {
-          sub.dispose();
-          this.status.hide();
+    const cancelled = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Omni Trace: judging ${doc.fileName}`, cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      this.status.show();
+      try {
+        for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
+          const batch = indices.slice(start, start + BATCH);
+          const items: ScoredRollout[] = await Promise.all(batch.map((i) => store.getDetail(i)));
+          await runner.judgeAll(items, {
+            rewards,
+            signal: abort.signal,
+            onResult: (k, judged) => {
+              store.applyJudged(batch[k]!, judged);
+              for (const r of Object.values(judged)) counts[r.status] = (counts[r.status] ?? 0) + 1;
+              done++;
+              const s = runner.stats;
+              const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
+              this.status.text = `$(sync~spin) Omni Trace: judging ${text}`;
+              progress.report({ increment: 100 / indices.length, message: text });
+            },
+          });
+          store.refresh('judged');
         }
-        return abort.signal.aborted;
-      },
-    );
+      } finally {
+        sub.dispose();
+        this.status.hide();
+      }
+      return abort.signal.aborted;
+    });
     this.onJudged();
     const s = runner.stats;
-    const byStatus = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing judged';
+    const byStatus =
+      Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'nothing judged';
     const summary = `${cancelled ? 'cancelled; kept ' : ''}${done} rollouts judged (${byStatus}); ${s.calls} calls, ${s.cacheHits} from the cache`;
     this.log.info(`judging ${doc.fileName}: ${summary}`);
     const failed = (counts['call-error'] ?? 0) + (counts['parse-failure'] ?? 0);

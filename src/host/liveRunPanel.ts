@@ -84,18 +84,22 @@ export class LiveRunPanel extends Disposable {
     for (let i = 0; i < info.n; i++) this.ensure(i);
     const webview = this.panel.webview;
     this.server = this._register(
-      new RpcServer((m) => webview.postMessage(m), {
-        getInit: async () => ({ ...(await this.model.getInit()), live: this.running, run: this.progress() }),
-        getRows: (p) => this.model.getRows(p),
-        locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
-        getRollout: (p) => this.getRollout(p),
-        revealSource: () => ({ revealed: false }),
-        cancelRun: () => {
-          if (!this.running) return { cancelled: false };
-          onCancel();
-          return { cancelled: true };
+      new RpcServer(
+        (m) => webview.postMessage(m),
+        {
+          getInit: async () => ({ ...(await this.model.getInit()), live: this.running, run: this.progress() }),
+          getRows: (p) => this.model.getRows(p),
+          locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
+          getRollout: (p) => this.getRollout(p),
+          revealSource: () => ({ revealed: false }),
+          cancelRun: () => {
+            if (!this.running) return { cancelled: false };
+            onCancel();
+            return { cancelled: true };
+          },
         },
-      }, { onError: (message, err) => log.error(`live run: ${message}`, err) }),
+        { onError: (message, err) => log.error(`live run: ${message}`, err) },
+      ),
     );
     this.throttle = new DeltaThrottle((d) => void this.server.emit('streamDelta', d));
     this._register({ dispose: () => this.throttle.dispose() });
@@ -107,7 +111,11 @@ export class LiveRunPanel extends Disposable {
       view: 'rollouts',
     }).html;
     this._register(webview.onDidReceiveMessage((m) => this.server.handle(m)));
-    this._register(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.server.resetReady(); }));
+    this._register(
+      this.panel.onDidChangeViewState(() => {
+        if (!this.panel.visible) this.server.resetReady();
+      }),
+    );
     this._register(this.panel.onDidDispose(() => this.dispose()));
   }
 
@@ -268,7 +276,8 @@ export class LiveRunPanel extends Disposable {
   private record(i: number): RolloutRecord {
     const q = this.info.question;
     // As the reader takes the saved run back: a bare answer is the reference <answer>.
-    const solution = q.solution !== undefined && !q.solution.includes('<answer>') ? `<answer>${q.solution}</answer>` : q.solution ?? (q.answer !== undefined ? `<answer>${q.answer}</answer>` : undefined);
+    const solution =
+      q.solution !== undefined && !q.solution.includes('<answer>') ? `<answer>${q.solution}</answer>` : (q.solution ?? (q.answer !== undefined ? `<answer>${q.answer}</answer>` : undefined));
     return {
       index: i,
       id: `sample ${i + 1}`,

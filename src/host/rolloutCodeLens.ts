@@ -47,7 +47,13 @@ export class RolloutCodeLensProvider extends Disposable implements vscode.CodeLe
   ) {
     super();
     this._register(
-      vscode.languages.registerCodeLensProvider([{ scheme: 'file', pattern: '**/*.jsonl' }, { scheme: 'untitled', language: 'jsonl' }], this),
+      vscode.languages.registerCodeLensProvider(
+        [
+          { scheme: 'file', pattern: '**/*.jsonl' },
+          { scheme: 'untitled', language: 'jsonl' },
+        ],
+        this,
+      ),
     );
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -164,15 +164,11 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
   private watch(): void {
     if (this.uri.scheme !== 'file') return;
     const dir = vscode.Uri.file(path.dirname(this.uri.fsPath));
-    const watcher = this._register(
-      vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, path.basename(this.uri.fsPath))),
-    );
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, path.basename(this.uri.fsPath))));
     const changed = () => this.scheduleReload('file changed on disk');
     this._register(watcher.onDidChange(changed));
     this._register(watcher.onDidCreate(changed));
-    this._register(
-      watcher.onDidDelete(() => this.env.log.warn(`${this.uri.fsPath} was deleted; showing what was read before`)),
-    );
+    this._register(watcher.onDidDelete(() => this.env.log.warn(`${this.uri.fsPath} was deleted; showing what was read before`)));
   }
 
   /** Writers append in bursts: wait for a quiet moment instead of re-reading on every write. */

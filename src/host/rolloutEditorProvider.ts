@@ -52,11 +52,7 @@ export class RolloutEditorProvider extends Disposable implements vscode.CustomRe
   }
 
   openCustomDocument(uri: vscode.Uri): RolloutDocument {
-    const doc = new RolloutDocument(
-      uri,
-      { extensionUri: this.extensionUri, log: this.log, status: this.status },
-      this.overrides.get(uri.toString()),
-    );
+    const doc = new RolloutDocument(uri, { extensionUri: this.extensionUri, log: this.log, status: this.status }, this.overrides.get(uri.toString()));
     this.documents.add(doc);
     doc.onDidDispose(() => this.documents.delete(doc));
     // Not awaited: the editor opens at once and rows stream in with progress events.

@@ -326,12 +326,7 @@ export class RolloutStore extends Disposable {
   async search(text: string, gen: Generation = this.current): Promise<Set<number>> {
     const hits = new Set<number>();
     const test = (r: RolloutRecord) => {
-      if (
-        (r.question.problem ?? '').toLowerCase().includes(text) ||
-        r.completion.toLowerCase().includes(text) ||
-        (r.id ?? '').toLowerCase().includes(text)
-      )
-        hits.add(r.index);
+      if ((r.question.problem ?? '').toLowerCase().includes(text) || r.completion.toLowerCase().includes(text) || (r.id ?? '').toLowerCase().includes(text)) hits.add(r.index);
     };
     const onDisk = [...gen.details.values()].some((d) => !isRecord(d));
     if (!onDisk) {

@@ -4,12 +4,7 @@
 // asked for its initial state: before that it has no listeners and no state to invalidate.
 // No `vscode` import: the panel passes in `post`, which makes this testable in plain Node.
 
-import type {
-  HostMethods,
-  HostToWebview,
-  WebviewEvent,
-  WebviewEvents,
-} from '../protocol/messages';
+import type { HostMethods, HostToWebview, WebviewEvent, WebviewEvents } from '../protocol/messages';
 import { Disposable, toDisposable } from './dispose';
 
 /** A protocol's requests: method → params and result (HostMethods, RunFormMethods). */
@@ -115,11 +110,7 @@ export class RpcServer<T extends MethodMap<T> = HostMethods> extends Disposable 
 
   private reply(id: number, ok: boolean, payload: unknown): void {
     if (this.isDisposed) return;
-    this.send(
-      ok
-        ? { type: 'response', id, ok: true, result: payload }
-        : { type: 'response', id, ok: false, error: String(payload) },
-    );
+    this.send(ok ? { type: 'response', id, ok: true, result: payload } : { type: 'response', id, ok: false, error: String(payload) });
   }
 
   private send(message: HostToWebview): void {

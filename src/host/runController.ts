@@ -39,8 +39,7 @@ export const RUN_COMMANDS = {
   setCheckpointApiKey: 'omnitrace.setCheckpointApiKey',
 } as const;
 
-export const RESTRICTED_RUN_MESSAGE =
-  'Omni Trace: running a checkpoint calls a model server and runs ffmpeg, which Restricted Mode does not allow. Trust this workspace to run checkpoints.';
+export const RESTRICTED_RUN_MESSAGE = 'Omni Trace: running a checkpoint calls a model server and runs ffmpeg, which Restricted Mode does not allow. Trust this workspace to run checkpoints.';
 
 export const MEDIA_EXTENSIONS = ['mp4', 'mkv', 'webm', 'mov', 'avi', 'm4v', 'mpg', 'mpeg', 'wav', 'mp3', 'flac', 'ogg', 'm4a', 'aac', 'opus', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'];
 const MEDIA_FILE = new RegExp(`\\.(${MEDIA_EXTENSIONS.join('|')})$`, 'i');
@@ -274,9 +273,7 @@ export class RunController extends Disposable {
         (judge ? `, judged by ${judge.profile.model} (${judge.profile.name})` : ''),
     );
 
-    type Outcome =
-      | { kind: 'done'; result: Awaited<ReturnType<typeof runCheckpoint>> }
-      | { kind: 'error'; error: unknown };
+    type Outcome = { kind: 'done'; result: Awaited<ReturnType<typeof runCheckpoint>> } | { kind: 'error'; error: unknown };
     // The live view opens before the call: one row per sample, text as it streams, Stop aborts.
     const abort = new AbortController();
     const live = new LiveRunPanel(
@@ -344,7 +341,10 @@ export class RunController extends Disposable {
             return { kind: 'error', error };
           }
           const stopped = !!result.outcome?.cancelled || !!result.failure;
-          live.finish(result.outcome?.choices.map((c) => c.text), { stopped });
+          live.finish(
+            result.outcome?.choices.map((c) => c.text),
+            { stopped },
+          );
           // A stopped sample is partial: not worth a judge call. A finished one is judged if its
           // end came without a finish_reason event.
           if (!stopped) for (let i = 0; i < n; i++) judgeSampleNow(i);

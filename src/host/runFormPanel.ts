@@ -26,7 +26,11 @@ export class RunFormPanel extends Disposable {
   private settle!: (v: ParsedRunForm | undefined) => void;
   private settled = false;
 
-  constructor(extensionUri: vscode.Uri, log: Log, private readonly setup: RunFormSetup) {
+  constructor(
+    extensionUri: vscode.Uri,
+    log: Log,
+    private readonly setup: RunFormSetup,
+  ) {
     super();
     this.result = new Promise((resolve) => (this.settle = resolve));
     const clipDir = vscode.Uri.file(path.dirname(setup.clip.path));
@@ -46,20 +50,24 @@ export class RunFormPanel extends Disposable {
       isImage: setup.clip.kind === 'image',
     };
     const server = this._register(
-      new RpcServer<RunFormMethods>((m) => webview.postMessage(m), {
-        getRunForm: () => ({ ...setup, clip: { ...setup.clip, src: webview.asWebviewUri(vscode.Uri.file(setup.clip.path)).toString() } }),
-        submitRunForm: ({ values }) => {
-          const checked = validateRunForm(values, choices);
-          if (!checked.ok) return { accepted: false, errors: checked.errors };
-          // Settled after the reply is posted, so the page hears "accepted" before it closes.
-          setImmediate(() => this.finish(checked.parsed));
-          return { accepted: true, errors: {} };
+      new RpcServer<RunFormMethods>(
+        (m) => webview.postMessage(m),
+        {
+          getRunForm: () => ({ ...setup, clip: { ...setup.clip, src: webview.asWebviewUri(vscode.Uri.file(setup.clip.path)).toString() } }),
+          submitRunForm: ({ values }) => {
+            const checked = validateRunForm(values, choices);
+            if (!checked.ok) return { accepted: false, errors: checked.errors };
+            // Settled after the reply is posted, so the page hears "accepted" before it closes.
+            setImmediate(() => this.finish(checked.parsed));
+            return { accepted: true, errors: {} };
+          },
+          cancelRunForm: () => {
+            setImmediate(() => this.finish(undefined));
+            return { cancelled: true };
+          },
         },
-        cancelRunForm: () => {
-          setImmediate(() => this.finish(undefined));
-          return { cancelled: true };
-        },
-      }, { onError: (message, err) => log.error(`run form: ${message}`, err) }),
+        { onError: (message, err) => log.error(`run form: ${message}`, err) },
+      ),
     );
     webview.html = renderWebviewHtml({
       cspSource: webview.cspSource,

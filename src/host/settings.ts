@@ -72,7 +72,5 @@ export function affectsMediaRoot(e: vscode.ConfigurationChangeEvent): boolean {
 
 /** Settings that change what is read or how it is scored: a change means reload. */
 export function affectsScoring(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['defaultFormat', 'fieldMap', 'scaleRewards', 'regressionVariant', 'groupSize', 'advantage', 'total'].some((k) =>
-    e.affectsConfiguration(`${SECTION}.${k}`),
-  );
+  return ['defaultFormat', 'fieldMap', 'scaleRewards', 'regressionVariant', 'groupSize', 'advantage', 'total'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
 }

@@ -77,7 +77,7 @@ export class ShortcutController extends Disposable {
     if (picked.profile) {
       const k = await vscode.window.showQuickPick(
         ABLATION_KINDS.map((ablation) => ({ label: ABLATION_LABELS[ablation], ablation, picked: true })),
-        { title: 'Which ablations? Each is sampled at the profile\'s settings', canPickMany: true, ignoreFocusOut: true },
+        { title: "Which ablations? Each is sampled at the profile's settings", canPickMany: true, ignoreFocusOut: true },
       );
       if (!k || k.length === 0) return;
       kinds = k.map((x) => x.ablation);
@@ -89,10 +89,13 @@ export class ShortcutController extends Disposable {
     let judgeProfile: JudgeProfile | undefined;
     if (judgeProfiles.length) {
       const none = { label: 'No judge', description: 'rules and references only', profile: undefined as JudgeProfile | undefined };
-      const pickedJudge = await vscode.window.showQuickPick([none, ...judgeProfiles.map((p) => ({ label: `Judge: ${p.name}`, description: `${p.model} @ ${p.baseURL}`, profile: p as JudgeProfile | undefined }))], {
-        title: 'Find Shortcuts: classify with a judge what the rules cannot (untagged sentences, what a question needs)?',
-        ignoreFocusOut: true,
-      });
+      const pickedJudge = await vscode.window.showQuickPick(
+        [none, ...judgeProfiles.map((p) => ({ label: `Judge: ${p.name}`, description: `${p.model} @ ${p.baseURL}`, profile: p as JudgeProfile | undefined }))],
+        {
+          title: 'Find Shortcuts: classify with a judge what the rules cannot (untagged sentences, what a question needs)?',
+          ignoreFocusOut: true,
+        },
+      );
       if (!pickedJudge) return;
       judgeProfile = pickedJudge.profile;
     }
@@ -122,7 +125,9 @@ export class ShortcutController extends Disposable {
       : undefined;
     const claimJudge = judgeProfile && this.judges ? await this.judges.classifierFor(judgeProfile, root) : undefined;
     const total = doc.store.indices().length;
-    this.log.info(`finding shortcuts in ${doc.uri.fsPath}${endpoint ? ` with ablations ${kinds.join(', ')} × ${samples} against ${endpoint.profile.model}` : ' (no ablations)'}${judgeProfile ? `, classifying with judge ${judgeProfile.name}` : ''}`);
+    this.log.info(
+      `finding shortcuts in ${doc.uri.fsPath}${endpoint ? ` with ablations ${kinds.join(', ')} × ${samples} against ${endpoint.profile.model}` : ' (no ablations)'}${judgeProfile ? `, classifying with judge ${judgeProfile.name}` : ''}`,
+    );
 
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Omni Trace: finding shortcuts in ${doc.fileName}`, cancellable: true },

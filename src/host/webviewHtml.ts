@@ -31,22 +31,13 @@ export function makeNonce(): string {
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-    `media-src ${cspSource}`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+  return ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${cspSource} 'nonce-${nonce}'`, `img-src ${cspSource} data:`, `media-src ${cspSource}`, `font-src ${cspSource}`].join('; ');
 }
 
 export function renderWebviewHtml(input: WebviewHtmlInput): WebviewHtml {
   const nonce = input.nonce ?? makeNonce();
   const csp = contentSecurityPolicy(input.cspSource, nonce);
-  const styles = (input.styleUris ?? [])
-    .map((href) => `    <link rel="stylesheet" nonce="${attr(nonce)}" href="${attr(href)}">`)
-    .join('\n');
+  const styles = (input.styleUris ?? []).map((href) => `    <link rel="stylesheet" nonce="${attr(nonce)}" href="${attr(href)}">`).join('\n');
   const html = `<!DOCTYPE html>
 <html lang="en">
   <head>

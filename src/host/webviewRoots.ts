@@ -8,11 +8,7 @@ import * as vscode from 'vscode';
 import { mediaRootFor } from './settings';
 
 export function webviewRoots(extensionUri: vscode.Uri, documentUri: vscode.Uri): vscode.Uri[] {
-  const roots = [
-    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
-    vscode.Uri.joinPath(extensionUri, 'media'),
-    ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
-  ];
+  const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
   if (documentUri.scheme === 'file') roots.push(vscode.Uri.file(path.dirname(documentUri.fsPath)));
   const media = mediaRootFor(documentUri).path;
   if (media) roots.push(vscode.Uri.file(media));
@@ -20,9 +16,7 @@ export function webviewRoots(extensionUri: vscode.Uri, documentUri: vscode.Uri):
   // leaves the list unchanged, and changing the list is what makes VS Code reload the page.
   const unique: vscode.Uri[] = [];
   for (const r of roots) if (!unique.some((u) => u.toString() === r.toString())) unique.push(r);
-  return unique.filter(
-    (r) => !unique.some((o) => o !== r && o.scheme === 'file' && r.scheme === 'file' && isStrictlyInside(r.fsPath, o.fsPath)),
-  );
+  return unique.filter((r) => !unique.some((o) => o !== r && o.scheme === 'file' && r.scheme === 'file' && isStrictlyInside(r.fsPath, o.fsPath)));
 }
 
 function isStrictlyInside(p: string, folder: string): boolean {

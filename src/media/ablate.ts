@@ -16,8 +16,7 @@
 // A variant that would remove nothing (no-audio on a silent clip, no-video on an audio file) is
 // returned with `notApplicable` saying why, instead of silently sending the original request.
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AblationKind } from '../core/shortcuts/types';
 import { sha256Hex, type CheckpointProfile, type MediaBytes, type PreparedMedia } from '../core/run/request';
@@ -82,7 +81,31 @@ export async function blackVideo(tools: MediaTools, o: BlackVideoOptions, run: R
     }
     await runTool(
       tools.ffmpeg,
-      ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `color=c=black:s=${even(o.width)}x${even(o.height)}:r=${o.fps ?? 10}:d=${d}`, ...audioIn, '-t', d, ...audioOut, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '35', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out],
+      [
+        '-v',
+        'error',
+        '-nostdin',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=black:s=${even(o.width)}x${even(o.height)}:r=${o.fps ?? 10}:d=${d}`,
+        ...audioIn,
+        '-t',
+        d,
+        ...audioOut,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '35',
+        '-pix_fmt',
+        'yuv420p',
+        '-movflags',
+        '+faststart',
+        out,
+      ],
       { ...run, maxBytes: 1024 * 1024 },
     );
     return readFile(out);
@@ -93,7 +116,10 @@ export async function blackVideo(tools: MediaTools, o: BlackVideoOptions, run: R
 export async function blackFrames(tools: MediaTools, n: number, width: number, height: number, run: RunOptions = {}): Promise<Buffer[]> {
   return withTempDir(async (dir) => {
     const out = join(dir, 'f.jpg');
-    await runTool(tools.ffmpeg, ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `color=c=black:s=${Math.max(2, width)}x${Math.max(2, height)}`, '-frames:v', '1', out], { ...run, maxBytes: 1024 * 1024 });
+    await runTool(tools.ffmpeg, ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `color=c=black:s=${Math.max(2, width)}x${Math.max(2, height)}`, '-frames:v', '1', out], {
+      ...run,
+      maxBytes: 1024 * 1024,
+    });
     const one = await readFile(out);
     return Array.from({ length: n }, () => one);
   });
@@ -130,7 +156,12 @@ export async function ablateMedia(media: PreparedMedia, kind: AblationKind, tool
 
   if (kind === 'no-audio') {
     if (!media.hasAudio) {
-      return { kind, description: 'unchanged', notApplicable: media.kind === 'image' ? 'the clip is an image: there is no audio to remove' : 'the clip has no audio stream: there is nothing to remove', notes };
+      return {
+        kind,
+        description: 'unchanged',
+        notApplicable: media.kind === 'image' ? 'the clip is an image: there is no audio to remove' : 'the clip has no audio stream: there is nothing to remove',
+        notes,
+      };
     }
     if (media.kind === 'audio') {
       notes.push('the clip is audio only: without its audio no media is left (the same request as text-only)');
@@ -153,7 +184,12 @@ export async function ablateMedia(media: PreparedMedia, kind: AblationKind, tool
     if (opts.blackFrames && media.image) {
       const { width, height } = await sizeOf(media.image, tools, media.image.mime === 'image/png' ? '.png' : '.jpg', run);
       const [black] = await blackFrames(tools, 1, width, height, run);
-      return { kind, media: { kind: 'image', hasAudio: false, image: await placed({ bytes: black!, mime: 'image/jpeg' }, '.jpg', opts.mediaDir, transport) }, description: 'a black image of the same size', notes };
+      return {
+        kind,
+        media: { kind: 'image', hasAudio: false, image: await placed({ bytes: black!, mime: 'image/jpeg' }, '.jpg', opts.mediaDir, transport) },
+        description: 'a black image of the same size',
+        notes,
+      };
     }
     return { kind, description: 'no image (no media parts)', notes };
   }
@@ -162,7 +198,12 @@ export async function ablateMedia(media: PreparedMedia, kind: AblationKind, tool
       notes.push('the clip has no audio: without its picture no media is left (the same request as text-only)');
       return { kind, description: 'no media parts (the clip has no audio)', notes };
     }
-    return { kind, media: { kind: 'audio', hasAudio: true, audio: media.audio, ...(media.duration !== undefined ? { duration: media.duration } : {}) }, description: 'the audio alone (16 kHz WAV part, no video part)', notes };
+    return {
+      kind,
+      media: { kind: 'audio', hasAudio: true, audio: media.audio, ...(media.duration !== undefined ? { duration: media.duration } : {}) },
+      description: 'the audio alone (16 kHz WAV part, no video part)',
+      notes,
+    };
   }
   // Black frames, same duration: for servers (or chat templates) that need a video part.
   const duration = media.duration ?? 1;
@@ -177,5 +218,10 @@ export async function ablateMedia(media: PreparedMedia, kind: AblationKind, tool
   const audioInMp4 = media.hasAudio && (server === 'dashscope' || !!opts.profile?.useAudioInVideo);
   const bytes = await blackVideo(tools, { width: size.width, height: size.height, duration, ...(audioInMp4 && media.audio ? { audio: media.audio.bytes } : {}) }, run);
   notes.push(`black frames: ffmpeg lavfi color=c=black, ${size.width}x${size.height}, ${duration.toFixed(2)} s`);
-  return { kind, media: { ...media, video: await placed({ bytes, mime: 'video/mp4' }, '.mp4', opts.mediaDir, transport) }, description: `black frames of the same duration${media.hasAudio ? ' + the audio part' : ''}`, notes };
+  return {
+    kind,
+    media: { ...media, video: await placed({ bytes, mime: 'video/mp4' }, '.mp4', opts.mediaDir, transport) },
+    description: `black frames of the same duration${media.hasAudio ? ' + the audio part' : ''}`,
+    notes,
+  };
 }

@@ -170,7 +170,15 @@ export async function probe(file: string, tools: Pick<MediaTools, 'ffprobe'>, op
   try {
     raw = await runTool(
       tools.ffprobe,
-      ['-v', 'error', '-show_entries', 'format=duration,format_name:stream=index,codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels:stream_disposition=attached_pic', '-of', 'json', file],
+      [
+        '-v',
+        'error',
+        '-show_entries',
+        'format=duration,format_name:stream=index,codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels:stream_disposition=attached_pic',
+        '-of',
+        'json',
+        file,
+      ],
       { ...opts, maxBytes: 4 * 1024 * 1024 },
     );
   } catch (e) {
@@ -179,7 +187,17 @@ export async function probe(file: string, tools: Pick<MediaTools, 'ffprobe'>, op
   }
   const j = JSON.parse(raw.toString('utf8')) as {
     format?: { duration?: string; format_name?: string };
-    streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; sample_rate?: string; channels?: number; disposition?: { attached_pic?: number } }[];
+    streams?: {
+      codec_type?: string;
+      codec_name?: string;
+      width?: number;
+      height?: number;
+      avg_frame_rate?: string;
+      r_frame_rate?: string;
+      sample_rate?: string;
+      channels?: number;
+      disposition?: { attached_pic?: number };
+    }[];
   };
   const streams = j.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
@@ -252,7 +270,32 @@ export async function trimAndEncode(file: string, tools: MediaTools, opts: Encod
     const audio = opts.keepAudio === false ? ['-an'] : ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', '64k', '-ac', '1'];
     await runTool(
       tools.ffmpeg,
-      ['-v', 'error', '-nostdin', '-y', ...pre, '-i', file, ...post, '-map', '0:v:0', ...audio, '-vf', filters.join(','), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out],
+      [
+        '-v',
+        'error',
+        '-nostdin',
+        '-y',
+        ...pre,
+        '-i',
+        file,
+        ...post,
+        '-map',
+        '0:v:0',
+        ...audio,
+        '-vf',
+        filters.join(','),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '28',
+        '-pix_fmt',
+        'yuv420p',
+        '-movflags',
+        '+faststart',
+        out,
+      ],
       { ...run, maxBytes: 1024 * 1024 },
     );
     return readFile(out);
@@ -307,7 +350,23 @@ export async function sampleFrames(file: string, n: number, tools: MediaTools, i
     } else {
       const { start, end } = resolveRange(opts, info.duration, file);
       const d = end - start;
-      args = ['-v', 'error', '-nostdin', '-y', ...(start ? ['-ss', ffmpegTime(start)] : []), '-i', file, '-t', ffmpegTime(d), '-an', '-vf', `fps=${n}/${ffmpegTime(d)},${scale}`, '-frames:v', String(n), join(dir, `f-%04d.${ext}`)];
+      args = [
+        '-v',
+        'error',
+        '-nostdin',
+        '-y',
+        ...(start ? ['-ss', ffmpegTime(start)] : []),
+        '-i',
+        file,
+        '-t',
+        ffmpegTime(d),
+        '-an',
+        '-vf',
+        `fps=${n}/${ffmpegTime(d)},${scale}`,
+        '-frames:v',
+        String(n),
+        join(dir, `f-%04d.${ext}`),
+      ];
     }
     await runTool(tools.ffmpeg, args, { ...run, maxBytes: 1024 * 1024 });
     const names = (await readdir(dir)).filter((f) => f.startsWith('f-')).sort();

@@ -50,7 +50,10 @@ export async function prepareMedia(file: string, profile: CheckpointProfile, too
   if (transport === 'file-url') {
     if (!opts.mediaDir) throw new Error("the 'file-url' transport needs a folder the server can read (mediaDir)");
     await mkdir(opts.mediaDir, { recursive: true });
-    for (const [m, ext] of [[media.video, '.mp4'], [media.audio, '.wav']] as const) {
+    for (const [m, ext] of [
+      [media.video, '.mp4'],
+      [media.audio, '.wav'],
+    ] as const) {
       if (!m) continue;
       const p = resolve(join(opts.mediaDir, sha256Hex(m.bytes) + ext));
       await writeFile(p, m.bytes);

@@ -39,16 +39,7 @@ export interface CheckpointResult {
   cancelled: boolean;
 }
 
-export type CheckpointErrorKind =
-  | 'model-not-found'
-  | 'media-rejected'
-  | 'context-too-long'
-  | 'unknown-field'
-  | 'auth'
-  | 'http'
-  | 'connection'
-  | 'timeout'
-  | 'protocol';
+export type CheckpointErrorKind = 'model-not-found' | 'media-rejected' | 'context-too-long' | 'unknown-field' | 'auth' | 'http' | 'connection' | 'timeout' | 'protocol';
 
 export class CheckpointCallError extends Error {
   constructor(
@@ -101,23 +92,27 @@ export function classifyServerError(status: number, replyText: string, body: Rec
     return { kind: 'auth', message: `the server refused the credentials (HTTP ${status}): ${msg}`, hints };
   }
   if (status === 400 || status === 422) {
-    const unknownField = /extra (inputs|fields) (are )?not permitted|extra_forbidden|unrecognized (request )?(argument|field|key)|unknown (field|parameter|argument)|unexpected keyword|not a valid (parameter|field)/i;
+    const unknownField =
+      /extra (inputs|fields) (are )?not permitted|extra_forbidden|unrecognized (request )?(argument|field|key)|unknown (field|parameter|argument)|unexpected keyword|not a valid (parameter|field)/i;
     if (unknownField.test(msg) || (sentFields.some((f) => msg.includes(f)) && /not (permitted|allowed|supported)|unknown|unexpected|invalid/i.test(msg))) {
       const named = sentFields.filter((f) => msg.includes(f));
-      if (named.includes('media_io_kwargs') || (!named.length && 'media_io_kwargs' in body)) hints.push('media_io_kwargs (per-request frame sampling) needs a recent vLLM: drop --frames, or upgrade the server');
-      if (named.includes('mm_processor_kwargs') || (!named.length && 'mm_processor_kwargs' in body)) hints.push('mm_processor_kwargs (use_audio_in_video) needs a recent vLLM: drop --use-audio-in-video to send the audio as its own part');
+      if (named.includes('media_io_kwargs') || (!named.length && 'media_io_kwargs' in body))
+        hints.push('media_io_kwargs (per-request frame sampling) needs a recent vLLM: drop --frames, or upgrade the server');
+      if (named.includes('mm_processor_kwargs') || (!named.length && 'mm_processor_kwargs' in body))
+        hints.push('mm_processor_kwargs (use_audio_in_video) needs a recent vLLM: drop --use-audio-in-video to send the audio as its own part');
       if (named.includes('top_k')) hints.push('this server does not take top_k: drop --top-k or use --server openai-compatible without it');
       if (!hints.length) hints.push('an older or stricter server rejects fields it does not know');
       return { kind: 'unknown-field', message: `the server rejected a request field: ${msg}`, hints };
     }
     if (/maximum context length|context length|max_model_len|too long|exceeds|too many tokens/i.test(msg)) {
-      hints.push('send fewer frames (--frames N), a shorter range (--start/--end), or lower --max-tokens; or raise the server\'s --max-model-len');
+      hints.push("send fewer frames (--frames N), a shorter range (--start/--end), or lower --max-tokens; or raise the server's --max-model-len");
       return { kind: 'context-too-long', message: `the request does not fit the model's context: ${msg}`, hints };
     }
     if (/video|audio|image|multimodal|multi-modal|modalit|mm_|media|mime/i.test(msg)) {
       if ('mm_processor_kwargs' in body) hints.push('use_audio_in_video fails on clips without an audio track and on older vLLM: drop --use-audio-in-video to send the audio as its own part');
       hints.push('a server without video input (llama.cpp, text/image-only models) takes sampled frames: --media frames --frames 8');
-      if (/allowed-local-media-path|local (file|media)|file:\/\//i.test(msg)) hints.push("file:// media need the server started with --allowed-local-media-path covering the run's media folder; or use --media data-url");
+      if (/allowed-local-media-path|local (file|media)|file:\/\//i.test(msg))
+        hints.push("file:// media need the server started with --allowed-local-media-path covering the run's media folder; or use --media data-url");
       hints.push(THINKER_HINT.replace(/^HumanOmniV2/, 'If this is HumanOmniV2: its'));
       return { kind: 'media-rejected', message: `the server rejected the media: ${msg}`, hints };
     }
@@ -185,7 +180,9 @@ export class CheckpointClient {
     if (e instanceof OpenAI.APIConnectionError) {
       const cause = (e as { cause?: unknown }).cause;
       const detail = cause instanceof Error ? `: ${cause.message}` : '';
-      return new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, ['is the server running, and is --model-base-url right (it usually ends in /v1)?']);
+      return new CheckpointCallError(this.redact(`cannot reach ${this.opts.baseURL}${detail}`), 'connection', undefined, undefined, [
+        'is the server running, and is --model-base-url right (it usually ends in /v1)?',
+      ]);
     }
     const msg = e instanceof Error ? e.message : String(e);
     return new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection', undefined, undefined, [], partial);

@@ -2,11 +2,7 @@
 // Both directions are discriminated unions; requests carry an id and get exactly one
 // response, success or error. Shapes here are the contract: change them in one place.
 
-import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from '../core/types';
-import type { PartialAdvantages } from '../core/grpo';
-import type { RolloutModalities } from '../core/modality';
 import type { RunFormErrors, RunFormValues } from '../core/run/runForm';
-import type { CueInventory, ShortcutAnalysis, ShortcutSummary, Verdict } from '../core/shortcuts/types';
 
 export * from '../core/viewTypes';
 import type { LiveRunProgress, RolloutDetail, RowPage, RowQuery, ViewInit } from '../core/viewTypes';
@@ -54,7 +50,6 @@ export type HostToWebview =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { [E in WebviewEvent]: { type: 'event'; event: E; data: WebviewEvents[E] } }[WebviewEvent];
-
 
 /** What the run form ("Run Checkpoint on Clip…") shows: the clip, the choices and the prefill. */
 export interface RunFormInit {

@@ -71,7 +71,15 @@ function jsonValue(x: number | null | undefined): number | null {
 
 function groupJson(g: GroupStats | undefined): unknown {
   if (!g) return null;
-  const o: Record<string, unknown> = { id: g.id, size: g.size, mean: jsonValue(g.mean), std: jsonValue(g.std), total: jsonValue(g.total), advantage: jsonValue(g.advantage), zeroVariance: g.zeroVariance };
+  const o: Record<string, unknown> = {
+    id: g.id,
+    size: g.size,
+    mean: jsonValue(g.mean),
+    std: jsonValue(g.std),
+    total: jsonValue(g.total),
+    advantage: jsonValue(g.advantage),
+    zeroVariance: g.zeroVariance,
+  };
   if (g.excluded) o.excluded = g.excluded;
   if (g.note !== undefined) o.note = g.note;
   return o;
@@ -169,12 +177,21 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
     // The groups are the scorer's (file ids, --group-size blocks or detected, or text), under the same advantage rule.
     const finalKeys = keys.map((key, i) => scoredGroups[i]?.id ?? key);
     const grouping = { scaleRewards: opts.scaleRewards ?? false, rule: score.grouping?.rule ?? defaultAdvantageRule(score.format) };
-    const total = computeGroups(finalKeys.map((key, i) => ({ key, total: totals[i]! })), grouping).perItem;
+    const total = computeGroups(
+      finalKeys.map((key, i) => ({ key, total: totals[i]! })),
+      grouping,
+    ).perItem;
     let ctxAdv: (GroupStats | undefined)[] = [];
     let logicAdv: (GroupStats | undefined)[] = [];
     if (markovOpts) {
-      ctxAdv = computeGroups(finalKeys.map((key, i) => ({ key, total: contextValues[i]! })), grouping).perItem;
-      logicAdv = computeGroups(finalKeys.map((key, i) => ({ key, total: logicValues[i]! })), grouping).perItem;
+      ctxAdv = computeGroups(
+        finalKeys.map((key, i) => ({ key, total: contextValues[i]! })),
+        grouping,
+      ).perItem;
+      logicAdv = computeGroups(
+        finalKeys.map((key, i) => ({ key, total: logicValues[i]! })),
+        grouping,
+      ).perItem;
     }
     const out = opts.out ? await openAtomic(opts.out) : undefined;
     const sink = opts.stdout ?? process.stdout;

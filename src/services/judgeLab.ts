@@ -178,10 +178,25 @@ export async function runJudgeLab(file: string, opts: LabOptions): Promise<LabRu
   const records: CalibrationRecord[] = [];
   for (const v of lab.variants) {
     const prev = [...previous].reverse().find((r) => r.reward === opts.reward && r.variant === v.name);
-    const why = prev ? [prev.sha256 !== v.sha256 ? 'the template changed' : '', prev.model !== v.model ? 'the judge model changed' : '', prev.labelSet !== labelSet ? 'the labels changed' : ''].filter(Boolean).join(', ') : '';
+    const why = prev
+      ? [prev.sha256 !== v.sha256 ? 'the template changed' : '', prev.model !== v.model ? 'the judge model changed' : '', prev.labelSet !== labelSet ? 'the labels changed' : '']
+          .filter(Boolean)
+          .join(', ')
+      : '';
     calibration.push({ variant: v.name, ...(prev ? { previous: prev } : {}), stale: !!why, ...(why ? { why } : {}) });
     const best = v.vsLabels.reduce<(typeof v.vsLabels)[number] | undefined>((b, x) => (!b || x.n > b.n ? x : b), undefined);
-    if (best && best.n > 0) records.push({ reward: opts.reward, variant: v.name, sha256: v.sha256, model: v.model, labelSet, n: best.n, qwk: Number.isFinite(best.qwk) ? best.qwk : null, exact: Number.isFinite(best.exact) ? best.exact : null, time: new Date().toISOString() });
+    if (best && best.n > 0)
+      records.push({
+        reward: opts.reward,
+        variant: v.name,
+        sha256: v.sha256,
+        model: v.model,
+        labelSet,
+        n: best.n,
+        qwk: Number.isFinite(best.qwk) ? best.qwk : null,
+        exact: Number.isFinite(best.exact) ? best.exact : null,
+        time: new Date().toISOString(),
+      });
   }
   if (records.length && !opts.previewOnly) {
     const f = join(opts.workspace, LAYOUT.labs, CALIBRATION_FILE);

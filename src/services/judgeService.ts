@@ -56,7 +56,8 @@ export async function openJudgeService(cfg: JudgeServiceConfig): Promise<JudgeSe
   const lib = { ...(await loadTemplateLibrary(templatesDir)), ...(cfg.extraTemplates ?? {}) };
   const rewards = [...cfg.rewards];
   const templates = templatesForRewards(lib, rewards, cfg.templateChoice ?? {});
-  const cacheDir = cfg.cacheDir === false ? undefined : cfg.cacheDir === undefined ? join(cfg.workspace, LAYOUT.judgeCache) : isAbsolute(cfg.cacheDir) ? cfg.cacheDir : join(cfg.workspace, cfg.cacheDir);
+  const cacheDir =
+    cfg.cacheDir === false ? undefined : cfg.cacheDir === undefined ? join(cfg.workspace, LAYOUT.judgeCache) : isAbsolute(cfg.cacheDir) ? cfg.cacheDir : join(cfg.workspace, cfg.cacheDir);
   const cache = cacheDir === undefined ? undefined : new JudgeCache(cacheDir);
   const backend = new OpenAIChatBackend({ baseURL: cfg.profile.baseURL, apiKey: cfg.apiKey });
   const runner = new JudgeRunner({

@@ -268,20 +268,29 @@ async function scorePass1(path: string, opts: ScoreToJsonlOptions, fh: FileHandl
       if (bad) throw new ReadError(bad, path);
     }
     const w = new BufferedWriter(fileSink(fh));
-    run = await scoreLinesParallel(path, detected.format, detected.reason, opts, opts.workers, (b) =>
-      w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
+    run = await scoreLinesParallel(
+      path,
+      detected.format,
+      detected.reason,
+      opts,
+      opts.workers,
+      (b) => w.writeBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength) ?? Promise.resolve(),
     );
     await w.close();
   } else {
     const lines = new LineFile(fileSink(fh));
-    run = await scoreFile(path, { ...opts, format: detected.format }, {
-      record: (s) => {
-        const out = lines.out;
-        writeScoreLine(s, out);
-        out.byte(10);
-        return lines.lineDone();
+    run = await scoreFile(
+      path,
+      { ...opts, format: detected.format },
+      {
+        record: (s) => {
+          const out = lines.out;
+          writeScoreLine(s, out);
+          out.byte(10);
+          return lines.lineDone();
+        },
       },
-    });
+    );
     await lines.close();
     if (!opts.format) run.summary.formatReason = detected.reason;
   }

@@ -22,14 +22,7 @@ export const SCORE_WORKER_MARK = 'omnitraceScoreWorker';
 // Small blocks keep the bytes in flight (and the workers' heaps) small.
 const BLOCK = 1 << 20;
 
-export async function scoreLinesParallel(
-  path: string,
-  format: FormatName,
-  formatReason: string,
-  opts: ScoreOptions,
-  spec: WorkerSpec,
-  write: (bytes: Uint8Array) => Promise<void>,
-): Promise<ScoreRun> {
+export async function scoreLinesParallel(path: string, format: FormatName, formatReason: string, opts: ScoreOptions, spec: WorkerSpec, write: (bytes: Uint8Array) => Promise<void>): Promise<ScoreRun> {
   const { files, skipped } = await listInput(path, format);
   const settings: ChunkSettings = {
     format,

@@ -36,7 +36,18 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'omnitrace-compare-view-'));
   const trace = (a: string, ctx: string) => `<context>${ctx}</context><think>Checking the audio again.</think><answer>${a}</answer>`;
   const rows = (ck: string, answers: string[]) =>
-    answers.map((a, i) => JSON.stringify({ id: `q${i}`, checkpoint: ck, problem: `What is heard in clip ${i}?`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(a, `${ck} hears a bell in clip ${i}.`) })).join('\n') + '\n';
+    answers
+      .map((a, i) =>
+        JSON.stringify({
+          id: `q${i}`,
+          checkpoint: ck,
+          problem: `What is heard in clip ${i}?`,
+          problem_type: 'multiple choice',
+          solution: '<answer>A</answer>',
+          completion: trace(a, `${ck} hears a bell in clip ${i}.`),
+        }),
+      )
+      .join('\n') + '\n';
   writeFileSync(join(work, 'a.jsonl'), rows('base', ['A', 'A', 'B', 'B', 'A', 'B']));
   writeFileSync(join(work, 'b.jsonl'), rows('tuned', ['B', 'A', 'A', 'A', 'A', 'B']));
   cli('compare', 'a.jsonl', 'b.jsonl', '--out', 'compare.json');

@@ -18,7 +18,12 @@ before(async () => {
   buildOnce();
   work = mkdtempSync(join(tmpdir(), 'omnitrace-lab-view-'));
   const items = Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, id: `r${i}`, group: `g${i >> 2}` }));
-  const judged = (name: string, f: (i: number) => number) => ({ name, sha256: 'a'.repeat(64), model: 'judge-7b', byItem: new Map(items.map((it, i) => [it.key, { scores: [f(i), f(i)], statuses: ['ok', 'ok'] }])) });
+  const judged = (name: string, f: (i: number) => number) => ({
+    name,
+    sha256: 'a'.repeat(64),
+    model: 'judge-7b',
+    byItem: new Map(items.map((it, i) => [it.key, { scores: [f(i), f(i)], statuses: ['ok', 'ok'] }])),
+  });
   const labels = items.slice(0, 6).map((it, i) => ({ id: it.id, reward: 'logic', score: i % 6, labeller: 'ann', time: '', key: it.key }));
   const lab = computeLab('logic', [0, 1, 2, 3, 4, 5], items, [judged('logic', (i) => i % 6), judged('strict', (i) => Math.max(0, (i % 6) - 1))], labels);
   writeFileSync(join(work, 'lab.json'), JSON.stringify({ ...lab, calibration: [{ variant: 'strict', stale: true, why: 'the template changed' }] }));

@@ -19,11 +19,7 @@ before(async () => {
 
 after(() => views?.close());
 
-const REPLIES = [
-  '<context>A test pattern.</context><think>Bars.</think><answer>A</answer>',
-  '<answer>B</answer>',
-  '<context>A cat.</context><think>Fur.</think><answer>B</answer>',
-];
+const REPLIES = ['<context>A test pattern.</context><think>Bars.</think><answer>A</answer>', '<answer>B</answer>', '<context>A cat.</context><think>Fur.</think><answer>B</answer>'];
 
 const scored: ScoredRollout[] = REPLIES.map((completion, index) =>
   scoreRecord({
@@ -68,7 +64,15 @@ class LiveHost extends FakeHost {
 
 function openLiveRun() {
   const model = new RolloutViewModel(
-    { title: 'ckpt on clip.mp4 (live)', fileName: 'ckpt (running)', format: 'live run', host: 'vscode', trusted: true, getDetail: async (i) => scored[i]!, getMedia: () => ({ status: 'missing', reason: 'no clip in this test' }) },
+    {
+      title: 'ckpt on clip.mp4 (live)',
+      fileName: 'ckpt (running)',
+      format: 'live run',
+      host: 'vscode',
+      trusted: true,
+      getDetail: async (i) => scored[i]!,
+      getMedia: () => ({ status: 'missing', reason: 'no clip in this test' }),
+    },
     scored.map(summarise),
   );
   return openPage(views, (page) => new LiveHost(page, model), { ready: '[data-testid=run-strip]:not([hidden])' });

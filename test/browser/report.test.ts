@@ -81,9 +81,7 @@ async function open(file: string, colorScheme: 'dark' | 'light' = 'dark'): Promi
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.addInitScript(
-    "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
-  );
+  await page.addInitScript("window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));");
   await page.goto('file://' + file);
   await page.waitForSelector('[data-testid=rollout-row]', { timeout: 20_000 });
   const drain = async () => {
@@ -261,8 +259,7 @@ test('a clip that exists is played from a path relative to the report', async ()
 
 test('sorting, searching, grouping and the keyboard work on the table', async () => {
   const { page } = shared;
-  const order = async () =>
-    (await page.evaluate("[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => Number(r.dataset.index))")) as number[];
+  const order = async () => (await page.evaluate("[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => Number(r.dataset.index))")) as number[];
   {
     // The format reward is the ✓/reason column, not a second one.
     assert.equal(await page.locator('[data-testid="th-reward:format"]').count(), 0);

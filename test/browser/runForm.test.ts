@@ -57,7 +57,10 @@ class FormHost extends PageHost<RunFormToHost> {
 /** Runs `body` on the form once it is up, then checks the page logged no error and broke no CSP rule. */
 function withForm(body: (f: { page: Page; host: FormHost }) => Promise<void>): Promise<void> {
   const ready = '[data-testid=run-form][data-ready], #root[data-ready=true] [data-testid=run-form]';
-  return withPage(openPage(form, (page) => new FormHost(page), { ready }), body);
+  return withPage(
+    openPage(form, (page) => new FormHost(page), { ready }),
+    body,
+  );
 }
 
 /** Types into a vscode-elements field the way a user does (its inner input or textarea). */
@@ -122,7 +125,10 @@ test('validation: a missing question and a bad range show next to their fields, 
     const [, second] = await host.waitFor('submitRunForm', 2);
     assert.equal(second!.method, 'submitRunForm');
     const values = (second as Extract<RunFormToHost, { method: 'submitRunForm' }>).params.values;
-    assert.deepEqual({ question: values.question, start: values.start, end: values.end, n: values.n, profile: values.profile }, { question: 'What is on screen?', start: '0:00.5', end: '1.5', n: '3', profile: 'local' });
+    assert.deepEqual(
+      { question: values.question, start: values.start, end: values.end, n: values.n, profile: values.profile },
+      { question: 'What is on screen?', start: '0:00.5', end: '1.5', n: '3', profile: 'local' },
+    );
   });
 });
 
@@ -133,10 +139,14 @@ test('options suggest the problem type; the profile sets n; start/end come from 
     await page.evaluate(`(() => { const s = document.querySelector('[data-testid=field-profile]'); s.value = 'big'; s.dispatchEvent(new Event('change')); })()`);
     assert.equal(await value(page, 'n'), '8', "n follows the profile's default until edited");
     await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
-    await page.evaluate(`(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 0.5; }); })()`);
+    await page.evaluate(
+      `(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 0.5; }); })()`,
+    );
     await page.locator('[data-testid=set-start]').click();
     assert.equal(await value(page, 'start'), '0:00.5');
-    await page.evaluate(`(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 1.25; }); })()`);
+    await page.evaluate(
+      `(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 1.25; }); })()`,
+    );
     await page.locator('[data-testid=set-end]').click();
     assert.equal(await value(page, 'end'), '0:01.25');
     assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);

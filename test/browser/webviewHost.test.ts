@@ -184,7 +184,7 @@ function darkThemeCss(): string {
 test('modality colouring: sentences by what they cite, hostile text stays text, toggle, "cites no audio" badge', async () => {
   const context =
     'The woman in the red coat frowns at the camera. Her voice trembles while she speaks. ' +
-    'She says "I\'m not angry." The subtitle reads \'Leave me alone\'. There is no music. ' +
+    "She says \"I'm not angry.\" The subtitle reads 'Leave me alone'. There is no music. " +
     'A note < think > sits on the table. <img src=x onerror="window.__pwned=1"> Therefore it is B.';
   const think = 'Her frown and shaking voice suggest anger. The caption confirms it. So the answer is B.';
   const cites = `<context>${context}</context><think>${think}</think><answer>B</answer>`;
@@ -208,9 +208,7 @@ test('modality colouring: sentences by what they cite, hostile text stays text, 
     await w.page.locator('[data-testid=rollout-row][data-index="0"]').click();
     await w.page.waitForSelector('[data-testid=trace-view][data-index="0"]');
     const sentences = w.page.locator('[data-testid=panel-context] [data-testid=modality-sentence]');
-    const rows = (await sentences.evaluateAll((els) =>
-      els.map((e) => [e.textContent, e.getAttribute('data-modality'), e.getAttribute('data-negated')]),
-    )) as [string, string, string | null][];
+    const rows = (await sentences.evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('data-modality'), e.getAttribute('data-negated')]))) as [string, string, string | null][];
     const byStart = (prefix: string) => rows.find((r) => r[0].startsWith(prefix));
     assert.deepEqual(byStart('The woman in the red coat')?.slice(1), ['visual', null]);
     assert.deepEqual(byStart('Her voice trembles')?.slice(1), ['audio speech', null]);
@@ -230,11 +228,14 @@ test('modality colouring: sentences by what they cite, hostile text stays text, 
     assert.equal(await underline.count(), 1);
     assert.equal(await underline.textContent(), '< think >');
     // A range over two sentences: one underline piece inside each (and one for the space between), the number on the last piece only.
-    const pieces = (await w.page.locator('[data-testid=diag-underline][data-code=test-across]').evaluateAll((els) =>
-      els.map((e) => [e.textContent, e.parentElement?.getAttribute('data-modality'), e.getAttribute('data-ends')]),
-    )) as [string, string | null, string | null][];
+    const pieces = (await w.page
+      .locator('[data-testid=diag-underline][data-code=test-across]')
+      .evaluateAll((els) => els.map((e) => [e.textContent, e.parentElement?.getAttribute('data-modality'), e.getAttribute('data-ends')]))) as [string, string | null, string | null][];
     assert.equal(pieces.map((p) => p[0]).join(''), 'camera. Her voice');
-    assert.deepEqual(pieces.map((p) => p[1]), ['visual', null, 'audio speech']);
+    assert.deepEqual(
+      pieces.map((p) => p[1]),
+      ['visual', null, 'audio speech'],
+    );
     assert.equal(pieces[0]![2], null);
     assert.notEqual(pieces[pieces.length - 1]![2], null);
     // The first section arrives as a copy of its segment (JSON): it is not listed again as a repeat.
@@ -294,9 +295,7 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
       await w.host.emit('streamDelta', { index: 0, text: p, at: sent.length });
       sent += p;
       // The panel shows everything streamed so far inside <context>, still open.
-      await w.page.waitForFunction(
-        `document.querySelector('[data-testid=panel-context] [data-testid=text-context]')?.textContent === ${JSON.stringify(sent.slice('<context>'.length))}`,
-      );
+      await w.page.waitForFunction(`document.querySelector('[data-testid=panel-context] [data-testid=text-context]')?.textContent === ${JSON.stringify(sent.slice('<context>'.length))}`);
       assert.equal(await unclosed('context').count(), 1);
     }
     assert.equal(await w.page.locator('[data-testid=panel-context] img, [data-testid=trace-view] script').count(), 0, 'markup in a delta is text');
@@ -323,6 +322,9 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
     await w.page.locator('[data-testid=stop-run]').click();
     await w.page.waitForFunction(`document.querySelector('[data-testid=stop-run]')?.hasAttribute('disabled')`);
     for (let k = 0; k < 200 && !w.host.seen.some((m) => m.method === 'cancelRun'); k++) await new Promise((r) => setTimeout(r, 25));
-    assert.ok(w.host.seen.some((m) => m.method === 'cancelRun'), 'cancelRun sent');
+    assert.ok(
+      w.host.seen.some((m) => m.method === 'cancelRun'),
+      'cancelRun sent',
+    );
   });
 });

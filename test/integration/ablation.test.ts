@@ -9,17 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestClip } from '../helpers/testClip';
-import {
-  claimsAudioModel,
-  ignoresAudioModel,
-  inspectUserParts,
-  omniCompletion,
-  requestModalities,
-  scriptedModel,
-  startFakeVllm,
-  usesAudioModel,
-  type FakeVllm,
-} from '../helpers/fakeVllmServer';
+import { claimsAudioModel, ignoresAudioModel, inspectUserParts, omniCompletion, requestModalities, scriptedModel, startFakeVllm, usesAudioModel, type FakeVllm } from '../helpers/fakeVllmServer';
 import { locateMediaTools } from '../../src/media/ffmpeg';
 import { AUDIO_LINE, NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
 import { buildUserText } from '../../src/core/run/prompt';
@@ -41,7 +31,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'omnitrace-ablation-'));
   clip = makeTestClip(dir, 2);
   silent = join(dir, 'silent.mp4');
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'color=c=blue:s=160x90:r=10:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', silent], { encoding: 'utf8' });
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'color=c=blue:s=160x90:r=10:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', silent], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   vllm = await startFakeVllm();
 });
@@ -100,7 +92,10 @@ test('each ablation sends exactly its parts: no audio part + the no-audio line; 
   assert.equal(vllm.requests.length, 4, 'the all-media baseline, then one sampling call per ablation');
   const [baseline, noAudio, noVideo, textOnly] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
   // The baseline: every medium of the clip (the same bytes the no-audio variant reuses).
-  assert.deepEqual(baseline!.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    baseline!.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.ok(baseline![0]!.bytes!.equals(noAudio![0]!.bytes!));
   assert.equal(baseline![2]!.text, buildUserText(QUESTION, 'video-audio'));
   for (const r of vllm.requests) {
@@ -110,38 +105,74 @@ test('each ablation sends exactly its parts: no audio part + the no-audio line; 
     assert.equal(r.body.stream, true);
   }
   // no-audio: the video only, without a sound track, and the checkpoint's no-audio instruction.
-  assert.deepEqual(noAudio!.map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    noAudio!.map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal(noAudio![0]!.info!.audio, undefined);
   assert.ok(Math.abs(noAudio![0]!.info!.duration - 1.25) <= 0.2, `video lasts ${noAudio![0]!.info!.duration}`);
   assert.equal(noAudio![1]!.text, buildUserText(QUESTION, 'video'));
   assert.ok(noAudio![1]!.text!.startsWith(NO_AUDIO_LINE + '\n'));
   // no-video: the 16 kHz WAV alone, no media line.
-  assert.deepEqual(noVideo!.map((p) => p.type), ['audio_url', 'text']);
+  assert.deepEqual(
+    noVideo!.map((p) => p.type),
+    ['audio_url', 'text'],
+  );
   assert.deepEqual([noVideo![0]!.info!.audio!.sampleRate, noVideo![0]!.info!.audio!.channels], [16000, 1]);
   assert.equal(noVideo![0]!.info!.video, undefined);
   assert.ok(Math.abs(noVideo![0]!.info!.duration - 1.25) <= 0.2);
   assert.ok(!noVideo![1]!.text!.includes(AUDIO_LINE) && !noVideo![1]!.text!.includes(NO_AUDIO_LINE));
   // text-only: no media at all.
-  assert.deepEqual(textOnly!.map((p) => p.type), ['text']);
+  assert.deepEqual(
+    textOnly!.map((p) => p.type),
+    ['text'],
+  );
   assert.equal(textOnly![0]!.text, buildUserText(QUESTION, 'image'));
   assert.equal(vllm.requests[2]!.body.messages[0].role, 'system');
 
   // A model that uses the audio: its answer flips without it, and only then.
-  assert.deepEqual(results.map((r) => [r.kind, r.method, r.changeRate]), [['no-audio', 'sampled', 1], ['no-video', 'sampled', 0], ['text-only', 'sampled', 1]]);
-  assert.deepEqual(results[0]!.samples.map((s) => [s.answer, s.same, s.correct]), [['A', false, false], ['A', false, false], ['A', false, false]]);
-  assert.deepEqual(results[1]!.samples.map((s) => s.correct), [true, true, true]);
+  assert.deepEqual(
+    results.map((r) => [r.kind, r.method, r.changeRate]),
+    [
+      ['no-audio', 'sampled', 1],
+      ['no-video', 'sampled', 0],
+      ['text-only', 'sampled', 1],
+    ],
+  );
+  assert.deepEqual(
+    results[0]!.samples.map((s) => [s.answer, s.same, s.correct]),
+    [
+      ['A', false, false],
+      ['A', false, false],
+      ['A', false, false],
+    ],
+  );
+  assert.deepEqual(
+    results[1]!.samples.map((s) => s.correct),
+    [true, true, true],
+  );
   assert.match(results[0]!.note ?? '', /useLogprobs 'never'/);
 
   // One baseline for the rollout, on every sampled result: with all media the answer stays B.
   const b = results[0]!.baseline!;
   assert.ok(results.every((r) => r.baseline === b));
   assert.equal(b.changeRate, 0);
-  assert.deepEqual(b.samples.map((s) => [s.answer, s.same, s.correct]), [['B', true, true], ['B', true, true], ['B', true, true]]);
+  assert.deepEqual(
+    b.samples.map((s) => [s.answer, s.same, s.correct]),
+    [
+      ['B', true, true],
+      ['B', true, true],
+      ['B', true, true],
+    ],
+  );
   // Saved like the ablation runs, as kind 'full', and readable as a run.
   assert.match(b.runFile!, /[\\/]ablations[\\/][^\\/]+-full\.rollouts\.jsonl$/);
   const recs = await readBack(b.runFile!);
   assert.equal(recs.length, 3);
-  assert.deepEqual(recs.map((x) => x.completion), b.samples.map((s) => s.completion));
+  assert.deepEqual(
+    recs.map((x) => x.completion),
+    b.samples.map((s) => s.completion),
+  );
   const abl = recs[0]!.extras!.ablation as Record<string, any>;
   assert.deepEqual([abl.kind, abl.method, abl.rollout_id, abl.answer, abl.same], ['full', 'sampled', 'roll-7', 'B', true]);
   assert.match(abl.variant, /all media/);
@@ -162,7 +193,13 @@ test('the baseline measures the noise: a model that departs from its answer 1 ti
   vllm.requests.length = 0;
   const failed = await runAblations(opts({ kinds: ['no-audio', 'text-only'] }));
   assert.equal(vllm.requests.length, 3, 'the baseline is tried once, not per kind');
-  assert.deepEqual(failed.map((r) => [r.method, r.baseline]), [['sampled', undefined], ['sampled', undefined]]);
+  assert.deepEqual(
+    failed.map((r) => [r.method, r.baseline]),
+    [
+      ['sampled', undefined],
+      ['sampled', undefined],
+    ],
+  );
   for (const r of failed) assert.match(r.baselineError!, /the all-media baseline failed: HTTP 500: CUDA out of memory/);
 });
 
@@ -170,7 +207,10 @@ test('change rates: a model that ignores the audio (or only claims it) never cha
   for (const model of [ignoresAudioModel('B'), claimsAudioModel('B')]) {
     vllm.script(scriptedModel(model));
     const results = await runAblations(opts());
-    assert.deepEqual(results.map((r) => [r.kind, r.method, r.changeRate]), KINDS.map((k) => [k, 'sampled', 0]));
+    assert.deepEqual(
+      results.map((r) => [r.kind, r.method, r.changeRate]),
+      KINDS.map((k) => [k, 'sampled', 0]),
+    );
   }
 });
 
@@ -189,13 +229,19 @@ test('log-probability scoring: the original answer forced under all media and ea
       assert.deepEqual([b.add_generation_prompt, b.continue_final_message, b.prompt_logprobs, b.max_tokens, b.temperature], [false, true, 0, 1, 0]);
       assert.deepEqual(b.messages.at(-1), { role: 'assistant', content: ORIGINAL });
     }
-    assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['video_url', 'audio_url', 'text'], ['video_url', 'text'], ['audio_url', 'text'], ['text']]);
+    assert.deepEqual(
+      vllm.requests.map((r) => requestModalities(r.body).parts),
+      [['video_url', 'audio_url', 'text'], ['video_url', 'text'], ['audio_url', 'text'], ['text']],
+    );
     // The clip was encoded once: the no-audio request sends the very bytes of the full one.
     const full = await inspectUserParts(vllm.requests[0]!.body);
     const noAudio = await inspectUserParts(vllm.requests[1]!.body);
     assert.ok(full[0]!.bytes!.equals(noAudio[0]!.bytes!));
     // usesAudioModel: answer token 'B' at -0.1 with audio, -2.5 without.
-    assert.deepEqual(results.map((r) => r.method), ['logprob', 'logprob', 'logprob']);
+    assert.deepEqual(
+      results.map((r) => r.method),
+      ['logprob', 'logprob', 'logprob'],
+    );
     assert.ok(results.every((r) => r.baseline === undefined && r.baselineError === undefined));
     const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
     const [na, nv, to] = results.map((r) => r.logprob!);
@@ -228,7 +274,14 @@ test('fallback to sampling when the server rejects prompt_logprobs (400 extra_fo
   assert.equal(vllm.requests[1]!.body.n, 3);
   assert.ok(results.every((r) => r.baseline && r.baseline.changeRate === 0));
   assert.ok(vllm.requests.slice(1).every((r) => r.body.prompt_logprobs === undefined && r.body.stream === true));
-  assert.deepEqual(results.map((r) => [r.method, r.changeRate]), [['sampled', 1], ['sampled', 0], ['sampled', 1]]);
+  assert.deepEqual(
+    results.map((r) => [r.method, r.changeRate]),
+    [
+      ['sampled', 1],
+      ['sampled', 0],
+      ['sampled', 1],
+    ],
+  );
   for (const r of results) assert.match(r.note ?? '', /rejected the scoring fields: .*prompt_logprobs.*; sampled instead/);
 
   vllm.script(scriptedModel({ ...usesAudioModel(), promptLogprobs: 'ignore' }));
@@ -251,15 +304,24 @@ test('a server error on one ablation marks it failed with the readable message; 
     }),
   );
   const results = await runAblations(opts());
-  assert.deepEqual(results.map((r) => r.method), ['sampled', 'sampled', 'failed']);
+  assert.deepEqual(
+    results.map((r) => r.method),
+    ['sampled', 'sampled', 'failed'],
+  );
   assert.match(results[2]!.error!, /HTTP 500: CUDA out of memory/);
   assert.equal(results[2]!.changeRate, undefined, 'never a silent zero');
   assert.equal(results[2]!.runFile, undefined);
   for (const r of results.slice(0, 2)) {
     const recs = await readBack(r.runFile!);
     assert.equal(recs.length, 3);
-    assert.deepEqual(recs.map((x) => (x.extras!.ablation as { kind: string }).kind), [r.kind, r.kind, r.kind]);
-    assert.deepEqual(recs.map((x) => x.completion), r.samples.map((s) => s.completion));
+    assert.deepEqual(
+      recs.map((x) => (x.extras!.ablation as { kind: string }).kind),
+      [r.kind, r.kind, r.kind],
+    );
+    assert.deepEqual(
+      recs.map((x) => x.completion),
+      r.samples.map((s) => s.completion),
+    );
     assert.equal(recs[0]!.groupId !== undefined, true);
     assert.equal((recs[0]!.extras!.ablation as { rollout_id: string }).rollout_id, 'roll-7');
   }
@@ -272,7 +334,10 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
   assert.equal(results[0]!.method, 'failed');
   assert.match(results[0]!.error!, /not applicable: the clip has no audio stream/);
   assert.equal(vllm.requests.length, 2, 'the baseline (the clip as it is), then no-video');
-  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['video_url', 'text'], ['text']]);
+  assert.deepEqual(
+    vllm.requests.map((r) => requestModalities(r.body).parts),
+    [['video_url', 'text'], ['text']],
+  );
 
   // An image: no audio to remove; no-video = no image.
   const png = join(dir, 'still.png');
@@ -281,14 +346,20 @@ test('a clip without audio: no-audio is not applicable (nothing sent); no-video 
   const img = await runAblations(opts({ clip: png, kinds: ['no-audio', 'no-video'] }));
   assert.match(img[0]!.error!, /not applicable: the clip is an image/);
   assert.equal(img[1]!.method, 'sampled');
-  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['image_url', 'text'], ['text']]);
+  assert.deepEqual(
+    vllm.requests.map((r) => requestModalities(r.body).parts),
+    [['image_url', 'text'], ['text']],
+  );
 
   // Black frames: a video part of the same duration whose pixels are black, plus the audio.
   vllm.requests.length = 0;
   const r2 = await runAblations(opts({ kinds: ['no-video'], blackFrames: true }));
   assert.equal(r2[0]!.method, 'sampled');
   const parts = await inspectUserParts(vllm.requests[1]!.body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.ok(Math.abs(parts[0]!.info!.duration - 2) <= 0.2, `black video lasts ${parts[0]!.info!.duration}`);
   assert.equal(parts[0]!.info!.audio, undefined);
   const f = join(dir, 'black.mp4');
@@ -304,7 +375,10 @@ test('cancelling stops the running ablation and starts no other; finished ones a
   const { signal, clientGone } = cancelAtRequest(3, 1);
   await assert.rejects(runAblations(opts({ signal })), (e: unknown) => {
     assert.ok(e instanceof AblationCancelledError);
-    assert.deepEqual(e.partial.map((r) => [r.kind, r.method]), [['no-audio', 'sampled']]);
+    assert.deepEqual(
+      e.partial.map((r) => [r.kind, r.method]),
+      [['no-audio', 'sampled']],
+    );
     return true;
   });
   await clientGone;
@@ -324,26 +398,44 @@ test('the sound inside the MP4 (use_audio_in_video) is removed by stream copy; s
   vllm.script(scriptedModel(usesAudioModel()));
   const profile = { baseURL: vllm.baseURL, model: 'omni-ckpt', useAudioInVideo: true };
   const results = await runAblations(opts({ profile, kinds: ['no-audio', 'no-video'], blackFrames: true }));
-  assert.deepEqual(results.map((r) => r.method), ['sampled', 'sampled']);
+  assert.deepEqual(
+    results.map((r) => r.method),
+    ['sampled', 'sampled'],
+  );
   const [baseline, noAudio, noVideo] = await Promise.all(vllm.requests.map((r) => inspectUserParts(r.body)));
   // The baseline: the MP4 with its sound inside, as the run sent it.
-  assert.deepEqual(baseline!.map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    baseline!.map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal(baseline![0]!.info!.audio!.codec, 'aac');
   assert.deepEqual(vllm.requests[0]!.body.mm_processor_kwargs, { use_audio_in_video: true });
-  assert.deepEqual(noAudio!.map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    noAudio!.map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal(noAudio![0]!.info!.audio, undefined, 'the track is gone from the MP4');
   assert.equal('mm_processor_kwargs' in vllm.requests[1]!.body, false);
   assert.ok(noAudio![1]!.text!.startsWith(NO_AUDIO_LINE));
   assert.equal(results[0]!.changeRate, 1, 'the scripted model hears nothing without it');
   // Black frames carrying the sound themselves, as use_audio_in_video expects.
-  assert.deepEqual(noVideo!.map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    noVideo!.map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal(noVideo![0]!.info!.audio!.codec, 'aac');
   assert.deepEqual(vllm.requests[2]!.body.mm_processor_kwargs, { use_audio_in_video: true });
   assert.equal(results[1]!.changeRate, 0);
 
   vllm.requests.length = 0;
   await runAblations(opts({ profile: { baseURL: vllm.baseURL, model: 'omni-ckpt', mediaTransport: 'frames', frames: { count: 3 } }, kinds: ['no-audio'] }));
-  assert.deepEqual(vllm.requests.map((r) => requestModalities(r.body).parts), [['image_url', 'image_url', 'image_url', 'audio_url', 'text'], ['image_url', 'image_url', 'image_url', 'text']]);
+  assert.deepEqual(
+    vllm.requests.map((r) => requestModalities(r.body).parts),
+    [
+      ['image_url', 'image_url', 'image_url', 'audio_url', 'text'],
+      ['image_url', 'image_url', 'image_url', 'text'],
+    ],
+  );
 });
 
 test('cancelling during log-probability scoring rejects at once and sends nothing more', async () => {

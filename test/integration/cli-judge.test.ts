@@ -20,7 +20,13 @@ const rows = [
   { id: 'a', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM0 a woman, a horn.</context><think>Hurry.</think><answer>B</answer>' },
   { id: 'b', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM1 a woman.</context><answer>B</answer>' },
   { id: 'c', problem: 'How does she feel?', problem_type: 'multiple choice', solution: '<answer>B</answer>', completion: '<context>ITEM2 x</context><think>y</think><answer>A</answer>' },
-  { id: 'd', problem: 'What is she worried about?', problem_type: 'free-form', solution: '<context>ref</context><answer>Missing the bus</answer>', completion: '<context>ITEM3 bus</context><think>late</think><answer>Being late for the bus</answer>' },
+  {
+    id: 'd',
+    problem: 'What is she worried about?',
+    problem_type: 'free-form',
+    solution: '<context>ref</context><answer>Missing the bus</answer>',
+    completion: '<context>ITEM3 bus</context><think>late</think><answer>Being late for the bus</answer>',
+  },
   { id: 'e', problem: 'How does she feel?', problem_type: 'multiple choice', solution: REF, completion: '<context>ITEM4 street</context><think>calm</think><answer>A</answer>' },
 ];
 
@@ -60,7 +66,11 @@ function cli(args: string[], opts: { env?: Record<string, string>; onSpawn?: (ki
 }
 
 const base = () => ['judge', input, '--judge-base-url', server.baseURL, '--judge-model', 'judge-m', '--backoff-base', '5'];
-const readLines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const readLines = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('judge writes one line per rollout with judged rewards and their provenance; the key is sent, never shown', async () => {
   server.requests.length = 0;
@@ -69,8 +79,14 @@ test('judge writes one line per rollout with judged rewards and their provenance
   const r = await cli([...base(), '--out', out, '--cache-dir', cache, '--concurrency', '3'], { env: { OMNITRACE_JUDGE_API_KEY: SECRET } });
   assert.equal(r.code, 0, r.stderr);
   const lines = readLines(out);
-  assert.deepEqual(lines.map((l) => l.index), [0, 1, 2, 3, 4]);
-  assert.deepEqual(lines.map((l) => l.id), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(
+    lines.map((l) => l.index),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.id),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
   const [a, b, c, d, e] = lines;
   assert.equal(a.rewards.format.value, 1);
   assert.equal(a.rewards.accuracy.value, 1);
@@ -106,7 +122,10 @@ test('judge writes one line per rollout with judged rewards and their provenance
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(server.requests.length, 0);
   assert.match(r2.stderr, /calls made: 0 \(0 retries\), cache hits: 9/);
-  assert.deepEqual(readLines(out2).map((l) => l.rewards.context.value), lines.map((l) => l.rewards.context.value));
+  assert.deepEqual(
+    readLines(out2).map((l) => l.rewards.context.value),
+    lines.map((l) => l.rewards.context.value),
+  );
   assert.equal(readLines(out2)[0].rewards.context.provenance.cacheHit, true);
 });
 
@@ -156,7 +175,10 @@ test('Ctrl-C: stop launching, abort in-flight calls, write what finished, exit 1
   assert.equal(lines.length, 5, 'every rollout is written');
   const st = lines.map((l) => [l.rewards.context.status, l.rewards.context.explanation]);
   assert.deepEqual(st.filter(([s]) => s === 'ok').length, 2, JSON.stringify(st));
-  assert.ok(st.some(([s, e]) => s === 'call-error' && e === 'cancelled'), JSON.stringify(st));
+  assert.ok(
+    st.some(([s, e]) => s === 'call-error' && e === 'cancelled'),
+    JSON.stringify(st),
+  );
   assert.match(r.stderr, /interrupted/);
   assert.match(r.stderr, /cancelled/);
 });

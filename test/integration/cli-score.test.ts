@@ -28,8 +28,14 @@ test('score writes one object per rollout in input order, with rewards, sections
   const r = cli('score', join(FX, 'rollouts', 'sample.rollouts.jsonl'));
   assert.equal(r.code, 0, r.stderr);
   const out = lines(r.stdout);
-  assert.deepEqual(out.map((o) => o.index), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.deepEqual(out.map((o) => o.id), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+  assert.deepEqual(
+    out.map((o) => o.index),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  );
+  assert.deepEqual(
+    out.map((o) => o.id),
+    ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'],
+  );
   const [r1, r2, r3] = out;
   assert.equal(r1.source.file, join(FX, 'rollouts', 'sample.rollouts.jsonl'));
   assert.equal(r1.source.line, 1);
@@ -37,7 +43,10 @@ test('score writes one object per rollout in input order, with rewards, sections
   assert.equal(r3.source.line, 3);
   assert.equal(r1.problemType, 'multiple choice');
   assert.equal(r1.formatOk, true);
-  assert.deepEqual(r1.segments.map((s: { kind: string }) => s.kind), ['context', 'think', 'answer']);
+  assert.deepEqual(
+    r1.segments.map((s: { kind: string }) => s.kind),
+    ['context', 'think', 'answer'],
+  );
   assert.equal(r1.segments[2].text, 'B');
   assert.equal(r1.segments[2].closed, true);
   assert.equal(r1.rewards.format.value, 1);
@@ -52,8 +61,14 @@ test('score writes one object per rollout in input order, with rewards, sections
   for (const o of out) for (const v of Object.values(o.rewards) as { status: string }[]) assert.ok(['ok', 'not-computed', 'error'].includes(v.status));
   // Group g1 by hand: totals (format + accuracy) 2, 1, 1, 2 → mean 1.5, advantages ±0.5.
   const g1 = out.slice(0, 4).map((o) => o.group);
-  assert.deepEqual(g1.map((g) => g.advantage), [0.5, -0.5, -0.5, 0.5]);
-  assert.deepEqual(g1.map((g) => g.total), [2, 1, 1, 2]);
+  assert.deepEqual(
+    g1.map((g) => g.advantage),
+    [0.5, -0.5, -0.5, 0.5],
+  );
+  assert.deepEqual(
+    g1.map((g) => g.total),
+    [2, 1, 1, 2],
+  );
   for (const g of g1) {
     assert.equal(g.id, 'id:g1');
     assert.equal(g.size, 4);
@@ -62,10 +77,13 @@ test('score writes one object per rollout in input order, with rewards, sections
     assert.equal(g.zeroVariance, false);
   }
   // g3: both judge answers contain "yes" and match the format → equal totals, no learning signal.
-  assert.deepEqual(out.slice(7).map((o) => [o.group.id, o.group.zeroVariance, o.group.advantage]), [
-    ['id:g3', true, 0],
-    ['id:g3', true, 0],
-  ]);
+  assert.deepEqual(
+    out.slice(7).map((o) => [o.group.id, o.group.zeroVariance, o.group.advantage]),
+    [
+      ['id:g3', true, 0],
+      ['id:g3', true, 0],
+    ],
+  );
   // Summary on stderr.
   assert.match(r.stderr, /read 9 rollouts, skipped 0/);
   assert.match(r.stderr, /multiple choice\s+4\s+0\.750\s+0\.750/);
@@ -84,11 +102,14 @@ test('skipped lines are named with file:line and the run still succeeds', () => 
   const file = join(FX, 'jsonl', 'malformed.jsonl');
   const r = cli('score', file);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(lines(r.stdout).map((o) => [o.index, o.id, o.source.line]), [
-    [0, 'm1', 1],
-    [1, 'm2', 2],
-    [2, 'm5', 8],
-  ]);
+  assert.deepEqual(
+    lines(r.stdout).map((o) => [o.index, o.id, o.source.line]),
+    [
+      [0, 'm1', 1],
+      [1, 'm2', 2],
+      [2, 'm5', 8],
+    ],
+  );
   assert.match(r.stderr, /read 3 rollouts, skipped 4/);
   for (const n of [4, 5, 6, 9]) assert.ok(r.stderr.includes(`${file}:${n}: `), `line ${n} named in:\n${r.stderr}`);
 });
@@ -214,8 +235,14 @@ test('--jobs 2 (worker threads) gives byte-identical output and summary to one t
   // Records with nothing to group them by, after a bad line: each is its own group, named by
   // its line in both paths (worker threads know lines before they know indices).
   const solo = join(dir, 'solo.jsonl');
-  writeFileSync(solo, ['{"completion":"<answer>A</answer>","answer":"A","problem_type":"judge"}', 'not json', '{"completion":"<answer>B</answer>","answer":"A","problem_type":"judge"}'].join('\n') + '\n');
-  assert.deepEqual(lines(cli('score', solo, '--jobs', '0').stdout).map((l) => l.group.id), [`solo:${solo}:1`, `solo:${solo}:3`]);
+  writeFileSync(
+    solo,
+    ['{"completion":"<answer>A</answer>","answer":"A","problem_type":"judge"}', 'not json', '{"completion":"<answer>B</answer>","answer":"A","problem_type":"judge"}'].join('\n') + '\n',
+  );
+  assert.deepEqual(
+    lines(cli('score', solo, '--jobs', '0').stdout).map((l) => l.group.id),
+    [`solo:${solo}:1`, `solo:${solo}:3`],
+  );
   for (const input of [big, solo, join(FX, 'jsonl', 'malformed.jsonl'), join(FX, 'rollouts', 'sample.rollouts.jsonl'), join(FX, 'verl')]) {
     const one = cli('score', input, '--jobs', '0');
     const two = cli('score', input, '--jobs', '2');

@@ -29,7 +29,16 @@ const trace = (a: string, ok = true) => (ok ? `<context>The clip shows a room.</
  */
 function write(): void {
   const row = (i: number, right: boolean, formatOk: boolean, judge: number, checkpoint: string) =>
-    JSON.stringify({ id: `q${i}`, checkpoint, problem: `Question ${i}?`, problem_type: i % 2 ? 'multiple choice' : 'emer_ov_mc', solution: '<answer>A</answer>', completion: trace(right ? 'A' : 'B', formatOk), video: `clips/c${Math.floor(i / 2)}.mp4`, rewards: { judge } });
+    JSON.stringify({
+      id: `q${i}`,
+      checkpoint,
+      problem: `Question ${i}?`,
+      problem_type: i % 2 ? 'multiple choice' : 'emer_ov_mc',
+      solution: '<answer>A</answer>',
+      completion: trace(right ? 'A' : 'B', formatOk),
+      video: `clips/c${Math.floor(i / 2)}.mp4`,
+      rewards: { judge },
+    });
   const a: string[] = [];
   const b: string[] = [];
   for (let i = 0; i < 40; i++) {
@@ -48,7 +57,13 @@ test('pairs by id, names checkpoints from the records, finds the flips and the e
   const r = cli('a.rollouts.jsonl', 'b.rollouts.jsonl', '--out', 'compare.json');
   assert.equal(r.code, 0, r.stderr);
   const c = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
-  assert.deepEqual(c.checkpoints.map((k: { name: string; records: number; items: number }) => [k.name, k.records, k.items]), [['step-100', 41, 41], ['step-200', 40, 40]]);
+  assert.deepEqual(
+    c.checkpoints.map((k: { name: string; records: number; items: number }) => [k.name, k.records, k.items]),
+    [
+      ['step-100', 41, 41],
+      ['step-200', 40, 40],
+    ],
+  );
   const p = c.pairs[0];
   assert.equal(p.a, 'step-100');
   assert.equal(p.b, 'step-200');
@@ -85,7 +100,10 @@ test('pairs by id, names checkpoints from the records, finds the flips and the e
 
 test('--fail-if worse exits 4 when the candidate is significantly worse; --label names the sources', () => {
   write();
-  const rows = (right: boolean) => Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `w${i}`, problem: 'Q', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(right ? 'A' : 'B') })).join('\n') + '\n';
+  const rows = (right: boolean) =>
+    Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `w${i}`, problem: 'Q', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(right ? 'A' : 'B') })).join(
+      '\n',
+    ) + '\n';
   writeFileSync(join(dir, 'good.jsonl'), rows(true));
   writeFileSync(join(dir, 'bad.jsonl'), rows(false));
   const r = cli('--label', 'before=good.jsonl', '--label', 'after=bad.jsonl', '--fail-if', 'worse', '--out', 'w.json');
@@ -105,9 +123,25 @@ test('sources with nothing in common are a clear error with the counts', () => {
 
 test('several samples per item are aggregated: mean, pass@1, pass@k and all-correct', () => {
   const rows = (answers: string[][]) =>
-    answers.flatMap((as, i) => as.map((a) => JSON.stringify({ problem: `Item ${i}?`, group_id: `g${i}`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(a) }))).join('\n') + '\n';
-  writeFileSync(join(dir, 'k1.jsonl'), rows([['A', 'B', 'B', 'B'], ['B', 'B', 'B', 'B'], ['A', 'A', 'A', 'A']]));
-  writeFileSync(join(dir, 'k2.jsonl'), rows([['A', 'A', 'B', 'B'], ['A', 'B', 'B', 'B'], ['A', 'A', 'A', 'B']]));
+    answers
+      .flatMap((as, i) => as.map((a) => JSON.stringify({ problem: `Item ${i}?`, group_id: `g${i}`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(a) })))
+      .join('\n') + '\n';
+  writeFileSync(
+    join(dir, 'k1.jsonl'),
+    rows([
+      ['A', 'B', 'B', 'B'],
+      ['B', 'B', 'B', 'B'],
+      ['A', 'A', 'A', 'A'],
+    ]),
+  );
+  writeFileSync(
+    join(dir, 'k2.jsonl'),
+    rows([
+      ['A', 'A', 'B', 'B'],
+      ['A', 'B', 'B', 'B'],
+      ['A', 'A', 'A', 'B'],
+    ]),
+  );
   const r = cli('k1.jsonl', 'k2.jsonl', '--out', 'k.json');
   assert.equal(r.code, 0, r.stderr);
   const c = JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8'));

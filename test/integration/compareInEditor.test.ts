@@ -14,7 +14,9 @@ const trace = (a: string, who: string) => `<context>${who} sees a kettle.</conte
 
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-compare-editor-'));
-  const rows = (ck: string, answers: string[]) => answers.map((a, i) => JSON.stringify({ id: `k${i}`, checkpoint: ck, problem: `Q${i}?`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(a, ck) })).join('\n') + '\n';
+  const rows = (ck: string, answers: string[]) =>
+    answers.map((a, i) => JSON.stringify({ id: `k${i}`, checkpoint: ck, problem: `Q${i}?`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace(a, ck) })).join('\n') +
+    '\n';
   fs.writeFileSync(path.join(dir, 'old.jsonl'), rows('old', ['A', 'B', 'A']));
   fs.writeFileSync(path.join(dir, 'new.jsonl'), rows('new', ['A', 'A', 'B']));
 });
@@ -33,7 +35,10 @@ for (const trusted of [true, false]) {
       assert.match(panel.panel.webview.html, /script-src 'nonce-/);
       await panel.send({ type: 'request', id: 1, method: 'getCompareInit', params: {} });
       const init = panel.responses().find((r: { id: number }) => r.id === 1).result;
-      assert.deepEqual(init.comparison.checkpoints.map((c: { name: string }) => c.name), ['old', 'new']);
+      assert.deepEqual(
+        init.comparison.checkpoints.map((c: { name: string }) => c.name),
+        ['old', 'new'],
+      );
       const pair = init.comparison.pairs[0];
       assert.deepEqual(pair.flips.wrongToRight, ['id:k1']);
       assert.deepEqual(pair.flips.rightToWrong, ['id:k2']);

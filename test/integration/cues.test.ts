@@ -118,7 +118,10 @@ describe('visual cues', () => {
   test('a static slide is static, with no scene change', () => {
     assert.equal(slideInv.visual.isStatic, true);
     assert.deepEqual(slideInv.visual.sceneChanges, []);
-    assert.ok(slideInv.visual.motion.every((m) => m < 0.01), JSON.stringify(slideInv.visual.motion));
+    assert.ok(
+      slideInv.visual.motion.every((m) => m < 0.01),
+      JSON.stringify(slideInv.visual.motion),
+    );
   });
 
   test('text that changes gives one track per line, with its times', async () => {
@@ -143,7 +146,25 @@ describe('visual cues', () => {
 
   test('an image is one frame', async () => {
     const png = path.join(dir, 'sign.png');
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'color=c=black:s=400x200', '-vf', `drawtext=fontfile=${FONT}:text=EXIT ONLY:fontcolor=white:fontsize=40:x=(w-text_w)/2:y=(h-text_h)/2`, '-frames:v', '1', png], { encoding: 'utf8' });
+    const r = spawnSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-nostdin',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=black:s=400x200',
+        '-vf',
+        `drawtext=fontfile=${FONT}:text=EXIT ONLY:fontcolor=white:fontsize=40:x=(w-text_w)/2:y=(h-text_h)/2`,
+        '-frames:v',
+        '1',
+        png,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const inv = await buildCueInventory(png, { tools });
     assert.equal(inv.audio.present, false);
@@ -208,7 +229,13 @@ describe('pure helpers', () => {
         present: true,
         fps: 1,
         text: [
-          { t: 0, boxes: [{ box: [0, 0, 1, 0.1] as [number, number, number, number], text: 'Sorry, I can’t', score: 0.9 }, { box: [0, 0.2, 1, 0.3] as [number, number, number, number], text: 'make it tonight.', score: 0.9 }] },
+          {
+            t: 0,
+            boxes: [
+              { box: [0, 0, 1, 0.1] as [number, number, number, number], text: 'Sorry, I can’t', score: 0.9 },
+              { box: [0, 0.2, 1, 0.3] as [number, number, number, number], text: 'make it tonight.', score: 0.9 },
+            ],
+          },
         ],
         textTracks: [{ start: 2, end: 5, text: 'OPEN24H0URS', score: 0.95 }],
         motion: [],

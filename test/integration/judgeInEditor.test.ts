@@ -38,9 +38,7 @@ after(async () => {
 
 async function openInEditor(trusted: boolean) {
   const fake = createFakeVscode({ trusted, workspaceFolders: [dir] });
-  fake.state.config['omnitrace.judge.profiles'] = [
-    { name: 'local', baseURL: server.baseURL, model: 'judge-test', concurrency: 2, maxRetries: 1, timeoutMs: 5000 },
-  ];
+  fake.state.config['omnitrace.judge.profiles'] = [{ name: 'local', baseURL: server.baseURL, model: 'judge-test', concurrency: 2, maxRetries: 1, timeoutMs: 5000 }];
   const secrets = new Map<string, string>([['omnitrace.judge.apiKey/local', 'sk-secret-from-storage']]);
   const ext = activateBuilt(extensionSnapshot(), repoRoot, fake, secrets);
   const provider = fake.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;
@@ -75,7 +73,10 @@ test('judging the open rollouts puts context and logic on their rows and details
   assert.equal(c.rewards.context.status, 'not-applicable');
   assert.equal(c.rewards.logic.status, 'not-applicable');
   assert.ok(state.progress.length === 1 && state.progress[0]!.reports.length === 3);
-  assert.ok(state.messages.some((m) => m.level === 'warn' && /call-error/.test(m.text)), state.messages.map((m) => m.text).join('\n'));
+  assert.ok(
+    state.messages.some((m) => m.level === 'warn' && /call-error/.test(m.text)),
+    state.messages.map((m) => m.text).join('\n'),
+  );
   // The key never reaches a log or a message.
   const logs = state.outputChannels.flatMap((ch) => ch.lines).join('\n') + state.messages.map((m) => m.text).join('\n');
   assert.doesNotMatch(logs, /sk-secret-from-storage/);
@@ -96,7 +97,10 @@ test('judging the open rollouts puts context and logic on their rows and details
   const second = server.requests.length;
   await run('omnitrace.judgeRollouts');
   const again = server.requests.slice(second);
-  assert.ok(again.every((r) => (r.body.messages ?? []).some((m) => m.content.includes('Meow means cat'))), 'a cached judgment was asked again');
+  assert.ok(
+    again.every((r) => (r.body.messages ?? []).some((m) => m.content.includes('Meow means cat'))),
+    'a cached judgment was asked again',
+  );
   ext.deactivate();
 });
 

@@ -30,7 +30,9 @@ before(async () => {
     const i = Number(/Reasoning number (\d+)/.exec(prompt)?.[1] ?? 0);
     return { reply: String(prompt.includes('STRICTLY') ? strict(i) : lenient(i)) };
   });
-  const rows = Array.from({ length: N }, (_, i) => JSON.stringify({ id: `r${i}`, group_id: `g${i >> 1}`, problem: 'Who waves?', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: completion(i) }));
+  const rows = Array.from({ length: N }, (_, i) =>
+    JSON.stringify({ id: `r${i}`, group_id: `g${i >> 1}`, problem: 'Who waves?', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: completion(i) }),
+  );
   writeFileSync(join(dir, 'runs.jsonl'), rows.join('\n') + '\n');
   mkdirSync(join(dir, '.omnitrace', 'judges'), { recursive: true });
   const strictText = BUILTIN_TEMPLATE_TEXT.logic!.replace('name: logic', 'name: strict').replace('You are grading', 'Grade STRICTLY. You are grading');
@@ -39,9 +41,16 @@ before(async () => {
   spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'add', '.omnitrace/judges/strict.md'], { cwd: dir });
   spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'strict'], { cwd: dir });
   mkdirSync(join(dir, '.omnitrace', 'labels'), { recursive: true });
-  const label = (labeller: string, i: number, score: number) => JSON.stringify({ id: `r${i}`, reward: 'logic', score, labeller, time: '2026-12-01T10:00:00Z', key: contentKey(completion(i), '<answer>A</answer>') });
-  writeFileSync(join(dir, '.omnitrace', 'labels', 'ann.jsonl'), [0, 1, 2, 3, 4, 5].map((i) => label('ann', i, lenient(i))).join('\n') + '\n' + '{"reward": "logic", "score": 9, "labeller": "ann", "key": "x"}\n');
-  writeFileSync(join(dir, '.omnitrace', 'labels', 'bob.jsonl'), [0, 1, 2, 3].map((i) => label('bob', i, strict(i))).join('\n') + '\n' + JSON.stringify({ id: 'gone', reward: 'logic', score: 2, labeller: 'bob', time: '', key: 'not-an-item' }) + '\n');
+  const label = (labeller: string, i: number, score: number) =>
+    JSON.stringify({ id: `r${i}`, reward: 'logic', score, labeller, time: '2026-12-01T10:00:00Z', key: contentKey(completion(i), '<answer>A</answer>') });
+  writeFileSync(
+    join(dir, '.omnitrace', 'labels', 'ann.jsonl'),
+    [0, 1, 2, 3, 4, 5].map((i) => label('ann', i, lenient(i))).join('\n') + '\n' + '{"reward": "logic", "score": 9, "labeller": "ann", "key": "x"}\n',
+  );
+  writeFileSync(
+    join(dir, '.omnitrace', 'labels', 'bob.jsonl'),
+    [0, 1, 2, 3].map((i) => label('bob', i, strict(i))).join('\n') + '\n' + JSON.stringify({ id: 'gone', reward: 'logic', score: 2, labeller: 'bob', time: '', key: 'not-an-item' }) + '\n',
+  );
 });
 after(() => server?.close());
 
@@ -86,16 +95,22 @@ test('variants against each other and against the labels; labeller agreement; ca
   for (const k of ['n', 'exact', 'qwk', 'kappa', 'spearman', 'kendall', 'confusion']) assert.ok(k in ann1, k);
   const pair = l.pairs[0];
   assert.deepEqual([pair.a, pair.b, pair.n], ['logic', 'strict', 6]);
-  assert.ok(Math.abs(pair.meanDiff - (-5 / 6)) < 1e-12);
+  assert.ok(Math.abs(pair.meanDiff - -5 / 6) < 1e-12);
   assert.equal(pair.changed.length, 5, 'every item but the one already at 0');
   for (const k of ['spearman', 'kendall', 'qwk']) assert.ok(k in pair, k);
   // The labellers on the four items both labelled: ann says i, bob says i − 1.
   assert.equal(l.labellers[0].n, 4);
   assert.equal(l.labellers[0].exact, 0.25);
   assert.equal(typeof l.labellerAlpha, 'number');
-  assert.deepEqual(l.unknownLabels.map((u: { id: string }) => u.id), ['gone']);
+  assert.deepEqual(
+    l.unknownLabels.map((u: { id: string }) => u.id),
+    ['gone'],
+  );
   assert.match(r.stderr, /ann\.jsonl:7: score 9 is not on the logic scale/);
-  const records = readFileSync(join(dir, '.omnitrace', 'labs', 'calibration.jsonl'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+  const records = readFileSync(join(dir, '.omnitrace', 'labs', 'calibration.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((x) => JSON.parse(x));
   assert.deepEqual(records.map((x: { variant: string }) => x.variant).sort(), ['logic', 'strict']);
   assert.ok(records.every((x: { labelSet: string; model: string }) => x.labelSet && x.model === 'judge-7b'));
 });
@@ -106,7 +121,10 @@ test('a template at a git revision is a variant; an edit since makes the calibra
   const r = await lab('--variants', 'strict@HEAD,strict', '--out', 'lab2.json');
   assert.equal(r.code, 0, r.stderr);
   const l = JSON.parse(readFileSync(join(dir, 'lab2.json'), 'utf8'));
-  assert.deepEqual(l.variants.map((v: { name: string }) => v.name), ['strict@HEAD', 'strict']);
+  assert.deepEqual(
+    l.variants.map((v: { name: string }) => v.name),
+    ['strict@HEAD', 'strict'],
+  );
   assert.ok(Math.abs(l.pairs[0].meanDiff - 5 / 6) < 1e-12, 'HEAD is strict, the working copy gentle');
   assert.equal(l.calibration.find((c: { variant: string }) => c.variant === 'strict').stale, true);
   assert.match(r.stderr, /calibration stale: the template changed/);

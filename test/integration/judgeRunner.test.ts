@@ -27,7 +27,19 @@ const b = builtinTemplates();
 const SECRET = 'sk-test-secret-123';
 
 function runner(over: Partial<JudgeProfile> = {}, extra: { cache?: JudgeCache; repeats?: number; templates?: Partial<Record<JudgedReward, ReturnType<typeof parseTemplate>>> } = {}) {
-  const profile: JudgeProfile = { ...DEFAULT_PROFILE, name: 'test', baseURL: server.baseURL, model: 'judge-7b', timeoutMs: 2000, maxRetries: 2, backoffBaseMs: 5, backoffMaxMs: 20, concurrency: 4, seed: 7, ...over };
+  const profile: JudgeProfile = {
+    ...DEFAULT_PROFILE,
+    name: 'test',
+    baseURL: server.baseURL,
+    model: 'judge-7b',
+    timeoutMs: 2000,
+    maxRetries: 2,
+    backoffBaseMs: 5,
+    backoffMaxMs: 20,
+    concurrency: 4,
+    seed: 7,
+    ...over,
+  };
   return new JudgeRunner({
     profile,
     backend: new OpenAIChatBackend({ baseURL: profile.baseURL, apiKey: SECRET }),
@@ -81,7 +93,10 @@ for (const stream of [false, true]) {
   });
 
   test(`${mode}: prose, JSON, out-of-range, garbage and empty replies get the right status`, async () => {
-    const lastNumber = parseTemplate(b.logic!.file.startsWith('builtin') ? (await import('../../src/core/judge/builtinTemplates')).BUILTIN_TEMPLATE_TEXT.logic!.replace('parse: number', 'parse: last-number') : '', 'logic-prose.md');
+    const lastNumber = parseTemplate(
+      b.logic!.file.startsWith('builtin') ? (await import('../../src/core/judge/builtinTemplates')).BUILTIN_TEMPLATE_TEXT.logic!.replace('parse: number', 'parse: last-number') : '',
+      'logic-prose.md',
+    );
     // trainer: what HumanOmniV2 stored, ast.literal_eval(reply) / 5.0 (0 when that raises).
     const cases: { reply: string; template: 'logic' | 'prose' | 'criteria'; status: string; value: number | null; trainer: number }[] = [
       { reply: '3', template: 'logic', status: 'ok', value: 0.6, trainer: 0.6 },
@@ -190,7 +205,10 @@ test('cache: a second run over unchanged inputs makes zero requests; parse-failu
   const second = await run2.judgeAll(items, { rewards: ['context', 'logic'] });
   assert.equal(server.requests.length, 0, 'no calls on the cached re-run');
   assert.equal(run2.stats.cacheHits, 10);
-  assert.deepEqual(second.map((r) => [r.context!.value, r.logic!.value, r.context!.status, r.logic!.status]), first.map((r) => [r.context!.value, r.logic!.value, r.context!.status, r.logic!.status]));
+  assert.deepEqual(
+    second.map((r) => [r.context!.value, r.logic!.value, r.context!.status, r.logic!.status]),
+    first.map((r) => [r.context!.value, r.logic!.value, r.context!.status, r.logic!.status]),
+  );
   assert.equal(prov(second[0]!.context!).cacheHit, true);
   assert.equal(prov(second[0]!.context!).attempts, 0);
   // A changed sampling parameter is a different key.
@@ -209,7 +227,10 @@ test('cache: a second run over unchanged inputs makes zero requests; parse-failu
 test('concurrency never exceeds the limit, yet reaches it', async () => {
   reset(() => ({ reply: '4', delayMs: 40 }));
   const run = runner({ concurrency: 3 });
-  const res = await run.judgeAll(Array.from({ length: 12 }, (_, i) => rollout(i)), { rewards: ['context', 'logic'] });
+  const res = await run.judgeAll(
+    Array.from({ length: 12 }, (_, i) => rollout(i)),
+    { rewards: ['context', 'logic'] },
+  );
   assert.equal(res.length, 12);
   assert.equal(server.requests.length, 24);
   assert.equal(server.maxInFlight, 3);
@@ -225,7 +246,10 @@ test('repeats: mean and spread of the ok repeats; failed repeats noted; all fail
   const p = prov(r);
   assert.equal(p.repeats.length, 3);
   assert.deepEqual(p.repeats.map((x) => x.value).sort(), [0.4, 0.8, 1]);
-  assert.deepEqual(p.repeats.map((x) => x.index), [0, 1, 2]);
+  assert.deepEqual(
+    p.repeats.map((x) => x.index),
+    [0, 1, 2],
+  );
   assert.equal(p.spread!.min, 0.4);
   assert.equal(p.spread!.max, 1);
   assert.ok(Math.abs(p.spread!.std - Math.sqrt(((0.4 - 11 / 15) ** 2 + (0.8 - 11 / 15) ** 2 + (1 - 11 / 15) ** 2) / 3)) < 1e-12);
@@ -236,7 +260,7 @@ test('repeats: mean and spread of the ok repeats; failed repeats noted; all fail
   assert.equal(partial.value, 0.8);
   assert.equal(prov(partial).okRepeats, 2);
   assert.match(partial.explanation, /1 of 3 repeats failed \(call-error\)/);
-  assert.ok(Math.abs(partial.trainerValue! - (0.8 * 2) / 3) < 1e-12, 'failed repeats count as the trainer\'s 0');
+  assert.ok(Math.abs(partial.trainerValue! - (0.8 * 2) / 3) < 1e-12, "failed repeats count as the trainer's 0");
   reset(() => ({ reply: 'nope' }));
   const none = (await runner({}, { repeats: 2 }).judgeRollout(rollout(9), { rewards: ['context'] })).context!;
   assert.equal(none.status, 'parse-failure');
@@ -251,11 +275,17 @@ test('cancellation keeps finished results; unfinished ones are call-error "cance
   const progress: number[] = [];
   const t0 = Date.now();
   setTimeout(() => ac.abort(), 300);
-  const res = await run.judgeAll(Array.from({ length: 8 }, (_, i) => rollout(i)), { rewards: ['context'], signal: ac.signal, onProgress: (p) => progress.push(p.done) });
+  const res = await run.judgeAll(
+    Array.from({ length: 8 }, (_, i) => rollout(i)),
+    { rewards: ['context'], signal: ac.signal, onProgress: (p) => progress.push(p.done) },
+  );
   assert.ok(Date.now() - t0 < 1500, 'in-flight calls were aborted');
   const statuses = res.map((r) => r.context!.status);
   assert.equal(statuses.filter((s) => s === 'ok').length, 2, statuses.join());
-  assert.deepEqual(res.slice(2).map((r) => [r.context!.status, r.context!.explanation, r.context!.trainerValue]), Array(6).fill(['call-error', 'cancelled', 0]));
+  assert.deepEqual(
+    res.slice(2).map((r) => [r.context!.status, r.context!.explanation, r.context!.trainerValue]),
+    Array(6).fill(['call-error', 'cancelled', 0]),
+  );
   assert.equal(progress.at(-1), 8);
   assert.ok(server.requests.length <= 4, 'nothing launched after the abort');
 });
@@ -273,7 +303,14 @@ test('not applicable: no reference <context> → context; no <think> → logic; 
   assert.equal(c.logic!.status, 'not-applicable');
   assert.match(c.logic!.explanation, /no closed <think>/);
   // Free-form accuracy is judged; other types keep their rule reward (no judged entry).
-  const ff = await run.judgeRollout(rollout(2, { problemType: 'free-form', solution: '<context>x</context><answer>She is worried about the time</answer>', completion: '<context>x</context><think>y</think><answer>She is anxious</answer>' }), { rewards: ['accuracy'] });
+  const ff = await run.judgeRollout(
+    rollout(2, {
+      problemType: 'free-form',
+      solution: '<context>x</context><answer>She is worried about the time</answer>',
+      completion: '<context>x</context><think>y</think><answer>She is anxious</answer>',
+    }),
+    { rewards: ['accuracy'] },
+  );
   const mc = await run.judgeRollout(rollout(3), { rewards: ['accuracy'] });
   assert.equal(ff.accuracy!.status, 'ok');
   assert.equal(ff.accuracy!.value, 1);

@@ -53,14 +53,25 @@ function activate(profile: Record<string, unknown> = {}) {
 
 type Delta = { index: number; text: string; at?: number; done?: boolean };
 const deltas = (fp: FakePanel, index: number): Delta[] =>
-  fp.events().filter((e) => e.event === 'streamDelta' && e.data.index === index).map((e) => e.data as Delta);
+  fp
+    .events()
+    .filter((e) => e.event === 'streamDelta' && e.data.index === index)
+    .map((e) => e.data as Delta);
 const joined = (ds: Delta[]) => ds.map((d) => d.text).join('');
 
 const newRunFile = (before: Set<string>) => {
   const d = path.join(dir, '.omnitrace', 'runs');
-  const files = fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)).filter((f) => !before.has(f));
+  const files = fs
+    .readdirSync(d)
+    .filter((f) => f.endsWith('.rollouts.jsonl'))
+    .map((f) => path.join(d, f))
+    .filter((f) => !before.has(f));
   assert.equal(files.length, 1);
-  return fs.readFileSync(files[0]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(files[0]!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 };
 const runFiles = () => {
   const d = path.join(dir, '.omnitrace', 'runs');
@@ -137,7 +148,11 @@ test('Stop in the live view aborts a held stream; the partial text streamed is w
   }
   assert.ok(x.state.messages.some((m) => /cancelled; the partial samples are saved/.test(m.text)));
   const strip = progressEvents(fp).at(-1)!;
-  assert.deepEqual(strip.samples.map((s) => s.state), ['stopped', 'stopped'], 'stopped, not done');
+  assert.deepEqual(
+    strip.samples.map((s) => s.state),
+    ['stopped', 'stopped'],
+    'stopped, not done',
+  );
   assert.equal(strip.done, 0);
   // A second Stop after the run does nothing.
   await fp.send({ type: 'request', id: 6, method: 'cancelRun', params: {} });
@@ -147,8 +162,17 @@ test('Stop in the live view aborts a held stream; the partial text streamed is w
   x.ext.deactivate();
 });
 
-type Progress = { n: number; done: number; running: boolean; samples: { index: number; state: string; tokens: number; latencyMs?: number; formatOk?: boolean; formatReason?: string; rewards: Record<string, { value: number | null; status: string }> }[] };
-const progressEvents = (fp: FakePanel): Progress[] => fp.events().filter((e) => e.event === 'runProgress').map((e) => e.data as Progress);
+type Progress = {
+  n: number;
+  done: number;
+  running: boolean;
+  samples: { index: number; state: string; tokens: number; latencyMs?: number; formatOk?: boolean; formatReason?: string; rewards: Record<string, { value: number | null; status: string }> }[];
+};
+const progressEvents = (fp: FakePanel): Progress[] =>
+  fp
+    .events()
+    .filter((e) => e.event === 'runProgress')
+    .map((e) => e.data as Progress);
 
 test('n = 3: each sample is scored as its finish_reason arrives — done, format and accuracy, tokens and latency, "k of n done" counting up', async () => {
   vllm.script({ replies: [REPLY, '<answer>B</answer>', REPLY.replace('<answer>A</answer>', '<answer>B</answer>')] });
@@ -165,7 +189,10 @@ test('n = 3: each sample is scored as its finish_reason arrives — done, format
   const allDone = posted.findIndex((e) => e.event === 'runProgress' && e.data.done === 3);
   const finished = posted.findIndex((e) => e.event === 'invalidate' && e.data.reason === 'run finished');
   assert.ok(allDone >= 0 && finished > allDone, 'samples are scored as they finish, before the run ends');
-  assert.ok(events.some((e) => e.samples.some((s) => s.state === 'streaming')), 'streaming state seen');
+  assert.ok(
+    events.some((e) => e.samples.some((s) => s.state === 'streaming')),
+    'streaming state seen',
+  );
   const last = events.at(-1)!;
   assert.equal(last.n, 3);
   assert.equal(last.done, 3);
@@ -190,12 +217,24 @@ test('n = 3: each sample is scored as its finish_reason arrives — done, format
   await fp.send({ type: 'request', id: 9, method: 'getInit', params: {} });
   const init = fp.responses().find((r) => r.id === 9).result;
   assert.equal(init.run.done, 3);
-  assert.deepEqual(init.run.samples.map((s: { state: string }) => s.state), ['done', 'done', 'done']);
+  assert.deepEqual(
+    init.run.samples.map((s: { state: string }) => s.state),
+    ['done', 'done', 'done'],
+  );
   // The rows carry the verdicts too.
   await fp.send({ type: 'request', id: 10, method: 'getRows', params: { query: {}, offset: 0, limit: 10 } });
-  const rows = fp.responses().find((r) => r.id === 10).result.rows.map((r: { row: { formatOk: boolean; rewards: Record<string, { value: number }> } }) => r.row);
-  assert.deepEqual(rows.map((r: { formatOk: boolean }) => r.formatOk), [true, false, true]);
-  assert.deepEqual(rows.map((r: { rewards: Record<string, { value: number }> }) => r.rewards.accuracy!.value), [1, 0, 0]);
+  const rows = fp
+    .responses()
+    .find((r) => r.id === 10)
+    .result.rows.map((r: { row: { formatOk: boolean; rewards: Record<string, { value: number }> } }) => r.row);
+  assert.deepEqual(
+    rows.map((r: { formatOk: boolean }) => r.formatOk),
+    [true, false, true],
+  );
+  assert.deepEqual(
+    rows.map((r: { rewards: Record<string, { value: number }> }) => r.rewards.accuracy!.value),
+    [1, 0, 0],
+  );
   x.ext.deactivate();
 });
 

@@ -88,7 +88,10 @@ async function savedRun(runsDir: string): Promise<{ file: string; records: Rollo
   const file = join(runsDir, files[0]!);
   const records: RolloutRecord[] = [];
   for await (const it of readRollouts(file)) if (it.kind === 'record') records.push(it.record);
-  const raw = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const raw = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return { file, records, raw };
 }
 
@@ -97,7 +100,32 @@ test('a trimmed clip with audio, n = 3: video + 16 kHz WAV + text sent, samples 
   vllm.script({ replies: [GOOD, BAD, GOOD] });
   const runsDir = join(dir, 'runs-av');
   const out = join(dir, 'av.scores.jsonl');
-  const r = await cli(['run', clip('av.mp4'), ...Q, '--answer', 'A', '--start', '0.5', '--end', '00:02.000', ...server(), '--n', '3', '--temperature', '1', '--top-k', '20', '--seed', '3', '--max-tokens', '256', '--runs-dir', runsDir, '--out', out]);
+  const r = await cli([
+    'run',
+    clip('av.mp4'),
+    ...Q,
+    '--answer',
+    'A',
+    '--start',
+    '0.5',
+    '--end',
+    '00:02.000',
+    ...server(),
+    '--n',
+    '3',
+    '--temperature',
+    '1',
+    '--top-k',
+    '20',
+    '--seed',
+    '3',
+    '--max-tokens',
+    '256',
+    '--runs-dir',
+    runsDir,
+    '--out',
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(vllm.requests.length, 1);
   const body = vllm.requests[0]!.body;
@@ -107,7 +135,10 @@ test('a trimmed clip with audio, n = 3: video + 16 kHz WAV + text sent, samples 
   assert.equal(body.stream, true);
   assert.equal('mm_processor_kwargs' in body, false);
   const parts = await inspectUserParts(body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   const [video, audio, text] = parts;
   assert.equal(video!.mime, 'video/mp4');
   assert.equal(video!.info!.video!.codec, 'h264');
@@ -119,16 +150,34 @@ test('a trimmed clip with audio, n = 3: video + 16 kHz WAV + text sent, samples 
   // The first sample streamed to stderr as it arrived.
   assert.ok(r.stderr.includes(GOOD), r.stderr);
   // Score lines: one per sample, segments and rule rewards, one group.
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0, 1]);
-  assert.deepEqual(lines.map((l) => l.rewards.format.value), [1, 1, 1]);
-  assert.deepEqual(lines[1].segments.map((s: { kind: string }) => s.kind), ['context', 'think', 'answer']);
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.rewards.accuracy.value),
+    [1, 0, 1],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.rewards.format.value),
+    [1, 1, 1],
+  );
+  assert.deepEqual(
+    lines[1].segments.map((s: { kind: string }) => s.kind),
+    ['context', 'think', 'answer'],
+  );
   assert.equal(new Set(lines.map((l) => l.group.id)).size, 1);
   assert.equal(lines[0].group.size, 3);
   // The saved run reads back with the readers and scores the same way.
   const { records, raw } = await savedRun(runsDir);
-  assert.deepEqual(records.map((x) => x.completion), [GOOD, BAD, GOOD]);
-  assert.deepEqual(records.map((x) => scoreRecord(x).rewards.accuracy!.value), [1, 0, 1]);
+  assert.deepEqual(
+    records.map((x) => x.completion),
+    [GOOD, BAD, GOOD],
+  );
+  assert.deepEqual(
+    records.map((x) => scoreRecord(x).rewards.accuracy!.value),
+    [1, 0, 1],
+  );
   assert.equal(records[0]!.clip!.start, 0.5);
   assert.equal(records[0]!.clip!.end, 2);
   assert.equal(raw[0].finish_reason, 'stop');
@@ -150,7 +199,10 @@ test('a clip without audio: no audio part, the no-audio line, use_audio_in_video
   const body = vllm.requests[0]!.body;
   assert.equal('mm_processor_kwargs' in body, false);
   const parts = await inspectUserParts(body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal(parts[0]!.info!.audio, undefined);
   assert.ok(Math.abs(parts[0]!.info!.duration - 2) <= 0.2);
   assert.ok(parts[1]!.text!.startsWith(NO_AUDIO_LINE + '\n'));
@@ -163,12 +215,21 @@ test('an image is sent as image_url; --media frames samples JPEG frames', async 
   let r = await cli(['run', clip('still.png'), '--question', 'What is shown?', '--problem-type', 'free-form', ...server(), '--runs-dir', join(dir, 'runs-img')]);
   assert.equal(r.code, 0, r.stderr);
   let parts = await inspectUserParts(vllm.requests[0]!.body);
-  assert.deepEqual(parts.map((p) => [p.type, p.mime]), [['image_url', 'image/png'], ['text', undefined]]);
+  assert.deepEqual(
+    parts.map((p) => [p.type, p.mime]),
+    [
+      ['image_url', 'image/png'],
+      ['text', undefined],
+    ],
+  );
   assert.equal(parts[0]!.info!.isImage, true);
   r = await cli(['run', clip('av.mp4'), ...Q, ...server(), '--media', 'frames', '--frames', '4', '--runs-dir', join(dir, 'runs-frames')]);
   assert.equal(r.code, 0, r.stderr);
   parts = await inspectUserParts(vllm.requests[1]!.body);
-  assert.deepEqual(parts.map((p) => p.type), ['image_url', 'image_url', 'image_url', 'image_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['image_url', 'image_url', 'image_url', 'image_url', 'audio_url', 'text'],
+  );
   assert.equal(parts[0]!.mime, 'image/jpeg');
   assert.equal(parts[0]!.info!.video!.width, 160);
 });
@@ -195,7 +256,9 @@ test('server errors: 404 model, 400 media rejected, 400 unknown field — readab
   ];
   for (const c of cases) {
     vllm.script((req) => ({ status: c.status, message: `${c.message} (auth was ${req.headers.authorization})` }));
-    const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--model-api-key-env', 'MY_CKPT_KEY', '--runs-dir', join(dir, 'runs-err'), ...(c.extra ?? [])], { env: { MY_CKPT_KEY: secret } });
+    const r = await cli(['run', clip('silent.mp4'), ...Q, ...server(), '--model-api-key-env', 'MY_CKPT_KEY', '--runs-dir', join(dir, 'runs-err'), ...(c.extra ?? [])], {
+      env: { MY_CKPT_KEY: secret },
+    });
     assert.equal(r.code, 1, r.stderr);
     for (const re of c.expect) assert.match(r.stderr, re);
     assert.equal(r.stderr.includes(secret), false, 'the key is redacted');
@@ -226,7 +289,13 @@ test('client: n choices interleaved are accumulated per index; cancelling mid-st
   vllm.script({ replies: ['one two three', 'four five six'] });
   const client = new CheckpointClient({ baseURL: vllm.baseURL });
   const full = await client.stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 2 });
-  assert.deepEqual(full.choices.map((c) => [c.index, c.text, c.finishReason]), [[0, 'one two three', 'stop'], [1, 'four five six', 'stop']]);
+  assert.deepEqual(
+    full.choices.map((c) => [c.index, c.text, c.finishReason]),
+    [
+      [0, 'one two three', 'stop'],
+      [1, 'four five six', 'stop'],
+    ],
+  );
   assert.equal(full.cancelled, false);
   assert.ok(full.latency.firstTokenMs! <= full.latency.totalMs);
   let gone!: () => void;
@@ -234,19 +303,25 @@ test('client: n choices interleaved are accumulated per index; cancelling mid-st
   vllm.script({ replies: ['alpha beta gamma delta epsilon'], holdAfter: 2, onClientGone: () => gone() });
   const ac = new AbortController();
   let seen = '';
-  const partial = await client.stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, {
-    signal: ac.signal,
-    onDelta: (_i, t) => {
-      seen += t;
-      if (seen === 'alpha beta ') ac.abort();
+  const partial = await client.stream(
+    { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+    {
+      signal: ac.signal,
+      onDelta: (_i, t) => {
+        seen += t;
+        if (seen === 'alpha beta ') ac.abort();
+      },
     },
-  });
+  );
   assert.equal(partial.cancelled, true);
   assert.equal(partial.choices[0]!.text, 'alpha beta ');
   assert.equal(partial.choices[0]!.finishReason, undefined);
   await clientGone;
   vllm.script({ status: 404, message: 'The model `m` does not exist.' });
-  await assert.rejects(client.stream({ model: 'm', messages: [] }), (e: unknown) => e instanceof CheckpointCallError && e.kind === 'model-not-found' && e.status === 404 && /does not exist/.test(e.serverReply ?? ''));
+  await assert.rejects(
+    client.stream({ model: 'm', messages: [] }),
+    (e: unknown) => e instanceof CheckpointCallError && e.kind === 'model-not-found' && e.status === 404 && /does not exist/.test(e.serverReply ?? ''),
+  );
 });
 
 test('Ctrl-C during a run saves the partial sample marked cancelled and exits 130', async () => {
@@ -276,7 +351,11 @@ test('Ctrl-C during a run saves the partial sample marked cancelled and exits 13
 });
 
 const judgeArgs = () => ['--judge-base-url', judge.baseURL, '--judge-model', 'judge-m'];
-const scoreLines = (out: string) => readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const scoreLines = (out: string) =>
+  readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const prompt = (r: RecordedRequest) => r.body.messages?.map((m) => m.content).join('\n') ?? '';
 /** A saved judged reward as a score line shows it (toScoreLine's short form: no provenance). */
 const short = (r: { value: unknown; status: unknown; explanation: unknown; quirks?: string[]; trainerValue?: number }) => ({
@@ -321,7 +400,10 @@ test('--judge-base-url judges each finished sample and saves the judged rewards 
     assert.equal(s.rewards.logic!.value, 0.8);
     assert.equal((s.rewards.logic!.provenance as { source: string }).source, 'judge');
   }
-  assert.deepEqual(records.map((x) => scoreRecord(x).rewards.accuracy!.value), [1, 0]);
+  assert.deepEqual(
+    records.map((x) => scoreRecord(x).rewards.accuracy!.value),
+    [1, 0],
+  );
 
   // --out holds the same judged rewards as the saved run (scored from it).
   const lines = scoreLines(out);
@@ -330,7 +412,10 @@ test('--judge-base-url judges each finished sample and saves the judged rewards 
     assert.deepEqual(l.rewards.context, short(raw[i].judged.rewards.context));
     assert.deepEqual(l.rewards.logic, short(raw[i].judged.rewards.logic));
   });
-  assert.deepEqual(lines.map((l) => l.rewards.accuracy.value), [1, 0]);
+  assert.deepEqual(
+    lines.map((l) => l.rewards.accuracy.value),
+    [1, 0],
+  );
   assert.match(r.stderr, /judged 2 samples/);
   assert.match(r.stderr, /judged rewards saved in .*\.rollouts\.jsonl \(field judged\)/);
 });
@@ -395,7 +480,9 @@ test('a failing judge call is saved and reported as a call-error, never as a 0',
   const calls = judge.requests.length;
   const runsDir = join(dir, 'judge-fail', 'runs');
   const out = join(dir, 'judged-fail.jsonl');
-  const r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', 'a voice', ...server(), '--runs-dir', runsDir, '--out', out, ...judgeArgs()], { cwd: workspace('failing') });
+  const r = await cli(['run', clip('silent.mp4'), ...Q, '--answer', 'A', '--reference-context', 'a voice', ...server(), '--runs-dir', runsDir, '--out', out, ...judgeArgs()], {
+    cwd: workspace('failing'),
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(judge.requests.length - calls, 2, 'a 400 is not retried');
   const { raw, records } = await savedRun(runsDir);
@@ -416,14 +503,18 @@ test('a failing judge call is saved and reported as a call-error, never as a 0',
 test('run --items runs another checkpoint on the items of a rollout file, resumes, and compare pairs them by id', async () => {
   vllm.script({ replies: [GOOD, BAD] });
   const items = join(dir, 'items-a.rollouts.jsonl');
-  const row = (id: string, video: string, completion: string) => JSON.stringify({ id, checkpoint: 'ckpt-a', video, problem: 'Who is speaking?', options: ['A. a man', 'B. a woman'], problem_type: 'multiple choice', solution: '<answer>A</answer>', completion });
+  const row = (id: string, video: string, completion: string) =>
+    JSON.stringify({ id, checkpoint: 'ckpt-a', video, problem: 'Who is speaking?', options: ['A. a man', 'B. a woman'], problem_type: 'multiple choice', solution: '<answer>A</answer>', completion });
   writeFileSync(items, [row('i1', 'av.mp4', BAD), row('i2', 'silent.mp4', GOOD), row('i3', 'missing.mp4', GOOD)].join('\n') + '\n');
   const out = join(dir, 'items-b.rollouts.jsonl');
   const r = await cli(['run', '--items', items, ...server(), '--n', '2', '--concurrency', '2', '--runs-dir', join(dir, 'item-runs'), '--out', out]);
   assert.equal(r.code, 1, 'one item has no clip: reported, not fatal to the rest');
   assert.match(r.stderr, /3 items: 2 run now, 0 already in .*, 1 failed/);
   assert.match(r.stderr, /id:i3: Clip not found/);
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 4, 'two samples for each of the two items with a clip');
   assert.deepEqual([...new Set(lines.map((l) => l.id))].sort(), ['i1', 'i2']);
   assert.ok(lines.every((l) => l.item_samples === 2 && l.group_id === l.item_key));

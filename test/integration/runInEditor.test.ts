@@ -62,7 +62,12 @@ function activate(opts: { trusted: boolean; model?: string }) {
 
 const runFiles = () => {
   const d = path.join(dir, '.omnitrace', 'runs');
-  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)) : [];
+  return fs.existsSync(d)
+    ? fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.rollouts.jsonl'))
+        .map((f) => path.join(d, f))
+    : [];
 };
 
 test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, the run is saved under .omnitrace/runs and opened scored; Run Again prefills the form from the rollout', async () => {
@@ -83,7 +88,10 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   assert.ok(Math.abs(init.clip.duration! - 2) < 0.2, `probed duration ${init.clip.duration}`);
   assert.equal(init.clip.hasAudio, true);
   assert.match(init.clip.src, /^https:\/\/fake\.vscode-resource\.test\//);
-  assert.deepEqual(init.profiles.map((p) => [p.name, p.n]), [['local', 2]]);
+  assert.deepEqual(
+    init.profiles.map((p) => [p.name, p.n]),
+    [['local', 2]],
+  );
   assert.equal(init.values.profile, 'local');
   assert.equal(init.values.n, '2');
   assert.equal(init.values.judge, '');
@@ -97,7 +105,10 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   assert.equal(req.body.model, 'ckpt');
   assert.equal(req.body.n, 2);
   const parts = await inspectUserParts(req.body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.ok(parts[0]!.info?.video && Math.abs(parts[0]!.info.duration - 1.5) < 0.3, `video trimmed to the range: ${parts[0]!.info?.duration}`);
   assert.equal(parts[1]!.mime, 'audio/wav');
   assert.match(parts[2]!.text!, /What is on screen\? Options:\nA\. a test pattern\nB\. a cat/);
@@ -105,7 +116,11 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   const created = runFiles().filter((f) => !filesBefore.has(f));
   assert.equal(created.length, 1);
   const file = created[0]!;
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.equal(lines[0].video, clip);
   assert.equal(lines[0].answer, 'A');
@@ -116,8 +131,14 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   assert.equal((opened.args[0] as FakeUri).fsPath, file);
   assert.equal(opened.args[1], 'omnitrace.rollouts');
   const reports = x.state.progress.at(-1)!.reports.map((r) => (r as { message?: string }).message ?? '');
-  assert.ok(reports.some((m) => /^sample 2\/2: \d+ tokens$/.test(m)), reports.join('\n'));
-  assert.ok(x.state.messages.some((m) => m.level === 'info' && /2 sample\(s\) of ckpt/.test(m.text)), x.said());
+  assert.ok(
+    reports.some((m) => /^sample 2\/2: \d+ tokens$/.test(m)),
+    reports.join('\n'),
+  );
+  assert.ok(
+    x.state.messages.some((m) => m.level === 'info' && /2 sample\(s\) of ckpt/.test(m.text)),
+    x.said(),
+  );
   assert.doesNotMatch(x.said(), new RegExp(KEY));
   assert.doesNotMatch(fs.readFileSync(file, 'utf8'), new RegExp(KEY));
 
@@ -133,10 +154,7 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
 
   // Run Again on the rollout the view shows, with another profile: the form comes prefilled with
   // the rollout's clip, question, options, type, answer and range, and runs as it is.
-  x.state.config['omnitrace.checkpoints.profiles'] = [
-    ...(x.state.config['omnitrace.checkpoints.profiles'] as unknown[]),
-    { name: 'other', baseURL: vllm.baseURL, model: 'ckpt-2' },
-  ];
+  x.state.config['omnitrace.checkpoints.profiles'] = [...(x.state.config['omnitrace.checkpoints.profiles'] as unknown[]), { name: 'other', baseURL: vllm.baseURL, model: 'ckpt-2' }];
   await fp.send({ type: 'request', id: 1, method: 'getRollout', params: { index: 1 } });
   vllm.script({ replies: ['<answer>B</answer>'] });
   const again = await x.withForm('omnitrace.runAgain');
@@ -145,9 +163,23 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   assert.match(prefill.prefilledFrom ?? '', /^rollout 1 of /);
   assert.deepEqual(
     { ...prefill.values },
-    { question: 'What is on screen?', options: 'A. a test pattern\nB. a cat', problemType: 'multiple choice', answer: 'A', referenceContext: '', start: '0:00', end: '0:01.5', profile: 'local', judge: '', n: '2' },
+    {
+      question: 'What is on screen?',
+      options: 'A. a test pattern\nB. a cat',
+      problemType: 'multiple choice',
+      answer: 'A',
+      referenceContext: '',
+      start: '0:00',
+      end: '0:01.5',
+      profile: 'local',
+      judge: '',
+      n: '2',
+    },
   );
-  assert.deepEqual(prefill.profiles.map((p) => p.name), ['local', 'other']);
+  assert.deepEqual(
+    prefill.profiles.map((p) => p.name),
+    ['local', 'other'],
+  );
   assert.deepEqual(await again.form.submit({ profile: 'other', n: '1' }), { accepted: true, errors: {} });
   await again.running;
   assert.equal(vllm.requests.length, before + 2, x.said());
@@ -156,7 +188,10 @@ test('Run Checkpoint on Clip: the form runs it; video + audio reach the server, 
   // That profile has no stored key: none is sent.
   assert.notEqual(vllm.requests[before + 1]!.headers.authorization, `Bearer ${KEY}`);
   const againParts = await inspectUserParts(vllm.requests[before + 1]!.body);
-  assert.deepEqual(againParts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    againParts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.equal(againParts[2]!.text, parts[2]!.text);
   const second = runFiles().filter((f) => !filesBefore.has(f) && f !== file);
   assert.equal(second.length, 1);
@@ -238,7 +273,10 @@ test('without a checkpoint profile the command says how to add one and asks noth
   await x.run('omnitrace.runCheckpoint', FakeUri.file(clip));
   assert.deepEqual(x.asked, []);
   assert.equal(x.state.webviewPanels.length, 0, 'no form');
-  assert.ok(x.state.messages.some((m) => m.level === 'warn' && /omnitrace\.checkpoints\.profiles/.test(m.text)), x.said());
+  assert.ok(
+    x.state.messages.some((m) => m.level === 'warn' && /omnitrace\.checkpoints\.profiles/.test(m.text)),
+    x.said(),
+  );
   x.ext.deactivate();
 });
 

@@ -59,12 +59,24 @@ function activate(trusted = true) {
 
 const runFiles = () => {
   const d = path.join(dir, '.omnitrace', 'runs');
-  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.rollouts.jsonl')).map((f) => path.join(d, f)) : [];
+  return fs.existsSync(d)
+    ? fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.rollouts.jsonl'))
+        .map((f) => path.join(d, f))
+    : [];
 };
 const newRun = (before: string[]) => {
   const files = runFiles().filter((f) => !before.includes(f));
   assert.equal(files.length, 1);
-  return { file: files[0]!, lines: fs.readFileSync(files[0]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) };
+  return {
+    file: files[0]!,
+    lines: fs
+      .readFileSync(files[0]!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  };
 };
 
 test('a judge profile in the form: each sample judged as it completes; the saved run holds the rewards; no reference context → context not computed, with the reason', async () => {
@@ -112,7 +124,10 @@ test('a judge profile in the form: each sample judged as it completes; the saved
   const detail = live.responses().find((r) => r.id === 2).result;
   assert.equal(detail.scored.rewards.logic.value, 0.8);
   assert.equal(detail.scored.rewards.context.status, 'not-computed');
-  assert.ok(x.state.messages.some((m) => /judged by j/.test(m.text)), x.said());
+  assert.ok(
+    x.state.messages.some((m) => /judged by j/.test(m.text)),
+    x.said(),
+  );
 
   // The saved run reopens in the rollout view with the judged rewards, provenance included.
   const provider = x.state.editorProviders.find((p) => p.viewType === 'omnitrace.rollouts')!.provider;

@@ -46,13 +46,33 @@ function cli(args: string[]) {
   });
 }
 
-const readLines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const readLines = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const byId = (lines: any[]) => Object.fromEntries(lines.map((l) => [l.id, l]));
 
 test('with ablations against the scripted model: the verdicts of the suite, with high confidence', async () => {
   const out = join(work, 'with.jsonl');
   // The scripted reader model answers every ablation; the not-sent rollout skips ablations.
-  const r = await cli(['shortcuts', input, '--model-base-url', server.baseURL, '--model', 'reader', '--samples', '3', '--no-logprobs', '--out', out, '--cache-dir', join(work, 'cues'), '--runs-dir', join(work, 'runs')]);
+  const r = await cli([
+    'shortcuts',
+    input,
+    '--model-base-url',
+    server.baseURL,
+    '--model',
+    'reader',
+    '--samples',
+    '3',
+    '--no-logprobs',
+    '--out',
+    out,
+    '--cache-dir',
+    join(work, 'cues'),
+    '--runs-dir',
+    join(work, 'runs'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = byId(readLines(out));
   const speech = lines['speech-code/reader'].shortcut;
@@ -111,14 +131,23 @@ test('--judge-base-url: a judge places the sentences the rules cannot, once per 
     const out = join(work, 'judged.jsonl');
     const first = JSON.parse(readFileSync(input, 'utf8').split('\n')[0]!);
     const judgedInput = join(work, 'judged-in.jsonl');
-    writeFileSync(judgedInput, JSON.stringify({ ...first, id: 'judged', completion: '<context>A plain grey frame. It hums and then stops.</context><think>Seven fits best.</think><answer>7</answer>' }) + '\n');
+    writeFileSync(
+      judgedInput,
+      JSON.stringify({ ...first, id: 'judged', completion: '<context>A plain grey frame. It hums and then stops.</context><think>Seven fits best.</think><answer>7</answer>' }) + '\n',
+    );
     const args = ['shortcuts', judgedInput, '--out', out, '--cache-dir', join(work, 'cues'), '--judge-base-url', judge.baseURL, '--judge-model', 'j', '--judge-cache-dir', join(work, 'judge-cache')];
     const r = await cli(args);
     assert.equal(r.code, 0, r.stderr);
     const lines = byId(readLines(out));
     // "It hums and then stops." and "Seven fits best." have no rule tag: one call with both.
     const judged = Object.values(lines).flatMap((l: any) => l.shortcut.sentences.filter((s: any) => s.source === 'judge'));
-    assert.deepEqual(judged.map((s: any) => [s.text, s.kinds]), [['It hums and then stops.', ['heard']], ['Seven fits best.', ['inferred']]]);
+    assert.deepEqual(
+      judged.map((s: any) => [s.text, s.kinds]),
+      [
+        ['It hums and then stops.', ['heard']],
+        ['Seven fits best.', ['inferred']],
+      ],
+    );
     assert.equal(lines['judged'].shortcut.audio.claimed.value, true);
     const calls = judge.requests.length;
     assert.equal(calls, 1);
@@ -143,7 +172,20 @@ test('--judge-base-url: without labels or a reference context, the judge says wh
     // Two rollouts of one question (a GRPO group), with a bare reference answer: no context to read.
     const row = (id: string) => JSON.stringify({ ...first, id, solution: '<answer>7</answer>' });
     writeFileSync(neededInput, [row('n1'), row('n2')].join('\n') + '\n');
-    const args = ['shortcuts', neededInput, '--out', out, '--cache-dir', join(work, 'cues'), '--judge-base-url', judge.baseURL, '--judge-model', 'j', '--judge-cache-dir', join(work, 'judge-cache-needed')];
+    const args = [
+      'shortcuts',
+      neededInput,
+      '--out',
+      out,
+      '--cache-dir',
+      join(work, 'cues'),
+      '--judge-base-url',
+      judge.baseURL,
+      '--judge-model',
+      'j',
+      '--judge-cache-dir',
+      join(work, 'judge-cache-needed'),
+    ];
     const r = await cli(args);
     assert.equal(r.code, 0, r.stderr);
     const lines = byId(readLines(out));

@@ -78,8 +78,14 @@ test('Find Shortcuts writes the sidecar, and the view shows verdicts, claims and
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as ShortcutLine);
-    assert.deepEqual(lines.map((l) => l.id), ['call-visual-only', 'slide-claims-audio']);
-    assert.ok(lines.every((l) => !l.error && l.shortcut), JSON.stringify(lines.map((l) => l.error)));
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      ['call-visual-only', 'slide-claims-audio'],
+    );
+    assert.ok(
+      lines.every((l) => !l.error && l.shortcut),
+      JSON.stringify(lines.map((l) => l.error)),
+    );
 
     // The phone call has speech; the slide has no audio stream and text on screen.
     const call: RolloutDetail = await doc.store.model.getRollout({ index: 0 });
@@ -101,13 +107,19 @@ test('Find Shortcuts writes the sidecar, and the view shows verdicts, claims and
       slide.shortcut!.audio.claimed.findings.some((f) => f.kind === 'hallucinated-audio'),
       'a voice claimed on a clip without audio is a hallucinated cue',
     );
-    assert.ok(slide.cues!.visual.textTracks.some((t) => /42/.test(t.text)), JSON.stringify(slide.cues!.visual.textTracks));
+    assert.ok(
+      slide.cues!.visual.textTracks.some((t) => /42/.test(t.text)),
+      JSON.stringify(slide.cues!.visual.textTracks),
+    );
 
     // Rows and the init carry the verdicts and the rates.
     assert.equal(doc.store.model.row(1)!.shortcut!.audio, 'not-applicable');
     const init = await doc.store.model.getInit();
     assert.equal(init.shortcuts!.rollouts, 2);
-    assert.ok(state.messages.some((m) => /shortcut rate/.test(m.text)), state.messages.map((m) => m.text).join('\n'));
+    assert.ok(
+      state.messages.some((m) => /shortcut rate/.test(m.text)),
+      state.messages.map((m) => m.text).join('\n'),
+    );
     assert.ok(fs.readdirSync(path.join(dir, '.omnitrace', 'cues')).length >= 2, 'inventories cached per clip');
   } finally {
     ext.deactivate();
@@ -153,7 +165,10 @@ test('with a judge profile picked, questions without a reference context get "ne
     await provider.resolveCustomEditor(doc, createFakePanel().panel, fakeToken);
     await doc.whenLoaded();
     await fake.state.commands.get('omnitrace.findShortcuts')!.fn();
-    assert.deepEqual(fake.state.messages.filter((m) => m.level === 'error').map((m) => m.text), []);
+    assert.deepEqual(
+      fake.state.messages.filter((m) => m.level === 'error').map((m) => m.text),
+      [],
+    );
     const d: RolloutDetail = await doc.store.model.getRollout({ index: 1 });
     assert.equal(d.shortcut!.audio.needed.from, 'judge');
     assert.equal(d.shortcut!.audio.needed.value, true);

@@ -28,7 +28,13 @@ before(() => {
 function score(...args: string[]): { lines: Record<string, any>[]; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, 'score', ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, r.stderr);
-  return { lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), stderr: r.stderr };
+  return {
+    lines: r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    stderr: r.stderr,
+  };
 }
 
 /** Advantages from the formulas, in python3: groups are consecutive blocks of n. */
@@ -52,8 +58,7 @@ print(json.dumps([None if x != x else x for x in out]))
   return JSON.parse(r.stdout);
 }
 
-const decoded = (user: string) =>
-  `system\nYou are a careful assistant. Describe the clip in <context>, reason in <think>, answer in <answer>.\nuser\n${user}\nassistant\n`;
+const decoded = (user: string) => `system\nYou are a careful assistant. Describe the clip in <context>, reason in <think>, answer in <answer>.\nuser\n${user}\nassistant\n`;
 const trace = (c: string, a: string) => `<context>${c}</context>\n<think>I check the clip again.</think>\n<answer>${a}</answer>`;
 
 test('verl: groups are detected as consecutive blocks of rollout.n, advantages follow verl, gts lists and dicts are references', () => {
@@ -74,7 +79,11 @@ test('verl: groups are detected as consecutive blocks of rollout.n, advantages f
   ].map((r) => ({ ...r, step: 30, pred: 'x' }));
   writeFileSync(join(vd, '30.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const { lines, stderr } = score('verl', '--problem-type', 'multiple choice');
-  const expected = pythonAdvantages(rows.map((r) => r.score), 2, 'verl');
+  const expected = pythonAdvantages(
+    rows.map((r) => r.score),
+    2,
+    'verl',
+  );
   assert.equal(lines.length, 8);
   lines.forEach((l, i) => {
     assert.equal(l.group.rule, 'verl');
@@ -108,7 +117,10 @@ test('verl: one run of identical prompts is not guessed at; --group-size splits 
   assert.match(split.stderr, /zero-variance groups: 2/);
   // The HumanOmniV2 rule on the same blocks: total − mean.
   const ho = score('verl-one', '--group-size', '2', '--advantage', 'humanomni');
-  assert.deepEqual(ho.lines.map((l) => l.group.advantage), [0.5, -0.5, 0, 0, 0, 0, 0.5, -0.5]);
+  assert.deepEqual(
+    ho.lines.map((l) => l.group.advantage),
+    [0.5, -0.5, 0, 0, 0, 0, 0.5, -0.5],
+  );
 });
 
 test('TRL: reward columns summed into the recorded total, scale_rewards="group" advantages, logged advantages compared', () => {
@@ -148,8 +160,20 @@ test('R1-V / R1-Omni eval logs are read with no field map', () => {
   const log = {
     accuracy: 50.0,
     results: [
-      { question: { image_path: 'imgs/a.png', question: 'How many cubes are there?', problem_type: 'numerical' }, ground_truth: 3, model_output: trace('Three cubes.', '3'), extracted_answer: 3, is_correct: true },
-      { question: { image_path: 'imgs/b.png', question: 'How many spheres are there?', problem_type: 'numerical' }, ground_truth: 2, model_output: '<answer>4</answer>', extracted_answer: 4, is_correct: false },
+      {
+        question: { image_path: 'imgs/a.png', question: 'How many cubes are there?', problem_type: 'numerical' },
+        ground_truth: 3,
+        model_output: trace('Three cubes.', '3'),
+        extracted_answer: 3,
+        is_correct: true,
+      },
+      {
+        question: { image_path: 'imgs/b.png', question: 'How many spheres are there?', problem_type: 'numerical' },
+        ground_truth: 2,
+        model_output: '<answer>4</answer>',
+        extracted_answer: 4,
+        is_correct: false,
+      },
     ],
   };
   writeFileSync(join(dir, 'r1.json'), JSON.stringify(log, null, 2));

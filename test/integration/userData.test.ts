@@ -87,7 +87,10 @@ test('bad folder entries are problems with their path; the rest of the folder lo
   assert.equal(fifo.status, 0, 'mkfifo');
   const r = cli(dir, 'score', 'vd', '--out', 'scores.jsonl');
   assert.equal(r.code, 0, r.stderr);
-  const out = readFileSync(join(dir, 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const out = readFileSync(join(dir, 'scores.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(out.map((o) => o.id).sort(), ['a', 'b', 'c']);
   assert.match(r.stderr, /loop-a\.jsonl.*symlink loop/);
   assert.match(r.stderr, /dangling\.jsonl.*dangling symlink/);
@@ -118,7 +121,13 @@ test('an id too long for a double keeps its digits; a JSON list is read row by r
   writeFileSync(join(dir, 'list.json'), `[${row('p').trim()},\n{"bad" "row"},\n${row('q').trim().replace('"id":"q"', '"id":98765432109876543210')}]`);
   const l = cli(dir, 'score', 'list.json');
   assert.equal(l.code, 0, l.stderr);
-  assert.deepEqual(l.stdout.trim().split('\n').map((x) => JSON.parse(x).id), ['p', '98765432109876543210']);
+  assert.deepEqual(
+    l.stdout
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x).id),
+    ['p', '98765432109876543210'],
+  );
   assert.match(l.stderr, /list\.json:2/);
 });
 

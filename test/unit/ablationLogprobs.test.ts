@@ -12,7 +12,15 @@ function lp(tokens: [string, number][], prefix: string[] = ['<|im_start|>', 'use
 }
 
 const C = '<context>a voice</context><think>low</think><answer>B</answer>';
-const ctxToks: [string, number][] = [['<context>', -0.01], ['a ', -0.2], ['voice', -0.3], ['</context>', -0.01], ['<think>', -0.01], ['low', -0.4], ['</think>', -0.01]];
+const ctxToks: [string, number][] = [
+  ['<context>', -0.01],
+  ['a ', -0.2],
+  ['voice', -0.3],
+  ['</context>', -0.01],
+  ['<think>', -0.01],
+  ['low', -0.4],
+  ['</think>', -0.01],
+];
 
 test('tags as their own tokens: only the answer token counts', () => {
   const s = findAnswerSpan(lp([...ctxToks, ['<answer>', -0.05], ['B', -0.7], ['</answer>', -0.02]]), C);
@@ -30,7 +38,22 @@ test('a token that straddles the tag and the answer is counted whole', () => {
 
 test('a multi-token answer sums every token inside it', () => {
   const c = '<context>x</context><think>y</think><answer>the red door</answer>';
-  const s = findAnswerSpan(lp([['<context>', 0], ['x', 0], ['</context>', 0], ['<think>', 0], ['y', 0], ['</think>', 0], ['<answer>', -0.1], ['the', -0.5], [' red', -1.5], [' door', -0.25], ['</answer>', -0.1]]), c);
+  const s = findAnswerSpan(
+    lp([
+      ['<context>', 0],
+      ['x', 0],
+      ['</context>', 0],
+      ['<think>', 0],
+      ['y', 0],
+      ['</think>', 0],
+      ['<answer>', -0.1],
+      ['the', -0.5],
+      [' red', -1.5],
+      [' door', -0.25],
+      ['</answer>', -0.1],
+    ]),
+    c,
+  );
   assert.equal(s.tokens, 3);
   assert.ok(Math.abs(s.logprob - -2.25) < 1e-12);
   assert.deepEqual(s.pieces, ['the', ' red', ' door']);
@@ -44,14 +67,43 @@ test('an end-of-turn marker (and newline) after the content is skipped', () => {
 
 test('trailing whitespace stripped by the template, and whitespace around the answer', () => {
   const c = '<context>a</context><think>b</think><answer>  B \n</answer>\n\n';
-  const s = findAnswerSpan(lp([['<context>', 0], ['a', 0], ['</context>', 0], ['<think>', 0], ['b', 0], ['</think>', 0], ['<answer>', 0], ['  ', -0.01], ['B', -0.9], [' \n', -0.02], ['</answer>', 0]]), c);
+  const s = findAnswerSpan(
+    lp([
+      ['<context>', 0],
+      ['a', 0],
+      ['</context>', 0],
+      ['<think>', 0],
+      ['b', 0],
+      ['</think>', 0],
+      ['<answer>', 0],
+      ['  ', -0.01],
+      ['B', -0.9],
+      [' \n', -0.02],
+      ['</answer>', 0],
+    ]),
+    c,
+  );
   assert.equal(s.logprob, -0.9, 'only the token holding the stripped answer text');
   assert.deepEqual(s.pieces, ['B']);
 });
 
 test('text after </answer> is not counted; the answer is found inside the content', () => {
   const c = '<context>a</context><think>b</think><answer>7</answer> done';
-  const s = findAnswerSpan(lp([['<context>', 0], ['a', 0], ['</context>', 0], ['<think>', 0], ['b', 0], ['</think>', 0], ['<answer>', 0], ['7', -1.25], ['</answer>', 0], [' done', -3]]), c);
+  const s = findAnswerSpan(
+    lp([
+      ['<context>', 0],
+      ['a', 0],
+      ['</context>', 0],
+      ['<think>', 0],
+      ['b', 0],
+      ['</think>', 0],
+      ['<answer>', 0],
+      ['7', -1.25],
+      ['</answer>', 0],
+      [' done', -3],
+    ]),
+    c,
+  );
   assert.equal(s.logprob, -1.25);
 });
 
@@ -66,16 +118,58 @@ test('several candidates at a position (prompt_logprobs ≥ 1): the one spelling
 
 test('a character split into byte tokens (U+FFFD pieces) and empty pieces', () => {
   const c = '<context>a</context><think>b</think><answer>猫</answer>';
-  const s = findAnswerSpan(lp([['<context>', 0], ['a', 0], ['</context>', 0], ['<think>', 0], ['b', 0], ['</think>', 0], ['<answer>', 0], ['\uFFFD', -0.5], ['\uFFFD', -0.25], ['</answer>', 0]]), c);
+  const s = findAnswerSpan(
+    lp([
+      ['<context>', 0],
+      ['a', 0],
+      ['</context>', 0],
+      ['<think>', 0],
+      ['b', 0],
+      ['</think>', 0],
+      ['<answer>', 0],
+      ['\uFFFD', -0.5],
+      ['\uFFFD', -0.25],
+      ['</answer>', 0],
+    ]),
+    c,
+  );
   assert.equal(s.tokens, 1, 'the run of byte pieces maps to the one character; the last piece takes it');
-  const t = findAnswerSpan(lp([['<context>', 0], ['a', 0], ['</context>', 0], ['<think>', 0], ['b', 0], ['</think>', 0], ['<answer>', 0], ['', -0.5], ['猫', -0.25], ['</answer>', 0]]), c);
+  const t = findAnswerSpan(
+    lp([
+      ['<context>', 0],
+      ['a', 0],
+      ['</context>', 0],
+      ['<think>', 0],
+      ['b', 0],
+      ['</think>', 0],
+      ['<answer>', 0],
+      ['', -0.5],
+      ['猫', -0.25],
+      ['</answer>', 0],
+    ]),
+    c,
+  );
   assert.equal(t.logprob, -0.25);
 });
 
 test('failures say why: no answer, empty answer, tokens that do not spell the completion', () => {
-  assert.throws(() => findAnswerSpan(lp([['x', 0]]), 'no tags here'), (e: unknown) => e instanceof SpanNotFoundError && /no <answer>/.test((e as Error).message));
+  assert.throws(
+    () => findAnswerSpan(lp([['x', 0]]), 'no tags here'),
+    (e: unknown) => e instanceof SpanNotFoundError && /no <answer>/.test((e as Error).message),
+  );
   assert.throws(() => findAnswerSpan(lp([['x', 0]]), '<answer> </answer>'), /empty/);
-  assert.throws(() => findAnswerSpan(lp([['<answer>', 0], ['C', -1], ['</answer>', 0]]), '<answer>B</answer>'), (e: unknown) => e instanceof SpanNotFoundError && /do not spell/.test((e as Error).message));
+  assert.throws(
+    () =>
+      findAnswerSpan(
+        lp([
+          ['<answer>', 0],
+          ['C', -1],
+          ['</answer>', 0],
+        ]),
+        '<answer>B</answer>',
+      ),
+    (e: unknown) => e instanceof SpanNotFoundError && /do not spell/.test((e as Error).message),
+  );
   assert.throws(() => findAnswerSpan([], C), /empty/);
 });
 
@@ -98,6 +192,26 @@ test('sameAnswer normalises per problem type like the accuracy reward reads answ
 });
 
 test('the scoring body: the completion as a continued assistant message, greedy, one token, no stream', () => {
-  const body = scoringBody({ body: { model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true, stream_options: { include_usage: true }, n: 3, temperature: 1, top_k: 20, seed: 1, max_tokens: 512 }, systemText: '', userText: 'q', mediaParts: [], notes: [] }, C);
-  assert.deepEqual(body, { model: 'm', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: C }], add_generation_prompt: false, continue_final_message: true, prompt_logprobs: 0, max_tokens: 1, temperature: 0 });
+  const body = scoringBody(
+    {
+      body: { model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true, stream_options: { include_usage: true }, n: 3, temperature: 1, top_k: 20, seed: 1, max_tokens: 512 },
+      systemText: '',
+      userText: 'q',
+      mediaParts: [],
+      notes: [],
+    },
+    C,
+  );
+  assert.deepEqual(body, {
+    model: 'm',
+    messages: [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: C },
+    ],
+    add_generation_prompt: false,
+    continue_final_message: true,
+    prompt_logprobs: 0,
+    max_tokens: 1,
+    temperature: 0,
+  });
 });

@@ -55,9 +55,14 @@ print(json.dumps(out))`;
 const close = (x: number, y: number | null) => (y === null ? Number.isNaN(x) : Math.abs(x - y) < 1e-12);
 
 test('exact agreement, kappa, quadratic kappa, Spearman and Kendall tau-b agree with python3', () => {
-  const scales = [[0, 1, 2, 4, 5], [0, 1, 2, 3, 4, 5]];
+  const scales = [
+    [0, 1, 2, 4, 5],
+    [0, 1, 2, 3, 4, 5],
+  ];
   const cases = scales.flatMap((cats) =>
-    fc.sample(fc.array(fc.tuple(fc.constantFrom(...cats), fc.constantFrom(...cats)), { minLength: 2, maxLength: 40 }), { numRuns: 40, seed: cats.length }).map((pairs) => [pairs.map((p) => p[0]), pairs.map((p) => p[1]), cats] as [number[], number[], number[]]),
+    fc
+      .sample(fc.array(fc.tuple(fc.constantFrom(...cats), fc.constantFrom(...cats)), { minLength: 2, maxLength: 40 }), { numRuns: 40, seed: cats.length })
+      .map((pairs) => [pairs.map((p) => p[0]), pairs.map((p) => p[1]), cats] as [number[], number[], number[]]),
   );
   const r = spawnSync('python3', ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -65,7 +70,10 @@ test('exact agreement, kappa, quadratic kappa, Spearman and Kendall tau-b agree 
   cases.forEach(([a, b, cats], i) => {
     const ours = agreement(a, b, cats);
     for (const k of ['exact', 'kappa', 'qwk', 'spearman', 'kendall'] as const) assert.ok(close(ours[k], expected[i][k]), `case ${i} ${k}: ${ours[k]} vs ${expected[i][k]}`);
-    assert.equal(ours.confusion.flat().reduce((s, v) => s + v, 0), a.length);
+    assert.equal(
+      ours.confusion.flat().reduce((s, v) => s + v, 0),
+      a.length,
+    );
   });
 });
 
@@ -93,5 +101,15 @@ print(json.dumps(1 - do / de))`;
   assert.equal(r.status, 0, r.stderr);
   assert.ok(Math.abs(krippendorffOrdinal(units, cats) - JSON.parse(r.stdout)) < 1e-12);
   // Perfect agreement is 1.
-  assert.equal(krippendorffOrdinal([[1, 1], [4, 4], [5, 5, 5]], cats), 1);
+  assert.equal(
+    krippendorffOrdinal(
+      [
+        [1, 1],
+        [4, 4],
+        [5, 5, 5],
+      ],
+      cats,
+    ),
+    1,
+  );
 });

@@ -31,7 +31,7 @@ function setup(config: Record<string, unknown> = {}) {
   return { ext, provider: entry.provider, state: fake.state };
 }
 
-test('one lens per rollout line, with that rollout\'s rewards, opening it in the trace view', () => {
+test("one lens per rollout line, with that rollout's rewards, opening it in the trace view", () => {
   const { ext, provider } = setup();
   const text = fs.readFileSync(demo, 'utf8');
   const doc = textDocument(demo, text);

@@ -14,7 +14,17 @@ function py(code: string, input: unknown): any {
 const close = (a: number, b: number, rel = 1e-6, abs = 1e-9) => Math.abs(a - b) <= Math.max(abs, rel * Math.abs(b));
 
 test('exact McNemar equals the two-sided binomial test on the discordant pairs', () => {
-  const cases = [[0, 0], [0, 5], [3, 3], [1, 9], [10, 2], [25, 40], [120, 150], [0, 30], [400, 470]];
+  const cases = [
+    [0, 0],
+    [0, 5],
+    [3, 3],
+    [1, 9],
+    [10, 2],
+    [25, 40],
+    [120, 150],
+    [0, 30],
+    [400, 470],
+  ];
   const expected: number[] = py(
     String.raw`
 import json, math, sys
@@ -71,7 +81,13 @@ test('Wilcoxon signed-rank: exact for small untied samples, normal with the tie 
     [0.5, -0.2, 1.1, 0.7, 0.3, -0.9, 1.6, 0.05],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     [0.2, 0.2, -0.2, 0.4, 0, 0.6, 0.6, 0.8, -0.4, 0.2, 1, 0],
-    ...fc.sample(fc.array(fc.integer({ min: -5, max: 5 }).map((x) => x / 5), { minLength: 1, maxLength: 120 }), { numRuns: 60, seed: 7 }),
+    ...fc.sample(
+      fc.array(
+        fc.integer({ min: -5, max: 5 }).map((x) => x / 5),
+        { minLength: 1, maxLength: 120 },
+      ),
+      { numRuns: 60, seed: 7 },
+    ),
     ...fc.sample(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 1, maxLength: 45 }), { numRuns: 40, seed: 8 }),
   ];
   const expected: [number, number][] = py(WILCOXON_PY, samples);

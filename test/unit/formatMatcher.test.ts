@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ANSWER_RE, FORMAT_RE, PY_WS, extractAnswer, matchFormat, pyStrip } from '../../src/core/pycompat';
 
-const GAPS_RE = new RegExp(
-  `^<context>[\\s\\S]*?</context>([${PY_WS}]*)<think>[\\s\\S]*?</think>([${PY_WS}]*)<answer>[\\s\\S]*?</answer>`,
-);
+const GAPS_RE = new RegExp(`^<context>[\\s\\S]*?</context>([${PY_WS}]*)<think>[\\s\\S]*?</think>([${PY_WS}]*)<answer>[\\s\\S]*?</answer>`);
 
 const TAGS = ['<context>', '</context>', '<think>', '</think>', '<answer>', '</answer>'];
 const tag = fc.constantFrom(...TAGS);
@@ -18,13 +16,7 @@ const wrongCase = fc.constantFrom(...TAGS).map((t) => t.toUpperCase());
 const spaceChar = fc.constantFrom(' ', '\n', '\t', '\r', '\x0b', '\x0c', '\x1c', '\x1d', '\x1e', '\x1f', '\x85', '\xa0', '\u2003', '\u2028', '\u3000', '\ufeff');
 const ws = fc.array(spaceChar, { minLength: 1, maxLength: 3 }).map((a) => a.join(''));
 const word = fc.constantFrom('a', 'B', 'yes', '42', '<', '>', '/', '</', 'x y', '"', '\\', 'é', '→');
-const piece = fc.oneof(
-  { weight: 6, arbitrary: tag },
-  { weight: 4, arbitrary: ws },
-  { weight: 4, arbitrary: word },
-  { weight: 1, arbitrary: partialTag },
-  { weight: 1, arbitrary: wrongCase },
-);
+const piece = fc.oneof({ weight: 6, arbitrary: tag }, { weight: 4, arbitrary: ws }, { weight: 4, arbitrary: word }, { weight: 1, arbitrary: partialTag }, { weight: 1, arbitrary: wrongCase });
 const soup = fc.array(piece, { maxLength: 20 }).map((p) => p.join(''));
 /** Mostly well-formed traces with damage, so both verdicts and every stage are reached. */
 const near = fc

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { canonicalJson, computeGroups, fnv1a64, groupKeyFor, partialRewardSpans, STD_EPSILON } from '../../src/core/grpo';
 import type { RolloutRecord } from '../../src/core/types';
 
-const close = (a: number | null | undefined, b: number, eps = 1e-12) =>
-  assert.ok(typeof a === 'number' && Math.abs(a - b) <= eps, `${a} ≉ ${b}`);
+const close = (a: number | null | undefined, b: number, eps = 1e-12) => assert.ok(typeof a === 'number' && Math.abs(a - b) <= eps, `${a} ≉ ${b}`);
 
 describe('computeGroups', () => {
   const items = [
@@ -70,7 +69,13 @@ describe('computeGroups', () => {
   });
 
   test('a group with no totals gets no statistics, and says so', () => {
-    const { perItem, groups } = computeGroups([{ key: 'k', total: null }, { key: 'k', total: null }], { scaleRewards: false });
+    const { perItem, groups } = computeGroups(
+      [
+        { key: 'k', total: null },
+        { key: 'k', total: null },
+      ],
+      { scaleRewards: false },
+    );
     assert.equal(perItem[0], undefined);
     assert.equal(groups[0]!.mean, undefined);
     assert.match(groups[0]!.note!, /no member/);
@@ -114,8 +119,24 @@ describe('group keys', () => {
   });
 
   test('same prompt (any key order) and step → same key; another step or prompt → another', () => {
-    const p1 = [{ role: 'user', content: [{ type: 'video', video: 'a.mp4' }, { type: 'text', text: 'Why?' }] }];
-    const p1Reordered = [{ content: [{ video: 'a.mp4', type: 'video' }, { text: 'Why?', type: 'text' }], role: 'user' }];
+    const p1 = [
+      {
+        role: 'user',
+        content: [
+          { type: 'video', video: 'a.mp4' },
+          { type: 'text', text: 'Why?' },
+        ],
+      },
+    ];
+    const p1Reordered = [
+      {
+        content: [
+          { video: 'a.mp4', type: 'video' },
+          { text: 'Why?', type: 'text' },
+        ],
+        role: 'user',
+      },
+    ];
     const k = groupKeyFor(base({ prompt: p1, step: 3 }));
     assert.match(k, /^p:[0-9a-f]{16}$/);
     assert.equal(groupKeyFor(base({ prompt: p1Reordered, step: 3, index: 9 })), k);
@@ -178,7 +199,10 @@ describe('partialRewardSpans', () => {
     assert.equal(s.intended[0]!.added, null);
     assert.equal(s.intendedRanges.find((r) => r.start === s.intended[0]!.start)!.advantage, null);
     const noCtx = partialRewardSpans('<think>x</think><answer>A</answer>', { total: 1 });
-    assert.deepEqual(noCtx.published.map((p) => p.reward), ['logic']);
+    assert.deepEqual(
+      noCtx.published.map((p) => p.reward),
+      ['logic'],
+    );
     assert.ok(noCtx.notes.some((n) => /no <context>/.test(n)));
     const empty = partialRewardSpans('<context></context><think>x</think>', { total: 1 });
     assert.ok(empty.notes.some((n) => /empty <context>/.test(n)));

@@ -25,7 +25,10 @@ test('the elements found are exactly those JSON.parse finds, however the bytes a
       const text = JSON.stringify(rows, null, pretty ? 2 : undefined);
       const { scanner, out, bytes } = scan(text, sizes, {});
       assert.equal(scanner.complete, true);
-      assert.deepEqual(out.map((e) => JSON.parse(e.bytes.toString('utf8'))), JSON.parse(text));
+      assert.deepEqual(
+        out.map((e) => JSON.parse(e.bytes.toString('utf8'))),
+        JSON.parse(text),
+      );
       for (const e of out) assert.deepEqual(bytes.subarray(e.byteOffset, e.byteOffset + e.bytes.length), e.bytes, 'the byte range re-reads the element');
     }),
     { numRuns: 300 },
@@ -43,14 +46,24 @@ test('the list under a top-level key is found past other keys, strings with brac
     const text = JSON.stringify(doc, null, pretty);
     const { scanner, out } = scan(text, [7, 3, 64], { key: 'results' });
     assert.equal(scanner.complete, true);
-    assert.deepEqual(out.map((e) => JSON.parse(e.bytes.toString('utf8'))), doc.results);
+    assert.deepEqual(
+      out.map((e) => JSON.parse(e.bytes.toString('utf8'))),
+      doc.results,
+    );
   }
 });
 
 test('lines and columns are those of the element in the file', () => {
   const text = '[\n  {"a": 1},\n  {"b":\n 2},  "s"\n]';
   const { out } = scan(text, [5], {});
-  assert.deepEqual(out.map((e) => [e.line, e.column]), [[2, 3], [3, 3], [4, 7]]);
+  assert.deepEqual(
+    out.map((e) => [e.line, e.column]),
+    [
+      [2, 3],
+      [3, 3],
+      [4, 7],
+    ],
+  );
 });
 
 test('a document without the list, or cut off inside it, says so', () => {

@@ -10,7 +10,13 @@ const tpl = (parse: string, extra = '') => parseTemplate(`---\nreward: logic\nsc
 const spanText = (reply: string, r: { span?: { start: number; end: number } }) => reply.slice(r.span!.start, r.span!.end);
 
 test('bare numbers: value = score ÷ 5, span points at the digits', () => {
-  for (const [reply, score] of [['4', 4], [' 5\n', 5], ['**2**', 2], ['1.', 1], ['"0"', 0]] as const) {
+  for (const [reply, score] of [
+    ['4', 4],
+    [' 5\n', 5],
+    ['**2**', 2],
+    ['1.', 1],
+    ['"0"', 0],
+  ] as const) {
     const r = parseReply(reply, b.context!);
     assert.equal(r.status, 'ok', `${JSON.stringify(reply)}: ${r.error}`);
     assert.equal(r.score, score);
@@ -63,7 +69,10 @@ test('per-criterion JSON: value = criteria met ÷ 5, failed criteria named with 
   assert.equal(r.status, 'ok', r.error);
   assert.equal(r.score, 3);
   assert.equal(r.value, 0.6);
-  assert.deepEqual(r.criteria!.filter((c) => !c.met).map((c) => c.name), ['reflection', 'consistency']);
+  assert.deepEqual(
+    r.criteria!.filter((c) => !c.met).map((c) => c.name),
+    ['reflection', 'consistency'],
+  );
   assert.equal(r.criteria![1]!.reason, 'never re-checks');
   assert.equal(spanText(reply, r.criteria![1]!), '"reflection"');
   const missing = parseReply('{"integration": true}', t);

@@ -7,11 +7,26 @@ import { ChatCallError, DEFAULT_PROFILE, type ChatBackend } from '../../src/core
 import { rollout } from '../helpers/judgeFixtures';
 
 test('full-jitter backoff: uniform in [0, min(max, base × 2^retry)]', () => {
-  assert.equal(backoffDelay(0, 100, 5000, () => 1), 100);
-  assert.equal(backoffDelay(3, 100, 5000, () => 1), 800);
-  assert.equal(backoffDelay(10, 100, 5000, () => 1), 5000);
-  assert.equal(backoffDelay(3, 100, 5000, () => 0), 0);
-  assert.equal(backoffDelay(2, 100, 5000, () => 0.5), 200);
+  assert.equal(
+    backoffDelay(0, 100, 5000, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelay(3, 100, 5000, () => 1),
+    800,
+  );
+  assert.equal(
+    backoffDelay(10, 100, 5000, () => 1),
+    5000,
+  );
+  assert.equal(
+    backoffDelay(3, 100, 5000, () => 0),
+    0,
+  );
+  assert.equal(
+    backoffDelay(2, 100, 5000, () => 0.5),
+    200,
+  );
 });
 
 test('semaphore: never more than the limit; an aborted waiter gives up its turn', async () => {
@@ -43,7 +58,14 @@ test('cache key: changes with model, template, prompt, sampling and repeat index
   const k = judgeCacheKey(base);
   assert.match(k, /^[0-9a-f]{64}$/);
   assert.equal(judgeCacheKey({ ...base }), k);
-  for (const v of [{ model: 'n' }, { templateHash: 'g' }, { prompt: 'q' }, { sampling: { temperature: 0.1, maxTokens: 16 } }, { sampling: { temperature: 0, maxTokens: 16, seed: 1 } }, { repeat: 1 }]) {
+  for (const v of [
+    { model: 'n' },
+    { templateHash: 'g' },
+    { prompt: 'q' },
+    { sampling: { temperature: 0.1, maxTokens: 16 } },
+    { sampling: { temperature: 0, maxTokens: 16, seed: 1 } },
+    { repeat: 1 },
+  ]) {
     assert.notEqual(judgeCacheKey({ ...base, ...v }), k, JSON.stringify(v));
   }
 });

@@ -11,8 +11,15 @@ test('media/judges/*.md are byte-identical copies of the built-in templates (OMN
   if (process.env.OMNITRACE_WRITE_TEMPLATES === '1') {
     for (const [name, text] of Object.entries(BUILTIN_TEMPLATE_TEXT)) writeFileSync(join(MEDIA, `${name}.md`), text);
   }
-  const files = readdirSync(MEDIA).filter((f) => f.endsWith('.md')).sort();
-  assert.deepEqual(files, Object.keys(BUILTIN_TEMPLATE_TEXT).map((n) => `${n}.md`).sort());
+  const files = readdirSync(MEDIA)
+    .filter((f) => f.endsWith('.md'))
+    .sort();
+  assert.deepEqual(
+    files,
+    Object.keys(BUILTIN_TEMPLATE_TEXT)
+      .map((n) => `${n}.md`)
+      .sort(),
+  );
   for (const [name, text] of Object.entries(BUILTIN_TEMPLATE_TEXT)) {
     const file = join(MEDIA, `${name}.md`);
     assert.ok(existsSync(file), file);

@@ -110,6 +110,7 @@ test('no two top-level src folders import each other, directly or through others
 });
 
 test('the import scanner finds every form, and ignores comments', () => {
-  const text = "import a from './a';\nimport type { B } from \"../b\";\nexport * from './c';\nconst d = await import('./d');\nconst e = require('./e');\nimport './f';\n// import g from './g';\n/* import h from './h' */";
+  const text =
+    "import a from './a';\nimport type { B } from \"../b\";\nexport * from './c';\nconst d = await import('./d');\nconst e = require('./e');\nimport './f';\n// import g from './g';\n/* import h from './h' */";
   assert.deepEqual(specifiers(text), ['./a', '../b', './c', './d', './e', './f']);
 });

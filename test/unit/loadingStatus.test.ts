@@ -4,14 +4,17 @@ import * as path from 'node:path';
 import { createFakeVscode, loadWithFakeVscode } from '../helpers/fakeVscode';
 
 const fake = createFakeVscode();
-const { LoadingStatus } = loadWithFakeVscode<typeof import('../../src/host/loadingStatus')>(
-  path.resolve(__dirname, '../../src/host/loadingStatus.ts'),
-  fake.vscode,
-);
+const { LoadingStatus } = loadWithFakeVscode<typeof import('../../src/host/loadingStatus')>(path.resolve(__dirname, '../../src/host/loadingStatus.ts'), fake.vscode);
 
 test('the text counts rollouts with thousands separators', () => {
   assert.equal(LoadingStatus.text([{ name: 'a.jsonl', read: 12345 }]), '$(sync~spin) Omni Trace: scoring 12,345 rollouts… (a.jsonl)');
-  assert.match(LoadingStatus.text([{ name: 'a', read: 1 }, { name: 'b', read: 2 }]), /scoring 3 rollouts… \(2 files\)/);
+  assert.match(
+    LoadingStatus.text([
+      { name: 'a', read: 1 },
+      { name: 'b', read: 2 },
+    ]),
+    /scoring 3 rollouts… \(2 files\)/,
+  );
 });
 
 test('short loads never show the item; long ones do until they finish', async () => {

@@ -122,7 +122,10 @@ test('workspace trust and virtual workspaces are declared', () => {
 
 test('activation creates the output channel and status bar items; deactivation disposes everything', () => {
   const { state, context, ext } = activated({ trusted: false });
-  assert.deepEqual(state.outputChannels.map((c) => c.name), ['Omni Trace']);
+  assert.deepEqual(
+    state.outputChannels.map((c) => c.name),
+    ['Omni Trace'],
+  );
   assert.match(state.outputChannels[0]!.lines.join('\n'), /Restricted Mode/);
   // Loading progress and judging progress.
   assert.deepEqual(state.statusBarItems.map((i) => i.id).sort(), ['omnitrace.judging', 'omnitrace.loading']);
@@ -162,7 +165,10 @@ test('the extension bundle is self-contained: only vscode and Node built-ins are
 });
 
 test('.vscodeignore keeps sources, tests, maps and node_modules out of the package', () => {
-  const lines = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+  const lines = fs
+    .readFileSync(path.join(root, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   for (const l of ['src/**', 'test/**', 'bench/**', 'scripts/**', 'node_modules/**', '**/*.map']) assert.ok(lines.includes(l), l);
   assert.ok(!lines.some((l) => /^dist\/?\*?\*?$/.test(l)), 'dist must ship');
 });

@@ -44,11 +44,7 @@ test('absolute cluster path falls back to its tail under the media root, longest
 });
 
 test('resolves to the first existing candidate', async () => {
-  const r = await resolveMediaPath(
-    'videos/a.mp4',
-    { rolloutFile: '/runs/out.jsonl', mediaRoots: ['/data'] },
-    existsIn(['/data/videos/a.mp4', '/other/videos/a.mp4']),
-  );
+  const r = await resolveMediaPath('videos/a.mp4', { rolloutFile: '/runs/out.jsonl', mediaRoots: ['/data'] }, existsIn(['/data/videos/a.mp4', '/other/videos/a.mp4']));
   assert.equal(r.status, 'found');
   assert.equal(r.status === 'found' && r.path, '/data/videos/a.mp4');
   assert.equal(r.status === 'found' && r.kind, 'video');
@@ -69,11 +65,7 @@ test('missing clip names every place tried and suggests the setting', async () =
 });
 
 test('a broken media root setting is reported with the miss', async () => {
-  const r = await resolveMediaPath(
-    'v.mp4',
-    { rolloutFile: '/r/o.jsonl', mediaRoots: [], rootProblem: 'omnitrace.mediaRoot uses ${workspaceFolder} but no workspace folder is open' },
-    existsIn([]),
-  );
+  const r = await resolveMediaPath('v.mp4', { rolloutFile: '/r/o.jsonl', mediaRoots: [], rootProblem: 'omnitrace.mediaRoot uses ${workspaceFolder} but no workspace folder is open' }, existsIn([]));
   assert.match(r.status === 'missing' ? r.reason : '', /no workspace folder is open/);
 });
 
@@ -84,8 +76,8 @@ test('no clip, remote URLs and unknown types are reported, never probed', async 
     return true;
   };
   const s = { rolloutFile: '/r/o.jsonl', mediaRoots: ['/d'] };
-  assert.match((await resolveMediaPath(undefined, s, exists) as { reason: string }).reason, /does not name a clip/);
-  assert.match((await resolveMediaPath('https://x.org/a.mp4', s, exists) as { reason: string }).reason, /remote URL/);
-  assert.match((await resolveMediaPath('clip.xyz', s, exists) as { reason: string }).reason, /Cannot tell/);
+  assert.match(((await resolveMediaPath(undefined, s, exists)) as { reason: string }).reason, /does not name a clip/);
+  assert.match(((await resolveMediaPath('https://x.org/a.mp4', s, exists)) as { reason: string }).reason, /remote URL/);
+  assert.match(((await resolveMediaPath('clip.xyz', s, exists)) as { reason: string }).reason, /Cannot tell/);
   assert.equal(probes, 0);
 });

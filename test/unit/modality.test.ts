@@ -1,16 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  LEXICON,
-  modalityBadges,
-  rolloutModalities,
-  sentenceModalities,
-  splitSentences,
-  tagSentence,
-  traceModalities,
-  type Modality,
-} from '../../src/core/modality';
+import { LEXICON, modalityBadges, rolloutModalities, sentenceModalities, splitSentences, tagSentence, traceModalities, type Modality } from '../../src/core/modality';
 import { parseTrace } from '../../src/core/trace';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
@@ -189,8 +180,7 @@ describe('several modalities, speech vs text, quotes', () => {
 
 describe('sentence splitting', () => {
   test('abbreviations, decimals, quotes, ellipses, newlines, bullets', () => {
-    const text =
-      'He waits, e.g. for 3.5 seconds. Then "Why?" she asks... Mr. Lee nods.\n- first item\n- second item!\n1. The woman frowns.  Wait... Then she leaves. J. Smith enters.';
+    const text = 'He waits, e.g. for 3.5 seconds. Then "Why?" she asks... Mr. Lee nods.\n- first item\n- second item!\n1. The woman frowns.  Wait... Then she leaves. J. Smith enters.';
     const got = splitSentences(text).map((s) => s.text);
     assert.deepEqual(got, [
       'He waits, e.g. for 3.5 seconds.',
@@ -215,7 +205,10 @@ describe('sentence splitting', () => {
     const ss = sentenceModalities(text);
     assert.equal(ss.length, 4);
     for (const s of ss) assert.equal(text.slice(s.start, s.end), s.text);
-    assert.deepEqual(ss.map((s) => s.tags.map((t) => t.modality)), [['visual'], ['audio'], [], ['text']]);
+    assert.deepEqual(
+      ss.map((s) => s.tags.map((t) => t.modality)),
+      [['visual'], ['audio'], [], ['text']],
+    );
   });
 
   test('empty and whitespace-only text give no sentences', () => {
@@ -224,10 +217,12 @@ describe('sentence splitting', () => {
   });
 
   test('property: never throws, in order, no overlaps, covers every non-space character, slices back', () => {
-    const alphabet = fc.constantFrom(
-      'a', 'B', ' ', '.', '!', '?', '…', '"', "'", '“', '”', '\n', '3', 'e.g.', 'Mr.', '...', '- ', '1. ', 'no ', 'says ', 'silent', '\t', '\u2028', 'é',
+    const alphabet = fc.constantFrom('a', 'B', ' ', '.', '!', '?', '…', '"', "'", '“', '”', '\n', '3', 'e.g.', 'Mr.', '...', '- ', '1. ', 'no ', 'says ', 'silent', '\t', '\u2028', 'é');
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.array(alphabet, { maxLength: 60 }).map((a) => a.join('')),
     );
-    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.array(alphabet, { maxLength: 60 }).map((a) => a.join('')));
     fc.assert(
       fc.property(text, (t) => {
         const ss = sentenceModalities(t);
@@ -256,7 +251,10 @@ describe('trace-level summary and badges', () => {
     const completion = '<context>She frowns. There is no music.</context><think>He says "no". So B.</think><answer>B</answer>';
     const parsed = parseTrace(completion);
     const m = traceModalities(parsed);
-    assert.deepEqual(m.sections.map((s) => s.kind), ['context', 'think']);
+    assert.deepEqual(
+      m.sections.map((s) => s.kind),
+      ['context', 'think'],
+    );
     for (const sec of m.sections) {
       for (const s of sec.sentences) assert.equal(completion.slice(sec.base + s.start, sec.base + s.end), s.text);
     }
@@ -269,7 +267,10 @@ describe('trace-level summary and badges', () => {
   test('"cites no audio" only when the clip has audio and nothing audio or speech is cited', () => {
     const silentTrace = traceModalities(trace('A man in a blue shirt sits at a desk.', 'He looks tired. So B.'));
     const b = modalityBadges(silentTrace, { hasAudio: true, hasVideo: true });
-    assert.deepEqual(b.badges.map((x) => x.label), ['cites no audio']);
+    assert.deepEqual(
+      b.badges.map((x) => x.label),
+      ['cites no audio'],
+    );
     assert.deepEqual(b.notes, []);
     assert.deepEqual(modalityBadges(silentTrace, { hasAudio: false, hasVideo: true }).badges, []);
     // Speech alone counts as citing the audio track; so does saying it is silent.
@@ -279,7 +280,10 @@ describe('trace-level summary and badges', () => {
 
   test('"cites nothing visual" when the clip has video', () => {
     const heard = traceModalities(trace('Her voice shakes.', 'She sighs. So B.'));
-    assert.deepEqual(modalityBadges(heard, { hasAudio: true, hasVideo: true }).badges.map((x) => x.code), ['cites-nothing-visual']);
+    assert.deepEqual(
+      modalityBadges(heard, { hasAudio: true, hasVideo: true }).badges.map((x) => x.code),
+      ['cites-nothing-visual'],
+    );
   });
 
   test('unknown streams: no badge, a note instead', () => {
@@ -303,10 +307,16 @@ describe('trace-level summary and badges', () => {
     );
     const detail = await model.getRollout({ index: 0 });
     assert.deepEqual(detail.modality, rolloutModalities(scored.trace, scored.record.clip));
-    assert.deepEqual(detail.modality!.badges.map((b) => b.code), ['cites-no-audio']);
+    assert.deepEqual(
+      detail.modality!.badges.map((b) => b.code),
+      ['cites-no-audio'],
+    );
     assert.deepEqual(detail.modality!.notes, ['clip not probed for video']);
     const first = detail.modality!.sections[0]!.sentences[0]!;
-    assert.deepEqual(first.tags.map((t) => t.modality as Modality), ['visual']);
+    assert.deepEqual(
+      first.tags.map((t) => t.modality as Modality),
+      ['visual'],
+    );
   });
 });
 
@@ -316,6 +326,9 @@ describe('sentence splitting inside quotes', () => {
       splitSentences('A voice says "Sorry, I cannot come. Maybe next week." Then silence. “One. Two.” He nods.').map((s) => s.text),
       ['A voice says "Sorry, I cannot come. Maybe next week."', 'Then silence.', '“One. Two.”', 'He nods.'],
     );
-    assert.deepEqual(splitSentences('Unclosed "quote. Next one.\nNew line" here.').map((s) => s.text), ['Unclosed "quote.', 'Next one.', 'New line" here.']);
+    assert.deepEqual(
+      splitSentences('Unclosed "quote. Next one.\nNew line" here.').map((s) => s.text),
+      ['Unclosed "quote.', 'Next one.', 'New line" here.'],
+    );
   });
 });

@@ -32,7 +32,10 @@ test('f-strings and .format strings with placeholders are found, with their line
   assert.equal(ctx.assignedTo, 'prompt');
   assert.equal(ctx.text, 'Compare the two descriptions.\nReference: {ref}\nCandidate: {cand}\n');
   assert.deepEqual(ctx.formatArgs, { ref: 'sol_ctx', cand: 'ctx' });
-  assert.ok(found.some((c) => c.fields.includes('count')), 'rf-string with a conversion and a format spec');
+  assert.ok(
+    found.some((c) => c.fields.includes('count')),
+    'rf-string with a conversion and a format spec',
+  );
   assert.ok(!found.some((c) => c.text.includes('in a comment')));
 });
 
@@ -45,7 +48,10 @@ test('placeholders map to our variables; the template reads back and renders wha
   assert.deepEqual(t.unmapped, []);
   const parsed = parseTemplate(t.text, 'trainer-logic.md');
   assert.equal(parsed.name, 'trainer-logic');
-  assert.equal(renderTemplate(parsed, { context: 'a man waves', think: 'he greets' }), 'Rate the reasoning from 0 to 5.\nPerception: a man waves\nReasoning: he greets\nReturn JSON like {"score": 3} or just the number.\n');
+  assert.equal(
+    renderTemplate(parsed, { context: 'a man waves', think: 'he greets' }),
+    'Rate the reasoning from 0 to 5.\nPerception: a man waves\nReasoning: he greets\nReturn JSON like {"score": 3} or just the number.\n',
+  );
   const ctx = findPythonPrompts(TRAIN).find((c) => c.kind === 'format')!;
   const t2 = templateFromPrompt(ctx, { name: 'trainer-context', reward: 'context', source: 'train.py', map: { cand: 'context' } });
   assert.deepEqual(t2.mapping, { ref: 'reference_context', cand: 'context' });

@@ -4,16 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  detectFormat,
-  readAll,
-  readRolloutAt,
-  readRollouts,
-  ReadError,
-  READER_NOTES_KEY,
-  FORMATS,
-  FORMAT_NAMES,
-} from '../../src/core/readers/index';
+import { detectFormat, readAll, readRolloutAt, readRollouts, ReadError, READER_NOTES_KEY, FORMATS, FORMAT_NAMES } from '../../src/core/readers/index';
 import { readBytes } from '../../src/core/readers/lines';
 import type { RolloutRecord } from '../../src/core/types';
 
@@ -101,8 +92,14 @@ test('verl directories read step files in order, wrap bare gts and keep reward e
   const { records, problems } = await readAll(fx('verl'));
   assert.equal(problems.length, 0);
   assert.equal(records.length, 5);
-  assert.deepEqual(records.map((r) => r.index), [0, 1, 2, 3, 4]);
-  assert.deepEqual(records.map((r) => r.step), [1, 1, 1, 2, 2]);
+  assert.deepEqual(
+    records.map((r) => r.index),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    records.map((r) => r.step),
+    [1, 1, 1, 2, 2],
+  );
   assert.match(records[3].source.file, /2\.jsonl$/);
   const [first, , third] = records;
   assert.equal(first.reference.solution, '<answer>A</answer>');
@@ -124,7 +121,10 @@ test('TRL completions parquet: chat-list or string completions, reward columns a
   const { records, problems } = await readAll(fx('trl'));
   assert.equal(problems.length, 0);
   assert.equal(records.length, 4);
-  assert.deepEqual(records.map((r) => r.source.recordIndex), [0, 1, 2, 3]);
+  assert.deepEqual(
+    records.map((r) => r.source.recordIndex),
+    [0, 1, 2, 3],
+  );
   assert.equal(records[0].completion, '<context>A bell rings, then a dog barks.</context>\n<think>The bell is heard before the dog.</think>\n<answer>A</answer>');
   assert.match(records[3].completion, /^<context>Knocking at a door/, 'assistant text taken from a message list');
   assert.deepEqual(records[1].recorded, { format_reward: 0, accuracy_reward: 0 });
@@ -156,10 +156,22 @@ test('our rollouts JSONL maps every documented field', async () => {
 test('malformed lines are reported with their line numbers and everything else loads', async () => {
   const file = fx('jsonl/malformed.jsonl');
   const { records, problems } = await readAll(file);
-  assert.deepEqual(records.map((r) => r.id), ['m1', 'm2', 'm5']);
-  assert.deepEqual(records.map((r) => r.index), [0, 1, 2]);
-  assert.deepEqual(records.map((r) => r.source.line), [1, 2, 8]);
-  assert.deepEqual(problems.map((p) => p.line), [4, 5, 6, 9]);
+  assert.deepEqual(
+    records.map((r) => r.id),
+    ['m1', 'm2', 'm5'],
+  );
+  assert.deepEqual(
+    records.map((r) => r.index),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    records.map((r) => r.source.line),
+    [1, 2, 8],
+  );
+  assert.deepEqual(
+    problems.map((p) => p.line),
+    [4, 5, 6, 9],
+  );
   for (const p of problems) assert.equal(p.file, file);
   assert.match(problems[0].message, /invalid JSON/);
   assert.match(problems[1].message, /array, not an object/);
@@ -212,7 +224,10 @@ test('field mapping overrides take dotted paths with negative list indices', asy
     assert.equal(it.kind, 'record');
     if (it.kind === 'record') items.push(it.record);
   }
-  assert.deepEqual(items.map((r) => r.id), ['x1', 'x2']);
+  assert.deepEqual(
+    items.map((r) => r.id),
+    ['x1', 'x2'],
+  );
   assert.equal(items[1].completion, '<context>c</context><think>t</think><answer>B</answer>');
   assert.equal(items[1].question.problem, 'Which?');
   assert.equal(items[1].question.problemType, 'multiple choice');
@@ -223,7 +238,10 @@ test('field mapping overrides take dotted paths with negative list indices', asy
   // A mapping to a field that is absent makes each row a problem, not a silent empty record.
   const missing = await readAll(file, { map: { completion: 'meta.nothing' } });
   assert.equal(missing.records.length, 0);
-  assert.deepEqual(missing.problems.map((p) => p.line), [1, 2]);
+  assert.deepEqual(
+    missing.problems.map((p) => p.line),
+    [1, 2],
+  );
   await assert.rejects(readAll(file, { map: { completoin: 'x' } }), /unknown mapping field 'completoin'/);
 });
 

@@ -24,13 +24,7 @@ test('report media: found clips get a path relative to the report; missing ones 
     writeFileSync(join(root, 'runs', 'beside.wav'), 'not really audio');
     const file = join(root, 'runs', 'r.jsonl');
     const media = await reportMedia(
-      [
-        withClip(0, file, 'clips/a b#1.mp4'),
-        withClip(1, file, 'beside.wav'),
-        withClip(2, file, 'clips/nowhere.mp4'),
-        withClip(3, file),
-        withClip(4, file, '/cluster/home/u/data/clips/a b#1.mp4'),
-      ],
+      [withClip(0, file, 'clips/a b#1.mp4'), withClip(1, file, 'beside.wav'), withClip(2, file, 'clips/nowhere.mp4'), withClip(3, file), withClip(4, file, '/cluster/home/u/data/clips/a b#1.mp4')],
       join(root, 'out'),
       join(root, 'data'),
       join(root, 'runs'),

@@ -29,9 +29,53 @@ const r = rng(20250621);
 const WS = ['', '', ' ', '\n', '\t', '  ', '\x1c', '\x1f', '\x85', '\xa0', '\u3000', '\u2028', '\ufeff', '\x0b'];
 const LETTERS = ['A', 'B', 'C', 'D', 'E', 'a', 'b', '(B)', 'B.', 'AB'];
 const NUMBERS = [
-  '3', '3.0', '3.14', '3.141', '2.675', '2.67', '0.125', '0.13', '0.375', '1,000', '1000', '1,5', '1.5', '15', '1_0', '10',
-  '1__0', '_1', '1_', 'inf', '-Infinity', 'INF', 'nan', '1e5', '100000', '.5', '5.', '+2', '2', '0x10', '0', '-0', '0.0',
-  '1e400', '-5', '5', '4', '7.5', '\u0661\u0662', '12', '\uff11.\uff15', '1e-3', '0.001', 'abc', '', '12.005', '12.015',
+  '3',
+  '3.0',
+  '3.14',
+  '3.141',
+  '2.675',
+  '2.67',
+  '0.125',
+  '0.13',
+  '0.375',
+  '1,000',
+  '1000',
+  '1,5',
+  '1.5',
+  '15',
+  '1_0',
+  '10',
+  '1__0',
+  '_1',
+  '1_',
+  'inf',
+  '-Infinity',
+  'INF',
+  'nan',
+  '1e5',
+  '100000',
+  '.5',
+  '5.',
+  '+2',
+  '2',
+  '0x10',
+  '0',
+  '-0',
+  '0.0',
+  '1e400',
+  '-5',
+  '5',
+  '4',
+  '7.5',
+  '\u0661\u0662',
+  '12',
+  '\uff11.\uff15',
+  '1e-3',
+  '0.001',
+  'abc',
+  '',
+  '12.005',
+  '12.015',
 ];
 const WORDS = ['yes', 'Yes', 'YES', 'no', 'No', 'know', 'eyes', 'not', 'maybe', "I don't know", 'the', 'cat', 'sat', 'The', 'cat.', 'Nope', 'noon'];
 const JOIN = [',', ', ', ' ,', ' ', '', '\x1c', '\x85', '\ufeff', ',,'];
@@ -62,13 +106,20 @@ function completionFor(answer: string): string {
   const shape = r.int(10);
   const body = `<context>${ctx}</context>${ws()}<think>${think}</think>${ws()}`;
   switch (shape) {
-    case 0: return ws() + body + `<answer>${answer}</answer>`;
-    case 1: return body + answer; // no answer tag
-    case 2: return body + `<answer>${answer}`; // truncated
-    case 3: return body.replace('<context>', '<Context>').replace('</context>', '</Context>') + `<answer>${answer}</answer>`;
-    case 4: return body + `<answer>${answer}</answer> and <answer>Z</answer>`;
-    case 5: return `<think>${think}</think><answer>${answer}</answer>`;
-    default: return body + `<answer>${ws()}${answer}${ws()}</answer>${r.pick(['', '\n', ' trailing words'])}`;
+    case 0:
+      return ws() + body + `<answer>${answer}</answer>`;
+    case 1:
+      return body + answer; // no answer tag
+    case 2:
+      return body + `<answer>${answer}`; // truncated
+    case 3:
+      return body.replace('<context>', '<Context>').replace('</context>', '</Context>') + `<answer>${answer}</answer>`;
+    case 4:
+      return body + `<answer>${answer}</answer> and <answer>Z</answer>`;
+    case 5:
+      return `<think>${think}</think><answer>${answer}</answer>`;
+    default:
+      return body + `<answer>${ws()}${answer}${ws()}</answer>${r.pick(['', '\n', ' trailing words'])}`;
   }
 }
 
@@ -76,7 +127,35 @@ function solutionFor(answer: string): string {
   return r.next() < 0.1 ? answer : `<context>ref ctx</context><think>ref</think><answer>${answer}</answer>`;
 }
 
-const FLOAT_BITS = ['0', '1', '2', '5', '9', '_', '.', 'e', 'E', '+', '-', ' ', 'inf', 'nan', 'infinity', 'In', '\x1c', '\x85', '\u3000', '\ufeff', '\u0661', '\uff11', '\u{1D7CF}', ',', 'x', '0x', '\t'];
+const FLOAT_BITS = [
+  '0',
+  '1',
+  '2',
+  '5',
+  '9',
+  '_',
+  '.',
+  'e',
+  'E',
+  '+',
+  '-',
+  ' ',
+  'inf',
+  'nan',
+  'infinity',
+  'In',
+  '\x1c',
+  '\x85',
+  '\u3000',
+  '\ufeff',
+  '\u0661',
+  '\uff11',
+  '\u{1D7CF}',
+  ',',
+  'x',
+  '0x',
+  '\t',
+];
 
 function floatString(): string {
   if (r.next() < 0.3) {
@@ -169,7 +248,10 @@ before(() => {
   });
   if (run.error) throw run.error;
   assert.equal(run.status, 0, `python3 failed: ${run.stderr}`);
-  replies = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  replies = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 });
 
 function compare(op: string) {
@@ -202,7 +284,7 @@ for (const op of ['accuracy', 'format', 'float', 'round']) {
 
 test('the generated cases exercise both outcomes', () => {
   // Guards against a generator that only produces failures (which would agree trivially).
-  const values = (op: string) => new Set(cases.map((c, i) => (c.req.op === op ? replies[i]!.value ?? 'error' : undefined)).filter(Boolean));
+  const values = (op: string) => new Set(cases.map((c, i) => (c.req.op === op ? (replies[i]!.value ?? 'error') : undefined)).filter(Boolean));
   assert.ok(values('format').size >= 2);
   assert.ok(values('accuracy').size >= 8, `accuracy values: ${[...values('accuracy')].length}`);
   assert.ok(values('float').has('error') && values('float').size > 100);

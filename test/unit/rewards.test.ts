@@ -1,22 +1,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  accuracyReward,
-  applyMarkovGating,
-  computeRuleRewards,
-  formatReward,
-  meanRelativeAccuracy,
-  PARTIAL_REWARDS,
-  totalReward,
-} from '../../src/core/rewards/index';
+import { accuracyReward, applyMarkovGating, computeRuleRewards, formatReward, meanRelativeAccuracy, PARTIAL_REWARDS, totalReward } from '../../src/core/rewards/index';
 import { pyFloat, pyRound, PyOverflowError } from '../../src/core/pyfloat';
 import type { ParsedTrace, RewardResult } from '../../src/core/types';
 
 /** A well-formed completion whose answer is `a`. */
 const trace = (a: string) => `<context>a clip of two people</context>\n<think>they argue</think>\n<answer>${a}</answer>`;
 const sol = (a: string) => `<context>ref</context><think>ref</think><answer>${a}</answer>`;
-const acc = (answer: string, reference: string, type: string | undefined, opts?: { regressionVariant?: 'trainer' | 'eval' }) =>
-  accuracyReward(trace(answer), sol(reference), type, opts);
+const acc = (answer: string, reference: string, type: string | undefined, opts?: { regressionVariant?: 'trainer' | 'eval' }) => accuracyReward(trace(answer), sol(reference), type, opts);
 const hasQuirk = (r: RewardResult, re: RegExp) => (r.quirks ?? []).some((q) => re.test(q));
 
 describe('pyFloat', () => {

@@ -291,7 +291,10 @@ test('changing a scoring setting re-reads open files with it', async () => {
 
 test('closing the document cancels its load and clears the status bar', async () => {
   const file = path.join(dir, 'big.rollouts.jsonl');
-  writeRollouts(file, Array.from({ length: 6000 }, (_, i) => row(i)));
+  writeRollouts(
+    file,
+    Array.from({ length: 6000 }, (_, i) => row(i)),
+  );
   const { doc, state, ext } = await open(file);
   // Close as soon as rows are streaming.
   await new Promise<void>((resolve) => {
@@ -340,7 +343,10 @@ test('omnitrace.maxProblemsShown limits the problems listed, not the count', asy
   const init = await request(fp, 'getInit');
   assert.equal(init.result.total, 1);
   assert.equal(init.result.problemCount, 4);
-  assert.deepEqual(init.result.problems.map((p: { line: number }) => p.line), [1, 2]);
+  assert.deepEqual(
+    init.result.problems.map((p: { line: number }) => p.line),
+    [1, 2],
+  );
   const log = env.state.outputChannels[0]!.lines.join('\n');
   assert.ok(log.includes(`${file}:2:`));
   assert.ok(!log.includes(`${file}:4:`), 'only the first two are logged one by one');

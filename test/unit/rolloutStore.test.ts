@@ -20,11 +20,7 @@ const rows = Array.from({ length: 7 }, (_, i) => ({
 }));
 
 function store(file: string) {
-  return new RolloutStore(
-    file,
-    { title: 't', fileName: path.basename(file), trusted: () => true, getMedia: async () => ({ status: 'missing', reason: 'none' }) },
-    options,
-  );
+  return new RolloutStore(file, { title: 't', fileName: path.basename(file), trusted: () => true, getMedia: async () => ({ status: 'missing', reason: 'none' }) }, options);
 }
 
 before(() => {
@@ -55,9 +51,15 @@ for (const name of ['a.jsonl', 'a.json']) {
     const s = store(path.join(dir, name));
     await s.load();
     const page = await s.model.getRows({ query: { text: 'NEEDLE' }, offset: 0, limit: 10 });
-    assert.deepEqual(page.rows.map((r) => (r.kind === 'rollout' ? r.row.index : -1)), [5]);
+    assert.deepEqual(
+      page.rows.map((r) => (r.kind === 'rollout' ? r.row.index : -1)),
+      [5],
+    );
     const page2 = await s.model.getRows({ query: { text: 'instrument' }, offset: 0, limit: 10 });
-    assert.deepEqual(page2.rows.map((r) => (r.kind === 'rollout' ? r.row.index : -1)), [4]);
+    assert.deepEqual(
+      page2.rows.map((r) => (r.kind === 'rollout' ? r.row.index : -1)),
+      [4],
+    );
   });
 }
 

@@ -10,7 +10,7 @@ function setup(overrides: Partial<HostHandlers> = {}) {
   const errors: string[] = [];
   const handlers: HostHandlers = {
     getInit: () => init,
-    getRows: ({ offset, limit }) => ({ total: 10, offset, rows: [] , limit } as never),
+    getRows: ({ offset, limit }) => ({ total: 10, offset, rows: [], limit }) as never,
     getRollout: ({ index }) => {
       throw new Error(`no rollout ${index}`);
     },

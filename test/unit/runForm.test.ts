@@ -15,7 +15,18 @@ import type { JudgeRunner } from '../../src/core/judge/runner';
 import type { RolloutRecord } from '../../src/core/types';
 
 const CHOICES = { profiles: ['local', 'big'], judges: ['j'], problemTypes: ['multiple choice', 'free-form'], duration: 10 };
-const OK: RunFormValues = { question: 'What is on screen?', options: 'A. x | B. y', problemType: 'multiple choice', answer: 'A', referenceContext: '', start: '', end: '', profile: 'local', judge: '', n: '2' };
+const OK: RunFormValues = {
+  question: 'What is on screen?',
+  options: 'A. x | B. y',
+  problemType: 'multiple choice',
+  answer: 'A',
+  referenceContext: '',
+  start: '',
+  end: '',
+  profile: 'local',
+  judge: '',
+  n: '2',
+};
 
 test('valid values parse into the run: options, range, n, no judge by default', () => {
   const r = validateRunForm({ ...OK, start: '0:01.5', end: '8' }, CHOICES);
@@ -151,17 +162,24 @@ function stubRunner() {
   return { runner, seen };
 }
 
-test('withJudgements puts each judged sample\'s rewards in its record by sample_index, leaving the rest and the input as they were', () => {
+test("withJudgements puts each judged sample's rewards in its record by sample_index, leaving the rest and the input as they were", () => {
   const records = [0, 1, 2].map((i) => ({ id: `run-${i}`, sample_index: i, completion: `c${i}` }));
   const logic = { value: 0.8, status: 'ok' as const, explanation: 'judged' };
-  const out = withJudgements(records, { profile: 'j', model: 'judge-m' }, new Map([[2, { logic }], [0, { logic }]]));
+  const out = withJudgements(
+    records,
+    { profile: 'j', model: 'judge-m' },
+    new Map([
+      [2, { logic }],
+      [0, { logic }],
+    ]),
+  );
   assert.deepEqual(out[0], { ...records[0], judged: { profile: 'j', model: 'judge-m', rewards: { logic } } });
   assert.equal(out[1], records[1], 'an unjudged sample keeps its record');
   assert.equal(savedJudgedRewards(out[2])!.logic!.value, 0.8);
   assert.equal('judged' in records[0]!, false, 'the input records are not changed');
 });
 
-test('judgeSavedRun judges the saved run as read back; a stopped run\'s unfinished samples are partial and not judged', async () => {
+test("judgeSavedRun judges the saved run as read back; a stopped run's unfinished samples are partial and not judged", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'omnitrace-judge-saved-'));
   try {
     const file = join(dir, 'run.rollouts.jsonl');
@@ -184,7 +202,10 @@ test('judgeSavedRun judges the saved run as read back; a stopped run\'s unfinish
     const done = await judgeSavedRun(b.runner, file, records, { rewards: ['context', 'logic'], hasReferenceContext: false, stopped: false, noReferenceContext: 'none given' });
     assert.deepEqual([...done.judged.keys()].sort(), [0, 1, 2]);
     assert.deepEqual(done.partial, []);
-    assert.deepEqual(b.seen.map((x) => x.rewards), [['logic'], ['logic'], ['logic']]);
+    assert.deepEqual(
+      b.seen.map((x) => x.rewards),
+      [['logic'], ['logic'], ['logic']],
+    );
     assert.deepEqual([done.judged.get(1)!.context!.status, done.judged.get(1)!.context!.explanation], ['not-computed', 'none given']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -54,25 +54,37 @@ const wav = { bytes: Buffer.from('fake-wav-bytes'), mime: 'audio/wav' };
 const base: CheckpointProfile = { baseURL: 'http://x/v1', model: 'ckpt', temperature: 1, topP: 0.9, topK: 50, maxTokens: 1024, seed: 7, n: 4 };
 const q = { problem: 'Who speaks?', options: ['A. man', 'B. woman'], problemType: 'multiple choice' };
 type Part = { type: string; [k: string]: any };
-const userParts = (body: Record<string, unknown>) => ((body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'user')!.content as Part[]);
+const userParts = (body: Record<string, unknown>) => (body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'user')!.content as Part[];
 
 test('vLLM default: video_url + audio_url (16 kHz WAV) + text; sampling fields; stream with usage', () => {
   const media: PreparedMedia = { kind: 'video', hasAudio: true, video: mp4, audio: wav };
   const r = buildChatRequest(base, media, q);
   const parts = userParts(r.body);
-  assert.deepEqual(parts.map((p) => p.type), ['video_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['video_url', 'audio_url', 'text'],
+  );
   assert.equal(parts[0]!.video_url.url, `data:video/mp4;base64,${mp4.bytes.toString('base64')}`);
   assert.equal(parts[1]!.audio_url.url, `data:audio/wav;base64,${wav.bytes.toString('base64')}`);
   assert.ok(parts[2]!.text.startsWith(AUDIO_LINE));
   assert.equal((r.body.messages as { role: string; content: string }[])[0]!.content, DEFAULT_PROMPT_TEXTS.system);
   const { messages: _m, ...params } = r.body;
   assert.deepEqual(params, { model: 'ckpt', temperature: 1, top_p: 0.9, top_k: 50, max_tokens: 1024, seed: 7, n: 4, stream: true, stream_options: { include_usage: true } });
-  assert.deepEqual(r.mediaParts.map((m) => [m.type, m.sha256]), [['video_url', sha256Hex(mp4.bytes)], ['audio_url', sha256Hex(wav.bytes)]]);
+  assert.deepEqual(
+    r.mediaParts.map((m) => [m.type, m.sha256]),
+    [
+      ['video_url', sha256Hex(mp4.bytes)],
+      ['audio_url', sha256Hex(wav.bytes)],
+    ],
+  );
 });
 
 test('no audio: no audio part, the no-audio line, and use_audio_in_video is not sent even when asked', () => {
   const r = buildChatRequest({ ...base, useAudioInVideo: true }, { kind: 'video', hasAudio: false, video: mp4 }, q);
-  assert.deepEqual(userParts(r.body).map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    userParts(r.body).map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.ok(userParts(r.body)[1]!.text.startsWith(NO_AUDIO_LINE));
   assert.equal('mm_processor_kwargs' in r.body, false);
   assert.match(r.notes.join('\n'), /no audio stream/);
@@ -81,7 +93,10 @@ test('no audio: no audio part, the no-audio line, and use_audio_in_video is not 
 test('use_audio_in_video opted in with audio: one video part and mm_processor_kwargs; media_io_kwargs only when enabled', () => {
   const media: PreparedMedia = { kind: 'video', hasAudio: true, video: mp4, audio: wav };
   const r = buildChatRequest({ ...base, useAudioInVideo: true, frames: { count: 16, sendMediaIoKwargs: true } }, media, q);
-  assert.deepEqual(userParts(r.body).map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    userParts(r.body).map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.deepEqual(r.body.mm_processor_kwargs, { use_audio_in_video: true });
   assert.deepEqual(r.body.media_io_kwargs, { video: { num_frames: 16 } });
   const off = buildChatRequest({ ...base, frames: { count: 16, sendMediaIoKwargs: false } }, media, q);
@@ -93,14 +108,23 @@ test('DashScope: stream, one video_url carrying its audio; images → image_url;
   const media: PreparedMedia = { kind: 'video', hasAudio: true, video: mp4, audio: wav };
   const d = buildChatRequest({ ...base, serverKind: 'dashscope' }, media, q);
   assert.equal(d.body.stream, true);
-  assert.deepEqual(userParts(d.body).map((p) => p.type), ['video_url', 'text']);
+  assert.deepEqual(
+    userParts(d.body).map((p) => p.type),
+    ['video_url', 'text'],
+  );
   assert.equal('top_k' in d.body, false);
   const img = buildChatRequest(base, { kind: 'image', hasAudio: false, image: { bytes: Buffer.from('png'), mime: 'image/png' } }, q);
-  assert.deepEqual(userParts(img.body).map((p) => p.type), ['image_url', 'text']);
+  assert.deepEqual(
+    userParts(img.body).map((p) => p.type),
+    ['image_url', 'text'],
+  );
   assert.match(userParts(img.body)[0]!.image_url.url, /^data:image\/png;base64,/);
   const frames = [1, 2, 3].map((i) => ({ bytes: Buffer.from(`f${i}`), mime: 'image/jpeg' }));
   const fr = buildChatRequest({ ...base, mediaTransport: 'frames' }, { kind: 'video', hasAudio: true, frames, audio: wav }, q);
-  assert.deepEqual(userParts(fr.body).map((p) => p.type), ['image_url', 'image_url', 'image_url', 'audio_url', 'text']);
+  assert.deepEqual(
+    userParts(fr.body).map((p) => p.type),
+    ['image_url', 'image_url', 'image_url', 'audio_url', 'text'],
+  );
   const fu = buildChatRequest({ ...base, mediaTransport: 'file-url' }, { kind: 'video', hasAudio: false, video: { ...mp4, file: '/data/my clip.mp4' } }, q);
   assert.equal(userParts(fu.body)[0]!.video_url.url, 'file:///data/my%20clip.mp4');
 });
@@ -167,11 +191,20 @@ test('a saved run reads back through the readers and scores (format, accuracy, g
   assert.equal(read[0]!.clip?.end, 2.5);
   assert.deepEqual(read[0]!.question.options, q.options);
   assert.equal(read[0]!.question.problemType, 'multiple choice');
-  assert.deepEqual(read.map((r) => scoreRecord(r).rewards.accuracy!.value), [1, 0]);
-  assert.deepEqual(read.map((r) => scoreRecord(r).rewards.format!.value), [1, 1]);
+  assert.deepEqual(
+    read.map((r) => scoreRecord(r).rewards.accuracy!.value),
+    [1, 0],
+  );
+  assert.deepEqual(
+    read.map((r) => scoreRecord(r).rewards.format!.value),
+    [1, 1],
+  );
   const raw = JSON.parse(readFileSync(file, 'utf8').split('\n')[1]!);
   assert.equal(raw.finish_reason, 'length');
-  assert.deepEqual(raw.request.media_parts.map((m: { sha256: string }) => m.sha256), [sha256Hex(mp4.bytes), sha256Hex(wav.bytes)]);
+  assert.deepEqual(
+    raw.request.media_parts.map((m: { sha256: string }) => m.sha256),
+    [sha256Hex(mp4.bytes), sha256Hex(wav.bytes)],
+  );
   assert.equal(raw.request.user_text, built.userText);
   assert.equal(raw.profile.apiKeyEnv, 'MY_KEY');
   assert.equal(JSON.stringify(raw).includes('base64'), false, 'media bytes are not stored, only their hashes');

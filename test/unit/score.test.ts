@@ -36,7 +36,10 @@ test('a record without a reference gets no accuracy number, not a silent zero', 
 test('scoreAll attaches GRPO groups and a per-problem-type summary', async () => {
   const { scored, summary } = await scoreAll(join(FX, 'rollouts', 'sample.rollouts.jsonl'));
   assert.equal(scored.length, 9);
-  assert.deepEqual(scored.slice(0, 4).map((s) => s.group?.advantage), [0.5, -0.5, -0.5, 0.5]);
+  assert.deepEqual(
+    scored.slice(0, 4).map((s) => s.group?.advantage),
+    [0.5, -0.5, -0.5, 0.5],
+  );
   assert.equal(summary.read, 9);
   assert.equal(summary.rewards['multiple choice'].format.n, 4);
   assert.equal(summary.rewards['multiple choice'].format.sum, 3);
@@ -47,10 +50,14 @@ test('scoreAll attaches GRPO groups and a per-problem-type summary', async () =>
 test('scoreFile streams records in order and reports problems to the sink', async () => {
   const seen: number[] = [];
   const problems: number[] = [];
-  const run = await scoreFile(join(FX, 'jsonl', 'malformed.jsonl'), {}, {
-    record: (s) => void seen.push(s.record.index),
-    problem: (p) => void problems.push(p.line!),
-  });
+  const run = await scoreFile(
+    join(FX, 'jsonl', 'malformed.jsonl'),
+    {},
+    {
+      record: (s) => void seen.push(s.record.index),
+      problem: (p) => void problems.push(p.line!),
+    },
+  );
   assert.deepEqual(seen, [0, 1, 2]);
   assert.deepEqual(problems, [4, 5, 6, 9]);
   assert.equal(run.summary.skipped, 4);

@@ -15,7 +15,9 @@ import type { RolloutRecord } from '../../src/core/types';
 import { NO_AUDIO_LINE } from '../../src/core/run/defaultPrompts';
 import { inventoryKey as cuesInventoryKey, textOnScreen } from '../../src/cues/text';
 
-function inventory(o: { audio?: boolean; speech?: [number, number][]; sounds?: [number, number][]; video?: boolean; text?: { text: string; start: number; end: number }[]; audioError?: string } = {}): CueInventory {
+function inventory(
+  o: { audio?: boolean; speech?: [number, number][]; sounds?: [number, number][]; video?: boolean; text?: { text: string; start: number; end: number }[]; audioError?: string } = {},
+): CueInventory {
   const speech = (o.speech ?? []).map(([start, end]) => ({ start, end, prob: 0.9 }));
   const sounds = (o.sounds ?? []).map(([start, end]) => ({ start, end, db: -20 }));
   return {
@@ -80,8 +82,14 @@ test('claimSentences keeps completion offsets for Context and Think only', () =>
   const s = claimSentences(c);
   assert.equal(s.length, 3);
   for (const x of s) assert.equal(c.slice(x.start, x.end), x.text);
-  assert.deepEqual(s.map((x) => x.section), ['context', 'context', 'think']);
-  assert.deepEqual(s.map((x) => x.kinds), [['seen'], ['said'], ['inferred']]);
+  assert.deepEqual(
+    s.map((x) => x.section),
+    ['context', 'context', 'think'],
+  );
+  assert.deepEqual(
+    s.map((x) => x.kinds),
+    [['seen'], ['said'], ['inferred']],
+  );
 });
 
 test('quotesOf finds double and single quoted spans', () => {
@@ -119,7 +127,10 @@ test('audio claims on a clip without audio, or speech without speech, are halluc
   const beeps = inventory({ sounds: [[1, 2]] });
   assert.equal(checkSentence(sentence('A loud beep sounds.'), beeps)[0]!.kind, 'confirmed');
   // A failed audio analysis gives no audio checks at all.
-  assert.deepEqual(checkSentence(sentence('She says hello.'), inventory({ audioError: 'VAD failed' })).filter((c) => c.modality === 'audio'), []);
+  assert.deepEqual(
+    checkSentence(sentence('She says hello.'), inventory({ audioError: 'VAD failed' })).filter((c) => c.modality === 'audio'),
+    [],
+  );
 });
 
 test('denying audio when there is speech is a miss; denying music is not', () => {
@@ -156,10 +167,29 @@ test('sent: from logged prompts (placeholders, chat parts, the no-audio line), e
   assert.deepEqual([tokens.audio, tokens.visual, tokens.from], [true, true, 'logged-prompt']);
   const videoOnly = modalitySent({ prompt: '<|im_start|>user\n<|vision_bos|><|VIDEO|><|vision_eos|>What?<|im_end|>' });
   assert.deepEqual([videoOnly.audio, videoOnly.visual], [false, true]);
-  const chat = modalitySent({ prompt: [{ role: 'user', content: [{ type: 'video', video: 'a.mp4' }, { type: 'audio', audio: 'a.mp4' }, { type: 'text', text: 'q' }] }] });
+  const chat = modalitySent({
+    prompt: [
+      {
+        role: 'user',
+        content: [
+          { type: 'video', video: 'a.mp4' },
+          { type: 'audio', audio: 'a.mp4' },
+          { type: 'text', text: 'q' },
+        ],
+      },
+    ],
+  });
   assert.deepEqual([chat.audio, chat.visual], [true, true]);
   const hov2 = modalitySent({
-    prompt: [{ role: 'user', content: [{ type: 'video', video: 'a.mp4' }, { type: 'text', text: "Here is the video, and there is no audio information, you don't need to process the audio.\nq" }] }],
+    prompt: [
+      {
+        role: 'user',
+        content: [
+          { type: 'video', video: 'a.mp4' },
+          { type: 'text', text: "Here is the video, and there is no audio information, you don't need to process the audio.\nq" },
+        ],
+      },
+    ],
   });
   assert.deepEqual([hov2.audio, hov2.visual], [false, true]);
   assert.deepEqual(modalitySent({ prompt: 'What colour is the car?' }).audio, 'unknown');
@@ -246,7 +276,10 @@ test('used from sampled ablations against the all-media baseline: the difference
   assert.equal(usedFromAblation(withBaseline(sampled('no-audio', [false, false, true]), [true, true, true]), 'audio').value, true);
   assert.equal(usedFromAblation(withBaseline(sampled('no-audio', [true, true, true]), [true, true, true]), 'audio').value, false);
   // A noisy baseline (≥ 0.5): unmeasured whatever the ablation did, and the detail says why.
-  for (const ab of [[false, false, false], [true, true, true]]) {
+  for (const ab of [
+    [false, false, false],
+    [true, true, true],
+  ]) {
     const noisy = usedFromAblation(withBaseline(sampled('no-audio', ab), [false, true, false]), 'audio');
     assert.equal(noisy.value, 'unknown');
     assert.equal(noisy.from, 'ablation-sampled');
@@ -284,7 +317,7 @@ test('verdict from a noisy model: ignored when the ablation changes no more than
   assert.deepEqual(JSON.parse(JSON.stringify(a)).audio.used.ablation.baseline, a.audio.used.ablation!.baseline);
 });
 
-test('needed from sampled ablations: the correct answer lost beyond the baseline\'s own losses', () => {
+test("needed from sampled ablations: the correct answer lost beyond the baseline's own losses", () => {
   const rec = { extras: undefined, reference: { solution: '<answer>7</answer>' } };
   const s = (correct: boolean[]) => correct.map((c) => ({ answer: c ? '7' : '3', completion: '', same: c, correct: c }));
   const ab = (lost: boolean[], base?: boolean[]): AblationResult => ({
@@ -439,7 +472,7 @@ test('needed: a cue the reference needs is redundant when the other modality car
   assert.equal(neededFor(rec, 'audio', { ablation: logprob('no-audio', -0.05), textOnly: logprob('text-only', -3), originalCorrect: true }).value, false);
 });
 
-test('claim checks with the cue module\'s textOnScreen (OCR slips, dropped spaces)', () => {
+test("claim checks with the cue module's textOnScreen (OCR slips, dropped spaces)", () => {
   const inv = inventory({ speech: [[0, 1]], text: [{ text: 'OPEN24HOURS', start: 1, end: 3 }] });
   const checks = checkSentence(sentence('The clerk says "open 24 hours".'), inv, textOnScreen);
   assert.ok(checks.some((c) => c.kind === 'quote-is-on-screen'));
@@ -451,10 +484,17 @@ test('claim judge: places only the sentences the rules left as none, one cached 
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  assert.deepEqual(parseClaimReply('Sure: {"1": ["heard", "no-said"], "2": "none", "3": ["bogus"]}', 3), [{ kinds: ['heard', 'said'], negated: { heard: false, said: true } }, { kinds: ['none'], negated: {} }, undefined]);
+  assert.deepEqual(parseClaimReply('Sure: {"1": ["heard", "no-said"], "2": "none", "3": ["bogus"]}', 3), [
+    { kinds: ['heard', 'said'], negated: { heard: false, said: true } },
+    { kinds: ['none'], negated: {} },
+    undefined,
+  ]);
   assert.equal(parseClaimReply('no json here', 1), undefined);
   const sentences = claimSentences('<context>A man stands. The hum rises and falls.</context><think>Therefore B.</think><answer>B</answer>');
-  assert.deepEqual(sentences.map((s) => s.kinds), [['seen'], ['none'], ['inferred']]);
+  assert.deepEqual(
+    sentences.map((s) => s.kinds),
+    [['seen'], ['none'], ['inferred']],
+  );
   const prompts: string[] = [];
   const backend = {
     complete: async (req: { messages: { content: string }[] }) => {
@@ -529,8 +569,14 @@ test('needed judge: one call per distinct question, a cache hit on re-run, failu
     const other = await judgeNeeded(slide, { backend, model: 'j', cache }, { memo });
     assert.equal(prompts.length, 2);
     assert.deepEqual(prompts, [neededPrompt(say), neededPrompt(slide)]);
-    assert.deepEqual(group.map((r) => r.judgement?.needed), Array(8).fill('audio'));
-    assert.equal(group.reduce((a, r) => a + r.calls, 0), 1);
+    assert.deepEqual(
+      group.map((r) => r.judgement?.needed),
+      Array(8).fill('audio'),
+    );
+    assert.equal(
+      group.reduce((a, r) => a + r.calls, 0),
+      1,
+    );
     assert.equal(other.judgement?.needed, 'visual');
     // A re-run (a new memo): served from the disk cache, no call.
     const again = await judgeNeeded(say, { backend, model: 'j', cache }, { memo: new Map() });
@@ -579,7 +625,15 @@ test('needed: the order of sources is labels → reference context → judge →
   assert.match(neededFor(bare, 'audio', { judgeNote: 'needed judge call failed: HTTP 500' }).detail, /\(needed judge call failed: HTTP 500\)/);
   assert.equal(neededFor(bare, 'visual', { judged: { needed: 'unsure', reason: '' }, ablation: lost, originalCorrect: true }).from, 'ablation');
   // Without ablations a judge-established need gives the same verdicts as a reference context.
-  const v = decideVerdict({ modality: 'audio', available: true, sent: true, needed: j, used: { value: false, from: 'ablation-sampled', detail: '' }, claimed: { value: false, sentences: [], findings: [] }, correct: true });
+  const v = decideVerdict({
+    modality: 'audio',
+    available: true,
+    sent: true,
+    needed: j,
+    used: { value: false, from: 'ablation-sampled', detail: '' },
+    claimed: { value: false, sentences: [], findings: [] },
+    correct: true,
+  });
   assert.deepEqual([v.verdict, v.confidence], ['ignored', 'high']);
 });
 
@@ -590,7 +644,14 @@ test('analyseShortcutsFile: the needed judge is asked once per distinct question
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'omnitrace-neededfile-'));
   try {
-    const row = (id: string, problem: string, solution: string) => ({ id, problem, problem_type: 'numerical', solution, video: 'missing.mp4', completion: '<context>A grey frame.</context><think>So 7.</think><answer>7</answer>' });
+    const row = (id: string, problem: string, solution: string) => ({
+      id,
+      problem,
+      problem_type: 'numerical',
+      solution,
+      video: 'missing.mp4',
+      completion: '<context>A grey frame.</context><think>So 7.</think><answer>7</answer>',
+    });
     const rows = [
       ...[...Array(8)].map((_, i) => row(`g${i}`, 'What code does the man say?', '<answer>7</answer>')),
       row('other', 'What code is on the slide?', '<answer>4</answer>'),
@@ -609,13 +670,29 @@ test('analyseShortcutsFile: the needed judge is asked once per distinct question
       },
     };
     const none = () => Promise.reject(new Error('not used'));
-    const deps = { buildInventory: none, runAblations: none, locateTools: () => { throw new Error('no ffmpeg'); } };
+    const deps = {
+      buildInventory: none,
+      runAblations: none,
+      locateTools: () => {
+        throw new Error('no ffmpeg');
+      },
+    };
     const out = join(dir, 'out.jsonl');
     await analyseShortcutsFile({ file: input, out, cacheDir: join(dir, 'cues'), claimJudge: { backend, model: 'j' }, deps });
     assert.equal(prompts.length, 2, 'one call per distinct question, none for the question with a reference context');
-    assert.ok(prompts.every((p) => !p.includes('A grey frame')), 'the completion is never sent');
-    const lines = Object.fromEntries(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.id, l]));
-    for (let i = 0; i < 8; i++) assert.deepEqual([lines[`g${i}`].shortcut.audio.needed.from, lines[`g${i}`].shortcut.audio.needed.value, lines[`g${i}`].shortcut.visual.needed.value], ['judge', true, false]);
+    assert.ok(
+      prompts.every((p) => !p.includes('A grey frame')),
+      'the completion is never sent',
+    );
+    const lines = Object.fromEntries(
+      readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((l) => [l.id, l]),
+    );
+    for (let i = 0; i < 8; i++)
+      assert.deepEqual([lines[`g${i}`].shortcut.audio.needed.from, lines[`g${i}`].shortcut.audio.needed.value, lines[`g${i}`].shortcut.visual.needed.value], ['judge', true, false]);
     assert.deepEqual([lines.other.shortcut.audio.needed.value, lines.other.shortcut.audio.needed.from], ['unknown', 'none']);
     assert.match(lines.other.shortcut.neededNote, /HTTP 503/);
     assert.equal(lines.ctx.shortcut.audio.needed.from, 'reference-context');

@@ -1,15 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  parseTrace,
-  explainFormat,
-  sectionText,
-  summariseFormat,
-  firstFormatFailure,
-  quoteSnippet,
-  DIAGNOSTIC_CODES,
-} from '../../src/core/trace';
+import { parseTrace, explainFormat, sectionText, summariseFormat, firstFormatFailure, quoteSnippet, DIAGNOSTIC_CODES } from '../../src/core/trace';
 import { FORMAT_RE, PY_WS, extractAnswer, matchesHumanOmniFormat, pyIsSpace } from '../../src/core/pycompat';
 import type { ParsedTrace, TraceDiagnostic } from '../../src/core/types';
 
@@ -56,7 +48,10 @@ function checkInvariants(text: string): ParsedTrace {
     prevEnd = seg.outerEnd;
   }
   for (const kind of ['context', 'think', 'answer'] as const) {
-    assert.equal(t[kind], t.segments.find((s) => s.kind === kind));
+    assert.equal(
+      t[kind],
+      t.segments.find((s) => s.kind === kind),
+    );
     assert.equal(sectionText(t, kind), t[kind]?.text);
   }
   // Only the last section can be open: an unclosed one ends where the next begins.
@@ -100,11 +95,14 @@ describe('parseTrace: well-formed traces', () => {
   test('splits the three sections with offsets', () => {
     const t = checkInvariants(OK);
     assert.equal(t.formatOk, true);
-    assert.deepEqual(t.segments.map((s) => [s.kind, s.text, s.closed]), [
-      ['context', 'A woman speaks softly.', true],
-      ['think', 'Her tone is calm.', true],
-      ['answer', 'B', true],
-    ]);
+    assert.deepEqual(
+      t.segments.map((s) => [s.kind, s.text, s.closed]),
+      [
+        ['context', 'A woman speaks softly.', true],
+        ['think', 'Her tone is calm.', true],
+        ['answer', 'B', true],
+      ],
+    );
     assert.equal(t.answer!.outerStart, OK.indexOf('<answer>'));
     assert.equal(t.answer!.outerEnd, OK.length);
     assert.deepEqual(t.outside, []);
@@ -244,7 +242,10 @@ describe('parseTrace: each diagnostic code', () => {
     assert.equal(t.answer!.text, 'c');
     assert.equal(t.answer!.closed, true);
     const wrong = t.diagnostics.filter((d) => d.code === 'wrong-case');
-    assert.deepEqual(wrong.map((d) => text.slice(d.start, d.end)), ['<Answer>', '</ANSWER>']);
+    assert.deepEqual(
+      wrong.map((d) => text.slice(d.start, d.end)),
+      ['<Answer>', '</ANSWER>'],
+    );
     assert.ok(wrong.every((d) => d.breaksFormat));
     assert.equal(wrong[0]!.message, "`<Answer>` has the wrong case; the trainer's check is case-sensitive");
   });
@@ -262,7 +263,10 @@ describe('parseTrace: each diagnostic code', () => {
   test('leading whitespace and a wrong-case opening tag are both reasons', () => {
     const text = ' <Context>a</context><think>b</think><answer>c</answer>';
     const t = checkInvariants(text);
-    assert.deepEqual(breakers(t).map((d) => d.code), ['leading-whitespace', 'wrong-case']);
+    assert.deepEqual(
+      breakers(t).map((d) => d.code),
+      ['leading-whitespace', 'wrong-case'],
+    );
   });
 
   test('nested-tag: an opening tag inside a section that closes later', () => {
@@ -291,9 +295,15 @@ describe('parseTrace: each diagnostic code', () => {
   test('repeated-section keeps every occurrence and points the fields at the first', () => {
     const text = OK + '<answer>C</answer>';
     const t = checkInvariants(text);
-    assert.deepEqual(t.segments.map((s) => [s.kind, s.occurrence]), [
-      ['context', 0], ['think', 0], ['answer', 0], ['answer', 1],
-    ]);
+    assert.deepEqual(
+      t.segments.map((s) => [s.kind, s.occurrence]),
+      [
+        ['context', 0],
+        ['think', 0],
+        ['answer', 0],
+        ['answer', 1],
+      ],
+    );
     assert.equal(t.answer!.text, 'B');
     const d = only(t, 'repeated-section');
     assert.equal(text.slice(d.start, d.end), '<answer>');
@@ -318,7 +328,10 @@ describe('parseTrace: each diagnostic code', () => {
     assert.equal(text.slice(d.start, d.end), 'I hope this helps.');
     assert.equal(d.severity, 'info');
     assert.equal(d.breaksFormat, false);
-    assert.deepEqual(t.outside.map((o) => o.text), ['I hope this helps.']);
+    assert.deepEqual(
+      t.outside.map((o) => o.text),
+      ['I hope this helps.'],
+    );
   });
 
   test('stray-close outside any section', () => {
@@ -392,7 +405,10 @@ describe('parseTrace: each diagnostic code', () => {
     assert.match(only(t, 'missing-close').message, /partial tag "<\/thi"/);
     // A complete tag at the end is not partial, nor is a name that is not a tag.
     assert.equal(parseTrace(OK).diagnostics.length, 0);
-    assert.equal(parseTrace(OK + ' <b').diagnostics.some((x) => x.code === 'partial-tag'), false);
+    assert.equal(
+      parseTrace(OK + ' <b').diagnostics.some((x) => x.code === 'partial-tag'),
+      false,
+    );
     assert.equal(only(checkInvariants('<context>x<'), 'partial-tag').start, 10);
   });
 
@@ -443,14 +459,20 @@ describe('parseTrace: each diagnostic code', () => {
     const d = only(t, 'answer-extraction');
     assert.equal(text.slice(d.start, d.end), '<Answer>');
     assert.match(d.message, /reads ""/);
-    assert.equal(checkInvariants(OK).diagnostics.some((x) => x.code === 'answer-extraction'), false);
+    assert.equal(
+      checkInvariants(OK).diagnostics.some((x) => x.code === 'answer-extraction'),
+      false,
+    );
   });
 
   test('plain text with no tags', () => {
     const t = checkInvariants('The answer is B.');
     assert.deepEqual(t.segments, []);
     assert.equal(summariseFormat(t), '`<context>` missing');
-    assert.deepEqual(t.outside.map((o) => o.text), ['The answer is B.']);
+    assert.deepEqual(
+      t.outside.map((o) => o.text),
+      ['The answer is B.'],
+    );
     assert.equal(only(t, 'leading-text').severity, 'warning');
     const empty = checkInvariants('');
     assert.equal(empty.formatOk, false);
@@ -473,9 +495,7 @@ const WORDS = ['the', 'Okay so', 'A', 'B.', 'she sounds upset', '<', '>', '</', 
 
 const exactTag = fc.constantFrom(...TAGS);
 const casedTag = fc.mixedCase(exactTag);
-const malformedTag = fc.constantFrom(...TAGS).chain((t) =>
-  fc.constantFrom(t.replace('<', '< '), t.replace('>', ' >'), t.replace('>', '/>'), t.replace('/', '/ '), t.replace('<', '<\n')),
-);
+const malformedTag = fc.constantFrom(...TAGS).chain((t) => fc.constantFrom(t.replace('<', '< '), t.replace('>', ' >'), t.replace('>', '/>'), t.replace('/', '/ '), t.replace('<', '<\n')));
 const partialTag = exactTag.chain((t) => fc.integer({ min: 1, max: t.length - 1 }).map((n) => t.slice(0, n)));
 const ws = fc.constantFrom(...WS);
 const pyWs = fc.constantFrom(...WS.filter((w) => [...w].every(pyIsSpace)));
@@ -492,20 +512,15 @@ const fragment = fc.oneof(
 const soup = fc.array(fragment, { maxLength: 24 }).map((parts) => parts.join(''));
 
 /** Near-valid traces: the right skeleton with realistic damage. */
-const content = fc.array(fc.oneof({ weight: 5, arbitrary: word }, { weight: 3, arbitrary: ws }, { weight: 1, arbitrary: fragment }), {
-  maxLength: 5,
-}).map((p) => p.join(''));
+const content = fc
+  .array(fc.oneof({ weight: 5, arbitrary: word }, { weight: 3, arbitrary: ws }, { weight: 1, arbitrary: fragment }), {
+    maxLength: 5,
+  })
+  .map((p) => p.join(''));
 const gap = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 4, arbitrary: ws }, { weight: 1, arbitrary: word });
 const openFor = (k: string) => fc.oneof({ weight: 8, arbitrary: fc.constant(`<${k}>`) }, { weight: 1, arbitrary: fc.mixedCase(fc.constant(`<${k}>`)) });
-const closeFor = (k: string) =>
-  fc.oneof(
-    { weight: 8, arbitrary: fc.constant(`</${k}>`) },
-    { weight: 1, arbitrary: fc.mixedCase(fc.constant(`</${k}>`)) },
-    { weight: 1, arbitrary: fc.constant('') },
-  );
-const section = fc.constantFrom('context', 'think', 'answer').chain((k) =>
-  fc.tuple(openFor(k), content, closeFor(k)).map((p) => p.join('')),
-);
+const closeFor = (k: string) => fc.oneof({ weight: 8, arbitrary: fc.constant(`</${k}>`) }, { weight: 1, arbitrary: fc.mixedCase(fc.constant(`</${k}>`)) }, { weight: 1, arbitrary: fc.constant('') });
+const section = fc.constantFrom('context', 'think', 'answer').chain((k) => fc.tuple(openFor(k), content, closeFor(k)).map((p) => p.join('')));
 const damagedTriple = fc
   .tuple(
     fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: ws }, { weight: 1, arbitrary: word }),
@@ -539,11 +554,21 @@ const RUNS = Number(process.env.TRACE_PROP_RUNS ?? 2000);
 
 describe('parseTrace: properties', () => {
   test('fragment soup: invariants hold', () => {
-    fc.assert(fc.property(soup, (text) => { checkInvariants(text); }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(soup, (text) => {
+        checkInvariants(text);
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   test('near-valid skeletons: invariants hold', () => {
-    fc.assert(fc.property(skeleton, (text) => { checkInvariants(text); }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(skeleton, (text) => {
+        checkInvariants(text);
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   test('the skeleton generator reaches both verdicts', () => {

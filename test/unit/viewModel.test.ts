@@ -8,15 +8,18 @@ function reward(value: number | null, status: RewardResult['status'] = 'ok'): Re
   return { value, status, explanation: 'test' };
 }
 
-function scoredOf(i: number, opts: Partial<{
-  completion: string;
-  problemType: string;
-  formatOk: boolean;
-  code: string;
-  accuracy: RewardResult;
-  group: GroupStats;
-  problem: string;
-}> = {}): ScoredRollout {
+function scoredOf(
+  i: number,
+  opts: Partial<{
+    completion: string;
+    problemType: string;
+    formatOk: boolean;
+    code: string;
+    accuracy: RewardResult;
+    group: GroupStats;
+    problem: string;
+  }> = {},
+): ScoredRollout {
   const completion = opts.completion ?? `<context>c${i}</context><think>t${i}</think><answer>A${i}</answer>`;
   const formatOk = opts.formatOk ?? true;
   const scored: ScoredRollout = {
@@ -138,15 +141,16 @@ test('reward sort puts failed and not-computed values last in both directions, n
 
 test('group by prompt emits a header per group with its statistics, members following', async () => {
   const g = (id: string, total: number, zero: boolean): GroupStats => ({
-    id, size: 2, mean: zero ? 1 : 0.5, std: zero ? 0 : 0.5, total, advantage: total - (zero ? 1 : 0.5), zeroVariance: zero, scaleRewards: false,
+    id,
+    size: 2,
+    mean: zero ? 1 : 0.5,
+    std: zero ? 0 : 0.5,
+    total,
+    advantage: total - (zero ? 1 : 0.5),
+    zeroVariance: zero,
+    scaleRewards: false,
   });
-  const data = [
-    scoredOf(0, { group: g('a', 1, false) }),
-    scoredOf(1, { group: g('b', 1, true) }),
-    scoredOf(2, { group: g('a', 0, false) }),
-    scoredOf(3, { group: g('b', 1, true) }),
-    scoredOf(4),
-  ];
+  const data = [scoredOf(0, { group: g('a', 1, false) }), scoredOf(1, { group: g('b', 1, true) }), scoredOf(2, { group: g('a', 0, false) }), scoredOf(3, { group: g('b', 1, true) }), scoredOf(4)];
   const vm = modelOf(data);
   const page = await all(vm, { groupByPrompt: true });
   assert.deepEqual(indices(page.rows), ['g:a', 0, 2, 'g:b', 1, 3, 4]);
@@ -189,7 +193,10 @@ test('init lists reasons, types and histograms that count missing values by stat
   assert.deepEqual(init.formatReasons, { 'leading-text': 1 });
   const h = init.histograms.find((x) => x.reward === 'accuracy' && x.problemType === 'multiple choice')!;
   assert.equal(h.n, 2);
-  assert.equal(h.counts.reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    h.counts.reduce((a, b) => a + b, 0),
+    2,
+  );
   assert.equal(h.counts[0], 1, 'the one real zero is in the first bin');
   assert.deepEqual(h.missing, { 'not-computed': 1, 'call-error': 1 });
   assert.equal(h.mean, 0.5);
@@ -234,8 +241,13 @@ test('100,000 rows: first sorted query in well under a second or two, pages afte
       formatOk: i % 7 !== 0,
       formatReason: i % 7 === 0 ? 'leading-text' : undefined,
       problemType: ['multiple choice', 'numerical', 'OCR'][i % 3],
-      rewards: { format: { value: i % 7 ? 1 : 0, status: 'ok' }, accuracy: i % 11 ? { value: (i * 7919) % 100 / 100, status: 'ok' } : { value: null, status: 'not-computed' } },
-      groupId: `g${Math.floor(i / 8)}`, groupSize: 8, groupMean: 0.5, groupStd: 0.1, total: 1, advantage: 0.5,
+      rewards: { format: { value: i % 7 ? 1 : 0, status: 'ok' }, accuracy: i % 11 ? { value: ((i * 7919) % 100) / 100, status: 'ok' } : { value: null, status: 'not-computed' } },
+      groupId: `g${Math.floor(i / 8)}`,
+      groupSize: 8,
+      groupMean: 0.5,
+      groupStd: 0.1,
+      total: 1,
+      advantage: 0.5,
       question: `question ${i}`,
       answer: `A${i}`,
     } as RowSummary);
@@ -271,10 +283,17 @@ test('a shortcut analysis comes with the detail; its probed streams decide the "
   const vm = modelOf([s], { getShortcut: async () => ({ cues }) });
   const d = await vm.getRollout({ index: 0 });
   assert.equal(d.cues, cues);
-  assert.deepEqual(d.modality!.badges.map((b) => b.code), ['cites-no-audio']);
+  assert.deepEqual(
+    d.modality!.badges.map((b) => b.code),
+    ['cites-no-audio'],
+  );
   // Without the inventory the streams are unknown: no badge, only a note.
   const plain = await modelOf([s]).getRollout({ index: 0 });
   assert.deepEqual(plain.modality!.badges, []);
-  const failing = await modelOf([s], { getShortcut: async () => { throw new Error('disk gone'); } }).getRollout({ index: 0 });
+  const failing = await modelOf([s], {
+    getShortcut: async () => {
+      throw new Error('disk gone');
+    },
+  }).getRollout({ index: 0 });
   assert.match(failing.shortcutError ?? '', /disk gone/);
 });

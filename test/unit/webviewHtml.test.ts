@@ -17,10 +17,12 @@ function cspOf(html: string): string {
 test('CSP denies everything by default and allows scripts only by nonce', () => {
   const { html, nonce } = renderWebviewHtml(input);
   const csp = cspOf(html);
-  const directives = new Map(csp.split(';').map((d) => {
-    const [name, ...values] = d.trim().split(/\s+/);
-    return [name, values] as const;
-  }));
+  const directives = new Map(
+    csp.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name, values] as const;
+    }),
+  );
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
   assert.deepEqual(directives.get('script-src'), [`'nonce-${nonce}'`]);
   assert.deepEqual(directives.get('style-src'), [input.cspSource, `'nonce-${nonce}'`]);
@@ -64,8 +66,5 @@ test('a hostile file name in the title cannot inject markup', () => {
 });
 
 test('contentSecurityPolicy is a pure function of its inputs', () => {
-  assert.equal(
-    contentSecurityPolicy('S', 'N'),
-    "default-src 'none'; script-src 'nonce-N'; style-src S 'nonce-N'; img-src S data:; media-src S; font-src S",
-  );
+  assert.equal(contentSecurityPolicy('S', 'N'), "default-src 'none'; script-src 'nonce-N'; style-src S 'nonce-N'; img-src S data:; media-src S; font-src S");
 });

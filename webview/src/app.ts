@@ -58,14 +58,7 @@ export class App {
       error: (m) => this.showError(m),
     });
     root.replaceChildren(
-      el('div', { class: 'app' }, [
-        this.toolbar,
-        this.banner,
-        this.chartPanel,
-        this.shortcutPanel,
-        this.runStrip.element,
-        el('div', { class: 'main' }, [this.table.element, this.tracePane]),
-      ]),
+      el('div', { class: 'app' }, [this.toolbar, this.banner, this.chartPanel, this.shortcutPanel, this.runStrip.element, el('div', { class: 'main' }, [this.table.element, this.tracePane])]),
     );
     this.toolbar.appendChild(el('div', { class: 'loading-note' }, [custom('vscode-progress-ring'), 'Loading rollouts…']));
     this.showTraceEmpty();
@@ -226,9 +219,7 @@ export class App {
     this.countNode.textContent = shown === total ? `${total.toLocaleString()} rollouts` : `${shown.toLocaleString()} of ${total.toLocaleString()} rollouts`;
   }
 
-  private controls:
-    | { typeSelect: VscodeSingleSelect; formatSelect: VscodeSingleSelect; search: VscodeTextfield; group: VscodeCheckbox; info: HTMLElement; optionsKey: string }
-    | undefined;
+  private controls: { typeSelect: VscodeSingleSelect; formatSelect: VscodeSingleSelect; search: VscodeTextfield; group: VscodeCheckbox; info: HTMLElement; optionsKey: string } | undefined;
 
   /**
    * The filter controls are built once and only their options and the title line change on a
@@ -266,7 +257,7 @@ export class App {
     if (c.search.value !== (q.text ?? '') && document.activeElement !== c.search) c.search.value = q.text ?? '';
     c.group.checked = !!q.groupByPrompt;
     c.group.disabled = !init.hasGroups;
-    c.group.title = init.hasGroups ? 'Order rollouts group by group, with each group\'s statistics' : 'This file has no GRPO groups';
+    c.group.title = init.hasGroups ? "Order rollouts group by group, with each group's statistics" : 'This file has no GRPO groups';
 
     const problems =
       init.problemCount > 0

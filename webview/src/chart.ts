@@ -42,15 +42,16 @@ export function renderChart(host: HTMLElement, histograms: RewardHistogram[], re
 }
 
 function histogram(h: RewardHistogram, ymax: number, c: { bar: string; axis: string; grid: string }): HTMLElement {
-  const x = d3.scaleLinear().domain([h.edges[0]!, h.edges[h.edges.length - 1]!]).range([M.left, W - M.right]);
-  const y = d3.scaleLinear().domain([0, Math.max(1, ymax)]).nice().range([H - M.bottom, M.top]);
-  const svg = d3
-    .create('svg')
-    .attr('class', 'hist-svg')
-    .attr('viewBox', `0 0 ${W} ${H}`)
-    .attr('width', W)
-    .attr('height', H)
-    .attr('role', 'img');
+  const x = d3
+    .scaleLinear()
+    .domain([h.edges[0]!, h.edges[h.edges.length - 1]!])
+    .range([M.left, W - M.right]);
+  const y = d3
+    .scaleLinear()
+    .domain([0, Math.max(1, ymax)])
+    .nice()
+    .range([H - M.bottom, M.top]);
+  const svg = d3.create('svg').attr('class', 'hist-svg').attr('viewBox', `0 0 ${W} ${H}`).attr('width', W).attr('height', H).attr('role', 'img');
   svg.append('title').text(`${h.reward} for ${h.problemType}: ${h.n} values`);
   const bins = h.counts.map((count, i) => ({ count, x0: h.edges[i]!, x1: h.edges[i + 1]! }));
   svg
@@ -70,7 +71,10 @@ function histogram(h: RewardHistogram, ymax: number, c: { bar: string; axis: str
     .attr('transform', `translate(0,${H - M.bottom})`)
     .call(d3.axisBottom(x).ticks(3).tickSizeOuter(0));
   const yTicks = y.ticks(Math.min(3, Math.max(1, ymax))).filter((t) => Number.isInteger(t));
-  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(d3.axisLeft(y).tickValues(yTicks).tickFormat(d3.format('~s')).tickSizeOuter(0));
+  const yAxis = svg
+    .append('g')
+    .attr('transform', `translate(${M.left},0)`)
+    .call(d3.axisLeft(y).tickValues(yTicks).tickFormat(d3.format('~s')).tickSizeOuter(0));
   for (const axis of [xAxis, yAxis]) {
     axis.selectAll('text').attr('fill', c.axis);
     axis.selectAll('line,path').attr('stroke', c.grid);

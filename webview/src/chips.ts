@@ -54,21 +54,22 @@ export function rewardChip(name: string, r: RewardResult): Chip {
     r.quirks && r.quirks.length
       ? el('div', { class: 'chip-quirks' }, [
           el('div', { class: 'chip-quirks-title', text: r.quirks.length === 1 ? 'Trainer quirk' : 'Trainer quirks' }),
-          el('ul', {}, r.quirks.map((q) => el('li', { text: q }))),
+          el(
+            'ul',
+            {},
+            r.quirks.map((q) => el('li', { text: q })),
+          ),
         ])
       : null,
     isJudgeProvenance(r.provenance)
       ? judgeDetail(r.provenance)
       : r.provenance && Object.keys(r.provenance).length
-      ? el(
-          'dl',
-          { class: 'chip-provenance' },
-          Object.entries(r.provenance).flatMap(([k, v]) => [
-            el('dt', { text: k }),
-            el('dd', { text: typeof v === 'string' ? v : JSON.stringify(v) }),
-          ]),
-        )
-      : null,
+        ? el(
+            'dl',
+            { class: 'chip-provenance' },
+            Object.entries(r.provenance).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: typeof v === 'string' ? v : JSON.stringify(v) })]),
+          )
+        : null,
   ]);
   const chip = el(
     'button',

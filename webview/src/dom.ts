@@ -12,11 +12,7 @@ export interface ElOptions {
   title?: string;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  opts: ElOptions = {},
-  children: Child[] = [],
-): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, opts: ElOptions = {}, children: Child[] = []): HTMLElementTagNameMap[K] {
   return decorate(document.createElement(tag), opts, children);
 }
 

@@ -69,13 +69,16 @@ export function judgeDetail(p: JudgeProvenance): HTMLElement {
       : null,
     el('div', { class: 'judge-section-title', text: 'Judge reply' }),
     p.reply === null ? el('p', { class: 'muted', text: 'no reply (the call failed)' }) : markedReply(p.reply, p.span),
-    el('details', { class: 'judge-prompt' }, [
-      el('summary', { text: 'Prompt the judge saw' }),
-      el('pre', { testid: 'judge-prompt', text: p.prompt }),
-    ]),
+    el('details', { class: 'judge-prompt' }, [el('summary', { text: 'Prompt the judge saw' }), el('pre', { testid: 'judge-prompt', text: p.prompt })]),
     p.repeats.length > 1
       ? el('table', { class: 'judge-repeats', testid: 'judge-repeats' }, [
-          el('thead', {}, [el('tr', {}, ['#', 'status', 'score', 'latency', 'calls', 'error'].map((h) => el('th', { text: h })))]),
+          el('thead', {}, [
+            el(
+              'tr',
+              {},
+              ['#', 'status', 'score', 'latency', 'calls', 'error'].map((h) => el('th', { text: h })),
+            ),
+          ]),
           el('tbody', {}, p.repeats.map(repeatRow)),
         ])
       : null,

@@ -53,12 +53,7 @@ export function reportModel(data: ReportData): RolloutViewModel {
       search: async (text) => {
         // Built on first use: most report readers never search.
         haystacks ??= new Map(
-          data.scored.map((s) => [
-            s.record.index,
-            [s.record.id ?? '', s.record.question.problem ?? '', ...(s.record.question.options ?? []), s.record.completion]
-              .join('\n')
-              .toLowerCase(),
-          ]),
+          data.scored.map((s) => [s.record.index, [s.record.id ?? '', s.record.question.problem ?? '', ...(s.record.question.options ?? []), s.record.completion].join('\n').toLowerCase()]),
         );
         const hits = new Set<number>();
         for (const [i, h] of haystacks) if (h.includes(text)) hits.add(i);

@@ -1,13 +1,7 @@
 // The webview's only way to talk to its host: typed requests matched to responses by id,
 // error replies rejecting, and host events dispatched by name.
 
-import type {
-  HostMethods,
-  HostToWebview,
-  WebviewEvent,
-  WebviewEvents,
-  WebviewToHost,
-} from '../../src/protocol/messages';
+import type { HostMethods, HostToWebview, WebviewEvent, WebviewEvents, WebviewToHost } from '../../src/protocol/messages';
 
 /** A message channel to the host: VS Code's postMessage, or the in-page report shim. */
 export interface Transport {

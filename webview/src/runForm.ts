@@ -132,9 +132,7 @@ export class RunFormView {
             this.field('problemType', this.select('problemType', typeOptions)),
             this.field('answer', this.textfield('answer', 'B')),
             this.field('referenceContext', this.textarea('referenceContext', 3, '')),
-            clip.kind === 'image'
-              ? null
-              : el('div', { class: 'run-form-row' }, [this.field('start', this.textfield('start', '0:05')), this.field('end', this.textfield('end', '0:12'))]),
+            clip.kind === 'image' ? null : el('div', { class: 'run-form-row' }, [this.field('start', this.textfield('start', '0:05')), this.field('end', this.textfield('end', '0:12'))]),
             el('div', { class: 'run-form-row' }, [
               this.field('profile', this.select('profile', profileOptions)),
               this.field('judge', this.select('judge', judgeOptions)),
@@ -197,7 +195,11 @@ export class RunFormView {
   }
 
   private select(name: RunFormField, options: [string, string][]): Control {
-    const s = custom<Control>('vscode-single-select', { testid: `field-${name}` }, options.map(([value, label]) => custom('vscode-option', { attrs: { value }, text: label })));
+    const s = custom<Control>(
+      'vscode-single-select',
+      { testid: `field-${name}` },
+      options.map(([value, label]) => custom('vscode-option', { attrs: { value }, text: label })),
+    );
     return this.control(name, s, 'change');
   }
 
@@ -260,7 +262,7 @@ export class RunFormView {
 
   /** Shows the errors of the fields the user has touched (all of them when `all`). */
   private showErrors(errors: RunFormErrors, all: boolean): void {
-    for (const [name, node] of this.errors) {
+    for (const [name, _node] of this.errors) {
       if (name === 'clip') continue;
       const text = all || this.shown.has(name) ? errors[name] : undefined;
       this.showError(name, text);

@@ -32,7 +32,11 @@ export class RunStrip {
       .join(' · ');
     this.element.replaceChildren(
       el('div', { class: 'run-strip-header', testid: 'run-strip-count', text: header }),
-      el('ol', { class: 'run-samples' }, p.samples.map((s) => this.sample(s))),
+      el(
+        'ol',
+        { class: 'run-samples' },
+        p.samples.map((s) => this.sample(s)),
+      ),
     );
   }
 
@@ -40,14 +44,15 @@ export class RunStrip {
     const open = el('button', { class: 'link', text: `sample ${s.index + 1}`, attrs: { type: 'button' }, title: 'Show this sample' });
     open.addEventListener('click', () => this.open(s.index));
     const scored = s.state === 'done' || s.state === 'stopped';
-    const format = scored && s.formatOk !== undefined
-      ? el('span', {
-          class: ['run-chip', s.formatOk ? 'v-pass' : 'v-zero'],
-          testid: 'sample-format',
-          text: s.formatOk ? 'format ✓' : `format ✗ ${s.formatReason ?? ''}`.trim(),
-          attrs: { 'data-ok': String(s.formatOk) },
-        })
-      : null;
+    const format =
+      scored && s.formatOk !== undefined
+        ? el('span', {
+            class: ['run-chip', s.formatOk ? 'v-pass' : 'v-zero'],
+            testid: 'sample-format',
+            text: s.formatOk ? 'format ✓' : `format ✗ ${s.formatReason ?? ''}`.trim(),
+            attrs: { 'data-ok': String(s.formatOk) },
+          })
+        : null;
     const rewards = Object.entries(s.rewards)
       .filter(([name]) => name !== 'format')
       .map(([name, r]) =>

@@ -19,7 +19,14 @@ function ratesTable(title: string, rows: [string, Record<ShortcutModality, Verdi
     el(
       'tbody',
       {},
-      rows.map(([name, c]) => el('tr', {}, [el('td', { text: name }), el('td', { class: 'num', text: rate(c.audio) }), el('td', { class: 'num', text: rate(c.visual) }), el('td', { class: 'num', text: String(c.audio.total) })])),
+      rows.map(([name, c]) =>
+        el('tr', {}, [
+          el('td', { text: name }),
+          el('td', { class: 'num', text: rate(c.audio) }),
+          el('td', { class: 'num', text: rate(c.visual) }),
+          el('td', { class: 'num', text: String(c.audio.total) }),
+        ]),
+      ),
     ),
   ]);
 }
@@ -34,13 +41,34 @@ function scatter(points: ShortcutSummary['reliance'], analysed: number, omitted:
   const W = 220;
   const H = 180;
   const M = { top: 8, right: 8, bottom: 28, left: 34 };
-  const x = d3.scaleLinear().domain([0, 1]).range([M.left, W - M.right]);
-  const y = d3.scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
+  const x = d3
+    .scaleLinear()
+    .domain([0, 1])
+    .range([M.left, W - M.right]);
+  const y = d3
+    .scaleLinear()
+    .domain([0, 1])
+    .range([H - M.bottom, M.top]);
   const svg = d3.select(box).append('svg').attr('width', W).attr('height', H).attr('role', 'img').attr('aria-label', 'Audio against visual reliance per rollout');
-  svg.append('g').attr('class', 'cue-axis').attr('transform', `translate(0,${H - M.bottom})`).call(d3.axisBottom(x).ticks(4));
+  svg
+    .append('g')
+    .attr('class', 'cue-axis')
+    .attr('transform', `translate(0,${H - M.bottom})`)
+    .call(d3.axisBottom(x).ticks(4));
   svg.append('g').attr('class', 'cue-axis').attr('transform', `translate(${M.left},0)`).call(d3.axisLeft(y).ticks(4));
-  svg.append('text').attr('class', 'sc-axis-label').attr('x', W / 2).attr('y', H - 2).attr('text-anchor', 'middle').text('audio reliance');
-  svg.append('text').attr('class', 'sc-axis-label').attr('transform', `translate(10,${H / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('visual reliance');
+  svg
+    .append('text')
+    .attr('class', 'sc-axis-label')
+    .attr('x', W / 2)
+    .attr('y', H - 2)
+    .attr('text-anchor', 'middle')
+    .text('audio reliance');
+  svg
+    .append('text')
+    .attr('class', 'sc-axis-label')
+    .attr('transform', `translate(10,${H / 2}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .text('visual reliance');
   svg
     .append('g')
     .selectAll('circle')
@@ -53,7 +81,10 @@ function scatter(points: ShortcutSummary['reliance'], analysed: number, omitted:
     .attr('r', 3.5)
     .on('click', (_e, p) => onOpen(p.index))
     .append('title')
-    .text((p) => `#${p.index}${p.problemType ? ` ${p.problemType}` : ''}${p.checkpoint ? ` · ${p.checkpoint}` : ''}: audio ${formatNumber(p.audio!, 2)}, visual ${formatNumber(p.visual!, 2)}${p.correct === undefined ? '' : p.correct ? ' · correct' : ' · wrong'}`);
+    .text(
+      (p) =>
+        `#${p.index}${p.problemType ? ` ${p.problemType}` : ''}${p.checkpoint ? ` · ${p.checkpoint}` : ''}: audio ${formatNumber(p.audio!, 2)}, visual ${formatNumber(p.visual!, 2)}${p.correct === undefined ? '' : p.correct ? ' · correct' : ' · wrong'}`,
+    );
   box.appendChild(el('div', { class: 'muted small', text: `${measured.length} of ${analysed} rollouts measured${omitted ? ` (${omitted} more not plotted)` : ''}; filled = correct answer` }));
   return box;
 }
@@ -65,7 +96,12 @@ export function renderShortcutSummary(s: ShortcutSummary, onOpen: (index: number
       el('span', { class: 'chip-name', text: m }),
       el('span', { class: 'mono', text: ` shortcut rate ${rate(c)} ` }),
       ...ORDER.filter((v) => c.byVerdict[v]).map((v) => {
-        const b = el('button', { class: ['chip', 'sc-chip', `sc-${v}`], attrs: { type: 'button', 'data-verdict': v }, title: `Show the ${m} ${VERDICT_TEXT[v]} rollouts`, text: `${VERDICT_TEXT[v]} ${c.byVerdict[v]}` });
+        const b = el('button', {
+          class: ['chip', 'sc-chip', `sc-${v}`],
+          attrs: { type: 'button', 'data-verdict': v },
+          title: `Show the ${m} ${VERDICT_TEXT[v]} rollouts`,
+          text: `${VERDICT_TEXT[v]} ${c.byVerdict[v]}`,
+        });
         b.addEventListener('click', () => onFilter(`${m}:${v}`));
         return b;
       }),
@@ -82,8 +118,13 @@ export function renderShortcutSummary(s: ShortcutSummary, onOpen: (index: number
         verdictRow('audio'),
         verdictRow('visual'),
         el('div', {}, [rfwButton]),
-        el('div', { class: 'muted small', text: `blind-answerable (text alone gives the same answer): ${s.blindAnswerable.yes} yes, ${s.blindAnswerable.no} no, ${s.blindAnswerable.unknown} unknown` }),
-        s.notSent.audio || s.notSent.visual ? el('div', { class: 'sc-error', testid: 'sc-not-sent', text: `Present in the clip but never sent to the model: audio ${s.notSent.audio}, visual ${s.notSent.visual}` }) : null,
+        el('div', {
+          class: 'muted small',
+          text: `blind-answerable (text alone gives the same answer): ${s.blindAnswerable.yes} yes, ${s.blindAnswerable.no} no, ${s.blindAnswerable.unknown} unknown`,
+        }),
+        s.notSent.audio || s.notSent.visual
+          ? el('div', { class: 'sc-error', testid: 'sc-not-sent', text: `Present in the clip but never sent to the model: audio ${s.notSent.audio}, visual ${s.notSent.visual}` })
+          : null,
       ]),
       ratesTable('problem type', Object.entries(s.perProblemType), 'sc-per-type'),
       Object.keys(s.perCheckpoint).length ? ratesTable('checkpoint', Object.entries(s.perCheckpoint), 'sc-per-checkpoint') : null,

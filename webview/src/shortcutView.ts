@@ -4,17 +4,7 @@
 // the clip (sentences, OCR words, ablation answers) becomes text nodes only.
 
 import * as d3 from 'd3';
-import type {
-  AblationBaseline,
-  AblationResult,
-  AblationSample,
-  ClaimSentence,
-  CueInventory,
-  ModalityVerdict,
-  ShortcutAnalysis,
-  ShortcutModality,
-  Verdict,
-} from '../../src/core/shortcuts/types';
+import type { AblationBaseline, AblationResult, AblationSample, ClaimSentence, CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutModality, Verdict } from '../../src/core/shortcuts/types';
 import { el, formatNumber, type Child } from './dom';
 import type { Chip } from './chips';
 
@@ -69,7 +59,11 @@ function sampleList(samples: AblationSample[]): HTMLElement {
 /** The all-media samples the sampled ablations are measured against, shown first so the rows compare. */
 function baselineBlock(b: AblationBaseline): HTMLElement {
   return el('div', { class: 'sc-ablation sc-baseline', testid: 'sc-ablation-baseline', attrs: { 'data-method': 'sampled' } }, [
-    el('div', {}, [el('span', { class: 'mono', text: 'with all media' }), ' ', el('span', { text: `answer changed in ${formatNumber(b.changeRate * 100, 0)}% of ${b.samples.length} (the model's own noise)` })]),
+    el('div', {}, [
+      el('span', { class: 'mono', text: 'with all media' }),
+      ' ',
+      el('span', { text: `answer changed in ${formatNumber(b.changeRate * 100, 0)}% of ${b.samples.length} (the model's own noise)` }),
+    ]),
     b.note ? el('div', { class: 'muted small', text: b.note }) : null,
     b.samples.length ? sampleList(b.samples) : null,
     b.runFile ? el('div', { class: 'muted small mono', text: `saved: ${b.runFile}` }) : null,
@@ -80,7 +74,10 @@ function ablationBlock(a: AblationResult): HTMLElement {
   const head: Child[] = [el('span', { class: 'mono', text: a.kind }), ' '];
   if (a.method === 'failed') head.push(el('span', { class: 'badge st-call-error', text: 'failed' }));
   if (a.changeRate !== undefined) head.push(el('span', { text: `answer changed in ${formatNumber(a.changeRate * 100, 0)}% of ${a.samples.length}` }));
-  if (a.logprob) head.push(el('span', { text: ` · log p(answer) ${formatNumber(a.logprob.full, 2)} → ${formatNumber(a.logprob.ablated, 2)} (Δ ${formatNumber(a.logprob.delta, 2)} over ${a.logprob.tokens} tokens)` }));
+  if (a.logprob)
+    head.push(
+      el('span', { text: ` · log p(answer) ${formatNumber(a.logprob.full, 2)} → ${formatNumber(a.logprob.ablated, 2)} (Δ ${formatNumber(a.logprob.delta, 2)} over ${a.logprob.tokens} tokens)` }),
+    );
   return el('div', { class: 'sc-ablation', testid: `sc-ablation-${a.kind}`, attrs: { 'data-method': a.method } }, [
     el('div', {}, head),
     a.error ? el('div', { class: 'sc-error', text: a.error }) : null,
@@ -117,7 +114,13 @@ function inventoryBlock(modality: ShortcutModality, cues: CueInventory | undefin
     v.error ? el('div', { class: 'sc-error', text: `visual analysis failed: ${v.error}` }) : null,
     el('div', { text: `${v.isStatic ? 'static picture' : 'moving picture'} · ${v.sceneChanges.length} scene change(s)` }),
     v.textTracks.length
-      ? el('ul', { class: 'sc-ocr' }, v.textTracks.slice(0, 12).map((t) => el('li', {}, [el('span', { class: 'muted mono', text: `${formatNumber(t.start, 1)}–${formatNumber(t.end, 1)}s ` }), el('span', { attrs: { dir: 'auto' }, text: t.text })])))
+      ? el(
+          'ul',
+          { class: 'sc-ocr' },
+          v.textTracks
+            .slice(0, 12)
+            .map((t) => el('li', {}, [el('span', { class: 'muted mono', text: `${formatNumber(t.start, 1)}–${formatNumber(t.end, 1)}s ` }), el('span', { attrs: { dir: 'auto' }, text: t.text })])),
+        )
       : el('div', { class: 'muted', text: 'no on-screen text found' }),
   ]);
 }
@@ -134,7 +137,13 @@ function evidence(v: ModalityVerdict, analysis: ShortcutAnalysis, cues: CueInven
       el('span', { class: 'muted', text: `confidence ${v.confidence}` }),
     ]),
     el('p', { class: 'chip-explanation', testid: `sc-reason-${v.modality}`, text: v.reason }),
-    analysis.findings.length ? el('ul', { class: 'sc-findings' }, analysis.findings.map((f) => el('li', { text: f }))) : null,
+    analysis.findings.length
+      ? el(
+          'ul',
+          { class: 'sc-findings' },
+          analysis.findings.map((f) => el('li', { text: f })),
+        )
+      : null,
     el('div', { class: 'sc-grid' }, [
       el('section', { class: 'sc-col', testid: `sc-inventory-${v.modality}` }, [
         el('h4', { text: 'In the clip' }),
@@ -146,9 +155,17 @@ function evidence(v: ModalityVerdict, analysis: ShortcutAnalysis, cues: CueInven
       el('section', { class: 'sc-col', testid: `sc-claims-${v.modality}` }, [
         el('h4', { text: 'In the trace' }),
         field('cited', yesNo(v.claimed.value)),
-        claimed.length ? el('ol', { class: 'sc-sentences' }, claimed.map((s) => sentenceItem(s, v.modality))) : el('div', { class: 'muted', text: 'no sentence cites it' }),
+        claimed.length
+          ? el(
+              'ol',
+              { class: 'sc-sentences' },
+              claimed.map((s) => sentenceItem(s, v.modality)),
+            )
+          : el('div', { class: 'muted', text: 'no sentence cites it' }),
         // Findings not tied to a listed sentence (e.g. "no audio claimed although there is speech").
-        ...v.claimed.findings.filter((c) => !claimed.some((s) => s.checks.some((k) => k.kind === c.kind && k.message === c.message))).map((c) => el('div', { class: ['sc-check', `sc-check-${c.kind}`], text: `${c.kind}: ${c.message}` })),
+        ...v.claimed.findings
+          .filter((c) => !claimed.some((s) => s.checks.some((k) => k.kind === c.kind && k.message === c.message)))
+          .map((c) => el('div', { class: ['sc-check', `sc-check-${c.kind}`], text: `${c.kind}: ${c.message}` })),
       ]),
       el('section', { class: 'sc-col', testid: `sc-ablations-${v.modality}` }, [
         el('h4', { text: 'Without it' }),
@@ -176,7 +193,11 @@ export function shortcutChips(analysis: ShortcutAnalysis | undefined, cues: CueI
         attrs: { type: 'button', 'aria-expanded': 'false', 'data-verdict': v.verdict, 'data-confidence': v.confidence },
         title: `${VERDICT_HELP[v.verdict]} (confidence ${v.confidence})`,
       },
-      [el('span', { class: 'chip-name', text: m }), el('span', { class: 'chip-value', text: VERDICT_TEXT[v.verdict] }), v.confidence === 'low' ? el('span', { class: 'chip-quirk-mark', text: '?', attrs: { 'aria-label': 'low confidence' } }) : null],
+      [
+        el('span', { class: 'chip-name', text: m }),
+        el('span', { class: 'chip-value', text: VERDICT_TEXT[v.verdict] }),
+        v.confidence === 'low' ? el('span', { class: 'chip-quirk-mark', text: '?', attrs: { 'aria-label': 'low confidence' } }) : null,
+      ],
     );
     chip.addEventListener('click', () => {
       const open = chip.getAttribute('aria-expanded') !== 'true';
@@ -204,12 +225,21 @@ const LABEL_W = 58;
 export function renderCueTimeline(cues: CueInventory, player: HTMLMediaElement | null, width = 420): HTMLElement {
   const offset = cues.range?.start ?? 0;
   const duration = Math.max(0.001, cues.range ? cues.range.end - cues.range.start : cues.clip.duration);
-  const x = d3.scaleLinear().domain([0, duration]).range([LABEL_W, width - 4]);
+  const x = d3
+    .scaleLinear()
+    .domain([0, duration])
+    .range([LABEL_W, width - 4]);
   const height = LANES.length * LANE_H + 16;
   const wrap = el('div', { class: 'cue-timeline', testid: 'cue-timeline' });
   const svg = d3.select(wrap).append('svg').attr('width', width).attr('height', height).attr('role', 'img').attr('aria-label', 'Cues found in the clip over time');
   const laneY = (lane: (typeof LANES)[number]) => LANES.indexOf(lane) * LANE_H;
-  for (const lane of LANES) svg.append('text').attr('class', 'cue-lane-label').attr('x', 0).attr('y', laneY(lane) + LANE_H - 4).text(lane);
+  for (const lane of LANES)
+    svg
+      .append('text')
+      .attr('class', 'cue-lane-label')
+      .attr('x', 0)
+      .attr('y', laneY(lane) + LANE_H - 4)
+      .text(lane);
 
   const spans = (lane: (typeof LANES)[number], items: { start: number; end: number; title: string }[]) =>
     svg
@@ -229,22 +259,43 @@ export function renderCueTimeline(cues: CueInventory, player: HTMLMediaElement |
   const a = cues.audio;
   const v = cues.visual;
   if (a.present) {
-    spans('speech', a.speech.map((s) => ({ ...s, title: `speech ${formatNumber(s.start, 1)}–${formatNumber(s.end, 1)} s (p ${formatNumber(s.prob, 2)})` })));
-    spans('sound', a.sounds.map((s) => ({ ...s, title: `sound ${formatNumber(s.start, 1)}–${formatNumber(s.end, 1)} s, ${formatNumber(s.db, 0)} dBFS` })));
+    spans(
+      'speech',
+      a.speech.map((s) => ({ ...s, title: `speech ${formatNumber(s.start, 1)}–${formatNumber(s.end, 1)} s (p ${formatNumber(s.prob, 2)})` })),
+    );
+    spans(
+      'sound',
+      a.sounds.map((s) => ({ ...s, title: `sound ${formatNumber(s.start, 1)}–${formatNumber(s.end, 1)} s, ${formatNumber(s.db, 0)} dBFS` })),
+    );
     if (a.envelope.length > 1) {
-      const y = d3.scaleLinear().domain([-70, 0]).range([laneY('loudness') + LANE_H - 1, laneY('loudness') + 1]).clamp(true);
+      const y = d3
+        .scaleLinear()
+        .domain([-70, 0])
+        .range([laneY('loudness') + LANE_H - 1, laneY('loudness') + 1])
+        .clamp(true);
       const line = d3
         .line<number>()
         .x((_, i) => x(i * a.envelopeStep))
         .y((d) => y(d));
-      svg.append('path').attr('class', 'cue-envelope').attr('d', line(a.envelope) ?? '');
+      svg
+        .append('path')
+        .attr('class', 'cue-envelope')
+        .attr('d', line(a.envelope) ?? '');
     }
   } else {
-    svg.append('text').attr('class', 'cue-absent').attr('x', LABEL_W).attr('y', laneY('speech') + LANE_H - 4).text(a.error ? 'audio not analysed' : 'no audio stream');
+    svg
+      .append('text')
+      .attr('class', 'cue-absent')
+      .attr('x', LABEL_W)
+      .attr('y', laneY('speech') + LANE_H - 4)
+      .text(a.error ? 'audio not analysed' : 'no audio stream');
   }
   if (v.present) {
     const step = v.fps > 0 ? 1 / v.fps : 1;
-    spans('text', v.textTracks.map((t) => ({ start: t.start, end: Math.max(t.end, t.start + step), title: `“${t.text}” ${formatNumber(t.start, 1)}–${formatNumber(t.end, 1)} s` })));
+    spans(
+      'text',
+      v.textTracks.map((t) => ({ start: t.start, end: Math.max(t.end, t.start + step), title: `“${t.text}” ${formatNumber(t.start, 1)}–${formatNumber(t.end, 1)} s` })),
+    );
     svg
       .append('g')
       .attr('data-testid', 'cue-lane-scene')
@@ -259,12 +310,31 @@ export function renderCueTimeline(cues: CueInventory, player: HTMLMediaElement |
       .append('title')
       .text((t) => `scene change at ${formatNumber(t, 1)} s`);
   } else {
-    svg.append('text').attr('class', 'cue-absent').attr('x', LABEL_W).attr('y', laneY('text') + LANE_H - 4).text(v.error ? 'video not analysed' : 'no video stream');
+    svg
+      .append('text')
+      .attr('class', 'cue-absent')
+      .attr('x', LABEL_W)
+      .attr('y', laneY('text') + LANE_H - 4)
+      .text(v.error ? 'video not analysed' : 'no video stream');
   }
-  const axis = d3.axisBottom(x).ticks(Math.min(8, Math.ceil(duration))).tickSizeOuter(0).tickFormat((d) => `${d}s`);
-  svg.append('g').attr('class', 'cue-axis').attr('transform', `translate(0,${LANES.length * LANE_H})`).call(axis);
+  const axis = d3
+    .axisBottom(x)
+    .ticks(Math.min(8, Math.ceil(duration)))
+    .tickSizeOuter(0)
+    .tickFormat((d) => `${d}s`);
+  svg
+    .append('g')
+    .attr('class', 'cue-axis')
+    .attr('transform', `translate(0,${LANES.length * LANE_H})`)
+    .call(axis);
 
-  const head = svg.append('line').attr('class', 'cue-playhead').attr('y1', 0).attr('y2', LANES.length * LANE_H).attr('x1', x(0)).attr('x2', x(0));
+  const head = svg
+    .append('line')
+    .attr('class', 'cue-playhead')
+    .attr('y1', 0)
+    .attr('y2', LANES.length * LANE_H)
+    .attr('x1', x(0))
+    .attr('x2', x(0));
   if (player) {
     player.addEventListener('timeupdate', () => {
       const t = Math.min(duration, Math.max(0, player.currentTime - offset));
@@ -279,7 +349,18 @@ export function renderCueTimeline(cues: CueInventory, player: HTMLMediaElement |
   const words = v.textTracks.map((t) => t.text).filter(Boolean);
   return el('div', {}, [
     wrap,
-    el('div', { class: 'muted small', testid: 'cue-summary', text: cueSummaryText(cues) + (words.length ? ` · on screen: ${words.slice(0, 4).map((w) => `“${w}”`).join(', ')}${words.length > 4 ? '…' : ''}` : '') }),
+    el('div', {
+      class: 'muted small',
+      testid: 'cue-summary',
+      text:
+        cueSummaryText(cues) +
+        (words.length
+          ? ` · on screen: ${words
+              .slice(0, 4)
+              .map((w) => `“${w}”`)
+              .join(', ')}${words.length > 4 ? '…' : ''}`
+          : ''),
+    }),
   ]);
 }
 

@@ -65,11 +65,7 @@ export class RolloutTable {
     this.header = el('div', { class: 'table-header', attrs: { role: 'row' } });
     this.body = el('div', { class: 'table-body', testid: 'table-body', attrs: { role: 'rowgroup' } });
     this.status = el('div', { class: 'table-status', testid: 'table-status', attrs: { hidden: true } });
-    this.viewport = el(
-      'div',
-      { class: 'table-viewport', testid: 'rollout-table', attrs: { tabindex: 0, role: 'grid', 'aria-label': 'Rollouts' } },
-      [this.header, this.body, this.status],
-    );
+    this.viewport = el('div', { class: 'table-viewport', testid: 'rollout-table', attrs: { tabindex: 0, role: 'grid', 'aria-label': 'Rollouts' } }, [this.header, this.body, this.status]);
     this.element = el('div', { class: 'table-pane' }, [this.viewport]);
     this.viewport.addEventListener('scroll', () => this.schedule());
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
@@ -81,10 +77,7 @@ export class RolloutTable {
   }
 
   setRewards(rewardNames: string[], withShortcuts = false, grouping?: GroupingInfo): void {
-    const fmt = (r: RowSummary) =>
-      r.formatOk
-        ? cellText('✓', 'fmt-ok', 'format check passes')
-        : cellText(r.formatReason ?? 'fails', 'fmt-fail', 'first reason the format check fails');
+    const fmt = (r: RowSummary) => (r.formatOk ? cellText('✓', 'fmt-ok', 'format check passes') : cellText(r.formatReason ?? 'fails', 'fmt-fail', 'first reason the format check fails'));
     this.columns = [
       { id: 'index', label: '#', width: '56px', sort: 'index', cell: (r) => cellText(String(r.index), 'num') },
       {
@@ -100,18 +93,20 @@ export class RolloutTable {
       { id: 'type', label: 'type', width: '120px', sort: 'problemType', cell: (r) => cellText(r.problemType ?? '—') },
       // The format reward is the ✓/reason column itself (sortable by its value), not a second column.
       { id: 'format', label: 'format', width: '104px', sort: rewardNames.includes('format') ? 'reward:format' : undefined, cell: fmt },
-      ...rewardNames.filter((name) => name !== 'format').map<Column>((name) => ({
-        id: `reward:${name}`,
-        label: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} (file)` : name,
-        title: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} as recorded in the file` : name,
-        width: '92px',
-        sort: `reward:${name}`,
-        cell: (r) => {
-          const v = r.rewards[name];
-          if (!v) return cellText('', 'num');
-          return cellText(valueText(v.value, v.status), `num reward ${valueClass(v.value, v.status)}`, v.status === 'ok' ? undefined : `status: ${v.status}`);
-        },
-      })),
+      ...rewardNames
+        .filter((name) => name !== 'format')
+        .map<Column>((name) => ({
+          id: `reward:${name}`,
+          label: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} (file)` : name,
+          title: name.startsWith('recorded:') ? `${name.slice('recorded:'.length)} as recorded in the file` : name,
+          width: '92px',
+          sort: `reward:${name}`,
+          cell: (r) => {
+            const v = r.rewards[name];
+            if (!v) return cellText('', 'num');
+            return cellText(valueText(v.value, v.status), `num reward ${valueClass(v.value, v.status)}`, v.status === 'ok' ? undefined : `status: ${v.status}`);
+          },
+        })),
       {
         id: 'group',
         label: 'group',
@@ -320,7 +315,9 @@ export class RolloutTable {
           el('code', { class: 'group-id', text: g.groupId }),
           el('span', { class: 'muted', text: `${g.size} rollouts${g.shown !== g.size ? ` (${g.shown} shown)` : ''}` }),
           el('span', { class: 'muted', text: `mean ${formatNumber(g.mean)} · std ${formatNumber(g.std)}` }),
-          g.zeroVariance ? el('span', { class: 'badge zero-var-badge', testid: 'zero-variance', text: 'ZERO-VARIANCE', title: 'All totals in this group are equal: GRPO gets no learning signal from it' }) : null,
+          g.zeroVariance
+            ? el('span', { class: 'badge zero-var-badge', testid: 'zero-variance', text: 'ZERO-VARIANCE', title: 'All totals in this group are equal: GRPO gets no learning signal from it' })
+            : null,
         ]),
       ]);
     } else {
@@ -328,7 +325,13 @@ export class RolloutTable {
       node = el(
         'div',
         {
-          class: ['tr', 'rollout-row', r.index === this.openIndex ? 'selected' : null, position === this.cursor ? 'cursor' : null, r.groupId !== undefined && this.query.groupByPrompt ? 'in-group' : null],
+          class: [
+            'tr',
+            'rollout-row',
+            r.index === this.openIndex ? 'selected' : null,
+            position === this.cursor ? 'cursor' : null,
+            r.groupId !== undefined && this.query.groupByPrompt ? 'in-group' : null,
+          ],
           testid: 'rollout-row',
           attrs: { role: 'row', 'data-index': r.index, 'aria-selected': r.index === this.openIndex ? 'true' : 'false' },
         },

@@ -31,7 +31,7 @@ export function assignDiagnostics(blocks: Block[], diags: NumberedDiagnostic[]):
   for (const nd of diags) {
     const { start, end } = nd.d;
     let home = blocks.findIndex((b) => (end > start ? start < b.end && end > b.start && start >= b.start : start >= b.start && start <= b.end));
-    if (home < 0) home = blocks.findIndex((b) => end > start ? start < b.end && end > b.start : false);
+    if (home < 0) home = blocks.findIndex((b) => (end > start ? start < b.end && end > b.start : false));
     if (home < 0) home = blocks.findIndex((b) => start >= b.outerStart && start <= b.outerEnd);
     if (home < 0) unplaced.push(nd);
     else byBlock[home]!.push(nd);
@@ -63,9 +63,7 @@ function sentenceSpan(mark: SentenceMark): HTMLElement {
       'data-modality': mods.length ? mods.join(' ') : 'none',
       'data-negated': negated.length ? negated.join(' ') : undefined,
     },
-    title: mark.tags.length
-      ? mark.tags.map((t) => `${t.negated ? 'no ' : ''}${t.modality}: ${t.cues.join(', ')}`).join('\n')
-      : undefined,
+    title: mark.tags.length ? mark.tags.map((t) => `${t.negated ? 'no ' : ''}${t.modality}: ${t.cues.join(', ')}`).join('\n') : undefined,
   });
 }
 
@@ -79,12 +77,8 @@ function sentenceSpan(mark: SentenceMark): HTMLElement {
 export function renderText(text: string, base: number, diags: NumberedDiagnostic[], testid?: string, sentences: SentenceMark[] = []): HTMLElement {
   const pre = el('div', { class: 'trace-text', testid, attrs: { dir: 'auto' } });
   const len = text.length;
-  const ranges = diags
-    .map((nd) => ({ nd, s: Math.max(0, nd.d.start - base), e: Math.min(len, nd.d.end - base) }))
-    .filter((r) => r.nd.d.end > r.nd.d.start && r.e > r.s);
-  const points = diags
-    .filter((nd) => nd.d.end === nd.d.start || !ranges.some((r) => r.nd === nd))
-    .map((nd) => ({ nd, at: Math.max(0, Math.min(len, nd.d.start - base)) }));
+  const ranges = diags.map((nd) => ({ nd, s: Math.max(0, nd.d.start - base), e: Math.min(len, nd.d.end - base) })).filter((r) => r.nd.d.end > r.nd.d.start && r.e > r.s);
+  const points = diags.filter((nd) => nd.d.end === nd.d.start || !ranges.some((r) => r.nd === nd)).map((nd) => ({ nd, at: Math.max(0, Math.min(len, nd.d.start - base)) }));
   // Sentences, in local offsets, clipped to the text, in order and without overlaps.
   const marks: { s: number; e: number; mark: SentenceMark }[] = [];
   for (const m of [...sentences].sort((a, b) => a.start - b.start)) {

@@ -47,7 +47,9 @@ function renderModalityBar(modality: RolloutModalities, opts: TraceViewOptions, 
   });
   return el('div', { class: 'modality-bar', testid: 'modality-bar' }, [
     el('label', { class: 'ref-toggle' }, [box, 'colour sentences by modality']),
-    el('span', { class: 'modality-legend', testid: 'modality-legend' },
+    el(
+      'span',
+      { class: 'modality-legend', testid: 'modality-legend' },
       MODALITIES.map((m) => {
         const c = modality.counts[m];
         const count = `${c.cited}${c.negated ? ` + ${c.negated} absent` : ''}`;
@@ -56,7 +58,12 @@ function renderModalityBar(modality: RolloutModalities, opts: TraceViewOptions, 
           `${MODALITY_LABELS[m]} `,
           el('span', { class: 'muted mono', text: count }),
         ]);
-      }).concat([el('span', { class: 'legend-item legend-negated', title: 'A dashed marker: the sentence says the modality is absent ("there is no music")' }, [el('span', { class: 'legend-swatch' }), 'absent'])]),
+      }).concat([
+        el('span', { class: 'legend-item legend-negated', title: 'A dashed marker: the sentence says the modality is absent ("there is no music")' }, [
+          el('span', { class: 'legend-swatch' }),
+          'absent',
+        ]),
+      ]),
     ),
     modality.notes.length ? el('span', { class: 'muted small', testid: 'modality-notes', text: modality.notes.join('; ') }) : null,
   ]);
@@ -69,7 +76,11 @@ export function placementOf(reward: string, init: ViewInit): RewardPlacement {
 function chipRow(chips: Chip[], testid: string): HTMLElement | null {
   if (chips.length === 0) return null;
   return el('div', { class: 'chip-area', testid }, [
-    el('div', { class: 'chip-row' }, chips.map((c) => c.chip)),
+    el(
+      'div',
+      { class: 'chip-row' },
+      chips.map((c) => c.chip),
+    ),
     ...chips.map((c) => c.detail),
   ]);
 }
@@ -90,9 +101,7 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
   const showRef = opts.showReference && hasReference;
 
   // Diagnostics are numbered once, in document order, so markers and lists agree everywhere.
-  const numbered: NumberedDiagnostic[] = [...trace.diagnostics]
-    .sort((a, b) => a.start - b.start || a.end - b.end)
-    .map((d, i) => ({ n: i + 1, d }));
+  const numbered: NumberedDiagnostic[] = [...trace.diagnostics].sort((a, b) => a.start - b.start || a.end - b.end).map((d, i) => ({ n: i + 1, d }));
 
   const firsts = KINDS.map((k) => trace[k] ?? trace.segments.find((s) => s.kind === k && s.occurrence === 0) ?? trace.segments.find((s) => s.kind === k));
   // By position, not identity: after a JSON round trip (postMessage) `trace.context` is a copy of its segment.
@@ -156,22 +165,13 @@ export function renderTraceView(detail: RolloutDetail, opts: TraceViewOptions): 
     header,
     outsideStrip,
     el('div', { class: ['panels', showRef ? 'with-reference' : null] }, panels),
-    group === undefined && record.recordedAdvantage !== undefined
-      ? el('div', { class: 'muted footnote', text: `recorded advantage ${formatNumber(record.recordedAdvantage)}` })
-      : null,
+    group === undefined && record.recordedAdvantage !== undefined ? el('div', { class: 'muted footnote', text: `recorded advantage ${formatNumber(record.recordedAdvantage)}` }) : null,
   ]);
   return article;
 }
 
-function renderHeader(
-  detail: RolloutDetail,
-  opts: TraceViewOptions,
-  chips: Chip[],
-  unplaced: NumberedDiagnostic[],
-  hasReference: boolean,
-  showRef: boolean,
-): HTMLElement {
-  const { scored, media } = detail;
+function renderHeader(detail: RolloutDetail, opts: TraceViewOptions, chips: Chip[], unplaced: NumberedDiagnostic[], hasReference: boolean, showRef: boolean): HTMLElement {
+  const { scored } = detail;
   const { record, group } = scored;
   const init = opts.init;
   const where = `${basename(record.source.file)}${record.source.line !== undefined ? `:${record.source.line}` : record.source.recordIndex !== undefined ? ` #${record.source.recordIndex}` : ''}`;
@@ -197,16 +197,10 @@ function renderHeader(
   const q = record.question;
   return el('header', { class: 'trace-header', testid: 'trace-header' }, [
     el('div', { class: 'trace-title-row' }, [
-      el('h2', { class: 'trace-title' }, [
-        el('span', { class: 'muted', text: `#${record.index}` }),
-        ' ',
-        el('span', { testid: 'trace-id', text: record.id ?? '(no id)' }),
-      ]),
+      el('h2', { class: 'trace-title' }, [el('span', { class: 'muted', text: `#${record.index}` }), ' ', el('span', { testid: 'trace-id', text: record.id ?? '(no id)' })]),
       sourceNode,
       q.problemType ? el('span', { class: 'badge type-badge', testid: 'trace-problem-type', text: q.problemType }) : null,
-      ...(detail.modality?.badges ?? []).map((b) =>
-        el('span', { class: 'badge modality-badge', testid: 'modality-badge', attrs: { 'data-code': b.code }, text: b.label, title: b.detail }),
-      ),
+      ...(detail.modality?.badges ?? []).map((b) => el('span', { class: 'badge modality-badge', testid: 'modality-badge', attrs: { 'data-code': b.code }, text: b.label, title: b.detail })),
       invisibleBadge(record.completion),
       record.checkpoint ? el('span', { class: 'muted small', text: record.checkpoint }) : null,
       record.step !== undefined ? el('span', { class: 'muted small', text: `step ${record.step}` }) : null,
@@ -217,7 +211,11 @@ function renderHeader(
       el('div', { class: 'question-block' }, [
         el('div', { class: 'question', testid: 'trace-question', attrs: { dir: 'auto' }, text: q.problem ?? '(no question recorded)' }),
         q.options && q.options.length
-          ? el('ul', { class: 'options', testid: 'trace-options' }, q.options.map((o) => el('li', { attrs: { dir: 'auto' }, text: o })))
+          ? el(
+              'ul',
+              { class: 'options', testid: 'trace-options' },
+              q.options.map((o) => el('li', { attrs: { dir: 'auto' }, text: o })),
+            )
           : null,
         record.reference.answer !== undefined
           ? el('div', { class: 'reference-answer' }, [el('span', { class: 'muted', text: 'reference answer ' }), el('code', { text: record.reference.answer })])
@@ -226,9 +224,7 @@ function renderHeader(
       el('div', { class: 'media-block' }, [...mediaWithCues(detail), shortcutErrorNote(detail.shortcutError)]),
     ]),
     chipRow(chips, 'chips-header'),
-    unplaced.length
-      ? el('div', { class: 'header-diags' }, [el('div', { class: 'muted small', text: 'Format findings not tied to a section' }), renderDiagnosticList(unplaced)])
-      : null,
+    unplaced.length ? el('div', { class: 'header-diags' }, [el('div', { class: 'muted small', text: 'Format findings not tied to a section' }), renderDiagnosticList(unplaced)]) : null,
     group ? renderGroup(group) : null,
     detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
     renderMarkov(detail.scored.rewards),
@@ -281,13 +277,15 @@ const signed = (v: number | null) => (v === null ? 'unknown' : (v > 0 ? '+' : ''
  * which span, beside what its intent describes. A researcher reading the code expects the second.
  */
 function renderPartialSpans(completion: string, adv: PartialAdvantages): HTMLElement {
-  const spans = partialRewardSpans(completion, adv, (['context', 'logic'] as const).filter((r) => r in adv));
+  const spans = partialRewardSpans(
+    completion,
+    adv,
+    (['context', 'logic'] as const).filter((r) => r in adv),
+  );
   const row = (label: string, list: typeof spans.published) =>
     el('div', { class: 'partial-row' }, [
       el('span', { class: 'muted', text: label }),
-      ...list.map((sp) =>
-        el('span', { class: 'partial-span mono', title: sp.description, text: `${sp.reward}: chars ${sp.start}–${sp.end} ${signed(sp.added)}` }),
-      ),
+      ...list.map((sp) => el('span', { class: 'partial-span mono', title: sp.description, text: `${sp.reward}: chars ${sp.start}–${sp.end} ${signed(sp.added)}` })),
     ]);
   return el('div', { class: 'partial-spans', testid: 'partial-spans' }, [
     el('div', { class: 'muted small', text: `Partial rewards as span advantages (base advantage ${signed(adv.total)})` }),
@@ -310,10 +308,7 @@ function renderMarkov(rewards: RolloutDetail['scored']['rewards']): HTMLElement 
     : notes.length
       ? 'Markov gating (if enabled):'
       : 'Markov gating (if enabled) would change nothing here.';
-  return el('div', { class: 'partial-spans', testid: 'markov' }, [
-    el('div', { text }),
-    ...notes.map((n) => el('div', { class: 'muted small', text: n })),
-  ]);
+  return el('div', { class: 'partial-spans', testid: 'markov' }, [el('div', { text }), ...notes.map((n) => el('div', { class: 'muted small', text: n }))]);
 }
 
 interface PanelInput {
@@ -333,7 +328,13 @@ function renderPanel(p: PanelInput): HTMLElement {
     seg && seg.openTag !== `<${kind}>` ? el('code', { class: 'tag-note', text: `written as ${seg.openTag}` }) : null,
     seg && !seg.closed ? el('span', { class: 'badge unclosed', testid: 'unclosed', text: '(unclosed)' }) : null,
     el('span', { class: 'spacer' }),
-    p.chips.length ? el('div', { class: 'chip-row' }, p.chips.map((c) => c.chip)) : null,
+    p.chips.length
+      ? el(
+          'div',
+          { class: 'chip-row' },
+          p.chips.map((c) => c.chip),
+        )
+      : null,
   ]);
   const body: Child[] = [];
   if (seg) {

@@ -46,7 +46,9 @@ export function inPageTransport(model: RolloutViewModel): Transport {
 }
 
 /** A view's requests answered in-page by plain handlers (a report's compare or lab view). */
-export function handlerTransport<T extends { [M in keyof T]: { params: unknown; result: unknown } }>(handlers: { [M in keyof T]: (params: T[M]['params']) => T[M]['result'] | Promise<T[M]['result']> }): Transport {
+export function handlerTransport<T extends { [M in keyof T]: { params: unknown; result: unknown } }>(
+  handlers: { [M in keyof T]: (params: T[M]['params']) => T[M]['result'] | Promise<T[M]['result']> },
+): Transport {
   const listeners = new Set<(m: HostToWebview) => void>();
   return {
     post(m) {

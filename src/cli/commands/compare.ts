@@ -43,8 +43,12 @@ export function formatComparison(c: Comparison): string {
   out.push(`checkpoints: ${c.checkpoints.map((k) => `${k.name} (${k.items} items, ${k.records} records)`).join(', ')}`);
   for (const p of c.pairs) {
     out.push('');
-    out.push(`${p.b} vs ${p.a} (baseline), paired by ${p.by}: ${p.matched} matched, ${p.onlyA} only in ${p.a}, ${p.onlyB} only in ${p.b}${p.ambiguous ? `, ${p.ambiguous} repeated keys paired by order` : ''}`);
-    out.push(`flips: ${p.flips.rightToWrong.length} right → wrong, ${p.flips.wrongToRight.length} wrong → right, ${p.flips.formatRegressions.length} format regressions, ${p.flips.formatFixes.length} format fixes${p.flips.shortcutChanges.length ? `, ${p.flips.shortcutChanges.length} shortcut verdict changes` : ''}`);
+    out.push(
+      `${p.b} vs ${p.a} (baseline), paired by ${p.by}: ${p.matched} matched, ${p.onlyA} only in ${p.a}, ${p.onlyB} only in ${p.b}${p.ambiguous ? `, ${p.ambiguous} repeated keys paired by order` : ''}`,
+    );
+    out.push(
+      `flips: ${p.flips.rightToWrong.length} right → wrong, ${p.flips.wrongToRight.length} wrong → right, ${p.flips.formatRegressions.length} format regressions, ${p.flips.formatFixes.length} format fixes${p.flips.shortcutChanges.length ? `, ${p.flips.shortcutChanges.length} shortcut verdict changes` : ''}`,
+    );
     const rows = [['reward', 'type', 'n', 'A', 'B', 'Δ', '95% CI', 'test', 'p', c.settings.adjust === 'bh' ? 'p (BH)' : 'p (Holm)', 'verdict']];
     for (const t of p.rewards) {
       rows.push([
@@ -69,7 +73,9 @@ export function formatComparison(c: Comparison): string {
     out.push('steps:');
     for (const s of c.steps) {
       const acc = s.rewards.accuracy;
-      out.push(`  ${s.name}: n ${s.n}${acc ? `, accuracy ${fmt(acc.mean)} [${fmt(acc.ci95[0])}, ${fmt(acc.ci95[1])}]` : ''}, mean response ${Math.round(s.meanResponseChars)} chars${s.zeroVarianceGroupShare !== undefined ? `, zero-variance groups ${fmt(s.zeroVarianceGroupShare, 2)}` : ''}`);
+      out.push(
+        `  ${s.name}: n ${s.n}${acc ? `, accuracy ${fmt(acc.mean)} [${fmt(acc.ci95[0])}, ${fmt(acc.ci95[1])}]` : ''}, mean response ${Math.round(s.meanResponseChars)} chars${s.zeroVarianceGroupShare !== undefined ? `, zero-variance groups ${fmt(s.zeroVarianceGroupShare, 2)}` : ''}`,
+      );
     }
   }
   return out.join('\n') + '\n';

@@ -63,7 +63,13 @@ export function register(program: Command): void {
         if (!(variable in TEMPLATE_VARIABLES)) throw new UsageError(`--map ${m}: '${variable}' is not a variable (${Object.keys(TEMPLATE_VARIABLES).join(', ')})`);
         map[m.slice(0, eq).trim()] = variable;
       }
-      const name = v.name ?? (chosen.assignedTo ?? basename(file, '.py')).split('.').pop()!.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+      const name =
+        v.name ??
+        (chosen.assignedTo ?? basename(file, '.py'))
+          .split('.')
+          .pop()!
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]+/g, '-');
       const imported = templateFromPrompt(chosen, { name, reward: v.reward, map, source: basename(file) });
       if (imported.unmapped.length) throw new UsageError(`placeholders with no variable: ${imported.unmapped.join(', ')}; map each with --map '<placeholder>=<variable>'`);
       const out = resolve(v.out ?? join(LAYOUT.judgeTemplates, `${name}.md`));
@@ -77,7 +83,11 @@ export function register(program: Command): void {
       mkdirSync(dirname(out), { recursive: true });
       guardOutputs([file], [['--out', out]]);
       await writeFileAtomic(out, imported.text);
-      process.stderr.write(`mapped: ${Object.entries(imported.mapping).map(([f, x]) => `{${f}} → {${x}}`).join(', ')}\n`);
+      process.stderr.write(
+        `mapped: ${Object.entries(imported.mapping)
+          .map(([f, x]) => `{${f}} → {${x}}`)
+          .join(', ')}\n`,
+      );
       process.stdout.write(out + '\n');
     });
 }

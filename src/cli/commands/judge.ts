@@ -3,21 +3,16 @@
 // Progress (throttled) and a summary go to stderr. Ctrl-C stops launching calls, aborts those in
 // flight, writes every rollout (unfinished judge calls as call-error 'cancelled') and exits 130.
 
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
 import { CancelledError, PartialFailureError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { judgeToJsonl, type JudgeFileSummary } from '../../services/judgeFile';
-import { JudgeRunner } from '../../core/judge/runner';
-import { JudgeCache } from '../../core/judge/cache';
-import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
 import { TemplateError } from '../../core/judge/template';
-import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgedReward, type JudgeProfile } from '../../core/judge/types';
+import { JUDGED_REWARDS, type JudgedReward } from '../../core/judge/types';
 import type { RewardStatus } from '../../core/types';
-import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
-import { LAYOUT } from '../../core/workspaceLayout';
+import { judgeApiKeyFromEnv } from '../../models/openaiChat';
 import { openJudgeService } from '../../services/judgeService';
 import { addJudgeEndpointOptions, int, judgeProfileFrom, type JudgeEndpointValues } from '../judgeOptions';
 import type { RegressionVariant } from '../../core/rewards/accuracy';
@@ -33,9 +28,11 @@ interface JudgeCliOptions extends InputOptionValues, JudgeEndpointValues {
   progressMs?: number;
 }
 
-
 export function parseRewardList(v: string): JudgedReward[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) throw new UsageError('--rewards needs at least one of ' + JUDGED_REWARDS.join(', '));
   for (const r of list) if (!(JUDGED_REWARDS as readonly string[]).includes(r)) throw new UsageError(`--rewards: unknown reward '${r}' (known: ${JUDGED_REWARDS.join(', ')})`);
   return [...new Set(list)] as JudgedReward[];
@@ -77,7 +74,6 @@ export function formatJudgeSummary(s: JudgeSummaryInput, noun = 'rollout'): stri
 }
 
 export function register(program: Command): void {
-  const d = DEFAULT_PROFILE;
   const cmd = program
     .command('judge')
     .description('judge the context, logic and free-form accuracy rewards with an LLM judge (OpenAI-compatible endpoint); one JSON object per rollout, in input order')

@@ -29,19 +29,35 @@ export function formatLab(run: LabRun): string {
   const lab = run.lab;
   const out: string[] = [`reward: ${lab.reward} (scale ${lab.scale.join(', ')}), ${lab.items.length} items, ${lab.labelled} labelled`];
   for (const v of lab.variants) {
-    const st = Object.entries(v.statuses).map(([k, n]) => `${k} ${n}`).join(', ');
-    out.push(`variant ${v.name} (${v.sha256.slice(0, 12)}): n ${v.n}, mean ${f3(v.mean)}, ${st}${v.noise ? `, noise: spread ${f3(v.noise.meanSpread)}, ${(v.noise.changedShare * 100).toFixed(0)}% of items change between repeats` : ''}`);
-    for (const l of v.vsLabels) out.push(`  vs ${l.labeller}: n ${l.n}, exact ${f3(l.exact)}, qwk ${f3(l.qwk)}${l.qwkCi95 ? ` [${f3(l.qwkCi95[0])}, ${f3(l.qwkCi95[1])}]` : ''}, kappa ${f3(l.kappa)}, spearman ${f3(l.spearman)}, kendall ${f3(l.kendall)}${l.established ? '' : ` (not established: fewer than 50 labels)`}`);
+    const st = Object.entries(v.statuses)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    out.push(
+      `variant ${v.name} (${v.sha256.slice(0, 12)}): n ${v.n}, mean ${f3(v.mean)}, ${st}${v.noise ? `, noise: spread ${f3(v.noise.meanSpread)}, ${(v.noise.changedShare * 100).toFixed(0)}% of items change between repeats` : ''}`,
+    );
+    for (const l of v.vsLabels)
+      out.push(
+        `  vs ${l.labeller}: n ${l.n}, exact ${f3(l.exact)}, qwk ${f3(l.qwk)}${l.qwkCi95 ? ` [${f3(l.qwkCi95[0])}, ${f3(l.qwkCi95[1])}]` : ''}, kappa ${f3(l.kappa)}, spearman ${f3(l.spearman)}, kendall ${f3(l.kendall)}${l.established ? '' : ` (not established: fewer than 50 labels)`}`,
+      );
     const cal = lab.calibration.find((c) => c.variant === v.name);
     if (cal?.stale) out.push(`  calibration stale: ${cal.why}`);
   }
   for (const p of lab.pairs) {
-    out.push(`${p.b} vs ${p.a}: n ${p.n}, spearman ${f3(p.spearman)}, kendall ${f3(p.kendall)}, qwk ${f3(p.qwk)}, mean diff ${f3(p.meanDiff)}, ${p.changed.length} items changed, ${p.flipsAcrossThreshold.count} cross ${p.flipsAcrossThreshold.threshold}; training: ${p.trainingImpact.reordered} of ${p.trainingImpact.groups} groups reordered, mean |Δ span advantage| ${f3(p.trainingImpact.meanAbsAdvantageChange)}`);
+    out.push(
+      `${p.b} vs ${p.a}: n ${p.n}, spearman ${f3(p.spearman)}, kendall ${f3(p.kendall)}, qwk ${f3(p.qwk)}, mean diff ${f3(p.meanDiff)}, ${p.changed.length} items changed, ${p.flipsAcrossThreshold.count} cross ${p.flipsAcrossThreshold.threshold}; training: ${p.trainingImpact.reordered} of ${p.trainingImpact.groups} groups reordered, mean |Δ span advantage| ${f3(p.trainingImpact.meanAbsAdvantageChange)}`,
+    );
   }
   for (const l of lab.labellers) out.push(`labellers ${l.a} vs ${l.b}: n ${l.n}, exact ${f3(l.exact)}, qwk ${f3(l.qwk)}, kappa ${f3(l.kappa)}`);
   if (lab.labellerAlpha !== null) out.push(`Krippendorff's alpha (ordinal), all labellers: ${f3(lab.labellerAlpha)}`);
-  if (lab.unknownLabels.length) out.push(`${lab.unknownLabels.length} labels for items not in this lab were skipped (first: ${lab.unknownLabels[0]!.labeller} ${lab.unknownLabels[0]!.id ?? lab.unknownLabels[0]!.key})`);
-  if (lab.queue.length) out.push(`label next: ${lab.queue.slice(0, 5).map((q) => `${q.key.slice(0, 10)} (${q.why})`).join('; ')}`);
+  if (lab.unknownLabels.length)
+    out.push(`${lab.unknownLabels.length} labels for items not in this lab were skipped (first: ${lab.unknownLabels[0]!.labeller} ${lab.unknownLabels[0]!.id ?? lab.unknownLabels[0]!.key})`);
+  if (lab.queue.length)
+    out.push(
+      `label next: ${lab.queue
+        .slice(0, 5)
+        .map((q) => `${q.key.slice(0, 10)} (${q.why})`)
+        .join('; ')}`,
+    );
   return out.join('\n') + '\n';
 }
 
@@ -61,7 +77,10 @@ export function register(program: Command): void {
   cmd.action(async (file: string, v: LabCliOptions) => {
     const input = inputOptionsFrom(v);
     if (!(JUDGED_REWARDS as readonly string[]).includes(v.reward)) throw new UsageError(`--reward ${v.reward}: one of ${JUDGED_REWARDS.join(', ')}`);
-    const variants = v.variants.split(',').map((x) => x.trim()).filter(Boolean);
+    const variants = v.variants
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (variants.length === 0) throw new UsageError('--variants needs at least one template name');
     if (new Set(variants).size !== variants.length) throw new UsageError('--variants names a template twice');
     requireUrl('--judge-base-url', v.judgeBaseUrl);
@@ -83,7 +102,8 @@ export function register(program: Command): void {
         repeats: v.repeats ?? 1,
         cacheDir: v.cache === false ? false : v.cacheDir,
         previewOnly: !!v.preview,
-        onPreview: (p) => process.stderr.write(`cost preview, ${p.variant}: ${p.calls} calls, ${p.cached} from the cache, about ${p.promptTokens} prompt and at most ${p.replyTokens} reply tokens to send\n`),
+        onPreview: (p) =>
+          process.stderr.write(`cost preview, ${p.variant}: ${p.calls} calls, ${p.cached} from the cache, about ${p.promptTokens} prompt and at most ${p.replyTokens} reply tokens to send\n`),
       });
     } catch (e) {
       if (e instanceof LabError) throw new InputError(e.message);

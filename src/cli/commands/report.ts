@@ -74,7 +74,14 @@ export async function reportMedia(scored: ScoredRollout[], reportDir: string, me
   const known = new Map<string, Promise<boolean>>();
   const exists = (p: string) => {
     let hit = known.get(p);
-    if (!hit) known.set(p, (hit = stat(p).then((s) => s.isFile(), () => false)));
+    if (!hit)
+      known.set(
+        p,
+        (hit = stat(p).then(
+          (s) => s.isFile(),
+          () => false,
+        )),
+      );
     return hit;
   };
   const roots = [inputRoot, ...(mediaRoot ? [mediaRoot] : [])];
@@ -83,20 +90,19 @@ export async function reportMedia(scored: ScoredRollout[], reportDir: string, me
   const out: MediaInfo[] = [];
   for (const s of scored) {
     const clip = s.record.clip;
-    const r = await resolveMediaPath(
-      clip?.path,
-      { rolloutFile: resolve(s.record.source.file), mediaRoots: mediaRoot ? [mediaRoot] : [], dataType: clip?.dataType },
-      exists,
-    );
+    const r = await resolveMediaPath(clip?.path, { rolloutFile: resolve(s.record.source.file), mediaRoots: mediaRoot ? [mediaRoot] : [], dataType: clip?.dataType }, exists);
     if (r.status === 'found') {
       const at = await real(r.path);
       if (realRoots.some((root) => inside(root, at))) {
         out.push({ status: 'ok', kind: r.kind, src: relativeMediaSrc(reportDir, r.path), path: shareablePath(r.path, roots) });
       } else {
-        out.push({ status: 'missing', path: basename(r.path), reason: 'not included in this report: the clip is outside the input\'s folder and --media-root' });
+        out.push({ status: 'missing', path: basename(r.path), reason: "not included in this report: the clip is outside the input's folder and --media-root" });
       }
     } else {
-      const reason = r.reason.replace('Set omnitrace.mediaRoot to the folder the clip paths are relative to.', 'Pass --media-root DIR (the folder the clip paths are relative to) when writing the report.');
+      const reason = r.reason.replace(
+        'Set omnitrace.mediaRoot to the folder the clip paths are relative to.',
+        'Pass --media-root DIR (the folder the clip paths are relative to) when writing the report.',
+      );
       // The places tried are named from the input's folder and the media root, not from /.
       let shared = reason.split(inputRoot + sep).join('<input folder>/');
       if (mediaRoot) shared = shared.split(mediaRoot + sep).join('<media root>/');
@@ -160,7 +166,14 @@ async function compareForReport(file: string, opts: InputOptions): Promise<{ com
       if (!cell.ref) continue;
       const ref = cell.ref;
       let format = formatOf.get(ref.file);
-      if (!format) formatOf.set(ref.file, (format = detectFormat(ref.file).then((d) => d.format, () => undefined)));
+      if (!format)
+        formatOf.set(
+          ref.file,
+          (format = detectFormat(ref.file).then(
+            (d) => d.format,
+            () => undefined,
+          )),
+        );
       try {
         const got = await readRolloutAt(ref, { ...opts, format: opts.format ?? (await format) });
         if (got.kind === 'record') (traces[item.key] ??= {})[name] = got.record.completion;
@@ -174,7 +187,15 @@ async function compareForReport(file: string, opts: InputOptions): Promise<{ com
   const shared: Comparison = {
     ...comparison,
     checkpoints: comparison.checkpoints.map((c) => ({ ...c, source: basename(c.source) })),
-    items: comparison.items.map((i) => ({ ...i, byCheckpoint: Object.fromEntries(Object.entries(i.byCheckpoint).map(([k, v]) => { const { ref: _ref, ...rest } = v; return [k, rest]; })) })),
+    items: comparison.items.map((i) => ({
+      ...i,
+      byCheckpoint: Object.fromEntries(
+        Object.entries(i.byCheckpoint).map(([k, v]) => {
+          const { ref: _ref, ...rest } = v;
+          return [k, rest];
+        }),
+      ),
+    })),
   };
   return { compare: { comparison: shared, traces, tracesOmitted: comparison.items.length - wanted.length }, problems };
 }
@@ -230,7 +251,13 @@ export function register(program: Command): void {
     if (input === undefined) throw new UsageError('a rollout file or folder is needed (or --compare FILE)');
     guardOutputs([input, values.shortcuts], [['--out', values.out]]);
     const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
-    if (mediaRoot && !(await stat(mediaRoot).then((s) => s.isDirectory(), () => false))) {
+    if (
+      mediaRoot &&
+      !(await stat(mediaRoot).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
       throw new UsageError(`--media-root ${values.mediaRoot} is not a folder`);
     }
     const webviewJs = await readFile(webviewBundlePath(), 'utf8');
@@ -253,9 +280,7 @@ export function register(program: Command): void {
     await writeFileAtomic(out, html);
     process.stdout.write(out + '\n');
     const missing = media.filter((m) => m.status === 'missing').length;
-    process.stderr.write(
-      `${scored.length} rollouts${summary.skipped ? `, ${summary.skipped} records skipped` : ''}${missing ? `, ${missing} without a playable clip` : ''}\n`,
-    );
+    process.stderr.write(`${scored.length} rollouts${summary.skipped ? `, ${summary.skipped} records skipped` : ''}${missing ? `, ${missing} without a playable clip` : ''}\n`);
     for (const p of shortcuts?.problems ?? []) process.stderr.write(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}\n`);
   });
 }

@@ -11,7 +11,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CancelledError, InputError, UsageError } from '../errors';
 import { setInterruptHandler } from '../interrupt';
 import { apiKeyFromEnvFlag, guardOutputs, requireUrl } from '../options';
@@ -22,10 +22,8 @@ import { runCheckpoint, RunCancelledError } from '../../services/run/runCheckpoi
 import { CheckpointCallError } from '../../models/checkpointClient';
 import { scoreToJsonl } from '../../services/scoreJsonl';
 import { JudgeRunner } from '../../core/judge/runner';
-import { JudgeCache } from '../../core/judge/cache';
-import { loadTemplateLibrary, templatesForRewards } from '../../core/judge/loadTemplates';
 import { DEFAULT_PROFILE, JUDGED_REWARDS } from '../../core/judge/types';
-import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+import { judgeApiKeyFromEnv } from '../../models/openaiChat';
 import { judgeSavedRun } from '../../core/run/judgeSample';
 import { withJudgements } from '../../core/run/savedJudgement';
 import { writeRunFile } from '../../core/run/runRecords';
@@ -97,7 +95,14 @@ function profileFrom(o: RunCliOptions): CheckpointProfile {
     profile.frames = { ...(o.frames !== undefined ? { count: o.frames } : o.framesFps !== undefined ? { fps: o.framesFps } : {}), sendMediaIoKwargs: !!o.mediaIoKwargs };
   }
   if (o.useAudioInVideo) profile.useAudioInVideo = true;
-  for (const [k, v] of [['temperature', o.temperature], ['topP', o.topP], ['topK', o.topK], ['maxTokens', o.maxTokens], ['seed', o.seed], ['n', o.n]] as const) {
+  for (const [k, v] of [
+    ['temperature', o.temperature],
+    ['topP', o.topP],
+    ['topK', o.topK],
+    ['maxTokens', o.maxTokens],
+    ['seed', o.seed],
+    ['n', o.n],
+  ] as const) {
     if (v !== undefined) (profile as unknown as Record<string, number>)[k] = v;
   }
   if (o.modelApiKeyEnv) profile.apiKeyEnv = o.modelApiKeyEnv;
@@ -134,7 +139,10 @@ async function runOnItems(clip: string | undefined, o: RunCliOptions): Promise<v
     for (const p of r.problems.slice(0, 20)) process.stderr.write(`${p}\n`);
     process.stderr.write(`omnitrace: ${r.items} items: ${r.ran} run now, ${r.skipped} already in ${o.out}, ${r.failed.length} failed\n`);
     if (controller.signal.aborted) throw new CancelledError(`stopped: ${r.ran} items saved to ${o.out}; run again to resume`);
-    if (r.failed.length) throw new InputError(`${r.failed.length} item(s) could not be run (first: ${r.failed[0]!.key}: ${r.failed[0]!.message}); the others are saved in ${o.out}, and a rerun tries only the failed ones`);
+    if (r.failed.length)
+      throw new InputError(
+        `${r.failed.length} item(s) could not be run (first: ${r.failed[0]!.key}: ${r.failed[0]!.message}); the others are saved in ${o.out}, and a rerun tries only the failed ones`,
+      );
   } finally {
     setInterruptHandler(undefined);
   }
@@ -153,21 +161,40 @@ export function register(program: Command): void {
     .option('--problem-type <type>', "'multiple choice', emer_ov_mc, numerical, regression, judge, OCR or free-form (picks the answer instruction and the accuracy rule)")
     .option('--answer <ref>', 'reference answer (enables the accuracy reward)')
     .option('--solution <trace>', 'reference trace <context>…</context><think>…</think><answer>…</answer>')
-    .option('--reference-context <text>', "reference description for the judge's context reward (with --answer; saved with it as the solution <context>…</context><answer>…</answer>, as the editor's run form does)")
+    .option(
+      '--reference-context <text>',
+      "reference description for the judge's context reward (with --answer; saved with it as the solution <context>…</context><answer>…</answer>, as the editor's run form does)",
+    )
     .option('--start <time>', 'range start: seconds or mm:ss(.ms) / hh:mm:ss', time)
     .option('--end <time>', 'range end: seconds or mm:ss(.ms) / hh:mm:ss', time)
     .option('--model-base-url <url>', 'the server, e.g. http://127.0.0.1:8000/v1 (required)')
     .option('--model <name>', 'model name as the server serves it (required)')
     .option('--n <k>', 'samples for this prompt (a GRPO-style group)', int(1))
-    .option('--temperature <t>', 'sampling temperature', num('a number ≥ 0', (n) => n >= 0))
-    .option('--top-p <p>', 'nucleus sampling', num('a number in (0, 1]', (n) => n > 0 && n <= 1))
-    .option('--top-k <k>', 'top-k sampling (vLLM)', num('a whole number (-1 = off)', (n) => Number.isInteger(n) && n >= -1))
+    .option(
+      '--temperature <t>',
+      'sampling temperature',
+      num('a number ≥ 0', (n) => n >= 0),
+    )
+    .option(
+      '--top-p <p>',
+      'nucleus sampling',
+      num('a number in (0, 1]', (n) => n > 0 && n <= 1),
+    )
+    .option(
+      '--top-k <k>',
+      'top-k sampling (vLLM)',
+      num('a whole number (-1 = off)', (n) => Number.isInteger(n) && n >= -1),
+    )
     .option('--max-tokens <n>', 'most new tokens per sample', int(1))
     .option('--seed <n>', 'sampling seed', num('a whole number', Number.isInteger))
     .addOption(new Option('--server <kind>', 'server kind').choices(SERVER_KINDS).default('vllm'))
     .addOption(new Option('--media <transport>', 'how media are sent: data: URLs, file:// URLs (vLLM --allowed-local-media-path) or sampled frames').choices(MEDIA_TRANSPORTS).default('data-url'))
-    .option('--frames <n>', "frames: sampled locally with --media frames; else asked of the server with --media-io-kwargs", int(1))
-    .option('--frames-fps <fps>', 'frame rate instead of a count', num('a number > 0', (n) => n > 0))
+    .option('--frames <n>', 'frames: sampled locally with --media frames; else asked of the server with --media-io-kwargs', int(1))
+    .option(
+      '--frames-fps <fps>',
+      'frame rate instead of a count',
+      num('a number > 0', (n) => n > 0),
+    )
     .option('--media-io-kwargs', 'send media_io_kwargs.video (num_frames / fps) to the server (recent vLLM only)')
     .option('--use-audio-in-video', 'let the video part carry its audio (mm_processor_kwargs; recent vLLM, clips with audio only)')
     .option('--system-prompt-file <file>', 'system prompt text (default: media/prompts/system.md)')
@@ -178,7 +205,10 @@ export function register(program: Command): void {
     .option('--runs-dir <dir>', 'where runs are saved', join('.omnitrace', 'runs'))
     .option('--dry-run', 'print the request body (media abbreviated) and make no call')
     .option('--out <file.jsonl>', 'write the score lines of the samples here (atomically) instead of stdout')
-    .option('--judge-base-url <url>', 'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (templates and cache as `omnitrace judge` uses them: .omnitrace/judges/*.md over the built-ins, .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)')
+    .option(
+      '--judge-base-url <url>',
+      'also judge each finished sample (context, logic, free-form accuracy) with this OpenAI-compatible judge and save the judged rewards in the run (templates and cache as `omnitrace judge` uses them: .omnitrace/judges/*.md over the built-ins, .omnitrace/cache/judge); context needs a reference context (--reference-context or --solution)',
+    )
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
     .action(async (clip: string | undefined, o: RunCliOptions) => {
@@ -340,7 +370,10 @@ function judgeReport(judged: Map<number, Record<string, RewardResult>>, partial:
     const n = byReward[name]![status]!;
     lines.push(`omnitrace: ${name} ${status} (${n} sample${n === 1 ? '' : 's'}): ${explanation}`);
   }
-  if (partial.length) lines.push(`omnitrace: not judged: sample${partial.length === 1 ? '' : 's'} ${partial.map((i) => i + 1).join(', ')} (partial: the run stopped before ${partial.length === 1 ? 'it' : 'they'} finished)`);
+  if (partial.length)
+    lines.push(
+      `omnitrace: not judged: sample${partial.length === 1 ? '' : 's'} ${partial.map((i) => i + 1).join(', ')} (partial: the run stopped before ${partial.length === 1 ? 'it' : 'they'} finished)`,
+    );
   lines.push(judged.size ? `omnitrace: judged rewards saved in ${file} (field judged)` : 'omnitrace: no sample was judged');
   return lines.join('\n') + '\n';
 }

@@ -3,10 +3,8 @@
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues } from '../options';
-import { InputError, UsageError } from '../errors';
+import { InputError } from '../errors';
 import { scoreToJsonl } from '../../services/scoreJsonl';
 import { writeFileAtomic } from '../../core/atomicFile';
 import { formatScoreSummary } from '../summaryText';
@@ -46,7 +44,13 @@ export function register(program: Command): void {
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ScoreCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
-    guardOutputs([input], [['--out', values.out], ['--json-summary', values.jsonSummary]]);
+    guardOutputs(
+      [input],
+      [
+        ['--out', values.out],
+        ['--json-summary', values.jsonSummary],
+      ],
+    );
     const run = await scoreToJsonl(input, {
       ...inputOpts,
       workers: { script: __filename, count: values.jobs ?? defaultJobs() },

@@ -19,8 +19,7 @@ import { ReadError } from '../../core/readers/index';
 import { SERVER_KINDS, type CheckpointProfile, type ServerKind } from '../../core/run/request';
 import { shortcutSidecarPath } from '../../core/shortcuts/sidecar';
 import type { ClaimJudge } from '../../core/shortcuts/claimJudge';
-import { JudgeCache } from '../../core/judge/cache';
-import { OpenAIChatBackend, judgeApiKeyFromEnv } from '../../models/openaiChat';
+import { judgeApiKeyFromEnv } from '../../models/openaiChat';
 import type { AblationKind, ShortcutLine, ShortcutModality, ShortcutSummary, Verdict, VerdictCounts } from '../../core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../../core/shortcuts/types';
 import { isPossibleShortcut } from '../../core/shortcuts/verdict';
@@ -56,7 +55,10 @@ const ABLATION_NAMES: Record<string, AblationKind> = { audio: 'no-audio', video:
 
 /** "audio,video,text" → ablation kinds (also accepts the kind names themselves). */
 export function parseAblationList(v: string): AblationKind[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) throw new UsageError('--ablations needs at least one of audio, video, text');
   const out: AblationKind[] = [];
   for (const name of list) {
@@ -84,7 +86,14 @@ const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(0)}
 
 function table(rows: string[][]): string[] {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      '  ' +
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!)))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 function countsRows(label: string, pair: Record<ShortcutModality, VerdictCounts>): string[][] {
@@ -119,10 +128,14 @@ export function formatShortcutSummary(
     out.push(...table([head, ...cks.flatMap((c) => countsRows(c, s.perCheckpoint[c]!))]));
   }
   if (possible.audio || possible.visual) {
-    out.push(`possible shortcuts, not measured (needed, never cited, answer wrong; 'undetermined' until an ablation shows the modality unused): audio ${possible.audio}, visual ${possible.visual}${ablations ? '' : ' — run with --model-base-url to measure'}`);
+    out.push(
+      `possible shortcuts, not measured (needed, never cited, answer wrong; 'undetermined' until an ablation shows the modality unused): audio ${possible.audio}, visual ${possible.visual}${ablations ? '' : ' — run with --model-base-url to measure'}`,
+    );
   }
   const rw = s.rightForWrongReasons;
-  out.push(`right for the wrong reasons (correct, with an 'ignored' verdict): ${rw.count} of ${rw.of} correct${rw.indices.length ? ` (rollouts ${rw.indices.slice(0, 10).join(', ')}${rw.indices.length > 10 ? ', …' : ''})` : ''}`);
+  out.push(
+    `right for the wrong reasons (correct, with an 'ignored' verdict): ${rw.count} of ${rw.of} correct${rw.indices.length ? ` (rollouts ${rw.indices.slice(0, 10).join(', ')}${rw.indices.length > 10 ? ', …' : ''})` : ''}`,
+  );
   out.push(`blind-answerable (text alone gives the same answer): ${s.blindAnswerable.yes} yes, ${s.blindAnswerable.no} no, ${s.blindAnswerable.unknown} unknown`);
   if (s.notSent.audio || s.notSent.visual) out.push(`NOT SENT to the model though the clip has it: audio in ${s.notSent.audio}, visual in ${s.notSent.visual} rollouts`);
   if (failures.length) {
@@ -144,7 +157,10 @@ export function register(program: Command): void {
     .description('shortcut detection: per rollout and modality (audio, visual), is the answer grounded in the clip, ignoring a needed cue, citing one it does not use…; one JSON line per rollout')
     .argument('<file-or-dir>', 'rollout file or directory (see Formats below)')
     .option('--out <file.jsonl>', 'write the shortcut lines here, atomically (this or --sidecar is required)')
-    .option('--sidecar [workspace]', "write them where the editor's rollout view finds them: <workspace>/.omnitrace/shortcuts/ (workspace: the current folder by default), with the cue cache in <workspace>/.omnitrace/cues")
+    .option(
+      '--sidecar [workspace]',
+      "write them where the editor's rollout view finds them: <workspace>/.omnitrace/shortcuts/ (workspace: the current folder by default), with the cue cache in <workspace>/.omnitrace/cues",
+    )
     .option('--model-base-url <url>', "the checkpoint's OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1: enables ablations")
     .option('--model <name>', 'model name as the server serves it (with --model-base-url)')
     .option('--model-api-key-env <name>', 'environment variable holding the API key (none is sent by default)')
@@ -152,13 +168,16 @@ export function register(program: Command): void {
     .option('--ablations <list>', 'which ablations to run: audio (no audio), video (no video), text (text only), comma-separated', 'audio,video,text')
     .option('--samples <k>', 'samples per ablation when log-probabilities are not used (plus one all-media request of as many samples per rollout: the noise baseline)', int(1, 64), 3)
     .option('--no-logprobs', "don't score the answer with prompt_logprobs; always sample")
-    .option('--temperature <t>', 'sampling temperature of the ablation samples (the run\'s setting)', num)
+    .option('--temperature <t>', "sampling temperature of the ablation samples (the run's setting)", num)
     .option('--max-tokens <n>', 'most new tokens per ablation sample', int(1, 1_000_000))
     .option('--seed <n>', 'sampling seed', int(-(2 ** 31), 2 ** 31 - 1))
-    .option('--media-root <dir>', 'folder clip paths are relative to (repeatable; tried after the rollout file\'s folder)', collect)
+    .option('--media-root <dir>', "folder clip paths are relative to (repeatable; tried after the rollout file's folder)", collect)
     .option('--cache-dir <dir>', 'cue inventory cache', LAYOUT.cues)
     .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', LAYOUT.runs)
-    .option('--judge-base-url <url>', 'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace), and says which cues a question needs when it has no dataset cue labels or reference context (one cached call per distinct question)')
+    .option(
+      '--judge-base-url <url>',
+      'optional: an OpenAI-compatible judge places the sentences the rules cannot (one cached call per trace), and says which cues a question needs when it has no dataset cue labels or reference context (one cached call per distinct question)',
+    )
     .option('--judge-model <name>', 'the judge model (with --judge-base-url)')
     .option('--judge-api-key-env <name>', 'environment variable holding the judge API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY)')
     .option('--judge-cache-dir <dir>', `judge cache folder (default: ${LAYOUT.judgeCache})`)
@@ -236,7 +255,9 @@ export function register(program: Command): void {
           const now = Date.now();
           if (every === 0 || now - last < every) return;
           last = now;
-          process.stderr.write(`shortcuts: ${p.done} rollouts done${p.failed ? `, ${p.failed} failed` : ''}${p.stage ? ` (now: ${p.stage}${p.index !== undefined ? ` of rollout ${p.index}` : ''})` : ''}\n`);
+          process.stderr.write(
+            `shortcuts: ${p.done} rollouts done${p.failed ? `, ${p.failed} failed` : ''}${p.stage ? ` (now: ${p.stage}${p.index !== undefined ? ` of rollout ${p.index}` : ''})` : ''}\n`,
+          );
         },
       });
     } catch (e) {

@@ -360,10 +360,7 @@ export interface Comparison {
  * Compares every later source with the first (the baseline), or every pair. Throws CompareError
  * when two sources share no item.
  */
-export function compareSources(
-  sources: CompareSource[],
-  opts: CompareOptions & { allPairs?: boolean; zeroVarianceShares?: (number | undefined)[] } = {},
-): Comparison {
+export function compareSources(sources: CompareSource[], opts: CompareOptions & { allPairs?: boolean; zeroVarianceShares?: (number | undefined)[] } = {}): Comparison {
   if (sources.length < 2) throw new CompareError(`compare needs at least two sources (got ${sources.length})`);
   const by = opts.by ?? choosePairBy(sources);
   const built = sources.map((s) => ({ name: s.name, ...itemsOf(s, by) }));
@@ -390,7 +387,11 @@ export function compareSources(
     for (const item of b.items.values()) {
       let row = joined.get(item.key);
       const first = item.samples[0]!;
-      if (!row) joined.set(item.key, (row = { key: item.key, problemType: item.problemType, ...(item.clip ? { clip: item.clip } : {}), ...(first.question !== undefined ? { question: first.question } : {}), byCheckpoint: {} }));
+      if (!row)
+        joined.set(
+          item.key,
+          (row = { key: item.key, problemType: item.problemType, ...(item.clip ? { clip: item.clip } : {}), ...(first.question !== undefined ? { question: first.question } : {}), byCheckpoint: {} }),
+        );
       row.byCheckpoint[b.name] = {
         answer: first.answer,
         formatOk: item.samples.every((s) => s.formatOk),

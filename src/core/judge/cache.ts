@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from './template';
 import type { TokenUsage } from './types';
 
-
 export interface CacheKeyParts {
   model: string;
   templateHash: string;
@@ -26,16 +25,7 @@ export interface CacheKeyParts {
 
 export function judgeCacheKey(p: CacheKeyParts): string {
   // Fixed field order and explicit nulls: the same parts always give the same bytes.
-  const canonical = JSON.stringify([
-    'omnitrace-judge-v1',
-    p.model,
-    p.templateHash,
-    p.prompt,
-    p.sampling.temperature,
-    p.sampling.maxTokens,
-    p.sampling.seed ?? null,
-    p.repeat,
-  ]);
+  const canonical = JSON.stringify(['omnitrace-judge-v1', p.model, p.templateHash, p.prompt, p.sampling.temperature, p.sampling.maxTokens, p.sampling.seed ?? null, p.repeat]);
   return sha256Hex(canonical);
 }
 

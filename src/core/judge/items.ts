@@ -63,11 +63,7 @@ export function needsJudgedAccuracy(s: ScoredRollout): boolean {
  * - accuracy: judged only for free-form questions with a reference; other types keep their rule
  *   reward (no entry here).
  */
-export function judgeTasksFor(
-  s: ScoredRollout,
-  rewards: readonly JudgedReward[],
-  templates: Partial<Record<JudgedReward, JudgeTemplate>>,
-): Partial<Record<JudgedReward, TaskOrResult>> {
+export function judgeTasksFor(s: ScoredRollout, rewards: readonly JudgedReward[], templates: Partial<Record<JudgedReward, JudgeTemplate>>): Partial<Record<JudgedReward, TaskOrResult>> {
   const vars = judgeVariables(s);
   const out: Partial<Record<JudgedReward, TaskOrResult>> = {};
   for (const reward of rewards) {

@@ -8,7 +8,6 @@ import { builtinTemplates } from './builtinTemplates';
 import { parseTemplate, TemplateError, type JudgeTemplate } from './template';
 import type { JudgedReward } from './types';
 
-
 /** Built-ins plus every template in `dir` (a file named like a built-in replaces it). */
 export async function loadTemplateLibrary(dir?: string): Promise<Record<string, JudgeTemplate>> {
   const lib: Record<string, JudgeTemplate> = { ...builtinTemplates() };
@@ -26,11 +25,7 @@ export async function loadTemplateLibrary(dir?: string): Promise<Record<string, 
  * reward's own name; `logic-criteria` for the per-criterion logic judge). Throws TemplateError
  * when a template scores another reward than the one it is used for.
  */
-export function templatesForRewards(
-  lib: Record<string, JudgeTemplate>,
-  rewards: readonly JudgedReward[],
-  choice: Partial<Record<JudgedReward, string>> = {},
-): Record<JudgedReward, JudgeTemplate> {
+export function templatesForRewards(lib: Record<string, JudgeTemplate>, rewards: readonly JudgedReward[], choice: Partial<Record<JudgedReward, string>> = {}): Record<JudgedReward, JudgeTemplate> {
   const out = {} as Record<JudgedReward, JudgeTemplate>;
   for (const r of rewards) {
     const name = choice[r] ?? r;

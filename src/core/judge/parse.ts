@@ -113,7 +113,7 @@ function parseJson(reply: string, t: JudgeTemplate): ParsedReply {
   } catch (e) {
     return fail(`the reply's JSON does not parse (${(e as Error).message})`, { span: { start: loc.start, end: loc.start + loc.text.length } });
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return fail('the reply\'s JSON is not an object');
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return fail("the reply's JSON is not an object");
   const o = obj as Record<string, unknown>;
   const whole: ReplySpan = { start: loc.start, end: loc.start + loc.text.length };
   const reason = typeof o.reason === 'string' ? o.reason : undefined;

@@ -152,7 +152,11 @@ export function templateFromPrompt(c: PromptCandidate, opts: { name: string; rew
     else unmapped.push(f);
   }
   let body = c.text;
-  for (const [f, v] of Object.entries(mapping)) body = body.split(`{${f}}`).join(`{${v}}`).replace(new RegExp(`\\{${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(![rsa])?(:[^{}]*)?\\}`, 'g'), `{${v}}`);
+  for (const [f, v] of Object.entries(mapping))
+    body = body
+      .split(`{${f}}`)
+      .join(`{${v}}`)
+      .replace(new RegExp(`\\{${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(![rsa])?(:[^{}]*)?\\}`, 'g'), `{${v}}`);
   const variables = [...new Set(Object.values(mapping))];
   const allowed = opts.allowed ?? (opts.reward === 'context' ? [0, 1, 2, 4, 5] : [0, 1, 2, 3, 4, 5]);
   const text = [

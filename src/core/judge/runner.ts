@@ -11,15 +11,7 @@ import { judgeCacheKey, type JudgeCache } from './cache';
 import { trainerJudgeValue } from './trainerValue';
 import { judgeTasksFor, type JudgeTask } from './items';
 import { describeScale, type JudgeTemplate } from './template';
-import {
-  ChatCallError,
-  type ChatBackend,
-  type JudgedReward,
-  type JudgeProfile,
-  type JudgeProvenance,
-  type JudgeRepeat,
-  type JudgeSpread,
-} from './types';
+import { ChatCallError, type ChatBackend, type JudgedReward, type JudgeProfile, type JudgeProvenance, type JudgeRepeat, type JudgeSpread } from './types';
 import type { RewardResult, ScoredRollout } from '../types';
 
 /** Counting semaphore; `acquire` resolves false when the signal aborts first. */
@@ -293,7 +285,19 @@ export class JudgeRunner {
           const rep = fromReply(res.text, latencyMs, attempts, false, res.usage);
           if (cache) {
             try {
-              await cache.put({ v: 1, key: cacheKey, model: p.model, templateHash: t.hash, repeat: index, reply: res.text, ...(res.usage ? { usage: res.usage } : {}), ...(res.finishReason ? { finishReason: res.finishReason } : {}), latencyMs, attempts, createdAt: new Date().toISOString() });
+              await cache.put({
+                v: 1,
+                key: cacheKey,
+                model: p.model,
+                templateHash: t.hash,
+                repeat: index,
+                reply: res.text,
+                ...(res.usage ? { usage: res.usage } : {}),
+                ...(res.finishReason ? { finishReason: res.finishReason } : {}),
+                latencyMs,
+                attempts,
+                createdAt: new Date().toISOString(),
+              });
             } catch (e) {
               rep.error = `${rep.error ? rep.error + '; ' : ''}could not write the cache entry: ${(e as Error).message}`;
             }
@@ -375,7 +379,11 @@ export class JudgeRunner {
       } else {
         text = `mean of ${ok.length} judged repeat${ok.length > 1 ? 's' : ''}: ${fmt(m)} (scores ${ok.map((r) => fmt(r.score!)).join(', ')}; min ${fmt(spread.min)}, max ${fmt(spread.max)}, std ${fmt(spread.std)})`;
         const failedN = repeats.length - ok.length;
-        if (failedN) text += `; ${failedN} of ${repeats.length} repeats failed (${repeats.filter((r) => r.status !== 'ok').map((r) => r.status).join(', ')}) and are left out`;
+        if (failedN)
+          text += `; ${failedN} of ${repeats.length} repeats failed (${repeats
+            .filter((r) => r.status !== 'ok')
+            .map((r) => r.status)
+            .join(', ')}) and are left out`;
       }
       const crit = ok[0]!.criteria;
       if (crit) {

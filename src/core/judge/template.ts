@@ -169,7 +169,8 @@ export function parseTemplate(text: string | Uint8Array, file: string): JudgeTem
   const bodyLine = end + 2;
   const used = new Set<string>();
   for (const { name, line } of bodyVariables(body)) {
-    if (!(name in TEMPLATE_VARIABLES)) throw new TemplateError(`unknown variable {${name}} (known: ${Object.keys(TEMPLATE_VARIABLES).join(', ')}; write {{${name}}} for literal braces)`, file, bodyLine + line);
+    if (!(name in TEMPLATE_VARIABLES))
+      throw new TemplateError(`unknown variable {${name}} (known: ${Object.keys(TEMPLATE_VARIABLES).join(', ')}; write {{${name}}} for literal braces)`, file, bodyLine + line);
     if (!variables.includes(name)) throw new TemplateError(`{${name}} is used but not declared in 'variables'`, file, bodyLine + line);
     used.add(name);
   }

@@ -169,11 +169,16 @@ export function trainerJudgeValue(reply: string): TrainerValue {
   const sc = new Scanner(rest);
   const v = literal(sc);
   if (v === undefined || !sc.atEnd()) {
-    return { kind: 'raises', stored: 0, reason: "ast.literal_eval cannot read it as a number (it raises, or gives text, a list or None that cannot be divided by 5.0): the trainer stored 0" };
+    return { kind: 'raises', stored: 0, reason: 'ast.literal_eval cannot read it as a number (it raises, or gives text, a list or None that cannot be divided by 5.0): the trainer stored 0' };
   }
   switch (v.type) {
     case 'bool':
-      return { kind: 'bool', stored: (v.value ? 1 : 0) / 5.0, literal: v.value ? 1 : 0, reason: `Python reads ${v.value ? 'True' : 'False'} as ${v.value ? 1 : 0}: the trainer stored ${(v.value ? 1 : 0) / 5.0}` };
+      return {
+        kind: 'bool',
+        stored: (v.value ? 1 : 0) / 5.0,
+        literal: v.value ? 1 : 0,
+        reason: `Python reads ${v.value ? 'True' : 'False'} as ${v.value ? 1 : 0}: the trainer stored ${(v.value ? 1 : 0) / 5.0}`,
+      };
     case 'complex':
       return { kind: 'complex', stored: null, reason: 'a complex literal: the division succeeds but gives a complex number, not a reward' };
     case 'int': {

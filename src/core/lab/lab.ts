@@ -155,7 +155,10 @@ export function computeLab(reward: string, scale: number[], items: LabItem[], va
         xa.push(a);
         xb.push(b);
       }
-      const changed = keys.map((key, j) => ({ key, a: xa[j]!, b: xb[j]!, diff: xb[j]! - xa[j]! })).filter((c) => c.diff !== 0).sort((p, q) => Math.abs(q.diff) - Math.abs(p.diff));
+      const changed = keys
+        .map((key, j) => ({ key, a: xa[j]!, b: xb[j]!, diff: xb[j]! - xa[j]! }))
+        .filter((c) => c.diff !== 0)
+        .sort((p, q) => Math.abs(q.diff) - Math.abs(p.diff));
       const fa = keys.map((key) => firstScore(va, key));
       const fb = keys.map((key) => firstScore(vb, key));
       const onScale = fa.map((x, j) => x !== null && fb[j] !== null && scale.includes(x) && scale.includes(fb[j]!));
@@ -191,7 +194,13 @@ export function computeLab(reward: string, scale: number[], items: LabItem[], va
       labellerPairs.push({ a: labellers[i]!, b: labellers[k]!, n: f.n, exact: f.exact, qwk: f.qwk, kappa: f.kappa });
     }
   }
-  const alpha = labellers.length >= 2 ? krippendorffOrdinal(items.map((it) => labellers.map((l) => labelled.get(l)!.get(it.key)).filter((s): s is number => s !== undefined)), scale) : null;
+  const alpha =
+    labellers.length >= 2
+      ? krippendorffOrdinal(
+          items.map((it) => labellers.map((l) => labelled.get(l)!.get(it.key)).filter((s): s is number => s !== undefined)),
+          scale,
+        )
+      : null;
 
   const labelledKeys = new Set([...labelled.values()].flatMap((m) => [...m.keys()]));
   const queue = items
@@ -199,10 +208,13 @@ export function computeLab(reward: string, scale: number[], items: LabItem[], va
     .map((it) => {
       const scores = variants.map((v) => meanScore(v, it.key)).filter((s): s is number => s !== null);
       const disagreement = scores.length > 1 ? Math.max(...scores) - Math.min(...scores) : 0;
-      const spread = Math.max(0, ...variants.map((v) => {
-        const ok = (v.byItem.get(it.key)?.scores ?? []).filter((s): s is number => s !== null);
-        return ok.length > 1 ? Math.max(...ok) - Math.min(...ok) : 0;
-      }));
+      const spread = Math.max(
+        0,
+        ...variants.map((v) => {
+          const ok = (v.byItem.get(it.key)?.scores ?? []).filter((s): s is number => s !== null);
+          return ok.length > 1 ? Math.max(...ok) - Math.min(...ok) : 0;
+        }),
+      );
       const stratum = scores.length ? Math.round(scores[0]!) : -1;
       return { key: it.key, disagreement, spread, stratum };
     })

@@ -3,7 +3,6 @@
 // `score` is on the template's raw scale; `key` is a content hash of the completion and the
 // reference, so labels survive renames and items without an id are matched by it.
 
-
 export interface Label {
   id?: string;
   reward: string;

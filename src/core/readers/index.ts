@@ -52,7 +52,8 @@ export const FORMATS: Record<FormatName, { description: string; files: string }>
     files: '*.json (a list of rows)',
   },
   verl: {
-    description: "verl rollout dump: {step}.jsonl with input/output/gts/score; groups from uid when dumped, else consecutive blocks of rollout.n (--group-size, or detected), advantages by verl's GRPO rule",
+    description:
+      "verl rollout dump: {step}.jsonl with input/output/gts/score; groups from uid when dumped, else consecutive blocks of rollout.n (--group-size, or detected), advantages by verl's GRPO rule",
     files: 'a directory of {step}.jsonl, or one of them',
   },
   trl: {
@@ -216,7 +217,12 @@ export async function detectFormat(path: string): Promise<{ format: FormatName; 
       const train = inner.includes('train') ? await readdir(join(path, 'completions', 'train')).catch(() => [] as string[]) : [];
       if (train.some(isParquet)) return { format: 'trl', reason: 'completions/train/ directory of .parquet files' };
     }
-    names = (await regularFiles(path, names.filter((n) => n.toLowerCase().endsWith('.jsonl')))).files.map((f) => basename(f));
+    names = (
+      await regularFiles(
+        path,
+        names.filter((n) => n.toLowerCase().endsWith('.jsonl')),
+      )
+    ).files.map((f) => basename(f));
     if (names.length === 0) throw new ReadError(`${path}: directory holds no readable .jsonl or .parquet files`, path);
     const first = names.find((n) => VERL_FILE.test(n)) ?? names[0];
     const inner = await detectFormat(join(path, first));
@@ -431,12 +437,7 @@ function jsonElementItem(file: string, e: ListElement, mapper: RowMapper, counte
 }
 
 /** Reads a parquet file one row group at a time, so a large file is never held whole. */
-async function* readParquet(
-  file: string,
-  mapper: RowMapper,
-  counter: { next: number },
-  only?: { rowStart: number; rowEnd: number },
-): AsyncGenerator<ReadItem> {
+async function* readParquet(file: string, mapper: RowMapper, counter: { next: number }, only?: { rowStart: number; rowEnd: number }): AsyncGenerator<ReadItem> {
   let metadata;
   let buffer;
   try {

@@ -46,7 +46,8 @@ export function arrayElementLines(text: string, key?: string): number[] {
     const c = text.charCodeAt(i);
     if (c === 10) line++;
     if (inString) {
-      if (c === 92) i++; // skip the escaped char (an escaped newline is never raw in JSON)
+      if (c === 92)
+        i++; // skip the escaped char (an escaped newline is never raw in JSON)
       else if (c === 34) {
         inString = false;
         if (depth === 1 && key !== undefined) lastKeyAtDepth1 = text.slice(stringStart + 1, i);

@@ -3,17 +3,7 @@
 // field with one exact dotted path. Paths are compiled once per read, not per row.
 
 import type { RolloutRecord, SourceRef } from '../types';
-import {
-  completionText,
-  getPathParts,
-  isPlainObject,
-  numberOf,
-  optionsOf,
-  recordedValue,
-  scalarText,
-  splitQuestionOptions,
-  userText,
-} from './fields';
+import { completionText, getPathParts, isPlainObject, numberOf, optionsOf, recordedValue, scalarText, splitQuestionOptions, userText } from './fields';
 import { READER_NOTES_KEY, type FormatName } from './types';
 import { lostDigits, quoteUnsafeIntegers } from './jsonPositions';
 
@@ -254,7 +244,7 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
           : `completion field '${foundPath.completion}' holds ${Array.isArray(found.completion) ? 'a list' : typeof found.completion}, not text`;
       }
 
-      let solution = found.solution !== undefined ? completionText(found.solution) ?? scalarText(found.solution) : undefined;
+      let solution = found.solution !== undefined ? (completionText(found.solution) ?? scalarText(found.solution)) : undefined;
       let answer = scalarText(found.answer);
       let alternatives: string[] | undefined;
       if (solution === undefined && Array.isArray(found.solution)) {
@@ -287,9 +277,7 @@ export function createRowMapper(format: FormatName, userMap: Record<string, stri
       const problem = scalarText(found.problem) ?? userText(found.prompt);
       const clipPath = scalarText(found.clip);
       const clipKey = foundPath.clip?.split('.').pop();
-      const dataType =
-        scalarText(found.dataType) ??
-        (clipKey?.startsWith('audio') ? 'audio' : clipKey?.startsWith('image') ? 'image' : clipKey?.startsWith('video') ? 'video' : undefined);
+      const dataType = scalarText(found.dataType) ?? (clipKey?.startsWith('audio') ? 'audio' : clipKey?.startsWith('image') ? 'image' : clipKey?.startsWith('video') ? 'video' : undefined);
 
       const record: RolloutRecord = {
         index,

@@ -101,7 +101,10 @@ function notANumber(out: string, gt: string, o: number | undefined): RuleOutcome
 
 function commaQuirks(out: string, gt: string, o: number | undefined, g: number | undefined): string[] {
   const q: string[] = [];
-  for (const [s, n, whose] of [[out, o, ''], [gt, g, 'the reference ']] as const) {
+  for (const [s, n, whose] of [
+    [out, o, ''],
+    [gt, g, 'the reference '],
+  ] as const) {
     if (s.includes('_') && n !== undefined) q.push(`Python's float() accepts '_' between digits: ${whose}${quote(s)} is ${fmtNumber(n)}`);
   }
   if (out.includes(',') && o !== undefined) q.push(`commas are removed before float(): ${quote(out)} is read as ${fmtNumber(o)}`);
@@ -123,9 +126,7 @@ function numerical(out: string, gt: string): RuleOutcome {
     const o = normalizeNumber(out);
     const g = normalizeNumber(gt);
     if (o !== undefined && g !== undefined && pyRound(o, 2) === pyRound(g, 2)) {
-      quirks.push(
-        `numerical decimal-mark asymmetry: ${shown(out)} and ${shown(gt)} are the same number, but only one contains '.' or ',' so the trainer scores 0`,
-      );
+      quirks.push(`numerical decimal-mark asymmetry: ${shown(out)} and ${shown(gt)} are the same number, but only one contains '.' or ',' so the trainer scores 0`);
     }
     return {
       value: 0,
@@ -147,9 +148,7 @@ function numerical(out: string, gt: string): RuleOutcome {
   if (naiveSame !== (value === 1)) {
     for (const x of [o, g]) {
       if (naiveRound2(x) !== pyRound(x, 2)) {
-        quirks.push(
-          `Python's round(${fmtNumber(x)}, 2) is ${fmtNumber(pyRound(x, 2))} (exact binary value, ties to even), not ${fmtNumber(naiveRound2(x))}`,
-        );
+        quirks.push(`Python's round(${fmtNumber(x)}, 2) is ${fmtNumber(pyRound(x, 2))} (exact binary value, ties to even), not ${fmtNumber(naiveRound2(x))}`);
       }
     }
   }
@@ -178,10 +177,7 @@ function regressionTrainer(out: string, gt: string): RuleOutcome {
   }
   const cap = rel > 1 ? ' (capped at 1)' : '';
   // With a zero reference the 1e-9 terms are the whole story, so show them.
-  const formula =
-    g === 0
-      ? `(|${fmtNumber(o)} − 0| + 1e-9) / (0 + 1e-9)`
-      : `|${fmtNumber(o)} − ${fmtNumber(g)}| / |${fmtNumber(g)}|`;
+  const formula = g === 0 ? `(|${fmtNumber(o)} − 0| + 1e-9) / (0 + 1e-9)` : `|${fmtNumber(o)} − ${fmtNumber(g)}| / |${fmtNumber(g)}|`;
   return {
     value,
     explanation: `relative error ${formula} = ${fmtValue(rel)}${cap} → ${fmtValue(value)}`,
@@ -240,7 +236,7 @@ function ocr(out: string, gt: string): RuleOutcome {
   const value = pyMax0(pyMin1(raw));
   const quirks: string[] = [];
   if (ref.length === 0 && hyp.length > 0) {
-    quirks.push("empty reference: the trainer divides by max(1, 0) = 1, so every answer word is an error");
+    quirks.push('empty reference: the trainer divides by max(1, 0) = 1, so every answer word is an error');
   }
   const normalise = (ws: string[]) => ws.map((w) => w.toLowerCase().replace(/\p{P}/gu, '')).filter((w) => w !== '');
   if (edits > 0 && wordEditDistance(normalise(ref), normalise(hyp)) < edits) {
@@ -357,7 +353,10 @@ function judge(out: string, gt: string): RuleOutcome {
   const inRef = occurrence(lg, word);
   const where = (o: { insideWord?: string }) => (o.insideWord ? ` (inside '${o.insideWord}')` : '');
   const quirks: string[] = [];
-  for (const [o, whose] of [[inAns, 'the answer'], [inRef, 'the reference']] as const) {
+  for (const [o, whose] of [
+    [inAns, 'the answer'],
+    [inRef, 'the reference'],
+  ] as const) {
     if (o.insideWord) quirks.push(`judge matches substrings: '${word}' inside '${o.insideWord}' in ${whose} counts as '${word}'`);
   }
   return {
@@ -391,12 +390,7 @@ function referenceAnswerOf(solution: string): ReturnType<typeof extractAnswer> {
  * trainer computes it. `trainerValue` is always what the trainer records, except for free-form,
  * whose value only the LLM judge can give (status 'not-computed').
  */
-export function accuracyReward(
-  completion: string,
-  solution: string,
-  problemType: string | undefined,
-  opts: AccuracyOptions = {},
-): RewardResult {
+export function accuracyReward(completion: string, solution: string, problemType: string | undefined, opts: AccuracyOptions = {}): RewardResult {
   const outEx = extractAnswer(completion);
   const gtEx = referenceAnswerOf(solution);
   const out = outEx.answer;

@@ -15,9 +15,7 @@ const NO_MATCH = `does not match the trainer's format regex ${PY_FORMAT_PATTERN}
 // The same pattern with a whitespace class that is the union of Python's and JavaScript's, to
 // tell when a character only one of the two calls whitespace decided the result.
 const ANY_WS = `${PY_WS}\\s`;
-const LOOSE_WS_RE = new RegExp(
-  `^<context>[\\s\\S]*?</context>[${ANY_WS}]*<think>[\\s\\S]*?</think>[${ANY_WS}]*<answer>[\\s\\S]*?</answer>`,
-);
+const LOOSE_WS_RE = new RegExp(`^<context>[\\s\\S]*?</context>[${ANY_WS}]*<think>[\\s\\S]*?</think>[${ANY_WS}]*<answer>[\\s\\S]*?</answer>`);
 const CASE_INSENSITIVE_RE = new RegExp(FORMAT_RE.source, 'i');
 const LEADING_ANY_WS = new RegExp(`^[${ANY_WS}]+`);
 // Characters Python's \s accepts and JavaScript's does not (U+001C–U+001F, U+0085).
@@ -54,9 +52,7 @@ function quirksFor(completion: string, match: FormatMatch | undefined): string[]
     }
     if (hasPyOnlyWs(completion, match.gap1Start, match.gap1End) || hasPyOnlyWs(completion, match.gap2Start, match.gap2End)) {
       const gaps = completion.slice(match.gap1Start, match.gap1End) + completion.slice(match.gap2Start, match.gap2End);
-      quirks.push(
-        `${codePoints(gaps, PY_ONLY_WS)} between sections counts as whitespace in Python's \\s, so the trainer accepted it`,
-      );
+      quirks.push(`${codePoints(gaps, PY_ONLY_WS)} between sections counts as whitespace in Python's \\s, so the trainer accepted it`);
     }
     return quirks;
   }

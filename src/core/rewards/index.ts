@@ -23,12 +23,7 @@ export interface RuleRewardOptions {
 }
 
 /** format and accuracy, the two rewards computed without a judge. */
-export function computeRuleRewards(
-  completion: string,
-  solution: string,
-  problemType: string | undefined,
-  opts: RuleRewardOptions = {},
-): Record<string, RewardResult> {
+export function computeRuleRewards(completion: string, solution: string, problemType: string | undefined, opts: RuleRewardOptions = {}): Record<string, RewardResult> {
   return {
     format: formatReward(completion, opts.trace),
     accuracy: accuracyReward(completion, solution, problemType, { regressionVariant: opts.regressionVariant }),

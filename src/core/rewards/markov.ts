@@ -55,8 +55,14 @@ export function applyMarkovGating(rewards: Record<string, RewardResult>, opts: M
   // [gate, targets]: a gate reward at or below the threshold zeroes its targets.
   const gates: [string, string[]][] =
     order === 'stage2'
-      ? [['context', ['accuracy', 'logic']], ['logic', ['accuracy']]]
-      : [['logic', ['accuracy', 'context']], ['context', ['accuracy']]];
+      ? [
+          ['context', ['accuracy', 'logic']],
+          ['logic', ['accuracy']],
+        ]
+      : [
+          ['logic', ['accuracy', 'context']],
+          ['context', ['accuracy']],
+        ];
   const result: Record<string, RewardResult> = { ...rewards };
   const gated = new Set<string>();
   const notes: string[] = [];
@@ -70,10 +76,7 @@ export function applyMarkovGating(rewards: Record<string, RewardResult>, opts: M
     const valueFires = g.value !== null && g.value <= MARKOV_THRESHOLD;
     const trainerFires = trainerGate !== null && trainerGate !== undefined && trainerGate <= MARKOV_THRESHOLD;
     if (g.value === null) {
-      notes.push(
-        `'${gate}' has no value (${g.status}): its gate is undetermined` +
-          (trainerFires ? `; the trainer recorded ${trainerGate} and zeroed ${targets.join(' and ')}` : ''),
-      );
+      notes.push(`'${gate}' has no value (${g.status}): its gate is undetermined` + (trainerFires ? `; the trainer recorded ${trainerGate} and zeroed ${targets.join(' and ')}` : ''));
     }
     if (!valueFires && !trainerFires) continue;
     const because = `${gate} ${valueFires ? g.value : trainerGate} ≤ ${MARKOV_THRESHOLD}`;

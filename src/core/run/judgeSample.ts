@@ -10,8 +10,7 @@ import { readRollouts } from '../readers/index';
 import { scoreRecord } from '../score';
 import type { RewardResult, ScoredRollout } from '../types';
 
-export const NO_REFERENCE_CONTEXT =
-  'no reference context was given for this run: the context reward compares the completion\'s <context> with one (add it in the run form and Run Again)';
+export const NO_REFERENCE_CONTEXT = "no reference context was given for this run: the context reward compares the completion's <context> with one (add it in the run form and Run Again)";
 
 export async function judgeSample(
   runner: JudgeRunner,

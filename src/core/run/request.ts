@@ -153,10 +153,7 @@ export function buildChatRequest(profile: CheckpointProfile, media: PreparedMedi
 
   const body: Record<string, unknown> = {
     model: profile.model,
-    messages: [
-      ...(texts.system ? [{ role: 'system', content: texts.system }] : []),
-      { role: 'user', content: parts },
-    ],
+    messages: [...(texts.system ? [{ role: 'system', content: texts.system }] : []), { role: 'user', content: parts }],
   };
   if (profile.temperature !== undefined) body.temperature = profile.temperature;
   if (profile.topP !== undefined) body.top_p = profile.topP;

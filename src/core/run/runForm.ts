@@ -110,7 +110,8 @@ export function validateRunForm(v: RunFormValues, c: RunFormChoices): { ok: true
     }
   }
 
-  if (!c.profiles.includes(v.profile)) errors.profile = c.profiles.length ? `Pick one of the checkpoint profiles: ${c.profiles.join(', ')}.` : 'No checkpoint profile is configured (omnitrace.checkpoints.profiles).';
+  if (!c.profiles.includes(v.profile))
+    errors.profile = c.profiles.length ? `Pick one of the checkpoint profiles: ${c.profiles.join(', ')}.` : 'No checkpoint profile is configured (omnitrace.checkpoints.profiles).';
   if (v.judge && !c.judges.includes(v.judge)) errors.judge = `No judge profile named '${v.judge}'.`;
   const nText = v.n.trim();
   const n = Number(nText);

@@ -90,7 +90,11 @@ export function runRecords(r: RunInput): Record<string, unknown>[] {
 /** `<dir>/<timestamp>-<model>.rollouts.jsonl` (model reduced to safe file-name characters). */
 export function runFilePath(dir: string, model: string, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '');
-  const safe = (model.split(/[\\/]/).filter(Boolean).pop() ?? model).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-80) || 'model';
+  const safe =
+    (model.split(/[\\/]/).filter(Boolean).pop() ?? model)
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(-80) || 'model';
   return join(dir, `${stamp}-${safe}.rollouts.jsonl`);
 }
 

@@ -58,11 +58,7 @@ export interface JudgedBy {
  * Returns new records for the judged samples and leaves the others (partial samples that were not
  * judged) as they are; the input array is not changed, so a caller still holds the run as saved.
  */
-export function withJudgements(
-  records: readonly Record<string, unknown>[],
-  by: JudgedBy,
-  judged: ReadonlyMap<number, Record<string, RewardResult>>,
-): Record<string, unknown>[] {
+export function withJudgements(records: readonly Record<string, unknown>[], by: JudgedBy, judged: ReadonlyMap<number, Record<string, RewardResult>>): Record<string, unknown>[] {
   return records.map((rec) => {
     const rewards = judged.get(Number(rec.sample_index));
     if (!rewards) return rec;

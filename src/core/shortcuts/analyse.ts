@@ -94,8 +94,15 @@ export function analyseRollout(record: RolloutRecord, opts: AnalyseOptions = {})
   for (const m of SHORTCUT_MODALITIES) {
     const avail = availabilityOf(record, inv, m);
     const ab = ablations.find((a) => a.kind === ABLATION_FOR[m]);
-    const used = ablations.length === 0 && opts.ablationNote ? { value: 'unknown' as const, from: 'none' as const, detail: `ablation signal unavailable: ${opts.ablationNote}` } : usedFromAblation(ab, m);
-    const needed = neededFor(record, m, { ablation: ab, textOnly: ablations.find((a) => a.kind === 'text-only'), originalCorrect: correct, ...(opts.neededJudgement ? { judged: opts.neededJudgement } : {}), ...(opts.neededNote ? { judgeNote: opts.neededNote } : {}) });
+    const used =
+      ablations.length === 0 && opts.ablationNote ? { value: 'unknown' as const, from: 'none' as const, detail: `ablation signal unavailable: ${opts.ablationNote}` } : usedFromAblation(ab, m);
+    const needed = neededFor(record, m, {
+      ablation: ab,
+      textOnly: ablations.find((a) => a.kind === 'text-only'),
+      originalCorrect: correct,
+      ...(opts.neededJudgement ? { judged: opts.neededJudgement } : {}),
+      ...(opts.neededNote ? { judgeNote: opts.neededNote } : {}),
+    });
     const v = decideVerdict({ modality: m, available: avail.available, availableFrom: avail.from, sent: sent[m], needed, used, claimed: claimedFor(sentences, m), correct });
     verdicts[m] = v;
     if (v.verdict === 'not-sent') findings.push(`${m === 'audio' ? 'Audio' : 'Visual'} not sent: the clip has ${m} but the model was never given it (${sent.evidence.join('; ')})`);

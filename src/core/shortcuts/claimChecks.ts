@@ -81,7 +81,12 @@ export function checkSentence(s: ClaimSentence, inv: CueInventory, onScreen: OnS
         quoteOnScreen = true;
         out.push({ kind: 'quote-is-on-screen', modality: 'visual', message: `“${q}” is on screen (“${track.text}”): it can be read, not only heard`, spans: [spanOf(track)] });
       } else if (said) {
-        out.push({ kind: 'quote-unverified', modality: 'audio', message: `“${q}” is not on screen; the words cannot be confirmed without a transcript`, ...(speechSpans.length ? { spans: speechSpans } : {}) });
+        out.push({
+          kind: 'quote-unverified',
+          modality: 'audio',
+          message: `“${q}” is not on screen; the words cannot be confirmed without a transcript`,
+          ...(speechSpans.length ? { spans: speechSpans } : {}),
+        });
       }
     }
   }
@@ -95,7 +100,12 @@ export function checkSentence(s: ClaimSentence, inv: CueInventory, onScreen: OnS
       out.push({ kind: 'hallucinated-audio', modality: 'audio', message: 'the trace cites sound but the audio holds neither speech nor loud sound' });
     } else {
       const spans = said ? speechSpans : [...speechSpans, ...a.sounds.map(spanOf)].sort((x, y) => x.start - y.start);
-      out.push({ kind: 'confirmed', modality: 'audio', message: said ? `speech detected (${a.speechSeconds.toFixed(1)} s)` : `sound detected (${(a.speechSeconds + a.soundSeconds).toFixed(1)} s)`, spans });
+      out.push({
+        kind: 'confirmed',
+        modality: 'audio',
+        message: said ? `speech detected (${a.speechSeconds.toFixed(1)} s)` : `sound detected (${(a.speechSeconds + a.soundSeconds).toFixed(1)} s)`,
+        spans,
+      });
     }
   }
 
@@ -103,7 +113,12 @@ export function checkSentence(s: ClaimSentence, inv: CueInventory, onScreen: OnS
     const deniesSpeech = deniesKind(s, 'said');
     const deniesSound = deniesKind(s, 'heard') && GENERAL_SILENCE_RE.test(s.text);
     if (deniesSpeech || deniesSound) {
-      out.push({ kind: 'missed-audio', modality: 'audio', message: `the trace says there is no ${deniesSpeech ? 'speech' : 'audio'}, but speech was detected (${a.speechSeconds.toFixed(1)} s)`, spans: speechSpans });
+      out.push({
+        kind: 'missed-audio',
+        modality: 'audio',
+        message: `the trace says there is no ${deniesSpeech ? 'speech' : 'audio'}, but speech was detected (${a.speechSeconds.toFixed(1)} s)`,
+        spans: speechSpans,
+      });
     }
   }
 
@@ -114,13 +129,30 @@ export function checkSentence(s: ClaimSentence, inv: CueInventory, onScreen: OnS
       out.push({ kind: 'hallucinated-visual', modality: 'visual', message: 'the trace cites something seen but the clip has no video stream' });
     } else if (read) {
       if (v.textTracks.length === 0) out.push({ kind: 'hallucinated-text', modality: 'visual', message: 'the trace cites on-screen text but none was found' });
-      else out.push({ kind: 'confirmed', modality: 'visual', message: `on-screen text found (${v.textTracks.map((t) => `“${t.text}”`).slice(0, 3).join(', ')})`, spans: v.textTracks.map(spanOf) });
+      else
+        out.push({
+          kind: 'confirmed',
+          modality: 'visual',
+          message: `on-screen text found (${v.textTracks
+            .map((t) => `“${t.text}”`)
+            .slice(0, 3)
+            .join(', ')})`,
+          spans: v.textTracks.map(spanOf),
+        });
     } else {
       out.push({ kind: 'confirmed', modality: 'visual', message: 'the clip has a picture', spans: whole(inv) });
     }
   }
   if (visualOk && v.present && v.textTracks.length > 0 && deniesKind(s, 'read')) {
-    out.push({ kind: 'missed-text', modality: 'visual', message: `the trace says there is no text on screen, but OCR found ${v.textTracks.map((t) => `“${t.text}”`).slice(0, 3).join(', ')}`, spans: v.textTracks.map(spanOf) });
+    out.push({
+      kind: 'missed-text',
+      modality: 'visual',
+      message: `the trace says there is no text on screen, but OCR found ${v.textTracks
+        .map((t) => `“${t.text}”`)
+        .slice(0, 3)
+        .join(', ')}`,
+      spans: v.textTracks.map(spanOf),
+    });
   }
   return out;
 }

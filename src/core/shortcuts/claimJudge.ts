@@ -131,10 +131,28 @@ export async function cachedJudgeCall(
   const started = Date.now();
   try {
     const r = await judge.backend.complete(
-      { model: judge.model, messages: [{ role: 'user', content: prompt }], temperature: sampling.temperature, maxTokens: sampling.maxTokens, ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}) },
+      {
+        model: judge.model,
+        messages: [{ role: 'user', content: prompt }],
+        temperature: sampling.temperature,
+        maxTokens: sampling.maxTokens,
+        ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+      },
       { ...(signal ? { signal } : {}), timeoutMs: judge.timeoutMs ?? 30_000 },
     );
-    await judge.cache?.put({ v: 1, key, model: judge.model, templateHash, repeat: 0, reply: r.text, ...(r.usage ? { usage: r.usage } : {}), ...(r.finishReason ? { finishReason: r.finishReason } : {}), latencyMs: Date.now() - started, attempts: 1, createdAt: new Date().toISOString() });
+    await judge.cache?.put({
+      v: 1,
+      key,
+      model: judge.model,
+      templateHash,
+      repeat: 0,
+      reply: r.text,
+      ...(r.usage ? { usage: r.usage } : {}),
+      ...(r.finishReason ? { finishReason: r.finishReason } : {}),
+      latencyMs: Date.now() - started,
+      attempts: 1,
+      createdAt: new Date().toISOString(),
+    });
     return { reply: r.text, calls: 1, cached: 0 };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e), calls: 1, cached: 0 };

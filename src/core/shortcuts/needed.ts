@@ -105,7 +105,15 @@ export function datasetCueLabels(extras: Record<string, unknown> | undefined): D
 
 function fromLabels(labels: DatasetCueLabels, m: ShortcutModality): NeededEvidence {
   const mine = m === 'audio' ? [...(labels.audio ?? []), ...(labels.speech ?? [])] : [...(labels.visual ?? []), ...(labels.text ?? [])];
-  if (mine.length) return { value: true, from: 'dataset-labels', detail: `dataset ${m} cue labels: ${mine.slice(0, 3).map((s) => `“${s}”`).join('; ')}${mine.length > 3 ? ` (+${mine.length - 3})` : ''}` };
+  if (mine.length)
+    return {
+      value: true,
+      from: 'dataset-labels',
+      detail: `dataset ${m} cue labels: ${mine
+        .slice(0, 3)
+        .map((s) => `“${s}”`)
+        .join('; ')}${mine.length > 3 ? ` (+${mine.length - 3})` : ''}`,
+    };
   return { value: false, from: 'dataset-labels', detail: `the dataset labels cues for this sample but none ${m === 'audio' ? 'audio or speech' : 'visual or on-screen text'}` };
 }
 

@@ -11,7 +11,6 @@ import type { ReadProblem } from '../types';
 import type { CueInventory, ShortcutLine } from './types';
 import { LAYOUT } from '../workspaceLayout';
 
-
 export function shortcutSidecarPath(workspaceRoot: string, rolloutFile: string): string {
   const abs = resolve(rolloutFile);
   const tag = createHash('sha1').update(abs).digest('hex').slice(0, 8);

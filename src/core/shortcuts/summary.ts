@@ -104,7 +104,14 @@ export function summariseShortcuts(lines: ShortcutLine[]): ShortcutSummary {
 
 function slimAblation(a: AblationResult | undefined): AblationResult | undefined {
   if (!a) return undefined;
-  return { kind: a.kind, method: a.method, samples: a.samples.map((x) => ({ answer: null, completion: '', same: x.same })), ...(a.changeRate !== undefined ? { changeRate: a.changeRate } : {}), ...(a.logprob ? { logprob: a.logprob } : {}), ...(a.baseline ? { baseline: { samples: [], changeRate: a.baseline.changeRate } } : {}) };
+  return {
+    kind: a.kind,
+    method: a.method,
+    samples: a.samples.map((x) => ({ answer: null, completion: '', same: x.same })),
+    ...(a.changeRate !== undefined ? { changeRate: a.changeRate } : {}),
+    ...(a.logprob ? { logprob: a.logprob } : {}),
+    ...(a.baseline ? { baseline: { samples: [], changeRate: a.baseline.changeRate } } : {}),
+  };
 }
 
 /**
@@ -116,7 +123,13 @@ export function slimForSummary(line: ShortcutLine): ShortcutLine {
   if (!a) return rest;
   const mv = (v: ShortcutAnalysis['audio']): ShortcutAnalysis['audio'] => {
     const ab = slimAblation(v.used.ablation);
-    return { ...v, reason: '', needed: { ...v.needed, detail: '' }, used: { ...v.used, detail: '', ...(ab ? { ablation: ab } : {}) }, claimed: { value: v.claimed.value, sentences: [], findings: [] } };
+    return {
+      ...v,
+      reason: '',
+      needed: { ...v.needed, detail: '' },
+      used: { ...v.used, detail: '', ...(ab ? { ablation: ab } : {}) },
+      claimed: { value: v.claimed.value, sentences: [], findings: [] },
+    };
   };
   return {
     ...rest,

@@ -123,12 +123,20 @@ export function usedFromAblation(ab: AblationResult | undefined, m: ShortcutModa
   const base = `answer changed in ${changed} of ${k} samples ${without} (${answers(ab.samples)})`;
   const bl = ab.baseline;
   const blCounts = bl ? changedCounts(bl.samples) : undefined;
-  const against = bl && blCounts ? ` vs ${blCounts.hits} of ${blCounts.of} with all media (${answers(bl.samples)})` : `; no all-media baseline${ab.baselineError ? ` (${ab.baselineError})` : ''}, so sampling noise is not accounted for`;
+  const against =
+    bl && blCounts
+      ? ` vs ${blCounts.hits} of ${blCounts.of} with all media (${answers(bl.samples)})`
+      : `; no all-media baseline${ab.baselineError ? ` (${ab.baselineError})` : ''}, so sampling noise is not accounted for`;
   const cmp = compareWithBaseline({ hits: changed, of: k }, blCounts);
   const detail = `${base}${against}`;
   switch (cmp) {
     case 'noisy-baseline':
-      return { value: 'unknown', from: 'ablation-sampled', detail: `${detail}: unmeasured — with every medium the model already departs from its original answer in ${blCounts!.hits} of ${blCounts!.of} samples (≥ ${NOISY_BASELINE_RATE}), too noisy to tell an ablation's effect from chance`, ablation: ab };
+      return {
+        value: 'unknown',
+        from: 'ablation-sampled',
+        detail: `${detail}: unmeasured — with every medium the model already departs from its original answer in ${blCounts!.hits} of ${blCounts!.of} samples (≥ ${NOISY_BASELINE_RATE}), too noisy to tell an ablation's effect from chance`,
+        ablation: ab,
+      };
     case 'above-noise':
       return { value: true, from: 'ablation-sampled', detail: `${detail}: used${bl ? ` (${fmtPct(rate - bl.changeRate)} above the model's own noise)` : ''}`, ablation: ab };
     case 'within-noise':
@@ -207,7 +215,8 @@ export function decideVerdict(x: VerdictInput): ModalityVerdict {
     if (used.value && cited) return out('grounded', conf, `${measured}: the answer depends on the ${name}, and the trace cites it${hallucinated ? ' (though what it cites is not in the clip)' : ''}`);
     if (used.value) return out('unspoken', conf, `${measured}: the answer depends on the ${name}, but the trace never cites it`);
     if (cited) return out('decorative', conf, `${measured}: the answer does not depend on the ${name}, yet the trace cites it${hallucinated ? ' (and what it cites is not in the clip)' : ''}`);
-    if (needed.value === true) return out('ignored', conf, `shortcut: the question needs the ${name} (${needed.from}), but the answer does not depend on it (${measured}) and the trace never cites it`);
+    if (needed.value === true)
+      return out('ignored', conf, `shortcut: the question needs the ${name} (${needed.from}), but the answer does not depend on it (${measured}) and the trace never cites it`);
     return out('unused', conf, `${measured}: the answer does not depend on the ${name} and the trace does not cite it; ${neededSays}`);
   }
 
@@ -215,13 +224,23 @@ export function decideVerdict(x: VerdictInput): ModalityVerdict {
   const why = used.from === 'none' ? used.detail : `ablation inconclusive: ${used.detail}`;
   if (cited && hallucinated) return out('decorative', 'medium', `the trace cites ${name} cues the clip does not have (${claimed.findings.find((f) => HALLUCINATED.has(f.kind))!.message}); ${why}`);
   if (cited) {
-    if (needed.value === false) return out('decorative', 'low', `not measured (${why}): the trace cites the ${name}, but the question does not need it (${needed.from}), so the citation is unlikely to carry the answer`);
+    if (needed.value === false)
+      return out('decorative', 'low', `not measured (${why}): the trace cites the ${name}, but the question does not need it (${needed.from}), so the citation is unlikely to carry the answer`);
     if (x.correct === true) return out('grounded', 'low', `not measured (${why}): the trace cites the ${name} and the answer is right`);
     return out('undetermined', 'low', `not measured (${why}): the trace cites the ${name} but the answer is ${x.correct === false ? 'wrong' : 'not scored'}, so the citation may be decorative`);
   }
   if (needed.value === true) {
-    if (x.correct === false) return out('undetermined', 'low', `possible shortcut, not measured (${why}): the question needs the ${name} (${needed.from}), the trace never cites it and the answer is wrong — a shortcut, or an unspoken use that went wrong; an ablation tells them apart`);
-    return out('undetermined', 'low', `not measured (${why}): the question needs the ${name} (${needed.from}) and the trace never cites it, but the answer is ${x.correct ? 'right (an unspoken use or a lucky guess)' : 'not scored'}`);
+    if (x.correct === false)
+      return out(
+        'undetermined',
+        'low',
+        `possible shortcut, not measured (${why}): the question needs the ${name} (${needed.from}), the trace never cites it and the answer is wrong — a shortcut, or an unspoken use that went wrong; an ablation tells them apart`,
+      );
+    return out(
+      'undetermined',
+      'low',
+      `not measured (${why}): the question needs the ${name} (${needed.from}) and the trace never cites it, but the answer is ${x.correct ? 'right (an unspoken use or a lucky guess)' : 'not scored'}`,
+    );
   }
   if (needed.value === false) return out('unused', 'low', `not measured (${why}): the trace does not cite the ${name} and the question does not need it (${needed.from})`);
   return out('undetermined', 'low', `not measured (${why}): the trace does not cite the ${name} and whether the question needs it is unknown`);

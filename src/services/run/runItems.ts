@@ -84,8 +84,18 @@ export async function runItems(o: RunItemsOptions): Promise<RunItemsResult> {
   }
   const done = await completedKeys(o.out);
   const pending = items.filter((it) => !done.has(it.key));
-  const result: RunItemsResult = { items: items.length, ran: 0, skipped: items.length - pending.length, failed: [], problems: problems.map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`) };
-  const exists = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+  const result: RunItemsResult = {
+    items: items.length,
+    ran: 0,
+    skipped: items.length - pending.length,
+    failed: [],
+    problems: problems.map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`),
+  };
+  const exists = (p: string) =>
+    stat(p).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   let next = 0;
   const worker = async () => {
     while (next < pending.length && !o.signal?.aborted) {

@@ -130,7 +130,17 @@ export function sameAnswer(a: string | null, b: string | null, problemType: stri
       return pyRound(na, 2) === pyRound(nb, 2);
     }
     case 'emer_ov_mc': {
-      const set = (s: string) => [...new Set(s.split(',').map((p) => pyStrip(p).toUpperCase()).filter(Boolean))].sort().join(',');
+      const set = (s: string) =>
+        [
+          ...new Set(
+            s
+              .split(',')
+              .map((p) => pyStrip(p).toUpperCase())
+              .filter(Boolean),
+          ),
+        ]
+          .sort()
+          .join(',');
       return set(x) === set(y);
     }
     case 'judge': {
@@ -164,7 +174,10 @@ export function buildAblationRequest(profile: CheckpointProfile, variant: MediaV
   const base = buildChatRequest(profile, original, question, texts);
   // 'image' is buildUserText's "no media line" case: neither the audio nor the no-audio line.
   const userText = buildUserText(question, 'image', texts);
-  const body: Record<string, unknown> = { ...base.body, messages: [...(texts.system ? [{ role: 'system', content: texts.system }] : []), { role: 'user', content: [{ type: 'text', text: userText }] }] };
+  const body: Record<string, unknown> = {
+    ...base.body,
+    messages: [...(texts.system ? [{ role: 'system', content: texts.system }] : []), { role: 'user', content: [{ type: 'text', text: userText }] }],
+  };
   delete body.mm_processor_kwargs;
   delete body.media_io_kwargs;
   return { body, systemText: base.systemText, userText, mediaParts: [], notes: [...variant.notes] };
@@ -273,7 +286,12 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
       full = (await scoreForced(client, fullBuilt, o.rollout.completion, o.signal)).span;
     } catch (e) {
       if (o.signal?.aborted) throw cancelled();
-      const why = e instanceof LogprobsUnsupported ? e.message : e instanceof SpanNotFoundError ? `could not find the answer's tokens in prompt_logprobs: ${e.message}` : `log-probability scoring with all media failed: ${errorMessage(e)}`;
+      const why =
+        e instanceof LogprobsUnsupported
+          ? e.message
+          : e instanceof SpanNotFoundError
+            ? `could not find the answer's tokens in prompt_logprobs: ${e.message}`
+            : `log-probability scoring with all media failed: ${errorMessage(e)}`;
       logprobNote = mode === 'always' ? why : `${why}; sampled instead`;
     }
   }
@@ -369,14 +387,20 @@ export async function runAblations(o: RunAblationsOptions): Promise<AblationResu
         const logprob = { full: full!.logprob, ablated: span.logprob, delta: span.logprob - full!.logprob, tokens: span.tokens };
         const outcome: RunOutcome = { choices: [{ index: 0, text: o.rollout.completion, finishReason: 'forced' }], latency: { totalMs: Date.now() - startedAt.getTime() }, cancelled: false };
         const records = runRecords({ runId, profile: o.profile, request: { ...built, body }, clip, question: recordQuestion, startedAt, finishedAt: new Date(), outcome });
-        for (const r of records) r.ablation = { ...baseRecord(runId, kind, 'logprob', variant), logprob, answer_tokens: span.pieces, full_answer_tokens: full!.pieces, full_media_parts: fullBuilt.mediaParts };
+        for (const r of records)
+          r.ablation = { ...baseRecord(runId, kind, 'logprob', variant), logprob, answer_tokens: span.pieces, full_answer_tokens: full!.pieces, full_media_parts: fullBuilt.mediaParts };
         const runFile = await saveAblationRun(outDir, o.profile.model, kind, startedAt, records);
         results.push({ kind, method: 'logprob', samples: [], logprob, runFile });
         o.onProgress?.(kind, 1, 1);
         continue;
       } catch (e) {
         if (o.signal?.aborted) throw cancelled();
-        const why = e instanceof LogprobsUnsupported ? e.message : e instanceof SpanNotFoundError ? `could not find the answer's tokens in prompt_logprobs: ${e.message}` : `log-probability scoring failed: ${errorMessage(e)}`;
+        const why =
+          e instanceof LogprobsUnsupported
+            ? e.message
+            : e instanceof SpanNotFoundError
+              ? `could not find the answer's tokens in prompt_logprobs: ${e.message}`
+              : `log-probability scoring failed: ${errorMessage(e)}`;
         if (mode === 'always') {
           results.push({ kind, method: 'failed', samples: [], error: why });
           continue;

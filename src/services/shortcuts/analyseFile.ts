@@ -156,7 +156,13 @@ class ClipStage {
 }
 
 /** The rollout's ablations, or why there are none (no endpoint, no clip, media withheld, failure). */
-async function ablationsOf(r: RolloutRecord, clip: string | undefined, inventory: CueInventory | undefined, stage: ClipStage, o: AnalyseFileOptions): Promise<{ ablations?: AblationResult[]; note?: string }> {
+async function ablationsOf(
+  r: RolloutRecord,
+  clip: string | undefined,
+  inventory: CueInventory | undefined,
+  stage: ClipStage,
+  o: AnalyseFileOptions,
+): Promise<{ ablations?: AblationResult[]; note?: string }> {
   const e = o.endpoint;
   if (!e) return { note: 'no checkpoint endpoint given: ablations not run' };
   if (!clip) return { note: 'the clip was not found: ablations need it' };
@@ -176,7 +182,14 @@ async function ablationsOf(r: RolloutRecord, clip: string | undefined, inventory
   const range = rangeOf(r);
   try {
     const ablations = await o.deps.runAblations({
-      rollout: { ...(r.id !== undefined ? { id: r.id } : {}), completion: r.completion, answer: ex.found ? ex.answer : null, ...(r.question.problemType ? { problemType: r.question.problemType } : {}), ...(reference !== undefined ? { reference } : {}), question },
+      rollout: {
+        ...(r.id !== undefined ? { id: r.id } : {}),
+        completion: r.completion,
+        answer: ex.found ? ex.answer : null,
+        ...(r.question.problemType ? { problemType: r.question.problemType } : {}),
+        ...(reference !== undefined ? { reference } : {}),
+        question,
+      },
       clip,
       ...(range ? { range } : {}),
       profile: e.profile,
@@ -218,7 +231,14 @@ async function neededJudgementOf(r: RolloutRecord, o: AnalyseFileOptions, memo: 
   );
 }
 
-async function analyseOne(r: RolloutRecord, rolloutFile: string, stage: ClipStage, o: AnalyseFileOptions, memo: Map<string, Promise<NeededJudgeResult>>, progress: (stage: string) => void): Promise<ShortcutAnalysis> {
+async function analyseOne(
+  r: RolloutRecord,
+  rolloutFile: string,
+  stage: ClipStage,
+  o: AnalyseFileOptions,
+  memo: Map<string, Promise<NeededJudgeResult>>,
+  progress: (stage: string) => void,
+): Promise<ShortcutAnalysis> {
   const { clip, inventory, error: inventoryError } = await stage.inventoryOf(r, rolloutFile, progress);
   if (o.endpoint && clip) progress('ablations');
   const { ablations, note: ablationNote } = await ablationsOf(r, clip, inventory, stage, o);

@@ -98,7 +98,10 @@ export class CompareView {
       'select',
       { testid: 'compare-filter', attrs: { 'aria-label': 'show' } },
       (['all', 'flipped', 'regressed', 'improved'] as Filter[]).map((f) => {
-        const o = el('option', { text: f === 'all' ? 'all items' : f === 'flipped' ? 'answer flipped' : f === 'regressed' ? 'regressed (right → wrong, format)' : 'improved (wrong → right)', attrs: { value: f } });
+        const o = el('option', {
+          text: f === 'all' ? 'all items' : f === 'flipped' ? 'answer flipped' : f === 'regressed' ? 'regressed (right → wrong, format)' : 'improved (wrong → right)',
+          attrs: { value: f },
+        });
         if (f === this.filter) o.selected = true;
         return o;
       }),
@@ -107,7 +110,10 @@ export class CompareView {
       this.filter = filterSel.value as Filter;
       this.applyFilters();
     });
-    const typeSel = el('select', { testid: 'compare-type', attrs: { 'aria-label': 'problem type' } }, [el('option', { text: 'all types', attrs: { value: '' } }), ...types.map((t) => el('option', { text: t, attrs: { value: t } }))]);
+    const typeSel = el('select', { testid: 'compare-type', attrs: { 'aria-label': 'problem type' } }, [
+      el('option', { text: 'all types', attrs: { value: '' } }),
+      ...types.map((t) => el('option', { text: t, attrs: { value: t } })),
+    ]);
     typeSel.value = this.type;
     typeSel.addEventListener('change', () => {
       this.type = typeSel.value;
@@ -123,7 +129,11 @@ export class CompareView {
     const header = el('header', { class: 'cmp-header' }, [
       el('h1', { testid: 'view-title', text: this.init.title }),
       pairPicker ?? el('span', { class: 'muted', text: `${p.b} vs ${p.a} (baseline)` }),
-      el('span', { class: 'muted', testid: 'compare-matched', text: `paired by ${p.by}: ${p.matched} matched · ${p.onlyA} only in ${p.a} · ${p.onlyB} only in ${p.b}${p.ambiguous ? ` · ${p.ambiguous} repeated keys paired by order` : ''}` }),
+      el('span', {
+        class: 'muted',
+        testid: 'compare-matched',
+        text: `paired by ${p.by}: ${p.matched} matched · ${p.onlyA} only in ${p.a} · ${p.onlyB} only in ${p.b}${p.ambiguous ? ` · ${p.ambiguous} repeated keys paired by order` : ''}`,
+      }),
     ]);
     clear(this.statsHost);
     append(this.statsHost, [
@@ -137,7 +147,13 @@ export class CompareView {
       forestPlot(p.rewards),
       c.steps ? stepTable(c.steps) : null,
     ]);
-    const deltaHead = el('button', { class: 'th sortable num', testid: 'th-delta', attrs: { type: 'button' }, text: this.sortByDelta === 'none' ? 'Δ acc.' : this.sortByDelta === 'asc' ? 'Δ acc. ▲' : 'Δ acc. ▼', title: 'accuracy of B minus A — click to sort' });
+    const deltaHead = el('button', {
+      class: 'th sortable num',
+      testid: 'th-delta',
+      attrs: { type: 'button' },
+      text: this.sortByDelta === 'none' ? 'Δ acc.' : this.sortByDelta === 'asc' ? 'Δ acc. ▲' : 'Δ acc. ▼',
+      title: 'accuracy of B minus A — click to sort',
+    });
     deltaHead.addEventListener('click', () => {
       this.sortByDelta = this.sortByDelta === 'desc' ? 'asc' : 'desc';
       this.render();
@@ -204,9 +220,14 @@ export class CompareView {
         el('div', { class: 'cell', text: r.item.problemType }),
         answerCell(a),
         answerCell(b),
-        el('div', { class: ['cell', 'num', r.delta === null ? null : r.delta > 0 ? 'adv-pos' : r.delta < 0 ? 'adv-neg' : null], text: r.delta === null ? '—' : (r.delta > 0 ? '+' : '') + formatNumber(r.delta) }),
+        el('div', {
+          class: ['cell', 'num', r.delta === null ? null : r.delta > 0 ? 'adv-pos' : r.delta < 0 ? 'adv-neg' : null],
+          text: r.delta === null ? '—' : (r.delta > 0 ? '+' : '') + formatNumber(r.delta),
+        }),
         el('div', { class: 'cell' }, [
-          r.flip ? el('span', { class: ['badge', r.flip === 'right-to-wrong' ? 'flip-bad' : 'flip-good'], testid: 'flip-badge', text: r.flip === 'right-to-wrong' ? 'right → wrong' : 'wrong → right' }) : null,
+          r.flip
+            ? el('span', { class: ['badge', r.flip === 'right-to-wrong' ? 'flip-bad' : 'flip-good'], testid: 'flip-badge', text: r.flip === 'right-to-wrong' ? 'right → wrong' : 'wrong → right' })
+            : null,
           r.formatRegression ? el('span', { class: 'badge flip-bad', text: 'format ✗' }) : null,
         ]),
       ]);
@@ -253,7 +274,9 @@ function badge(text: string, cls: string): HTMLElement {
 function answerCell(cell: CompareRow['byCheckpoint'][string] | undefined): HTMLElement {
   if (!cell) return el('div', { class: 'cell muted', text: '(not in this checkpoint)' });
   const acc = cell.rewards.accuracy;
-  return el('div', { class: ['cell', acc === 1 ? 'ans-right' : acc === 0 ? 'ans-wrong' : null], title: `${cell.where}${cell.samples > 1 ? ` · ${cell.samples} samples` : ''}` }, [visibleText(cell.answer || '∅')]);
+  return el('div', { class: ['cell', acc === 1 ? 'ans-right' : acc === 0 ? 'ans-wrong' : null], title: `${cell.where}${cell.samples > 1 ? ` · ${cell.samples} samples` : ''}` }, [
+    visibleText(cell.answer || '∅'),
+  ]);
 }
 
 function traceColumn(name: string, item: CompareRow, trace: CompareTrace | undefined, answersDiffer: boolean): HTMLElement {
@@ -261,7 +284,10 @@ function traceColumn(name: string, item: CompareRow, trace: CompareTrace | undef
   const chips = Object.entries(cell.rewards).map(([r, v]) => el('span', { class: 'chip', testid: 'compare-chip', attrs: { 'data-reward': r }, text: `${r} ${v === null ? '—' : formatNumber(v)}` }));
   const head = el('header', { class: 'cmp-col-head' }, [el('h3', { text: name }), el('span', { class: 'muted', text: cell.where }), el('div', { class: 'chip-row' }, chips)]);
   if (!trace || trace.completion === null) {
-    return el('article', { class: 'cmp-col', testid: 'compare-column', attrs: { 'data-checkpoint': name } }, [head, el('div', { class: 'banner', text: trace?.error ?? 'this report does not carry the trace' })]);
+    return el('article', { class: 'cmp-col', testid: 'compare-column', attrs: { 'data-checkpoint': name } }, [
+      head,
+      el('div', { class: 'banner', text: trace?.error ?? 'this report does not carry the trace' }),
+    ]);
   }
   const parsed = parseTrace(trace.completion);
   const panel = (kind: 'context' | 'think' | 'answer') => {
@@ -275,7 +301,16 @@ function traceColumn(name: string, item: CompareRow, trace: CompareTrace | undef
 function stepTable(steps: NonNullable<CompareViewInit['comparison']['steps']>): HTMLElement {
   const rewards = [...new Set(steps.flatMap((s) => Object.keys(s.rewards)))].filter((r) => ['accuracy', 'format', 'context', 'logic'].includes(r));
   return el('table', { class: 'cmp-steps', testid: 'compare-steps' }, [
-    el('thead', {}, [el('tr', {}, [el('th', { text: 'step' }), el('th', { text: 'n' }), ...rewards.map((r) => el('th', { text: `${r} (95% CI)` })), el('th', { text: 'response chars' }), el('th', { text: 'zero-var groups' }), el('th', { text: 'format failures' })])]),
+    el('thead', {}, [
+      el('tr', {}, [
+        el('th', { text: 'step' }),
+        el('th', { text: 'n' }),
+        ...rewards.map((r) => el('th', { text: `${r} (95% CI)` })),
+        el('th', { text: 'response chars' }),
+        el('th', { text: 'zero-var groups' }),
+        el('th', { text: 'format failures' }),
+      ]),
+    ]),
     el(
       'tbody',
       {},
@@ -289,7 +324,12 @@ function stepTable(steps: NonNullable<CompareViewInit['comparison']['steps']>): 
           }),
           el('td', { text: String(Math.round(s.meanResponseChars)) }),
           el('td', { text: s.zeroVarianceGroupShare === undefined ? '—' : formatNumber(s.zeroVarianceGroupShare, 2) }),
-          el('td', { text: Object.entries(s.formatFailures).map(([k, n]) => `${k} ${n}`).join(', ') || 'none' }),
+          el('td', {
+            text:
+              Object.entries(s.formatFailures)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ') || 'none',
+          }),
         ]),
       ),
     ),

@@ -19,7 +19,11 @@ export function forestPlot(tests: RewardTest[]): HTMLElement {
   const lo = d3.min(tests, (t) => Math.min(t.ci95[0], t.delta)) ?? -1;
   const hi = d3.max(tests, (t) => Math.max(t.ci95[1], t.delta)) ?? 1;
   const span = Math.max(Math.abs(lo), Math.abs(hi), 0.05);
-  const x = d3.scaleLinear().domain([-span, span]).nice().range([M.left, W - M.right]);
+  const x = d3
+    .scaleLinear()
+    .domain([-span, span])
+    .nice()
+    .range([M.left, W - M.right]);
   const colour = {
     better: cssVar('--vscode-charts-green', '#388a34'),
     worse: cssVar('--vscode-charts-red', '#e51400'),
@@ -29,7 +33,14 @@ export function forestPlot(tests: RewardTest[]): HTMLElement {
   };
   const svg = d3.create('svg').attr('class', 'forest-svg').attr('viewBox', `0 0 ${W} ${h}`).attr('width', W).attr('height', h).attr('role', 'img');
   svg.append('title').text('Difference B − A per reward and problem type, with its 95% bootstrap CI');
-  svg.append('line').attr('x1', x(0)).attr('x2', x(0)).attr('y1', M.top - 6).attr('y2', h - M.bottom).attr('stroke', colour.axis).attr('stroke-dasharray', '3 3');
+  svg
+    .append('line')
+    .attr('x1', x(0))
+    .attr('x2', x(0))
+    .attr('y1', M.top - 6)
+    .attr('y2', h - M.bottom)
+    .attr('stroke', colour.axis)
+    .attr('stroke-dasharray', '3 3');
   const rows = svg
     .append('g')
     .selectAll('g')
@@ -58,11 +69,16 @@ export function forestPlot(tests: RewardTest[]): HTMLElement {
     .attr('cx', (t) => x(t.delta))
     .attr('r', 4)
     .attr('fill', (t) => colour[t.verdict]);
-  rows.append('title').text(
-    (t) =>
-      `${t.reward} (${t.problemType}): Δ ${formatNumber(t.delta, 3)} [${formatNumber(t.ci95[0], 3)}, ${formatNumber(t.ci95[1], 3)}], n ${t.n}, ${t.test} p ${formatNumber(t.p, 4)}, adjusted ${formatNumber(t.pBH ?? t.pHolm, 4)} → ${t.verdict}${t.mde !== undefined ? ` (MDE ${formatNumber(t.mde, 3)})` : ''}`,
-  );
-  const axis = svg.append('g').attr('transform', `translate(0,${h - M.bottom})`).call(d3.axisBottom(x).ticks(6).tickSizeOuter(0));
+  rows
+    .append('title')
+    .text(
+      (t) =>
+        `${t.reward} (${t.problemType}): Δ ${formatNumber(t.delta, 3)} [${formatNumber(t.ci95[0], 3)}, ${formatNumber(t.ci95[1], 3)}], n ${t.n}, ${t.test} p ${formatNumber(t.p, 4)}, adjusted ${formatNumber(t.pBH ?? t.pHolm, 4)} → ${t.verdict}${t.mde !== undefined ? ` (MDE ${formatNumber(t.mde, 3)})` : ''}`,
+    );
+  const axis = svg
+    .append('g')
+    .attr('transform', `translate(0,${h - M.bottom})`)
+    .call(d3.axisBottom(x).ticks(6).tickSizeOuter(0));
   axis.selectAll('text').attr('fill', colour.text);
   axis.selectAll('line,path').attr('stroke', colour.axis);
   return el('figure', { class: 'forest', testid: 'forest-plot' }, [svg.node()!]);

@@ -10,8 +10,24 @@ const f = (x: number | null | undefined, d = 3) => (x === null || x === undefine
 
 function table(testid: string, head: string[], rows: (string | HTMLElement)[][]): HTMLElement {
   return el('table', { class: 'lab-table', testid }, [
-    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { text: h })))]),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, [c])))))),
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        head.map((h) => el('th', { text: h })),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c) => (typeof c === 'string' ? el('td', { text: c }) : el('td', {}, [c]))),
+        ),
+      ),
+    ),
   ]);
 }
 
@@ -47,7 +63,9 @@ export class LabView {
             v.sha256.slice(0, 12),
             String(v.n),
             f(v.mean),
-            Object.entries(v.statuses).map(([k, n]) => `${k} ${n}`).join(', '),
+            Object.entries(v.statuses)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', '),
             v.noise ? `${f(v.noise.meanSpread)} / ${f(v.noise.changedShare * 100, 0)}%` : '— (one repeat)',
           ]),
         ),
@@ -73,15 +91,35 @@ export class LabView {
         table(
           'lab-pairs',
           ['a', 'b', 'n', 'Spearman', 'Kendall τb', 'quadratic κ', 'mean b − a', 'changed', 'cross the midpoint', 'groups reordered', 'mean |Δ span adv.|'],
-          lab.pairs.map((p) => [p.a, p.b, String(p.n), f(p.spearman), f(p.kendall), f(p.qwk), f(p.meanDiff), String(p.changed.length), String(p.flipsAcrossThreshold.count), `${p.trainingImpact.reordered} of ${p.trainingImpact.groups}`, f(p.trainingImpact.meanAbsAdvantageChange)]),
+          lab.pairs.map((p) => [
+            p.a,
+            p.b,
+            String(p.n),
+            f(p.spearman),
+            f(p.kendall),
+            f(p.qwk),
+            f(p.meanDiff),
+            String(p.changed.length),
+            String(p.flipsAcrossThreshold.count),
+            `${p.trainingImpact.reordered} of ${p.trainingImpact.groups}`,
+            f(p.trainingImpact.meanAbsAdvantageChange),
+          ]),
         ),
         el('h2', { text: 'Between labellers (the ceiling)' }),
         lab.labellers.length
-          ? table('lab-labellers', ['a', 'b', 'n', 'exact', 'quadratic κ', 'κ'], lab.labellers.map((l) => [l.a, l.b, String(l.n), f(l.exact), f(l.qwk), f(l.kappa)]))
+          ? table(
+              'lab-labellers',
+              ['a', 'b', 'n', 'exact', 'quadratic κ', 'κ'],
+              lab.labellers.map((l) => [l.a, l.b, String(l.n), f(l.exact), f(l.qwk), f(l.kappa)]),
+            )
           : el('div', { class: 'muted', text: 'One labeller or none: no ceiling measured yet.' }),
         lab.labellerAlpha !== null ? el('div', { testid: 'lab-alpha', text: `Krippendorff's α (ordinal), all labellers: ${f(lab.labellerAlpha)}` }) : null,
         el('h2', { text: 'Label next' }),
-        table('lab-queue', ['item', 'why'], lab.queue.slice(0, 25).map((q) => [q.key.slice(0, 16), q.why])),
+        table(
+          'lab-queue',
+          ['item', 'why'],
+          lab.queue.slice(0, 25).map((q) => [q.key.slice(0, 16), q.why]),
+        ),
         lab.unknownLabels.length ? el('div', { class: 'muted', text: `${lab.unknownLabels.length} labels name items not in this lab and were left out.` }) : null,
       ]),
     );
