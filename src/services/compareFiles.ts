@@ -2,7 +2,9 @@
 // use, named by its label, its records' checkpoint, or its file name, and split when one file
 // holds several checkpoints or steps.
 
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { canonicalJson, fnv1a64 } from '../core/grpo';
 import { extractAnswer } from '../core/pycompat';
 import { scoreFile, type ScoreOptions } from '../core/score';
@@ -61,6 +63,19 @@ export interface LoadedSources {
 export interface LoadCompareOptions extends ScoreOptions {
   /** Keep each sample's completion (for views and reports that show the traces). */
   keepText?: boolean;
+  /** The workspace whose shortcut analyses (.omnitrace/shortcuts/) give each rollout's verdicts. */
+  workspace?: string;
+}
+
+/** Verdicts per rollout index from the workspace's shortcut analysis of a file, when there is one. */
+async function shortcutVerdicts(workspace: string | undefined, file: string): Promise<Map<number, Record<string, string>>> {
+  const out = new Map<number, Record<string, string>>();
+  if (!workspace) return out;
+  const sidecar = shortcutSidecarPath(workspace, file);
+  if (!existsSync(sidecar)) return out;
+  const { lines } = await readShortcutLines(sidecar);
+  for (const l of lines) if (l.shortcut) out.set(l.index, { audio: l.shortcut.audio.verdict, visual: l.shortcut.visual.verdict });
+  return out;
 }
 
 /** Scores each path and splits it by checkpoint or step when its records name several. */
@@ -71,9 +86,12 @@ export async function loadCompareSources(specs: SourceSpec[], opts: LoadCompareO
   for (const spec of specs) {
     // Only the small sample of each rollout is kept, never the scored rollout: two 100k files fit.
     const samples: (CompareSample & { checkpoint?: string; step?: number })[] = [];
+    const verdicts = await shortcutVerdicts(opts.workspace, spec.path);
     const run = await scoreFile(spec.path, opts, {
       record: (s) => {
         const sample: CompareSample & { checkpoint?: string; step?: number } = sampleOf(s);
+        const v = verdicts.get(s.record.index);
+        if (v) sample.shortcut = v;
         if (s.record.checkpoint !== undefined) sample.checkpoint = s.record.checkpoint;
         if (s.record.step !== undefined) sample.step = s.record.step;
         if (opts.keepText) sample.completion = s.record.completion;

@@ -99,3 +99,18 @@ test('a selected item shows both traces side by side, the differing answers mark
   assert.equal(await page.locator('.answer-differs').count(), 2);
   assert.deepEqual(problems, []);
 });
+
+test('a series of training steps shows as curves with CIs beside the step table', async () => {
+  const rows: string[] = [];
+  for (const step of [100, 200, 300]) {
+    for (let i = 0; i < 8; i++) rows.push(JSON.stringify({ id: `p${step}-${i}`, step, problem: `Q${i}`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: `<context>c</context><think>t</think><answer>${i < step / 50 ? 'A' : 'B'}</answer>` }));
+  }
+  writeFileSync(join(work, 'steps.jsonl'), rows.join('\n') + '\n');
+  cli('compare', 'steps.jsonl', '--out', 'steps.json');
+  cli('report', '--compare', 'steps.json', '--out', 'steps.html');
+  const p = await (await browser.newContext()).newPage();
+  await p.goto('file://' + join(work, 'steps.html'));
+  await p.waitForSelector('[data-testid=step-curves]', { timeout: 20_000 });
+  assert.ok((await p.locator('[data-testid=step-series][data-series=accuracy] circle').count()) === 3);
+  assert.equal(await p.locator('[data-testid=compare-steps] tbody tr').count(), 3);
+});

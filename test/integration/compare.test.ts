@@ -155,3 +155,27 @@ test('several samples per item are aggregated: mean, pass@1, pass@k and all-corr
   const names = c.pairs[0].rewards.map((t: { reward: string }) => t.reward);
   for (const n of ['pass@1', 'pass@4', 'all-correct']) assert.ok(names.includes(n), n);
 });
+
+test("shortcut verdicts from the workspace's analyses join the items, and their changes are flips", async () => {
+  const { shortcutSidecarPath } = await import('../../src/core/shortcuts/sidecar');
+  const { mkdirSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const rows = (ck: string) =>
+    Array.from({ length: 3 }, (_, i) => JSON.stringify({ id: `s${i}`, checkpoint: ck, problem: 'Q', problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: trace('A') })).join(
+      '\n',
+    ) + '\n';
+  writeFileSync(join(dir, 'sa.jsonl'), rows('sa'));
+  writeFileSync(join(dir, 'sb.jsonl'), rows('sb'));
+  const sidecar = (file: string, audio: string[]) => {
+    const p = shortcutSidecarPath(dir, join(dir, file));
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, audio.map((v, index) => JSON.stringify({ index, source: { file }, shortcut: { audio: { verdict: v }, visual: { verdict: 'grounded' } } })).join('\n') + '\n');
+  };
+  sidecar('sa.jsonl', ['grounded', 'grounded', 'ignored']);
+  sidecar('sb.jsonl', ['grounded', 'ignored', 'ignored']);
+  const r = cli('sa.jsonl', 'sb.jsonl', '--out', 's.json');
+  assert.equal(r.code, 0, r.stderr);
+  const c = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+  assert.deepEqual(c.pairs[0].flips.shortcutChanges, [{ key: 'id:s1', modality: 'audio', a: 'grounded', b: 'ignored' }]);
+  assert.equal(c.items[2].byCheckpoint.sb.shortcut.audio, 'ignored');
+});

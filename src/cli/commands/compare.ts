@@ -107,12 +107,12 @@ export function register(program: Command): void {
     }
     const all = [...paths];
     for (const p of labels.keys()) if (!all.some((x) => resolve(x) === p)) all.push(p);
-    if (all.length < 2) throw new UsageError('compare needs at least two sources');
+    if (all.length < 1) throw new UsageError('compare needs two or more sources (or one file holding several checkpoints or steps)');
     guardOutputs(all, [['--out', v.out]]);
     const specs: SourceSpec[] = all.map((p) => ({ path: p, ...(labels.has(resolve(p)) ? { label: labels.get(resolve(p))! } : {}) }));
     let comparison: Comparison;
     try {
-      const loaded = await loadCompareSources(specs, input);
+      const loaded = await loadCompareSources(specs, { ...input, workspace: process.cwd() });
       for (const p of loaded.problems.slice(0, 20)) process.stderr.write(`${p}\n`);
       if (loaded.problems.length > 20) process.stderr.write(`… and ${loaded.problems.length - 20} more unreadable records\n`);
       const sources = loaded.sources;

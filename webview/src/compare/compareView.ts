@@ -9,6 +9,7 @@ import type { RpcClient } from '../rpc';
 import { append, clear, el, formatNumber } from '../dom';
 import { visibleText } from '../traceText';
 import { forestPlot } from './forestPlot';
+import { stepCurves } from './stepCurves';
 
 type Filter = 'all' | 'flipped' | 'regressed' | 'improved';
 const ROW_HEIGHT = 26;
@@ -145,6 +146,7 @@ export class CompareView {
         p.flips.shortcutChanges.length ? badge(`${p.flips.shortcutChanges.length} shortcut verdict changes`, '') : null,
       ]),
       forestPlot(p.rewards),
+      c.steps ? stepCurves(c.steps) : null,
       c.steps ? stepTable(c.steps) : null,
     ]);
     const deltaHead = el('button', {
