@@ -103,7 +103,17 @@ test('a selected item shows both traces side by side, the differing answers mark
 test('a series of training steps shows as curves with CIs beside the step table', async () => {
   const rows: string[] = [];
   for (const step of [100, 200, 300]) {
-    for (let i = 0; i < 8; i++) rows.push(JSON.stringify({ id: `p${step}-${i}`, step, problem: `Q${i}`, problem_type: 'multiple choice', solution: '<answer>A</answer>', completion: `<context>c</context><think>t</think><answer>${i < step / 50 ? 'A' : 'B'}</answer>` }));
+    for (let i = 0; i < 8; i++)
+      rows.push(
+        JSON.stringify({
+          id: `p${step}-${i}`,
+          step,
+          problem: `Q${i}`,
+          problem_type: 'multiple choice',
+          solution: '<answer>A</answer>',
+          completion: `<context>c</context><think>t</think><answer>${i < step / 50 ? 'A' : 'B'}</answer>`,
+        }),
+      );
   }
   writeFileSync(join(work, 'steps.jsonl'), rows.join('\n') + '\n');
   cli('compare', 'steps.jsonl', '--out', 'steps.json');
