@@ -182,3 +182,14 @@ export interface LiveRunProgress {
   judge?: string;
   samples: LiveSample[];
 }
+
+/** What the trace view's label bar shows for one rollout. */
+export interface LabelState {
+  /** False in a shared report, or without a workspace to keep labels in (`why` says so). */
+  enabled: boolean;
+  why?: string;
+  labeller?: string;
+  /** The judge's score stays hidden until the rollout is labelled. */
+  blind: boolean;
+  rewards: { reward: string; scale: number[]; judge: number | null; label?: number; reason?: string }[];
+}

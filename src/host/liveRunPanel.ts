@@ -92,6 +92,9 @@ export class LiveRunPanel extends Disposable {
           locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
           getRollout: (p) => this.getRollout(p),
           revealSource: () => ({ revealed: false }),
+          getLabels: (p) => handleRolloutRequest(this.model, 'getLabels', p),
+          setLabel: (p) => handleRolloutRequest(this.model, 'setLabel', p),
+          undoLabel: (p) => handleRolloutRequest(this.model, 'undoLabel', p),
           cancelRun: () => {
             if (!this.running) return { cancelled: false };
             onCancel();

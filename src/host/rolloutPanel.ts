@@ -12,6 +12,7 @@ import { affectsMediaRoot } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 import { webviewRoots } from './webviewRoots';
 import { handleRolloutRequest } from '../protocol/rolloutRequests';
+import { labelHandlers } from './labelHandlers';
 
 export class RolloutPanel extends Disposable {
   private readonly server: RpcServer;
@@ -147,6 +148,7 @@ export class RolloutPanel extends Disposable {
       },
       revealSource: (p: HostMethods['revealSource']['params']) => this.revealSource(p.index),
       cancelRun: () => ({ cancelled: false }),
+      ...labelHandlers(this.document.uri, (i) => this.document.store.getDetail(i)),
     };
   }
 

@@ -5,7 +5,7 @@
 import type { RunFormErrors, RunFormValues } from '../core/run/runForm';
 
 export * from '../core/viewTypes';
-import type { LiveRunProgress, RolloutDetail, RowPage, RowQuery, ViewInit } from '../core/viewTypes';
+import type { LabelState, LiveRunProgress, RolloutDetail, RowPage, RowQuery, ViewInit } from '../core/viewTypes';
 
 /** Requests the webview makes of its host, and what each returns. */
 export interface HostMethods {
@@ -18,6 +18,12 @@ export interface HostMethods {
   revealSource: { params: { index: number }; result: { revealed: boolean } };
   /** Stop the checkpoint run this view shows live (no-op elsewhere); the partial samples are kept and saved. */
   cancelRun: { params: Record<string, never>; result: { cancelled: boolean } };
+  /** The labeller's labels of a rollout's judged rewards, with the judge's scores (hidden when blind). */
+  getLabels: { params: { index: number }; result: LabelState };
+  /** Label a reward of a rollout (score on the template's raw scale), with an optional reason. */
+  setLabel: { params: { index: number; reward: string; score: number; reason?: string }; result: LabelState };
+  /** Undo the last label of this session. */
+  undoLabel: { params: Record<string, never>; result: { undone: boolean } };
 }
 
 export type HostMethod = keyof HostMethods;

@@ -24,6 +24,11 @@ export async function handleRolloutRequest<M extends keyof HostMethods>(model: R
       return { revealed: false } as Result<M>;
     case 'cancelRun':
       return { cancelled: false } as Result<M>;
+    case 'getLabels':
+      return { enabled: false, why: 'labels are made in the editor', blind: false, rewards: [] } as Result<M>;
+    case 'setLabel':
+    case 'undoLabel':
+      throw new Error('labelling happens in the editor, not in a shared report');
     default:
       throw new Error(`unknown method ${String(method)}`);
   }

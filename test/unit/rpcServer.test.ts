@@ -17,6 +17,9 @@ function setup(overrides: Partial<HostHandlers> = {}) {
     revealSource: async () => ({ revealed: true }),
     cancelRun: () => ({ cancelled: false }),
     locateRow: ({ index }) => ({ position: index * 2 }),
+    getLabels: () => ({ enabled: false, blind: false, rewards: [] }),
+    setLabel: () => ({ enabled: false, blind: false, rewards: [] }),
+    undoLabel: () => ({ undone: false }),
     ...overrides,
   };
   const server = new RpcServer((m) => sent.push(m), handlers, { onError: (m) => errors.push(m) });

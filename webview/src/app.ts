@@ -18,6 +18,7 @@ import { el, custom, clear, debounce, append } from './dom';
 import { RolloutTable } from './table';
 import { renderTraceView } from './traceView';
 import { renderChart } from './chart';
+import { LabelBar } from './labelBar';
 import { RunStrip } from './runStrip';
 import { renderShortcutSummary } from './shortcutSummary';
 import type { StateStore, ViewState } from './state';
@@ -39,6 +40,17 @@ export class App {
   private readonly streamed = new Map<number, string>();
   /** Live run only: each sample's state and verdicts, "k of n done". */
   private readonly runStrip = new RunStrip((index) => void this.open(index, true));
+  /** Labelling by keyboard (editor only): the bar above the trace. */
+  private readonly labelBar = new LabelBar({
+    setLabel: (reward, score, reason) => this.rpc.request('setLabel', { index: this.shown!.index, reward, score, ...(reason ? { reason } : {}) }),
+    changed: () => this.maskJudged(),
+    undo: async () => {
+      await this.rpc.request('undoLabel', {}).catch((e: unknown) => this.showError(`Could not undo: ${message(e)}`));
+      if (this.shown) await this.showLabels(this.shown.index);
+    },
+    move: (step) => void this.moveSelection(step),
+  });
+  private readonly labelButton = el('button', { class: 'label-toggle', testid: 'label-toggle', attrs: { type: 'button', title: 'Label the judged rewards by keyboard (L)' }, text: 'Label' });
   private readonly stopButton = custom('vscode-button', { testid: 'stop-run', attrs: { title: 'Stop the run; the samples so far are saved' } }, ['Stop']);
 
   constructor(
@@ -73,7 +85,75 @@ export class App {
       this.stopButton.setAttribute('disabled', '');
       this.rpc.request('cancelRun', {}).catch((e: unknown) => this.showError(`Could not stop the run: ${message(e)}`));
     });
+    this.labelButton.addEventListener('click', () => this.setLabelling(!this.state.labelling));
+    document.addEventListener('keydown', (e) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName.startsWith('VSCODE-') || t.isContentEditable)) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'L' || (e.key === 'l' && !this.state.labelling)) {
+        if (this.init?.host === 'vscode') this.setLabelling(!this.state.labelling);
+        return;
+      }
+      if (this.state.labelling && this.labelBar.onKey(e)) e.preventDefault();
+    });
     this.observeTheme();
+  }
+
+  private setLabelling(on: boolean): void {
+    this.state = { ...this.state, labelling: on };
+    this.save();
+    this.labelButton.classList.toggle('on', on);
+    if (this.init) this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
+    if (this.shown) this.renderDetail(this.shown.index, this.shown.detail, true);
+  }
+
+  /** While labelling blind, the table leaves out the judged rewards' columns (they would give the judge away). */
+  private visibleRewards(): string[] {
+    const names = this.init?.rewardNames ?? [];
+    return this.state.labelling ? names.filter((n) => n !== 'context' && n !== 'logic') : names;
+  }
+
+  /** The next or previous row of the table becomes the selection. */
+  private async moveSelection(step: 1 | -1): Promise<void> {
+    if (this.state.selected === undefined) return;
+    const { position } = await this.rpc.request('locateRow', { query: this.state.query, index: this.state.selected });
+    if (position < 0) return;
+    const page = await this.rpc.request('getRows', { query: this.state.query, offset: position + step, limit: 4 });
+    const row = page.rows.find((r) => r.kind === 'rollout');
+    if (row && row.kind === 'rollout') void this.open(row.row.index, true);
+  }
+
+  private async showLabels(index: number): Promise<void> {
+    try {
+      const st = await this.rpc.request('getLabels', { index });
+      if (this.shown?.index !== index) return;
+      this.labelBar.show(st);
+    } catch (e) {
+      this.showError(`Could not read the labels: ${message(e)}`);
+    }
+  }
+
+  /** Blind labelling: a judged chip shows no value until its reward is labelled. */
+  private maskJudged(): void {
+    const hidden = this.labelBar.hiddenRewards();
+    for (const chip of this.tracePane.querySelectorAll<HTMLElement>('.chip[data-testid^="chip-"]')) {
+      const name = chip.dataset.testid!.slice('chip-'.length);
+      const value = chip.querySelector<HTMLElement>('.chip-value');
+      if (!value) continue;
+      const blind = hidden.has(name);
+      chip.classList.toggle('chip-blind', blind);
+      if (blind) {
+        value.dataset.real ??= value.textContent ?? '';
+        value.textContent = '•••';
+        chip.title = 'Hidden until you label this reward';
+        chip.setAttribute('disabled', '');
+      } else if (value.dataset.real !== undefined) {
+        value.textContent = value.dataset.real;
+        delete value.dataset.real;
+        chip.removeAttribute('disabled');
+        chip.title = 'Show why';
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -92,7 +172,9 @@ export class App {
     this.hideError();
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
-    this.table.setRewards(this.init.rewardNames, !!this.init.shortcuts, this.init.grouping);
+    this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
+    this.labelButton.hidden = this.init.host !== 'vscode';
+    this.labelButton.classList.toggle('on', !!this.state.labelling);
     this.renderChartPanel();
     this.renderShortcutPanel();
     await this.table.setQuery(this.state.query, keepScroll);
@@ -200,8 +282,9 @@ export class App {
         },
       });
       const scroll = this.tracePane.scrollTop;
-      this.tracePane.replaceChildren(view);
+      this.tracePane.replaceChildren(...(this.state.labelling && this.init.host === 'vscode' ? [this.labelBar.element] : []), view);
       this.tracePane.scrollTop = keepScroll ? scroll : 0;
+      if (this.state.labelling && this.init.host === 'vscode') void this.showLabels(index);
     }
   }
 
@@ -298,6 +381,7 @@ export class App {
           })
         : null,
       this.progressNode,
+      this.labelButton,
       init.live ? this.stopButton : null,
       problems,
     ]);

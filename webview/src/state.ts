@@ -11,6 +11,8 @@ export interface ViewState {
   chartOpen?: boolean;
   /** Colour trace sentences by the modality they cite; unset means on. */
   modalityColours?: boolean;
+  /** The label bar is open above the trace (editor only). */
+  labelling?: boolean;
 }
 
 export interface StateStore {
