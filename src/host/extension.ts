@@ -13,6 +13,7 @@ import { RolloutEditorProvider } from './rolloutEditorProvider';
 import { RunController } from './runController';
 import { ShortcutController } from './shortcutController';
 import { CompareController } from './compareController';
+import { LabController } from './labController';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
@@ -36,6 +37,7 @@ class OmniTraceExtension extends Disposable {
     this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
     this._register(new ShortcutController(context.secrets, this.provider, this.log, judges));
     this._register(new CompareController(context.extensionUri, this.provider, this.log));
+    this._register(new LabController(context.extensionUri, this.provider, judges, this.log));
     this.log.info(`Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` + (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'));
   }
 }

@@ -88,13 +88,18 @@ export class JudgeController extends Disposable {
     return l.sem;
   }
 
-  private async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
+  async apiKeyFor(profile: JudgeProfile): Promise<string | undefined> {
     return (await this.profiles.storedKey(profile)) ?? judgeApiKeyFromEnv(process.env, profile.apiKeyEnv).key;
   }
 
   /** A judge for the shortcut analysis' classifications (claims the rules cannot place, what a question needs), cached like rewards. */
   async classifierFor(profile: JudgeProfile, root: string): Promise<ClaimJudge> {
     return (await openJudgeService({ workspace: root, profile, apiKey: await this.apiKeyFor(profile), rewards: [] })).classifier();
+  }
+
+  /** The judge profile to use (asks when several exist and none is chosen in settings). */
+  pickProfile(): Promise<JudgeProfile | undefined> {
+    return this.profiles.pick();
   }
 
   /** The judge profiles in settings (for the run form's judge choice). */

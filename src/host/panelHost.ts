@@ -34,14 +34,24 @@ export class PanelHost<T extends MethodMap<T>> extends Disposable {
     });
     const webview = this.panel.webview;
     this.server = this._register(new RpcServer<T>((m) => webview.postMessage(m), opts.handlers, { onError: (message, err) => log.error(`${opts.view}: ${message}`, err) }));
-    webview.html = renderWebviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'main.js')).toString(),
-      title: opts.title,
-      view: opts.view,
-    }).html;
+    this.html = () =>
+      renderWebviewHtml({
+        cspSource: webview.cspSource,
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'main.js')).toString(),
+        title: opts.title,
+        view: opts.view,
+      }).html;
+    webview.html = this.html();
     this._register(webview.onDidReceiveMessage((m) => this.server.handle(m)));
     this._register(this.panel.onDidDispose(() => this.dispose()));
+  }
+
+  private readonly html: () => string;
+
+  /** Loads the page again (a fresh nonce); it asks for its state anew. */
+  protected reload(): void {
+    this.server.resetReady();
+    this.panel.webview.html = this.html();
   }
 
   override dispose(): void {

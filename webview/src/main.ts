@@ -62,6 +62,13 @@ function boot(): void {
   }
   const api = acquireVsCodeApi();
   // Each view loads its own protocol and styles.
+  if (document.body.dataset.view === 'lab') {
+    adoptStyles(labCss);
+    const rpc = new RpcClient<LabMethods>(vscodeTransport(api));
+    window.addEventListener('unload', () => rpc.dispose());
+    void new LabView(root, rpc).start();
+    return;
+  }
   if (document.body.dataset.view === 'compare') {
     adoptStyles(compareCss);
     const rpc = new RpcClient<CompareMethods>(vscodeTransport(api));
