@@ -132,3 +132,20 @@ test('a template at a git revision is a variant; an edit since makes the calibra
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /variant nosuch could not be loaded/);
 });
+
+test('a frozen set (a stratified sample, the labelled items) limits the lab to its items', async () => {
+  const mk = (...args: string[]) => spawnSync(process.execPath, [CLI, 'judge-set', 'runs.jsonl', ...args], { cwd: dir, encoding: 'utf8' });
+  const sample = mk('--name', 'four', '--sample', '4');
+  assert.equal(sample.status, 0, sample.stderr);
+  const set = JSON.parse(readFileSync(join(dir, '.omnitrace', 'judge-sets', 'four.json'), 'utf8'));
+  assert.equal(set.items.length, 4);
+  assert.match(set.how, /stratified by problem type/);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, '.omnitrace', 'judge-sets', 'four.json'), 'utf8')).items, set.items, 'the same seed, the same set');
+  const labelled = mk('--name', 'labelled', '--labelled');
+  assert.equal(labelled.status, 0, labelled.stderr);
+  assert.equal(JSON.parse(readFileSync(join(dir, '.omnitrace', 'judge-sets', 'labelled.json'), 'utf8')).items.length, 6);
+  const r = await lab('--variants', 'logic', '--set', '.omnitrace/judge-sets/four.json', '--out', 'lab3.json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'lab3.json'), 'utf8')).items.length, 4);
+  assert.equal(mk('--name', 'none', '--filter', 'no such text anywhere').status, 2);
+});

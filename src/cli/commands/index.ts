@@ -9,5 +9,6 @@ import * as shortcuts from './shortcuts';
 import * as compare from './compare';
 import * as judgeLab from './judgeLab';
 import * as importPrompt from './importPrompt';
+import * as judgeSet from './judgeSet';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab, importPrompt];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab, judgeSet, importPrompt];
