@@ -5,6 +5,7 @@ import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from './ty
 import type { PartialAdvantages } from './grpo';
 import type { RolloutModalities } from './modality';
 import type { GroupingInfo } from './types';
+import type { CalibrationRecord } from './lab/lab';
 export type { GroupingInfo } from './types';
 import type { CueInventory, ShortcutAnalysis, ShortcutSummary, Verdict } from './shortcuts/types';
 
@@ -128,6 +129,8 @@ export interface ViewInit {
   shortcuts?: ShortcutSummary;
   /** How rollouts were grouped and whose advantage formula the view shows (once the file is scored). */
   grouping?: GroupingInfo;
+  /** The workspace's judge calibration records (judge chips say whether theirs is current). */
+  calibrations?: CalibrationRecord[];
 }
 
 export type MediaInfo = { status: 'ok'; kind: 'video' | 'audio' | 'image'; src: string; path: string } | { status: 'missing'; path?: string; reason: string };

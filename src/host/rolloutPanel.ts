@@ -2,6 +2,7 @@
 // that answers the webview's requests from the document's view model. Its listeners live as
 // long as the panel; the document outlives it when other panels show the same file.
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostMethod, HostMethods, MediaInfo, RolloutDetail } from '../protocol/messages';
 import { Disposable } from './dispose';
@@ -13,6 +14,7 @@ import { renderWebviewHtml } from './webviewHtml';
 import { webviewRoots } from './webviewRoots';
 import { handleRolloutRequest } from '../protocol/rolloutRequests';
 import { labelHandlers } from './labelHandlers';
+import { calibrationRecords } from '../services/judgeLab';
 
 export class RolloutPanel extends Disposable {
   private readonly server: RpcServer;
@@ -136,7 +138,9 @@ export class RolloutPanel extends Disposable {
         const init = await handleRolloutRequest(model(), 'getInit', p);
         // The view model lists at most its own cap; the setting can only lower it.
         const max = this.document.store.options.maxProblems;
-        return init.problems.length > max ? { ...init, problems: init.problems.slice(0, max) } : init;
+        const root = vscode.workspace.getWorkspaceFolder(this.document.uri)?.uri.fsPath ?? path.dirname(this.document.uri.fsPath);
+        const calibrations = await calibrationRecords(root).catch(() => []);
+        return { ...(init.problems.length > max ? { ...init, problems: init.problems.slice(0, max) } : init), ...(calibrations.length ? { calibrations } : {}) };
       },
       getRows: byModel('getRows'),
       locateRow: byModel('locateRow'),

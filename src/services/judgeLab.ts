@@ -89,7 +89,8 @@ async function readSet(file: string): Promise<Set<string>> {
 
 const CALIBRATION_FILE = 'calibration.jsonl';
 
-async function calibrationRecords(workspace: string): Promise<CalibrationRecord[]> {
+/** The workspace's calibration records, oldest first (unreadable lines skipped). */
+export async function calibrationRecords(workspace: string): Promise<CalibrationRecord[]> {
   const f = join(workspace, LAYOUT.labs, CALIBRATION_FILE);
   if (!existsSync(f)) return [];
   return (await readFile(f, 'utf8'))

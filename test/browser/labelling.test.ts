@@ -122,3 +122,30 @@ test('blind keyboard labelling: hidden judge, number keys, a reason when far off
     },
   );
 });
+
+test('judge chips say whether their template is calibrated against labels, and when that is stale', async () => {
+  const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
+  class CalibratedHost extends LabelHost {
+    protected override async answer(m: WebviewToHost): Promise<unknown> {
+      const r = await super.answer(m);
+      if (m.method !== 'getInit') return r;
+      const rec = (reward: string, sha256: string, n: number) => ({ reward, variant: reward, sha256, model: 'judge-7b', labelSet: 'x', n, qwk: 0.71, exact: 0.5, time: '2026-12-01T00:00:00Z' });
+      return { ...(r as object), calibrations: [rec('context', 'an-older-template', 80), rec('logic', 'h', 12)] };
+    }
+  }
+  await withPage(
+    openPage(views, (page) => new CalibratedHost(page, model), { ready: '[data-testid=rollout-row]' }),
+    async (w) => {
+      const { page } = w;
+      await page.locator('[data-testid=rollout-row][data-index="0"]').click();
+      await page.waitForSelector('[data-testid=trace-view][data-index="0"]');
+      await page.locator('[data-testid=chip-context]').click();
+      assert.match((await page.locator('[data-testid=chip-detail-context] [data-testid=judge-calibration]').textContent()) ?? '', /Calibration stale: the template changed/);
+      await page.locator('[data-testid=chip-logic]').click();
+      assert.match(
+        (await page.locator('[data-testid=chip-detail-logic] [data-testid=judge-calibration]').textContent()) ?? '',
+        /Calibrated against 12 labels: quadratic κ 0\.71 \(not established: fewer than 50 labels\)/,
+      );
+    },
+  );
+});

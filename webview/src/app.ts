@@ -19,6 +19,7 @@ import { RolloutTable } from './table';
 import { renderTraceView } from './traceView';
 import { renderChart } from './chart';
 import { LabelBar } from './labelBar';
+import { setCalibrations } from './judgeDetail';
 import { RunStrip } from './runStrip';
 import { renderShortcutSummary } from './shortcutSummary';
 import type { StateStore, ViewState } from './state';
@@ -170,6 +171,7 @@ export class App {
       return;
     }
     this.hideError();
+    setCalibrations(this.init.calibrations);
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
     this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);

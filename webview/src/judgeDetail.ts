@@ -3,6 +3,7 @@
 // every repeat, and what the call cost. The judge's reply is model output: text nodes only.
 
 import type { JudgeProvenance, JudgeRepeat, ReplySpan } from '../../src/core/judge/types';
+import type { CalibrationRecord } from '../../src/core/lab/lab';
 import { el, formatNumber } from './dom';
 
 export function isJudgeProvenance(p: unknown): p is JudgeProvenance {
@@ -36,6 +37,32 @@ function repeatRow(r: JudgeRepeat): HTMLTableRowElement {
   ]);
 }
 
+/** Calibration records of the workspace (set from the view's init), newest last. */
+let calibrations: CalibrationRecord[] = [];
+export function setCalibrations(list: CalibrationRecord[] | undefined): void {
+  calibrations = list ?? [];
+}
+
+/** How far this judgment's template and model have been checked against human labels. */
+export function calibrationNote(p: JudgeProvenance): HTMLElement {
+  const mine = calibrations.filter((c) => c.reward === p.reward && (c.variant === p.template.name || c.sha256 === p.template.hash));
+  const exact = [...mine].reverse().find((c) => c.sha256 === p.template.hash && c.model === p.model);
+  if (exact) {
+    const established = exact.n >= 50;
+    return el('p', {
+      class: ['judge-calibration', established ? 'established' : 'thin'],
+      testid: 'judge-calibration',
+      text: `Calibrated against ${exact.n} labels: quadratic κ ${exact.qwk === null ? '—' : formatNumber(exact.qwk)}${established ? '' : ' (not established: fewer than 50 labels)'}.`,
+    });
+  }
+  if (mine.length) {
+    const last = mine[mine.length - 1]!;
+    const why = [last.sha256 !== p.template.hash ? 'the template changed' : '', last.model !== p.model ? 'the judge model changed' : ''].filter(Boolean).join(' and ');
+    return el('p', { class: 'judge-calibration stale', testid: 'judge-calibration', text: `Calibration stale: ${why} since it was checked against labels.` });
+  }
+  return el('p', { class: 'judge-calibration none muted', testid: 'judge-calibration', text: 'Not calibrated against human labels (open the judge lab).' });
+}
+
 export function judgeDetail(p: JudgeProvenance): HTMLElement {
   const usage = p.usage?.totalTokens !== undefined ? ` · ${p.usage.totalTokens} tokens` : '';
   const cost = p.cacheHit ? 'from the cache' : `${p.attempts} attempt${p.attempts === 1 ? '' : 's'}`;
@@ -67,6 +94,7 @@ export function judgeDetail(p: JudgeProvenance): HTMLElement {
           ),
         )
       : null,
+    calibrationNote(p),
     el('div', { class: 'judge-section-title', text: 'Judge reply' }),
     p.reply === null ? el('p', { class: 'muted', text: 'no reply (the call failed)' }) : markedReply(p.reply, p.span),
     el('details', { class: 'judge-prompt' }, [el('summary', { text: 'Prompt the judge saw' }), el('pre', { testid: 'judge-prompt', text: p.prompt })]),
