@@ -166,7 +166,7 @@ export async function runJudgeLab(file: string, opts: LabOptions): Promise<LabRu
           opts.onProgress?.(++done, scored.length, opts.variants[v]!);
         }),
       );
-      judgments.push({ name: opts.variants[v]!, sha256: template.hash, model: opts.profile.model, byItem });
+      judgments.push({ name: opts.variants[v]!, text: template.body, sha256: template.hash, model: opts.profile.model, byItem });
     }
   }
   const lab = computeLab(opts.reward, scale, items, judgments, labelsRead.labels);

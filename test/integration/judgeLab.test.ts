@@ -126,6 +126,8 @@ test('a template at a git revision is a variant; an edit since makes the calibra
     ['strict@HEAD', 'strict'],
   );
   assert.ok(Math.abs(l.pairs[0].meanDiff - 5 / 6) < 1e-12, 'HEAD is strict, the working copy gentle');
+  assert.ok(l.pairs[0].diff.some((d: { op: string; text: string }) => d.op === '+' && d.text.includes('Grade gently.')));
+  assert.ok(l.pairs[0].diff.some((d: { op: string; text: string }) => d.op === '-' && d.text.includes('Grade STRICTLY.')));
   assert.equal(l.calibration.find((c: { variant: string }) => c.variant === 'strict').stale, true);
   assert.match(r.stderr, /calibration stale: the template changed/);
   const bad = await lab('--variants', 'nosuch');

@@ -113,3 +113,14 @@ print(json.dumps(1 - do / de))`;
     1,
   );
 });
+
+test('the template diff keeps common lines and marks what each side alone has', async () => {
+  const { lineDiff } = await import('../../src/core/lab/textDiff');
+  assert.deepEqual(lineDiff('a\nb\nc', 'a\nB\nc\nd'), [
+    { op: ' ', text: 'a' },
+    { op: '+', text: 'B' },
+    { op: '-', text: 'b' },
+    { op: ' ', text: 'c' },
+    { op: '+', text: 'd' },
+  ]);
+});

@@ -4,6 +4,7 @@
 
 import { agreement, krippendorffOrdinal, kendallTauB, quadraticKappa, spearman, type AgreementFigures } from './agreement';
 import { latestLabels, type Label } from './labels';
+import { lineDiff, type DiffLine } from './textDiff';
 
 /** Agreement counts as established only from this many labelled items up. */
 export const ESTABLISHED_AT = 50;
@@ -17,6 +18,8 @@ export interface LabItem {
 
 export interface VariantJudgments {
   name: string;
+  /** The template's text, for the diff between variants. */
+  text?: string;
   /** sha256 of the template text (the calibration key). */
   sha256: string;
   model: string;
@@ -50,6 +53,8 @@ export interface VariantPair {
   flipsAcrossThreshold: { threshold: number; count: number };
   /** What switching from a to b does to the training signal. */
   trainingImpact: { groups: number; reordered: number; share: number; meanAbsAdvantageChange: number };
+  /** The line diff of the two templates (absent when a text is unknown). */
+  diff?: DiffLine[];
 }
 
 export interface LabResult {
@@ -173,6 +178,7 @@ export function computeLab(reward: string, scale: number[], items: LabItem[], va
         changed,
         flipsAcrossThreshold: { threshold, count: xa.filter((x, j) => x >= threshold !== xb[j]! >= threshold).length },
         trainingImpact: trainingImpact(items, keys, xa, xb),
+        ...(va.text !== undefined && vb.text !== undefined ? { diff: lineDiff(va.text, vb.text) } : {}),
       });
     }
   }

@@ -105,6 +105,18 @@ export class LabView {
             f(p.trainingImpact.meanAbsAdvantageChange),
           ]),
         ),
+        ...lab.pairs
+          .filter((p) => p.diff && p.diff.some((d) => d.op !== ' '))
+          .map((p) =>
+            el('details', { class: 'lab-diff', testid: 'lab-diff' }, [
+              el('summary', { text: `Template diff: ${p.a} → ${p.b}` }),
+              el(
+                'pre',
+                {},
+                p.diff!.map((d) => el('span', { class: `diff-${d.op === '+' ? 'add' : d.op === '-' ? 'del' : 'same'}`, text: `${d.op} ${d.text}\n` })),
+              ),
+            ]),
+          ),
         el('h2', { text: 'Between labellers (the ceiling)' }),
         lab.labellers.length
           ? table(
