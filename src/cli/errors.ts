@@ -1,5 +1,7 @@
 // Errors the CLI reports as one line (no stack trace) with a fixed exit code.
 
+import { CancellationError } from '../core/errors';
+
 /** Bad arguments or options: exit 2. */
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -11,7 +13,7 @@ export class InputError extends Error {
 }
 
 /** The user interrupted (Ctrl-C) after partial results were written: exit 130. */
-export class CancelledError extends Error {
+export class CancelledError extends CancellationError {
   readonly exitCode = 130;
 }
 

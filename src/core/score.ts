@@ -12,6 +12,7 @@ import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from 
 import { NO_PROBLEM_TYPE, type GroupingInfo, type GroupStats, type ReadProblem, type RewardResult, type RolloutRecord, type ScoredRollout } from './types';
 export { NO_PROBLEM_TYPE, type GroupingInfo } from './types';
 import type { RegressionVariant } from './rewards/accuracy';
+import { errorText } from './errors';
 
 export interface ScoreOptions extends ReadOptions {
   /** Divide advantages by the group's standard deviation (TRL `scale_rewards`; off in the published runs). */
@@ -117,7 +118,7 @@ function ruleRewards(record: RolloutRecord, trace: ScoredRollout['trace'], opts:
       rewards.accuracy = { ...best, explanation: `${best.explanation} (best of ${alternatives.length} references: #${which + 1})` };
     }
   } catch (e) {
-    const msg = `computing the rule rewards failed: ${e instanceof Error ? e.message : String(e)}`;
+    const msg = `computing the rule rewards failed: ${errorText(e)}`;
     return { format: failed(msg), accuracy: failed(msg) };
   }
   // The trainer would score these as 0; we say why instead of showing a real-looking zero.

@@ -13,6 +13,7 @@ import type { CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } fr
 
 export { NO_PROBLEM_TYPE } from './types';
 import { NO_PROBLEM_TYPE } from './types';
+import { errorText } from './errors';
 
 const QUESTION_CHARS = 160;
 const ANSWER_CHARS = 120;
@@ -400,10 +401,6 @@ export class RolloutViewModel {
     if (grouping) init.grouping = grouping;
     return init;
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** A group's header from its members' totals, with the trainer's statistics (grpo.ts): sample std, 0 for one member. */

@@ -21,6 +21,7 @@ import { MOTION, analyseMotion, meanAbsDiff } from './motion';
 import { ocrFrame, type OcrTimings } from './ocr';
 import { buildTextTracks, inventoryKey } from './text';
 import { VAD_SAMPLE_RATE, detectSpeech, round3 } from './vad';
+import { errorText } from '../core/errors';
 
 export { inventoryKey, textOnScreen, normaliseText, buildTextTracks } from './text';
 
@@ -52,7 +53,7 @@ function isAbort(e: unknown, signal?: AbortSignal): boolean {
 }
 
 function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {

@@ -15,6 +15,7 @@ import type { Log } from './log';
 import { PanelHost } from './panelHost';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { readSettings } from './settings';
+import { errorText } from '../core/errors';
 
 export const COMPARE_COMMANDS = {
   compareCheckpoints: 'omnitrace.compareCheckpoints',
@@ -97,7 +98,7 @@ export class CompareController extends Disposable {
         },
       );
     } catch (e) {
-      const message = e instanceof CompareError ? e.message : `the comparison failed: ${e instanceof Error ? e.message : String(e)}`;
+      const message = e instanceof CompareError ? e.message : `the comparison failed: ${errorText(e)}`;
       void vscode.window.showErrorMessage(`Omni Trace: ${message}`);
       this.log.error(message);
       return undefined;
@@ -153,7 +154,7 @@ export class ComparePanel extends PanelHost<CompareMethods> {
               const got = await readRolloutAt(cell.ref, { format: await formatOf(cell.ref.file) });
               out[name] = got.kind === 'record' ? { completion: got.record.completion, where: cell.where } : { completion: null, where: cell.where, error: got.problem.message };
             } catch (e) {
-              out[name] = { completion: null, where: cell.where, error: e instanceof Error ? e.message : String(e) };
+              out[name] = { completion: null, where: cell.where, error: errorText(e) };
             }
           }
           return out;

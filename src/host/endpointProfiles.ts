@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Log } from './log';
 import { SECTION } from './settings';
+import { errorText } from '../core/errors';
 
 /** Registers a command whose failures are logged and shown as an error message. */
 export function registerSafeCommand(id: string, fn: (...args: unknown[]) => unknown, log: Log): vscode.Disposable {
@@ -13,7 +14,7 @@ export function registerSafeCommand(id: string, fn: (...args: unknown[]) => unkn
       return await fn(...args);
     } catch (err) {
       log.error(`${id} failed`, err);
-      void vscode.window.showErrorMessage(`Omni Trace: ${err instanceof Error ? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(`Omni Trace: ${errorText(err)}`);
     }
   });
 }

@@ -21,6 +21,7 @@ import type { Log } from './log';
 import { PanelHost } from './panelHost';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { readSettings } from './settings';
+import { errorText } from '../core/errors';
 
 export const LAB_COMMANDS = { openJudgeLab: 'omnitrace.openJudgeLab' } as const;
 export const LAB_VIEW_TYPE = 'omnitrace.judgeLab';
@@ -80,7 +81,7 @@ export class LabController extends Disposable {
           return r.lab;
         });
       } catch (e) {
-        const m = e instanceof LabError ? e.message : `the judge lab failed: ${e instanceof Error ? e.message : String(e)}`;
+        const m = e instanceof LabError ? e.message : `the judge lab failed: ${errorText(e)}`;
         void vscode.window.showErrorMessage(`Omni Trace: ${m}`);
         this.log.error(m);
         return undefined;

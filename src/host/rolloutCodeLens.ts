@@ -9,6 +9,7 @@ import { scoreRecord } from '../core/score';
 import type { RewardResult } from '../core/types';
 import { Disposable } from './dispose';
 import { readSettings, SECTION } from './settings';
+import { errorText } from '../core/errors';
 
 /** Past this many lines only a note is shown: listing 100k lenses costs more than it helps. */
 export const MAX_LENSES = 20_000;
@@ -96,7 +97,7 @@ export class RolloutCodeLensProvider extends Disposable implements vscode.CodeLe
     try {
       row = JSON.parse(lens.text);
     } catch (e) {
-      lens.command = { ...open, title: `$(warning) Omni Trace: line ${line} is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+      lens.command = { ...open, title: `$(warning) Omni Trace: line ${line} is not valid JSON (${errorText(e)})` };
       return lens;
     }
     const settings = readSettings(lens.uri);

@@ -24,6 +24,7 @@ import { errorMessage } from './rpcServer';
 import type { CueInventory, ShortcutLine, ShortcutSummary } from '../core/shortcuts/types';
 import { readInventory } from '../core/shortcuts/sidecar';
 import type { RegressionVariant } from '../core/rewards/accuracy';
+import { CancellationError } from '../core/errors';
 
 /** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
 interface ShortcutState {
@@ -44,7 +45,7 @@ export interface ScoreSettings {
   total?: 'recorded' | 'recomputed';
 }
 
-class LoadCancelled extends Error {}
+class LoadCancelled extends CancellationError {}
 
 export interface LoadOptions {
   /** undefined = detect from the file. */

@@ -6,6 +6,7 @@
 
 import type { HostMethods, HostToWebview, WebviewEvent, WebviewEvents } from '../protocol/messages';
 import { Disposable, toDisposable } from './dispose';
+import { errorText } from '../core/errors';
 
 /** A protocol's requests: method → params and result (HostMethods, RunFormMethods). */
 export type MethodMap<T> = { [M in keyof T]: { params: unknown; result: unknown } };
@@ -126,9 +127,9 @@ export class RpcServer<T extends MethodMap<T> = HostMethods> extends Disposable 
   }
 }
 
+/** What a failed request tells the webview: errorText, with plain objects shown as JSON. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (typeof err === 'string') return err;
+  if (err instanceof Error || typeof err === 'string') return errorText(err);
   try {
     return JSON.stringify(err) ?? String(err);
   } catch {

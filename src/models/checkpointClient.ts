@@ -8,6 +8,7 @@
 import OpenAI from 'openai';
 import { createNodeFetch } from './nodeFetch';
 import { NO_API_KEY } from './openaiChat';
+import { errorText as textOf } from '../core/errors';
 
 export interface CheckpointClientOptions {
   baseURL: string;
@@ -184,7 +185,7 @@ export class CheckpointClient {
         'is the server running, and is --model-base-url right (it usually ends in /v1)?',
       ]);
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = textOf(e);
     return new CheckpointCallError(this.redact(`connection error: ${msg}`), 'connection', undefined, undefined, [], partial);
   }
 

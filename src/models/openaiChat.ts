@@ -7,6 +7,7 @@
 import OpenAI from 'openai';
 import { createNodeFetch } from './nodeFetch';
 import { ChatCallError, type ChatBackend, type ChatRequest, type ChatResponse, type TokenUsage } from '../core/judge/types';
+import { errorText } from '../core/errors';
 
 export interface OpenAIChatOptions {
   baseURL: string;
@@ -137,7 +138,7 @@ export class OpenAIChatBackend implements ChatBackend {
       return new ChatCallError(this.redact(`HTTP ${e.status}: ${e.message}`), 'http', e.status, parseRetryAfter(e.headers));
     }
     // Errors while reading a streamed body (socket closed mid-way) surface as plain errors.
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorText(e);
     return new ChatCallError(this.redact(`connection error: ${msg}`), 'connection');
   }
 }

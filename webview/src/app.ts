@@ -23,6 +23,7 @@ import { setCalibrations } from './judgeDetail';
 import { RunStrip } from './runStrip';
 import { renderShortcutSummary } from './shortcutSummary';
 import type { StateStore, ViewState } from './state';
+import { errorText } from '../../src/core/errors';
 
 export class App {
   private init: ViewInit | undefined;
@@ -46,7 +47,7 @@ export class App {
     setLabel: (reward, score, reason) => this.rpc.request('setLabel', { index: this.shown!.index, reward, score, ...(reason ? { reason } : {}) }),
     changed: () => this.maskJudged(),
     undo: async () => {
-      await this.rpc.request('undoLabel', {}).catch((e: unknown) => this.showError(`Could not undo: ${message(e)}`));
+      await this.rpc.request('undoLabel', {}).catch((e: unknown) => this.showError(`Could not undo: ${errorText(e)}`));
       if (this.shown) await this.showLabels(this.shown.index);
     },
     move: (step) => void this.moveSelection(step),
@@ -84,7 +85,7 @@ export class App {
     rpc.on('runProgress', (p) => this.runStrip.update(p));
     this.stopButton.addEventListener('click', () => {
       this.stopButton.setAttribute('disabled', '');
-      this.rpc.request('cancelRun', {}).catch((e: unknown) => this.showError(`Could not stop the run: ${message(e)}`));
+      this.rpc.request('cancelRun', {}).catch((e: unknown) => this.showError(`Could not stop the run: ${errorText(e)}`));
     });
     this.labelButton.addEventListener('click', () => this.setLabelling(!this.state.labelling));
     document.addEventListener('keydown', (e) => {
@@ -130,7 +131,7 @@ export class App {
       if (this.shown?.index !== index) return;
       this.labelBar.show(st);
     } catch (e) {
-      this.showError(`Could not read the labels: ${message(e)}`);
+      this.showError(`Could not read the labels: ${errorText(e)}`);
     }
   }
 
@@ -166,7 +167,7 @@ export class App {
     try {
       this.init = await this.rpc.request('getInit', {});
     } catch (e) {
-      this.showError(`Could not load the rollouts: ${message(e)}`);
+      this.showError(`Could not load the rollouts: ${errorText(e)}`);
       if (!this.controls) clear(this.toolbar);
       return;
     }
@@ -226,7 +227,7 @@ export class App {
       this.tracePane.replaceChildren(
         el('div', { class: 'empty-state error-state', testid: 'trace-error' }, [
           el('div', { class: 'empty-title', text: `Could not show rollout #${index}` }),
-          el('div', { class: 'muted', text: message(e) }),
+          el('div', { class: 'muted', text: errorText(e) }),
         ]),
       );
     }
@@ -275,7 +276,7 @@ export class App {
           this.save();
         },
         onReveal: (i) => {
-          this.rpc.request('revealSource', { index: i }).catch((e: unknown) => this.showError(`Could not open the source: ${message(e)}`));
+          this.rpc.request('revealSource', { index: i }).catch((e: unknown) => this.showError(`Could not open the source: ${errorText(e)}`));
         },
         onToggleReference: (show) => {
           this.state = { ...this.state, showReference: show };
@@ -474,8 +475,4 @@ export class App {
   private hideError(): void {
     this.banner.hidden = true;
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -21,6 +21,7 @@ import labCss from './lab/lab.css';
 import type { LabMethods } from '../../src/protocol/labView';
 import { handlerTransport } from './transports';
 import type { ReportData } from '../../src/core/reportData';
+import { errorText } from '../../src/core/errors';
 
 async function bootReport(root: HTMLElement): Promise<void> {
   document.documentElement.classList.add('report-mode');
@@ -30,7 +31,7 @@ async function bootReport(root: HTMLElement): Promise<void> {
   try {
     data = await readReportData(document);
   } catch (e) {
-    root.replaceChildren(el('div', { class: 'banner', text: `This report's data could not be read: ${e instanceof Error ? e.message : String(e)}` }));
+    root.replaceChildren(el('div', { class: 'banner', text: `This report's data could not be read: ${errorText(e)}` }));
     return;
   }
   if (data.title) document.title = data.title;

@@ -14,6 +14,7 @@ import type { RunFormInit, RunFormMethods } from '../../src/protocol/messages';
 import { formatClock, suggestProblemType, validateRunForm, type RunFormErrors, type RunFormField, type RunFormValues } from '../../src/core/run/runForm';
 import type { RpcClient } from './rpc';
 import { custom, el } from './dom';
+import { errorText } from '../../src/core/errors';
 
 /** The form element behind each field: vscode-elements controls all expose `value`. */
 type Control = HTMLElement & { value: string };
@@ -81,7 +82,7 @@ export class RunFormView {
     try {
       this.init = await this.rpc.request('getRunForm', {});
     } catch (e) {
-      this.root.replaceChildren(el('div', { class: 'banner', testid: 'form-error', text: `The run form could not load: ${message(e)}` }));
+      this.root.replaceChildren(el('div', { class: 'banner', testid: 'form-error', text: `The run form could not load: ${errorText(e)}` }));
       return;
     }
     this.render(this.init);
@@ -306,7 +307,7 @@ export class RunFormView {
         this.focusFirstError(r.errors);
       }
     } catch (e) {
-      this.formError.textContent = `Could not start the run: ${message(e)}`;
+      this.formError.textContent = `Could not start the run: ${errorText(e)}`;
       this.formError.hidden = false;
     } finally {
       this.submitting = false;
@@ -325,8 +326,4 @@ export class RunFormView {
       // The panel is closing anyway.
     }
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

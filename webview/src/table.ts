@@ -7,6 +7,7 @@ import type { RowPage, RowQuery, RowSummary, SortKey, TableRow } from '../../src
 import { el, clear, formatNumber } from './dom';
 import { valueClass, valueText } from './chips';
 import type { Verdict } from '../../src/core/shortcuts/types';
+import { errorText } from '../../src/core/errors';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 8;
@@ -184,7 +185,7 @@ export class RolloutTable {
         }),
       );
     } catch (e) {
-      if (gen === this.generation) this.cb.error(e instanceof Error ? e.message : String(e));
+      if (gen === this.generation) this.cb.error(errorText(e));
       return;
     }
     if (gen !== this.generation) return;
@@ -269,7 +270,7 @@ export class RolloutTable {
       this.pages.set(page, res.rows);
       this.loaded = true;
     } catch (e) {
-      if (gen === this.generation) this.cb.error(e instanceof Error ? e.message : String(e));
+      if (gen === this.generation) this.cb.error(errorText(e));
     } finally {
       if (gen === this.generation) this.inflight.delete(page);
     }

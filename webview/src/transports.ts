@@ -5,6 +5,7 @@ import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
 import { RolloutViewModel } from '../../src/core/viewModel';
 import type { Transport } from './rpc';
 import { handleRolloutRequest } from '../../src/protocol/rolloutRequests';
+import { errorText } from '../../src/core/errors';
 
 export function vscodeTransport(api: VsCodeApi): Transport {
   return {
@@ -35,7 +36,7 @@ export function inPageTransport(model: RolloutViewModel): Transport {
       if (m.type !== 'request') return;
       handleRolloutRequest(model, m.method, m.params as never).then(
         (result) => deliver({ type: 'response', id: m.id, ok: true, result }),
-        (e: unknown) => deliver({ type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => deliver({ type: 'response', id: m.id, ok: false, error: errorText(e) }),
       );
     },
     listen(handler) {
@@ -61,7 +62,7 @@ export function handlerTransport<T extends { [M in keyof T]: { params: unknown; 
         })
         .then(
           (result): HostToWebview => ({ type: 'response', id: m.id, ok: true, result }),
-          (e: unknown): HostToWebview => ({ type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+          (e: unknown): HostToWebview => ({ type: 'response', id: m.id, ok: false, error: errorText(e) }),
         )
         .then((reply) => {
           for (const l of listeners) l(reply);

@@ -16,6 +16,7 @@ import { judgeApiKeyFromEnv } from '../../models/openaiChat';
 import { openJudgeService } from '../../services/judgeService';
 import { addJudgeEndpointOptions, int, judgeProfileFrom, type JudgeEndpointValues } from '../judgeOptions';
 import type { RegressionVariant } from '../../core/rewards/accuracy';
+import { errorText } from '../../core/errors';
 
 interface JudgeCliOptions extends InputOptionValues, JudgeEndpointValues {
   out?: string;
@@ -111,7 +112,7 @@ export function register(program: Command): void {
       });
     } catch (e) {
       if (e instanceof TemplateError) throw new UsageError(`judge template error: ${e.message}`);
-      throw new UsageError(e instanceof Error ? e.message : String(e));
+      throw new UsageError(errorText(e));
     }
     for (const t of Object.values(service.templates)) for (const w of t.warnings) process.stderr.write(`omnitrace: note: ${t.file}: ${w}\n`);
     const runner = service.runner;

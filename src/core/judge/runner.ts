@@ -13,6 +13,7 @@ import { judgeTasksFor, type JudgeTask } from './items';
 import { describeScale, type JudgeTemplate } from './template';
 import { ChatCallError, type ChatBackend, type JudgedReward, type JudgeProfile, type JudgeProvenance, type JudgeRepeat, type JudgeSpread } from './types';
 import type { RewardResult, ScoredRollout } from '../types';
+import { errorText } from '../errors';
 
 /** Counting semaphore; `acquire` resolves false when the signal aborts first. */
 export class Semaphore {
@@ -305,7 +306,7 @@ export class JudgeRunner {
           return rep;
         } catch (e) {
           const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
-          const err = e instanceof ChatCallError ? e : new ChatCallError(e instanceof Error ? e.message : String(e), 'protocol');
+          const err = e instanceof ChatCallError ? e : new ChatCallError(errorText(e), 'protocol');
           this.opts.onEvent?.({ type: 'call-end', reward: task.reward, attempt: attempts, ok: false, latencyMs, error: err.message });
           if (err.kind === 'aborted' || signal?.aborted) return failed('cancelled', attempts, latencyMs);
           lastError = err.message;

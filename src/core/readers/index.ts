@@ -13,6 +13,7 @@ import { JsonListScanner, type ListElement } from './jsonListScanner';
 import { protectInput } from '../protectedFiles';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { FormatName, ReadItem, ReadOptions } from './types';
+import { errorText } from '../errors';
 
 export type { FormatName, ReadItem, ReadOptions } from './types';
 export { READER_NOTES_KEY } from './types';
@@ -444,7 +445,7 @@ async function* readParquet(file: string, mapper: RowMapper, counter: { next: nu
     buffer = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buffer);
   } catch (e) {
-    yield problem(file, `not a readable parquet file: ${e instanceof Error ? e.message : String(e)}`, {});
+    yield problem(file, `not a readable parquet file: ${errorText(e)}`, {});
     return;
   }
   const ranges: { rowStart: number; rowEnd: number }[] = [];
@@ -462,7 +463,7 @@ async function* readParquet(file: string, mapper: RowMapper, counter: { next: nu
     try {
       rows = await parquetReadObjects({ file: buffer, metadata, ...range });
     } catch (e) {
-      yield problem(file, `rows ${range.rowStart}–${range.rowEnd - 1} could not be decoded: ${e instanceof Error ? e.message : String(e)}`, {
+      yield problem(file, `rows ${range.rowStart}–${range.rowEnd - 1} could not be decoded: ${errorText(e)}`, {
         recordIndex: range.rowStart,
       });
       continue;

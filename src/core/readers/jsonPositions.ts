@@ -1,6 +1,8 @@
 // Where things sit inside a whole-file JSON document. JSON.parse gives values but no positions;
 // a view wants to jump to the line of result #i, and an error should say line:column.
 
+import { errorText } from '../errors';
+
 /** 1-based line and column of a character offset. */
 export function lineColAt(text: string, pos: number): { line: number; column: number } {
   let line = 1;
@@ -17,7 +19,7 @@ export function lineColAt(text: string, pos: number): { line: number; column: nu
  * text that starts inside a file (a list element) at its line and column there.
  */
 export function describeJsonError(err: unknown, text: string, at?: { line: number; column: number }): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorText(err);
   const m = /at position (\d+)/.exec(msg);
   if (m) {
     const local = lineColAt(text, Number(m[1]));
@@ -80,7 +82,7 @@ export function arrayElementLines(text: string, key?: string): number[] {
 
 /** Describes a JSON.parse failure of one line (columns are 1-based). */
 export function jsonLineError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorText(err);
   const m = /at position (\d+)/.exec(msg);
   const bare = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)/, '');
   return `invalid JSON${m ? ` at column ${Number(m[1]) + 1}` : ''}: ${bare}`;

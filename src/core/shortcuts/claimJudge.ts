@@ -10,6 +10,7 @@ import { judgeCacheKey } from '../judge/cache';
 import { sha256Hex } from '../judge/template';
 import type { ChatBackend } from '../judge/types';
 import type { ClaimKind, ClaimSentence } from './types';
+import { errorText } from '../errors';
 
 export interface ClaimJudge {
   backend: ChatBackend;
@@ -155,6 +156,6 @@ export async function cachedJudgeCall(
     });
     return { reply: r.text, calls: 1, cached: 0 };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e), calls: 1, cached: 0 };
+    return { error: errorText(e), calls: 1, cached: 0 };
   }
 }

@@ -12,6 +12,7 @@ import { CheckpointCallError, CheckpointClient } from '../../models/checkpointCl
 import { DEFAULT_PROMPT_TEXTS, type PromptTexts } from '../../core/run/prompt';
 import { buildChatRequest, type BuiltRequest, type CheckpointProfile } from '../../core/run/request';
 import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
+import { CancellationError } from '../../core/errors';
 
 export interface RunQuestion {
   problem: string;
@@ -60,7 +61,7 @@ export interface RunCheckpointResult {
 }
 
 /** Stopped while the clip was being prepared: nothing was sent. */
-export class RunCancelledError extends Error {
+export class RunCancelledError extends CancellationError {
   constructor() {
     super('cancelled while preparing the clip; nothing was sent');
     this.name = 'RunCancelledError';

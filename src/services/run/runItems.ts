@@ -15,6 +15,7 @@ import type { CheckpointProfile } from '../../core/run/request';
 import type { RolloutRecord } from '../../core/types';
 import type { MediaTools } from '../../media/ffmpeg';
 import { runCheckpoint } from './runCheckpoint';
+import { errorText } from '../../core/errors';
 
 export interface RunItemsOptions {
   itemsFile: string;
@@ -131,7 +132,7 @@ export async function runItems(o: RunItemsOptions): Promise<RunItemsResult> {
         await appendFile(o.out, lines);
         result.ran++;
       } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
+        error = errorText(e);
         result.failed.push({ key: it.key, message: error });
       }
       o.onItem?.({ done: result.ran + result.failed.length, total: pending.length, skipped: result.skipped, failed: result.failed.length, key: it.key, ...(error ? { error } : {}) });

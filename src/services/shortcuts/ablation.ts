@@ -35,6 +35,7 @@ import { newRunId } from '../run/runCheckpoint';
 import { runFilePath, runRecords, writeRunFile, type RunOutcome } from '../../core/run/runRecords';
 import { findAnswerSpan, SpanNotFoundError, type AnswerSpan, type PromptLogprobs } from '../../core/shortcuts/ablationLogprobs';
 import type { AblationBaseline, AblationKind, AblationResult, AblationSample } from '../../core/shortcuts/types';
+import { CancellationError, errorText } from '../../core/errors';
 
 export interface AblationRollout {
   /** The original rollout's id (named in the saved ablation records). */
@@ -74,7 +75,7 @@ export interface RunAblationsOptions {
 }
 
 /** Stopped by the caller's signal. `partial` holds the ablations finished before. */
-export class AblationCancelledError extends Error {
+export class AblationCancelledError extends CancellationError {
   constructor(readonly partial: AblationResult[]) {
     super('ablations cancelled');
     this.name = 'AblationCancelledError';
@@ -233,7 +234,7 @@ async function saveAblationRun(dir: string, model: string, kind: SavedKind, at: 
   return file;
 }
 
-const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const errorMessage = (e: unknown) => errorText(e);
 
 // ------------------------------------------------------------------------------------ the runner
 

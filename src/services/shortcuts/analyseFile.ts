@@ -28,6 +28,7 @@ import { judgeNeeded, type NeededJudgeResult } from '../../core/shortcuts/needed
 import { modalitySent } from '../../core/shortcuts/sent';
 import { slimForSummary, summariseShortcuts } from '../../core/shortcuts/summary';
 import type { AblationKind, AblationResult, ClaimSentence, CueInventory, ShortcutAnalysis, ShortcutLine, ShortcutSummary } from '../../core/shortcuts/types';
+import { errorText } from '../../core/errors';
 
 export interface ShortcutEndpoint {
   profile: CheckpointProfile;
@@ -101,7 +102,7 @@ const exists = (p: string) =>
     () => false,
   );
 
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const errText = (e: unknown) => errorText(e);
 
 function rangeOf(r: RolloutRecord): { start?: number; end?: number } | undefined {
   const c = r.clip;

@@ -10,6 +10,7 @@ import { append, clear, el, formatNumber } from '../dom';
 import { visibleText } from '../traceText';
 import { forestPlot } from './forestPlot';
 import { stepCurves } from './stepCurves';
+import { errorText } from '../../../src/core/errors';
 
 type Filter = 'all' | 'flipped' | 'regressed' | 'improved';
 const ROW_HEIGHT = 26;
@@ -49,7 +50,7 @@ export class CompareView {
     try {
       this.init = await this.rpc.request('getCompareInit', {});
     } catch (e) {
-      this.root.replaceChildren(el('div', { class: 'banner', text: `The comparison could not be loaded: ${e instanceof Error ? e.message : String(e)}` }));
+      this.root.replaceChildren(el('div', { class: 'banner', text: `The comparison could not be loaded: ${errorText(e)}` }));
       return;
     }
     const c = this.init.comparison;
@@ -250,7 +251,7 @@ export class CompareView {
     try {
       traces = await this.rpc.request('getTraces', { key });
     } catch (e) {
-      this.tracesHost.replaceChildren(el('div', { class: 'banner', text: `The traces could not be read: ${e instanceof Error ? e.message : String(e)}` }));
+      this.tracesHost.replaceChildren(el('div', { class: 'banner', text: `The traces could not be read: ${errorText(e)}` }));
       return;
     }
     if (this.selected !== key) return;

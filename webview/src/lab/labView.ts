@@ -5,6 +5,7 @@
 import type { LabData, LabMethods } from '../../../src/protocol/labView';
 import type { RpcClient } from '../rpc';
 import { el, formatNumber } from '../dom';
+import { errorText } from '../../../src/core/errors';
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : formatNumber(x, d));
 
@@ -42,7 +43,7 @@ export class LabView {
     try {
       init = await this.rpc.request('getLabInit', {});
     } catch (e) {
-      this.root.replaceChildren(el('div', { class: 'banner', text: `The lab could not be loaded: ${e instanceof Error ? e.message : String(e)}` }));
+      this.root.replaceChildren(el('div', { class: 'banner', text: `The lab could not be loaded: ${errorText(e)}` }));
       return;
     }
     const lab = init.lab;
