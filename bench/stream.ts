@@ -18,7 +18,7 @@ import { scoreRecord } from '../src/core/score';
 import { RolloutViewModel, summarise } from '../src/core/viewModel';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/messages';
 import { launchChromium } from '../test/helpers/chromium';
-import { handleRolloutRequest } from '../src/protocol/rolloutRequests';
+import { handleRolloutRequest, isRolloutViewMethod } from '../src/protocol/rolloutRequests';
 
 const TOKENS = Number(process.env.TOKENS ?? 300);
 const RATE = 100; // tokens per second
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const pump = (async () => {
       while (pumping) {
         const batch = (await page.evaluate('window.__sent.splice(0)')) as WebviewToHost[];
-        for (const m of batch) await post({ type: 'response', id: m.id, ok: true, result: await handleRolloutRequest(model, m.method, m.params as never) });
+        for (const m of batch) if (isRolloutViewMethod(m.method)) await post({ type: 'response', id: m.id, ok: true, result: await handleRolloutRequest(model, m.method, m.params as never) });
         await new Promise((r) => setTimeout(r, 5));
       }
     })();

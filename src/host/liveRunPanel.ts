@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { HostMethods, LiveRunProgress, LiveSample, MediaInfo, RolloutDetail } from '../protocol/messages';
+import type { LiveRunMethods } from '../protocol/liveRun';
 import type { RewardResult, RolloutRecord, ScoredRollout } from '../core/types';
 import { mediaKindOf } from '../core/mediaPaths';
 import { scoreRecord } from '../core/score';
@@ -40,7 +41,7 @@ const PROGRESS_EVERY_MS = 250;
 
 export class LiveRunPanel extends Disposable {
   readonly panel: vscode.WebviewPanel;
-  private readonly server: RpcServer;
+  private readonly server: RpcServer<LiveRunMethods>;
   private readonly model: RolloutViewModel;
   private readonly texts: string[] = [];
   private readonly scored: (ScoredRollout | undefined)[] = [];
@@ -84,7 +85,7 @@ export class LiveRunPanel extends Disposable {
     for (let i = 0; i < info.n; i++) this.ensure(i);
     const webview = this.panel.webview;
     this.server = this._register(
-      new RpcServer(
+      new RpcServer<LiveRunMethods>(
         (m) => webview.postMessage(m),
         {
           getInit: async () => ({ ...(await this.model.getInit()), live: this.running, run: this.progress() }),
@@ -92,9 +93,12 @@ export class LiveRunPanel extends Disposable {
           locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
           getRollout: (p) => this.getRollout(p),
           revealSource: () => ({ revealed: false }),
-          getLabels: (p) => handleRolloutRequest(this.model, 'getLabels', p),
-          setLabel: (p) => handleRolloutRequest(this.model, 'setLabel', p),
-          undoLabel: (p) => handleRolloutRequest(this.model, 'undoLabel', p),
+          // A run is labelled once saved, from its rollout view: its samples are still arriving here.
+          getLabels: () => ({ enabled: false, why: 'label this run from its saved file, once it is done', blind: true, rewards: [] }),
+          setLabel: () => {
+            throw new Error('label this run from its saved file, once it is done');
+          },
+          undoLabel: () => ({ undone: false }),
           cancelRun: () => {
             if (!this.running) return { cancelled: false };
             onCancel();

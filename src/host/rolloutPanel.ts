@@ -4,11 +4,12 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HostMethod, HostMethods, MediaInfo, RolloutDetail } from '../protocol/messages';
+import type { MediaInfo, RolloutDetail } from '../protocol/messages';
+import type { EditorRolloutMethods, RolloutViewMethods } from '../protocol/rolloutView';
 import { Disposable } from './dispose';
 import type { Log } from './log';
 import type { RolloutDocument } from './rolloutDocument';
-import { RpcServer, type HostHandlers } from './rpcServer';
+import { RpcServer, type Handlers } from './rpcServer';
 import { affectsMediaRoot } from './settings';
 import { renderWebviewHtml } from './webviewHtml';
 import { webviewRoots } from './webviewRoots';
@@ -17,7 +18,7 @@ import { labelHandlers } from './labelHandlers';
 import { calibrationRecords } from '../services/judgeLab';
 
 export class RolloutPanel extends Disposable {
-  private readonly server: RpcServer;
+  private readonly server: RpcServer<EditorRolloutMethods>;
   private pendingSelect: number | undefined;
   private rootsKey: string | undefined;
   private _selection: number | undefined;
@@ -36,7 +37,7 @@ export class RolloutPanel extends Disposable {
     super();
     const webview = panel.webview;
     this.server = this._register(
-      new RpcServer((m) => webview.postMessage(m), this.handlers(), {
+      new RpcServer<EditorRolloutMethods>((m) => webview.postMessage(m), this.handlers(), {
         onError: (message, err) => log.error(`${document.fileName}: ${message}`, err),
         onReady: () => this.flushSelect(),
       }),
@@ -126,12 +127,12 @@ export class RolloutPanel extends Disposable {
     }).html;
   }
 
-  private handlers(): HostHandlers {
+  private handlers(): Handlers<EditorRolloutMethods> {
     const model = () => this.document.store.model;
     // Table queries are the view model's; media URIs and opening files are this panel's.
     const byModel =
-      <M extends HostMethod>(method: M) =>
-      (p: HostMethods[M]['params']) =>
+      <M extends keyof RolloutViewMethods>(method: M) =>
+      (p: RolloutViewMethods[M]['params']) =>
         handleRolloutRequest(model(), method, p);
     return {
       getInit: async (p) => {
@@ -144,14 +145,13 @@ export class RolloutPanel extends Disposable {
       },
       getRows: byModel('getRows'),
       locateRow: byModel('locateRow'),
-      getRollout: async (p: HostMethods['getRollout']['params']): Promise<RolloutDetail> => {
+      getRollout: async (p: RolloutViewMethods['getRollout']['params']): Promise<RolloutDetail> => {
         // The view asks for a rollout's detail only to show it: that is its selection.
         this._selection = p.index;
         const detail = await model().getRollout(p);
         return { ...detail, media: this.forWebview(detail.media) };
       },
-      revealSource: (p: HostMethods['revealSource']['params']) => this.revealSource(p.index),
-      cancelRun: () => ({ cancelled: false }),
+      revealSource: (p: RolloutViewMethods['revealSource']['params']) => this.revealSource(p.index),
       ...labelHandlers(this.document.uri, (i) => this.document.store.getDetail(i)),
     };
   }

@@ -9,39 +9,21 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunFormInit, RunFormMethods } from '../protocol/messages';
 import { validateRunForm, type ParsedRunForm, type RunFormChoices } from '../core/run/runForm';
-import { Disposable } from './dispose';
 import type { Log } from './log';
-import { RpcServer } from './rpcServer';
-import { renderWebviewHtml } from './webviewHtml';
+import { PanelHost } from './panelHost';
 
 export const RUN_FORM_VIEW_TYPE = 'omnitrace.runForm';
 
 /** Everything the form shows except the clip's webview URI (the panel makes that). */
 export type RunFormSetup = Omit<RunFormInit, 'clip'> & { clip: Omit<RunFormInit['clip'], 'src'> };
 
-export class RunFormPanel extends Disposable {
-  readonly panel: vscode.WebviewPanel;
+export class RunFormPanel extends PanelHost<RunFormMethods> {
   /** The valid values of Run, or undefined when the form was cancelled or closed. */
   readonly result: Promise<ParsedRunForm | undefined>;
   private settle!: (v: ParsedRunForm | undefined) => void;
   private settled = false;
 
-  constructor(
-    extensionUri: vscode.Uri,
-    log: Log,
-    private readonly setup: RunFormSetup,
-  ) {
-    super();
-    this.result = new Promise((resolve) => (this.settle = resolve));
-    const clipDir = vscode.Uri.file(path.dirname(setup.clip.path));
-    this.panel = vscode.window.createWebviewPanel(RUN_FORM_VIEW_TYPE, `Run on ${setup.clip.name}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      enableCommandUris: false,
-      // A half-filled form survives switching tabs.
-      retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), clipDir],
-    });
-    const webview = this.panel.webview;
+  constructor(extensionUri: vscode.Uri, log: Log, setup: RunFormSetup) {
     const choices: RunFormChoices = {
       profiles: setup.profiles.map((p) => p.name),
       judges: setup.judges.map((j) => j.name),
@@ -49,34 +31,32 @@ export class RunFormPanel extends Disposable {
       duration: setup.clip.duration,
       isImage: setup.clip.kind === 'image',
     };
-    const server = this._register(
-      new RpcServer<RunFormMethods>(
-        (m) => webview.postMessage(m),
-        {
-          getRunForm: () => ({ ...setup, clip: { ...setup.clip, src: webview.asWebviewUri(vscode.Uri.file(setup.clip.path)).toString() } }),
-          submitRunForm: ({ values }) => {
-            const checked = validateRunForm(values, choices);
-            if (!checked.ok) return { accepted: false, errors: checked.errors };
-            // Settled after the reply is posted, so the page hears "accepted" before it closes.
-            setImmediate(() => this.finish(checked.parsed));
-            return { accepted: true, errors: {} };
-          },
-          cancelRunForm: () => {
-            setImmediate(() => this.finish(undefined));
-            return { cancelled: true };
-          },
-        },
-        { onError: (message, err) => log.error(`run form: ${message}`, err) },
-      ),
-    );
-    webview.html = renderWebviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
+    // The handlers need the panel (for the clip's URI and to close it): they reach it through this box.
+    const self: { panel?: RunFormPanel } = {};
+    super(extensionUri, log, {
+      viewType: RUN_FORM_VIEW_TYPE,
       title: `Run on ${setup.clip.name}`,
       view: 'runForm',
-    }).html;
-    this._register(webview.onDidReceiveMessage((m) => server.handle(m)));
-    this._register(this.panel.onDidDispose(() => this.finish(undefined)));
+      // A half-filled form survives switching tabs.
+      retainContextWhenHidden: true,
+      resourceRoots: [vscode.Uri.file(path.dirname(setup.clip.path))],
+      handlers: {
+        getRunForm: () => ({ ...setup, clip: { ...setup.clip, src: self.panel!.panel.webview.asWebviewUri(vscode.Uri.file(setup.clip.path)).toString() } }),
+        submitRunForm: ({ values }) => {
+          const checked = validateRunForm(values, choices);
+          if (!checked.ok) return { accepted: false, errors: checked.errors };
+          // Settled after the reply is posted, so the page hears "accepted" before it closes.
+          setImmediate(() => self.panel!.finish(checked.parsed));
+          return { accepted: true, errors: {} };
+        },
+        cancelRunForm: () => {
+          setImmediate(() => self.panel!.finish(undefined));
+          return { cancelled: true };
+        },
+      },
+    });
+    self.panel = this;
+    this.result = new Promise((resolve) => (this.settle = resolve));
   }
 
   /** Closes the form; a form closed before Run settles as cancelled. */
@@ -84,7 +64,6 @@ export class RunFormPanel extends Disposable {
     if (this.isDisposed) return;
     this.settleOnce(undefined);
     super.dispose();
-    this.panel.dispose();
   }
 
   private finish(v: ParsedRunForm | undefined): void {

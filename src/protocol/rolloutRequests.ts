@@ -1,14 +1,20 @@
-// Serves the rollout view's requests from a view model: the same dispatch for the editor's
-// panels, the live-run panel and the static report (whose host has no source to reveal and no
-// run to stop).
+// Serves the rollout view's base requests from a view model: the same dispatch for the editor's
+// panels, the live-run panel and the static report (whose host has no source to reveal).
 
 import type { RolloutViewModel } from '../core/viewModel';
-import type { HostMethods } from './messages';
+import type { RolloutViewMethods } from './rolloutView';
 
-type Params<M extends keyof HostMethods> = HostMethods[M]['params'];
-type Result<M extends keyof HostMethods> = HostMethods[M]['result'];
+type Params<M extends keyof RolloutViewMethods> = RolloutViewMethods[M]['params'];
+type Result<M extends keyof RolloutViewMethods> = RolloutViewMethods[M]['result'];
 
-export async function handleRolloutRequest<M extends keyof HostMethods>(model: RolloutViewModel, method: M, params: Params<M>): Promise<Result<M>> {
+const BASE: readonly string[] = ['getInit', 'getRows', 'getRollout', 'locateRow', 'revealSource'];
+
+/** A method every host of the rollout view answers (the others belong to the editor's hosts). */
+export function isRolloutViewMethod(method: string): method is keyof RolloutViewMethods {
+  return BASE.includes(method);
+}
+
+export async function handleRolloutRequest<M extends keyof RolloutViewMethods>(model: RolloutViewModel, method: M, params: Params<M>): Promise<Result<M>> {
   switch (method) {
     case 'getInit':
       return (await model.getInit()) as Result<M>;
@@ -22,13 +28,6 @@ export async function handleRolloutRequest<M extends keyof HostMethods>(model: R
     }
     case 'revealSource':
       return { revealed: false } as Result<M>;
-    case 'cancelRun':
-      return { cancelled: false } as Result<M>;
-    case 'getLabels':
-      return { enabled: false, why: 'labels are made in the editor', blind: false, rewards: [] } as Result<M>;
-    case 'setLabel':
-    case 'undoLabel':
-      throw new Error('labelling happens in the editor, not in a shared report');
     default:
       throw new Error(`unknown method ${String(method)}`);
   }

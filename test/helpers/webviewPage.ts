@@ -13,7 +13,7 @@ import { buildOnce } from '../browser/buildOnce';
 import { launchChromium } from './chromium';
 import type { RolloutViewModel } from '../../src/core/viewModel';
 import type { HostToWebview, WebviewToHost, WebviewEvent, WebviewEvents } from '../../src/protocol/messages';
-import { handleRolloutRequest } from '../../src/protocol/rolloutRequests';
+import { handleRolloutRequest, isRolloutViewMethod } from '../../src/protocol/rolloutRequests';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -132,6 +132,7 @@ export class FakeHost extends PageHost<WebviewToHost> {
     if (m.method === 'getRollout' && m.params.index === this.failIndex) throw new Error(`line ${m.params.index + 1} could not be re-read`);
     // There is no editor to reveal the line in; the request itself is what tests check.
     if (m.method === 'revealSource') return { revealed: true };
+    if (!isRolloutViewMethod(m.method)) throw new Error(`unknown method: ${m.method}`);
     return handleRolloutRequest(this.model, m.method, m.params as never);
   }
 }

@@ -4,7 +4,7 @@
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
 import { RolloutViewModel } from '../../src/core/viewModel';
 import type { Transport } from './rpc';
-import { handleRolloutRequest } from '../../src/protocol/rolloutRequests';
+import { handleRolloutRequest, isRolloutViewMethod } from '../../src/protocol/rolloutRequests';
 import { errorText } from '../../src/core/errors';
 
 export function vscodeTransport(api: VsCodeApi): Transport {
@@ -34,7 +34,10 @@ export function inPageTransport(model: RolloutViewModel): Transport {
   return {
     post(m: WebviewToHost) {
       if (m.type !== 'request') return;
-      handleRolloutRequest(model, m.method, m.params as never).then(
+      // A report answers what any host answers; stopping a run or labelling are the editor's.
+      const method = m.method;
+      const answer = isRolloutViewMethod(method) ? handleRolloutRequest(model, method, m.params as never) : Promise.reject(new Error(`${method} is not available in a shared report`));
+      answer.then(
         (result) => deliver({ type: 'response', id: m.id, ok: true, result }),
         (e: unknown) => deliver({ type: 'response', id: m.id, ok: false, error: errorText(e) }),
       );
