@@ -4,7 +4,8 @@
 // no node built-ins (the report bundles it into the page).
 
 import type { GroupStats, ReadProblem, ScoredRollout } from './types';
-import { sampleStd, type PartialAdvantages } from './grpo';
+import { partialRewardSpans, sampleStd, type PartialAdvantages } from './grpo';
+import { applyMarkovGating } from './rewards/markov';
 import type { GroupHeader, MediaInfo, RewardHistogram, RolloutDetail, RowPage, RowQuery, RowSummary, SortKey, TableRow, ViewInit } from './viewTypes';
 import { extractAnswer } from './pycompat';
 import { firstFormatFailure } from './trace';
@@ -223,7 +224,18 @@ export class RolloutViewModel {
       // A tagging bug must not cost the reader the trace; the view simply shows no colours.
     }
     const partial = this.partialAdvantagesOf(scored);
-    if (partial) detail.partialAdvantages = partial;
+    if (partial) {
+      detail.partialAdvantages = partial;
+      detail.partialSpans = partialRewardSpans(
+        scored.record.completion,
+        partial,
+        (['context', 'logic'] as const).filter((r) => r in partial),
+      );
+    }
+    if (scored.rewards.context || scored.rewards.logic) {
+      const { gated, notes, rewards: after } = applyMarkovGating(scored.rewards);
+      detail.markov = { gated, notes, why: [...new Set(gated.map((g) => String(after[g]?.provenance?.markovGate ?? '')).filter(Boolean))] };
+    }
     return detail;
   }
 

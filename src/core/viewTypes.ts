@@ -2,7 +2,7 @@
 // by the view model (core) for the editor and the static report alike; the protocol carries them.
 
 import type { ReadProblem, ScoredRollout, RewardStatus, SectionKind } from './types';
-import type { PartialAdvantages } from './grpo';
+import type { PartialAdvantages, PartialRewardSpans } from './grpo';
 import type { RolloutModalities } from './modality';
 import type { GroupingInfo } from './types';
 import type { CalibrationRecord } from './lab/lab';
@@ -143,6 +143,10 @@ export interface RolloutDetail {
    * advantage and, per judged reward, its value minus the group's mean of that reward.
    */
   partialAdvantages?: PartialAdvantages;
+  /** Which characters get which extra advantage from the partial rewards (published vs intended), computed once here. */
+  partialSpans?: PartialRewardSpans;
+  /** What HumanOmniV2's optional markov gating would zero, once a judged reward exists. */
+  markov?: { gated: string[]; why: string[]; notes: string[] };
   /**
    * Which modality each sentence of Context and Think cites (visual, audio, speech, text; a
    * negated claim kept as such), with the shortcut badges for the clip ("cites no audio") when

@@ -8,8 +8,7 @@ import type { ParsedTrace, SectionKind, TraceSegment } from '../../src/core/type
 import { el, formatNumber, type Child } from './dom';
 import { rewardChip, type Chip } from './chips';
 import { renderMedia } from './media';
-import { partialRewardSpans, type PartialAdvantages } from '../../src/core/grpo';
-import { applyMarkovGating } from '../../src/core/rewards/markov';
+import type { PartialAdvantages, PartialRewardSpans } from '../../src/core/grpo';
 import { countInvisible } from '../../src/core/invisibleChars';
 import { assignDiagnostics, renderDiagnosticList, renderText, type Block, type NumberedDiagnostic, type SentenceMark } from './traceText';
 import { MODALITIES, type Modality, type RolloutModalities } from '../../src/core/modality';
@@ -226,8 +225,8 @@ function renderHeader(detail: RolloutDetail, opts: TraceViewOptions, chips: Chip
     chipRow(chips, 'chips-header'),
     unplaced.length ? el('div', { class: 'header-diags' }, [el('div', { class: 'muted small', text: 'Format findings not tied to a section' }), renderDiagnosticList(unplaced)]) : null,
     group ? renderGroup(group) : null,
-    detail.partialAdvantages ? renderPartialSpans(record.completion, detail.partialAdvantages) : null,
-    renderMarkov(detail.scored.rewards),
+    detail.partialAdvantages && detail.partialSpans ? renderPartialSpans(detail.partialAdvantages, detail.partialSpans) : null,
+    detail.markov ? renderMarkov(detail.markov) : null,
   ]);
 }
 
@@ -276,12 +275,7 @@ const signed = (v: number | null) => (v === null ? 'unknown' : (v > 0 ? '+' : ''
  * How the judged (partial) rewards become token advantages: what the published trainer adds on
  * which span, beside what its intent describes. A researcher reading the code expects the second.
  */
-function renderPartialSpans(completion: string, adv: PartialAdvantages): HTMLElement {
-  const spans = partialRewardSpans(
-    completion,
-    adv,
-    (['context', 'logic'] as const).filter((r) => r in adv),
-  );
+function renderPartialSpans(adv: PartialAdvantages, spans: PartialRewardSpans): HTMLElement {
   const row = (label: string, list: typeof spans.published) =>
     el('div', { class: 'partial-row' }, [
       el('span', { class: 'muted', text: label }),
@@ -299,10 +293,7 @@ function renderPartialSpans(completion: string, adv: PartialAdvantages): HTMLEle
  * What HumanOmniV2's optional "markov" gating would do to this rollout (low context zeroes
  * accuracy and logic; low logic zeroes accuracy). Shown once a judged reward exists.
  */
-function renderMarkov(rewards: RolloutDetail['scored']['rewards']): HTMLElement | null {
-  if (!rewards.context && !rewards.logic) return null;
-  const { gated, notes, rewards: after } = applyMarkovGating(rewards);
-  const why = [...new Set(gated.map((g) => String(after[g]?.provenance?.markovGate ?? '')).filter(Boolean))];
+function renderMarkov({ gated, notes, why }: NonNullable<RolloutDetail['markov']>): HTMLElement {
   const text = gated.length
     ? `With markov gating the trainer would zero ${gated.join(' and ')} (${why.join('; ')}).`
     : notes.length
