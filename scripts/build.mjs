@@ -9,6 +9,8 @@ mkdirSync('dist', { recursive: true });
 
 const common = {
   bundle: true,
+  // Judge templates and default prompts are Markdown files built in as text.
+  loader: { '.md': 'text' },
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
@@ -42,7 +44,7 @@ const targets = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    loader: { '.css': 'text' },
+    loader: { '.css': 'text', '.md': 'text' },
   },
 ];
 

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const suites = process.argv.slice(2);
+// `import text from './x.md'` under tsx, as esbuild's text loader gives it in the bundles.
+const REGISTER_TEXT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'register-text.cjs');
 if (suites.length === 0) suites.push('unit');
 
 function filesOf(list) {
@@ -28,7 +30,7 @@ function filesOf(list) {
 /** Runs one node --test process, echoing its output; resolves to its exit code and counts. */
 function run(files) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+    const child = spawn(process.execPath, ['--require', REGISTER_TEXT, '--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

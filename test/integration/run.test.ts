@@ -59,7 +59,11 @@ const TSX = pathToFileURL(require.resolve('tsx')).href;
 /** Runs the CLI from source, asynchronously (the fake server lives in this process). */
 function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', join(ROOT, 'scripts', 'register-text.cjs'), '--import', TSX, MAIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,16 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTemplate, renderTemplate, sha256Hex, TemplateError, describeScale } from '../../src/core/judge/template';
 import { BUILTIN_TEMPLATE_TEXT, builtinTemplates } from '../../src/core/judge/builtinTemplates';
 
 const MEDIA = join(__dirname, '..', '..', 'media', 'judges');
 
-test('media/judges/*.md are byte-identical copies of the built-in templates (OMNITRACE_WRITE_TEMPLATES=1 regenerates)', () => {
-  if (process.env.OMNITRACE_WRITE_TEMPLATES === '1') {
-    for (const [name, text] of Object.entries(BUILTIN_TEMPLATE_TEXT)) writeFileSync(join(MEDIA, `${name}.md`), text);
-  }
+test('the built-in templates are media/judges/*.md, byte for byte (built in as text)', () => {
   const files = readdirSync(MEDIA)
     .filter((f) => f.endsWith('.md'))
     .sort();

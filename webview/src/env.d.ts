@@ -12,3 +12,9 @@ interface VsCodeApi {
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
+
+// Prompt texts shared with the host are Markdown files built in as text.
+declare module '*.md' {
+  const text: string;
+  export default text;
+}
