@@ -5,23 +5,15 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { mulberry32 } from '../src/core/compare/stats';
+
+export { mulberry32 };
 
 export const ROOT = join(__dirname, '..');
 export const DATA_DIR = join(ROOT, 'bench', 'data');
 export const PARAMS = { version: 4, records: 100_000, groupSize: 8, seed: 20260101, malformedEvery: 1999 };
 export const DATA = join(DATA_DIR, `rollouts-${PARAMS.records}.jsonl`);
 const PARAMS_FILE = DATA + '.params.json';
-
-export function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEN = [
   'a man in a grey coat',

@@ -1,7 +1,8 @@
 // One build for every target: the extension host, the CLI and the webview bundle.
 // Type-checking is separate (`npm run typecheck`) so a build stays fast in the inner loop.
 import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -51,5 +52,15 @@ const targets = [
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();
 } else {
-  await Promise.all(targets.map((t) => esbuild.build(t)));
+  // Each file is written beside its target and renamed into place: test files build in parallel,
+  // and a reader must never load half a bundle.
+  const results = await Promise.all(targets.map((t) => esbuild.build({ ...t, write: false })));
+  for (const r of results) {
+    for (const f of r.outputFiles) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      const tmp = `${f.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+    }
+  }
 }

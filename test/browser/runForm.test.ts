@@ -72,6 +72,25 @@ const value = (page: Page, field: string) => page.evaluate(`document.querySelect
 const errorText = (page: Page, field: string) =>
   page.evaluate(`(() => { const e = document.querySelector('[data-testid=error-${field}]'); return e.hidden ? '' : e.textContent; })()`) as Promise<string>;
 
+/** Waits until the field shows an error matching `re` (validation runs on input events, after typing returns). */
+async function expectError(page: Page, field: string, re: RegExp): Promise<void> {
+  const end = Date.now() + 10_000;
+  let last = '';
+  while (!re.test((last = await errorText(page, field)))) {
+    if (Date.now() > end) assert.fail(`field ${field}: expected an error matching ${re}, shows ${JSON.stringify(last)}`);
+    await page.waitForTimeout(20);
+  }
+}
+
+/** Waits until no field shows an error. */
+async function expectNoErrors(page: Page): Promise<void> {
+  const end = Date.now() + 10_000;
+  while ((await page.locator('[data-testid^=error-]:not([hidden])').count()) !== 0) {
+    if (Date.now() > end) assert.fail('errors still shown');
+    await page.waitForTimeout(20);
+  }
+}
+
 test('the form shows the clip playing beside the prefilled fields; hostile prefill is text', async () => {
   await withForm(async ({ page }) => {
     assert.match((await page.textContent('[data-testid=run-form-title]')) ?? '', /Run a checkpoint on clip\.mp4/);
@@ -95,32 +114,34 @@ test('validation: a missing question and a bad range show next to their fields, 
   await withForm(async ({ page, host }) => {
     await type(page, 'question', '');
     await page.waitForFunction(`!document.querySelector('[data-testid=error-question]').hidden`);
-    assert.match(await errorText(page, 'question'), /question is needed/);
+    await expectError(page, 'question', /question is needed/);
     assert.ok(await page.evaluate(`document.querySelector('[data-testid=error-question]').closest('[data-field]').dataset.field === 'question'`), 'the error sits in the question field');
     await type(page, 'start', '0:01.5');
     await type(page, 'end', '1');
-    assert.match(await errorText(page, 'end'), /must be after the start/);
+    await expectError(page, 'end', /must be after the start/);
     await type(page, 'end', '5');
-    assert.match(await errorText(page, 'end'), /The clip is 0:02 long/);
+    await expectError(page, 'end', /The clip is 0:02 long/);
     await type(page, 'start', 'later');
-    assert.match(await errorText(page, 'start'), /'later' is not a time/);
+    await expectError(page, 'start', /'later' is not a time/);
     await type(page, 'n', '0');
-    assert.match(await errorText(page, 'n'), /whole number/);
+    await expectError(page, 'n', /whole number/);
     await page.locator('[data-testid=run-submit]').click();
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(host.seen.filter((m) => m.method === 'submitRunForm').length, 0, 'nothing submitted with errors');
+    // The click decides synchronously: anything it sent is already in the page's outbox or seen.
+    await expectError(page, 'n', /whole number/);
+    const pending = (await page.evaluate(`(window.__sent ?? []).filter((m) => m.method === 'submitRunForm').length`)) as number;
+    assert.equal(host.seen.filter((m) => m.method === 'submitRunForm').length + pending, 0, 'nothing submitted with errors');
     // Fixed: the errors go, Run submits the values as typed.
     await type(page, 'question', 'What is on screen?');
     await type(page, 'start', '0:00.5');
     await type(page, 'end', '1.5');
     await type(page, 'n', '3');
-    assert.equal(await page.locator('[data-testid^=error-]:not([hidden])').count(), 0);
+    await expectNoErrors(page);
     // The host has the last word: its errors show too.
     host.reject = { answer: 'the host says: needed with a reference context' };
     await page.locator('[data-testid=run-submit]').click();
     await host.waitFor('submitRunForm');
     await page.waitForFunction(`!document.querySelector('[data-testid=error-answer]').hidden`);
-    assert.match(await errorText(page, 'answer'), /the host says/);
+    await expectError(page, 'answer', /the host says/);
     await page.locator('[data-testid=run-submit]').click();
     const [, second] = await host.waitFor('submitRunForm', 2);
     assert.equal(second!.method, 'submitRunForm');

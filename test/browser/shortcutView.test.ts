@@ -242,8 +242,14 @@ test('the rates panel: per modality, type and checkpoint, right for the wrong re
     await p.locator('[data-testid=right-for-wrong-reasons]').click();
     // Functions, not bare expressions: Playwright re-evals a bare expression on every poll, which
     // the webview's CSP (no 'unsafe-eval') refuses once the first check has not already passed.
-    await p.waitForFunction(`() => document.querySelectorAll('[data-testid=rollout-row]').length < ${before}`);
-    const shown = await p.locator('[data-testid=rollout-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')));
+    // Wait for the filtered table itself (a count below the first one can be a table still re-rendering).
+    const rows = () => p.locator('[data-testid=rollout-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')));
+    const end = Date.now() + 10_000;
+    let shown = await rows();
+    while (JSON.stringify(shown) !== JSON.stringify(['0']) && Date.now() < end) {
+      await p.waitForTimeout(25);
+      shown = await rows();
+    }
     assert.deepEqual(shown, ['0']);
     await p.locator('[data-testid=clear-shortcut-filter]').click();
     await p.waitForFunction(`() => document.querySelectorAll('[data-testid=rollout-row]').length === ${before}`);

@@ -61,28 +61,17 @@ function boot(): void {
     return;
   }
   const api = acquireVsCodeApi();
-  // Each view loads its own protocol and styles.
-  if (document.body.dataset.view === 'lab') {
-    adoptStyles(...VIEW_STYLES.lab);
-    const rpc = new RpcClient<LabMethods>(vscodeTransport(api));
+  // The registry of views: each loads its own styles and speaks its own protocol.
+  const view = document.body.dataset.view;
+  const mount = <T extends { [M in keyof T]: { params: unknown; result: unknown } }>(styles: readonly string[], start: (rpc: RpcClient<T>) => Promise<void>) => {
+    adoptStyles(...styles);
+    const rpc = new RpcClient<T>(vscodeTransport(api));
     window.addEventListener('unload', () => rpc.dispose());
-    void new LabView(root, rpc).start();
-    return;
-  }
-  if (document.body.dataset.view === 'compare') {
-    adoptStyles(...VIEW_STYLES.compare);
-    const rpc = new RpcClient<CompareMethods>(vscodeTransport(api));
-    window.addEventListener('unload', () => rpc.dispose());
-    void new CompareView(root, rpc).start();
-    return;
-  }
-  if (document.body.dataset.view === 'runForm') {
-    adoptStyles(...VIEW_STYLES.runForm);
-    const rpc = new RpcClient<RunFormMethods>(vscodeTransport(api));
-    window.addEventListener('unload', () => rpc.dispose());
-    void new RunFormView(root, rpc).start();
-    return;
-  }
+    void start(rpc);
+  };
+  if (view === 'lab') return mount<LabMethods>(VIEW_STYLES.lab, (rpc) => new LabView(root, rpc).start());
+  if (view === 'compare') return mount<CompareMethods>(VIEW_STYLES.compare, (rpc) => new CompareView(root, rpc).start());
+  if (view === 'runForm') return mount<RunFormMethods>(VIEW_STYLES.runForm, (rpc) => new RunFormView(root, rpc).start());
   adoptStyles(...VIEW_STYLES.rollouts);
   const rpc = new RpcClient(vscodeTransport(api));
   window.addEventListener('unload', () => rpc.dispose());
