@@ -118,7 +118,8 @@ test('blind keyboard labelling: hidden judge, number keys, a reason when far off
       // j moves to the next rollout, whose bar opens with it.
       await page.keyboard.press('j');
       await page.waitForSelector('[data-testid=trace-view][data-index="1"]');
-      assert.ok(host.seen.some((m) => m.method === 'getLabels' && m.params.index === 1));
+      // The host hears the page's request when it next polls: wait for it, not for a moment.
+      await until(page, async () => host.seen.some((m) => m.method === 'getLabels' && m.params.index === 1), "rollout 1's labels asked for");
     },
   );
 });

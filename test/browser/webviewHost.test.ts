@@ -45,8 +45,8 @@ test('the view asks for init first, then pages and details, and remembers the se
 
     // In the editor the source line is a link that asks the host to reveal it.
     await w.page.locator('[data-testid=source-link]').click();
-    await w.page.waitForTimeout(100);
-    assert.ok(w.host.seen.some((m) => m.method === 'revealSource' && m.params.index === 5));
+    const [reveal] = await w.host.waitFor('revealSource');
+    assert.equal(reveal!.method === 'revealSource' && reveal!.params.index, 5);
   });
 });
 
