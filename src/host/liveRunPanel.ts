@@ -16,10 +16,8 @@ import { scoreRecord } from '../core/score';
 import { RolloutViewModel, summarise } from '../core/viewModel';
 import type { RunQuestion } from '../services/run/runCheckpoint';
 import { DeltaThrottle } from './deltaThrottle';
-import { Disposable } from './dispose';
 import type { Log } from './log';
-import { RpcServer } from './rpcServer';
-import { renderWebviewHtml } from './webviewHtml';
+import { PanelHost } from './panelHost';
 import { handleRolloutRequest } from '../protocol/rolloutRequests';
 
 export const LIVE_VIEW_TYPE = 'omnitrace.liveRun';
@@ -39,9 +37,7 @@ export interface LiveRunInfo {
 /** Progress events at most this often while tokens stream (a sample's start or end goes at once). */
 const PROGRESS_EVERY_MS = 250;
 
-export class LiveRunPanel extends Disposable {
-  readonly panel: vscode.WebviewPanel;
-  private readonly server: RpcServer<LiveRunMethods>;
+export class LiveRunPanel extends PanelHost<LiveRunMethods> {
   private readonly model: RolloutViewModel;
   private readonly texts: string[] = [];
   private readonly scored: (ScoredRollout | undefined)[] = [];
@@ -53,18 +49,40 @@ export class LiveRunPanel extends Disposable {
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     log: Log,
     private readonly info: LiveRunInfo,
-    private readonly onCancel: () => void,
+    onCancel: () => void,
   ) {
-    super();
-    this.panel = vscode.window.createWebviewPanel(LIVE_VIEW_TYPE, info.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      enableCommandUris: false,
+    // The handlers answer from the panel's model: they reach the panel through this box.
+    const self: { p?: LiveRunPanel } = {};
+    const live = () => self.p!;
+    super(extensionUri, log, {
+      viewType: LIVE_VIEW_TYPE,
+      title: info.title,
+      view: 'rollouts',
       // The clip's folder too: the view plays the clip beside the streaming trace.
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.file(path.dirname(info.clip))],
+      resourceRoots: [vscode.Uri.file(path.dirname(info.clip))],
+      handlers: {
+        getInit: async () => ({ ...(await live().model.getInit()), live: live().running, run: live().progress() }),
+        getRows: (p) => live().model.getRows(p),
+        locateRow: (p) => handleRolloutRequest(live().model, 'locateRow', p),
+        getRollout: (p) => live().getRollout(p),
+        revealSource: () => ({ revealed: false }),
+        // A run is labelled once saved, from its rollout view: its samples are still arriving here.
+        getLabels: () => ({ enabled: false, why: 'label this run from its saved file, once it is done', blind: true, rewards: [] }),
+        setLabel: () => {
+          throw new Error('label this run from its saved file, once it is done');
+        },
+        undoLabel: () => ({ undone: false }),
+        cancelRun: () => {
+          if (!live().running) return { cancelled: false };
+          onCancel();
+          return { cancelled: true };
+        },
+      },
     });
+    self.p = this;
     const clipKind = mediaKindOf(info.clip);
     const isRunning = () => this.running;
     this.model = new RolloutViewModel({
@@ -83,47 +101,15 @@ export class LiveRunPanel extends Disposable {
           : { status: 'missing', path: info.clip, reason: 'the clip is not a video, audio or image file this view can play' },
     });
     for (let i = 0; i < info.n; i++) this.ensure(i);
-    const webview = this.panel.webview;
-    this.server = this._register(
-      new RpcServer<LiveRunMethods>(
-        (m) => webview.postMessage(m),
-        {
-          getInit: async () => ({ ...(await this.model.getInit()), live: this.running, run: this.progress() }),
-          getRows: (p) => this.model.getRows(p),
-          locateRow: (p) => handleRolloutRequest(this.model, 'locateRow', p),
-          getRollout: (p) => this.getRollout(p),
-          revealSource: () => ({ revealed: false }),
-          // A run is labelled once saved, from its rollout view: its samples are still arriving here.
-          getLabels: () => ({ enabled: false, why: 'label this run from its saved file, once it is done', blind: true, rewards: [] }),
-          setLabel: () => {
-            throw new Error('label this run from its saved file, once it is done');
-          },
-          undoLabel: () => ({ undone: false }),
-          cancelRun: () => {
-            if (!this.running) return { cancelled: false };
-            onCancel();
-            return { cancelled: true };
-          },
-        },
-        { onError: (message, err) => log.error(`live run: ${message}`, err) },
-      ),
-    );
     this.throttle = new DeltaThrottle((d) => void this.server.emit('streamDelta', d));
     this._register({ dispose: () => this.throttle.dispose() });
     this._register({ dispose: () => clearTimeout(this.progressTimer) });
-    webview.html = renderWebviewHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString(),
-      title: info.title,
-      view: 'rollouts',
-    }).html;
-    this._register(webview.onDidReceiveMessage((m) => this.server.handle(m)));
+    // Hidden without retained context, the page is discarded: hold events until it asks again.
     this._register(
       this.panel.onDidChangeViewState(() => {
         if (!this.panel.visible) this.server.resetReady();
       }),
     );
-    this._register(this.panel.onDidDispose(() => this.dispose()));
   }
 
   get isRunning(): boolean {
