@@ -183,11 +183,6 @@ export async function listInput(path: string, format: FormatName): Promise<Input
   return listing;
 }
 
-/** The readable files a path stands for, in reading order. */
-export async function filesOf(path: string, format: FormatName): Promise<string[]> {
-  return (await listInput(path, format)).files;
-}
-
 async function readdirOrThrow(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
