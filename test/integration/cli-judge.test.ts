@@ -182,3 +182,22 @@ test('Ctrl-C: stop launching, abort in-flight calls, write what finished, exit 1
   assert.match(r.stderr, /interrupted/);
   assert.match(r.stderr, /cancelled/);
 });
+
+test('report --judged shows the judged rewards of judge --out, with their evidence', async () => {
+  server.requests.length = 0;
+  const out = join(work, 'for-report.jsonl');
+  const r = await cli([...base(), '--out', out, '--cache-dir', join(work, 'cache-report')]);
+  assert.equal(r.code, 0, r.stderr);
+  const html = join(work, 'judged.html');
+  const rep = spawnSync(process.execPath, [CLI, 'report', input, '--judged', out, '--out', html], { encoding: 'utf8' });
+  assert.equal(rep.status, 0, rep.stderr);
+  const data = JSON.parse(/<script type="application\/json" id="omnitrace-data">([\s\S]*?)<\/script>/.exec(readFileSync(html, 'utf8'))![1]!.replace(/\\u003c/g, '<'));
+  const first = data.scored.find((s: { record: { index: number } }) => s.record.index === 0);
+  assert.equal(first.rewards.context.value, 0.8);
+  assert.equal(first.rewards.context.provenance.reply, '4');
+  assert.equal(first.rewards.context.provenance.source, 'judge');
+  // A file that is not the judge's output of these rollouts is said plainly.
+  const bad = spawnSync(process.execPath, [CLI, 'report', input, '--judged', input, '--out', join(work, 'x.html')], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /no judged reward for these rollouts/);
+});

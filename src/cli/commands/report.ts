@@ -15,7 +15,7 @@ import { resolveMediaPath } from '../../core/mediaPaths';
 import type { Comparison } from '../../core/compare/compare';
 import { detectFormat, readRolloutAt, type ReadOptions } from '../../core/readers/index';
 import type { MediaInfo } from '../../core/viewTypes';
-import type { ReadProblem, ScoredRollout } from '../../core/types';
+import type { ReadProblem, RewardResult, ScoredRollout } from '../../core/types';
 import type { ReportData } from '../../core/reportData';
 import type { CueInventory } from '../../core/shortcuts/types';
 import { readInventory, readShortcutLines } from '../../core/shortcuts/sidecar';
@@ -25,6 +25,7 @@ import { summariseShortcuts } from '../../core/shortcuts/summary';
 const COMPRESS_ABOVE = 2000;
 
 interface ReportCliOptions extends InputOptionValues {
+  judged?: string;
   compare?: string;
   lab?: string;
   plainData?: boolean;
@@ -141,6 +142,38 @@ async function reportShortcuts(file: string, cuesDir: string): Promise<{ data: N
   return { data: { lines, summary: summariseShortcuts(lines), inventories }, problems };
 }
 
+/**
+ * The judged rewards of `omnitrace judge --out` (one score line per rollout, by index) joined to
+ * the rollouts, so the shared report shows the judge's chips and evidence as the editor does.
+ */
+async function mergeJudged(file: string, scored: ScoredRollout[]): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`--judged ${file}: ${(e as Error).message}`);
+  }
+  const byIndex = new Map(scored.map((s) => [s.record.index, s]));
+  let joined = 0;
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let v: { index?: unknown; rewards?: Record<string, RewardResult> };
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new InputError(`--judged ${file}:${i + 1}: ${(e as Error).message}`);
+    }
+    const s = typeof v.index === 'number' ? byIndex.get(v.index) : undefined;
+    if (!s || !v.rewards) return;
+    for (const [name, r] of Object.entries(v.rewards)) {
+      if ((r?.provenance as { source?: string } | undefined)?.source !== 'judge') continue;
+      s.rewards = { ...s.rewards, [name]: r };
+      joined++;
+    }
+  });
+  if (joined === 0) throw new InputError(`--judged ${file}: no judged reward for these rollouts (is it the output of omnitrace judge on the same file?)`);
+}
+
 /** Traces of up to this many items go into a comparison report; beyond it, only the flipped ones. */
 const COMPARE_TRACES_MAX = 5000;
 
@@ -212,6 +245,7 @@ export function register(program: Command): void {
     .option('--shortcuts <file.jsonl>', 'show a shortcut analysis of the same file (the output of `omnitrace shortcuts --out`)')
     .option('--cues-dir <dir>', 'where that analysis cached its cue inventories, for the timelines', join('.omnitrace', 'cues'))
     .option('--compare <compare.json>', 'show a comparison of checkpoints (the output of `omnitrace compare --out`), with the traces read back from its sources')
+    .option('--judged <file.jsonl>', 'show the judged rewards of `omnitrace judge --out` (the same file), with their evidence')
     .option('--lab <lab.json>', 'show a judge lab (the output of `omnitrace judge-lab --out`)')
     .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
   addInputOptions(cmd);
@@ -249,7 +283,7 @@ export function register(program: Command): void {
       return;
     }
     if (input === undefined) throw new UsageError('a rollout file or folder is needed (or --compare FILE)');
-    guardOutputs([input, values.shortcuts], [['--out', values.out]]);
+    guardOutputs([input, values.shortcuts, values.judged], [['--out', values.out]]);
     const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
     if (
       mediaRoot &&
@@ -263,6 +297,7 @@ export function register(program: Command): void {
     const webviewJs = await readFile(webviewBundlePath(), 'utf8');
     const { scored, summary } = await scoreAll(input, { ...inputOpts, scaleRewards: values.scaleRewards ?? false });
     if (summary.read === 0 && summary.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
+    if (values.judged) await mergeJudged(values.judged, scored);
     const inputRoot = (await stat(input)).isDirectory() ? resolve(input) : dirname(resolve(input));
     const roots = [inputRoot, ...(mediaRoot ? [mediaRoot] : [])];
     const media = await reportMedia(scored, dirname(out), mediaRoot, inputRoot);
