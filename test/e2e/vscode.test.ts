@@ -77,7 +77,7 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
 /** Waits until the open quick-input list shows an entry containing `text`. */
 async function waitForListed(page: Page, text: string, timeout: number): Promise<void> {
   // A string predicate: this file is type-checked without DOM types (host code has none).
-  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
+  await page.waitForFunction(`() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
 }
 
 /**
@@ -285,7 +285,7 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
     await form.locator('[data-testid=field-question] textarea').fill('How does the caller feel?');
     await form.locator('[data-testid=field-options] textarea').fill('A. calm\nB. anxious');
     await form.locator('[data-testid=field-answer] input').fill('B');
-    await form.waitForFunction(`document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`, undefined, { timeout: 10_000 });
+    await form.waitForFunction(`() => document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`, undefined, { timeout: 10_000 });
     await form.click('[data-testid="run-submit"]');
 
     // Mid-stream: the server holds after three words of each sample; the live view shows them.
