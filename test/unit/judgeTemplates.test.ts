@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { parseTemplate, renderTemplate, sha256Hex, TemplateError, describeScale } from '../../src/core/judge/template';
 import { BUILTIN_TEMPLATE_TEXT, builtinTemplates } from '../../src/core/judge/builtinTemplates';
 
-const MEDIA = join(__dirname, '..', '..', 'media', 'judges');
+const MEDIA = join(__dirname, '..', '..', 'src', 'core', 'judge', 'templates');
 
-test('the built-in templates are media/judges/*.md, byte for byte (built in as text)', () => {
+test('the built-in templates are src/core/judge/templates/*.md, byte for byte (built in as text)', () => {
   const files = readdirSync(MEDIA)
     .filter((f) => f.endsWith('.md'))
     .sort();

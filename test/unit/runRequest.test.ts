@@ -13,7 +13,7 @@ import { readRollouts } from '../../src/core/readers/index';
 import { scoreRecord } from '../../src/core/score';
 import type { RolloutRecord } from '../../src/core/types';
 
-const MEDIA = join(__dirname, '..', '..', 'media', 'prompts');
+const MEDIA = join(__dirname, '..', '..', 'src', 'core', 'run', 'prompts');
 
 test('times: seconds, mm:ss(.ms), hh:mm:ss; ffmpeg seek times keep a leading zero', () => {
   assert.equal(parseTime('12.5'), 12.5);
@@ -26,7 +26,7 @@ test('times: seconds, mm:ss(.ms), hh:mm:ss; ffmpeg seek times keep a leading zer
   assert.equal(ffmpegTime(62.5), '62.5');
 });
 
-test('the default prompts are media/prompts/*.md, each one text and a final newline', () => {
+test('the default prompts are src/core/run/prompts/*.md, each one text and a final newline', () => {
   const files = defaultPromptFiles();
   assert.deepEqual(readdirSync(MEDIA).sort(), Object.keys(files).sort());
   for (const [n, t] of Object.entries(files)) assert.equal(readFileSync(join(MEDIA, n), 'utf8'), t, n);

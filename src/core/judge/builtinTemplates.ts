@@ -1,13 +1,13 @@
-// The built-in judge templates, in our own words: media/judges/*.md is the one source, which users
+// The built-in judge templates, in our own words: src/core/judge/templates/*.md is the one source, which users
 // copy from, built into the bundles as text (esbuild's text loader; scripts/register-text.cjs under
 // tsx), so the hash recorded with a built-in score is the hash of those files' bytes.
 
 import { parseTemplate, type JudgeTemplate } from './template';
 import type { JudgedReward } from './types';
-import accuracyMd from '../../../media/judges/accuracy.md';
-import contextMd from '../../../media/judges/context.md';
-import logic_criteriaMd from '../../../media/judges/logic-criteria.md';
-import logicMd from '../../../media/judges/logic.md';
+import accuracyMd from './templates/accuracy.md';
+import contextMd from './templates/context.md';
+import logic_criteriaMd from './templates/logic-criteria.md';
+import logicMd from './templates/logic.md';
 
 export const BUILTIN_TEMPLATE_TEXT: Record<string, string> = {
   accuracy: accuracyMd,
@@ -25,7 +25,7 @@ export const DEFAULT_TEMPLATE_FOR: Record<JudgedReward, string> = {
 
 let parsed: Record<string, JudgeTemplate> | undefined;
 
-/** The built-ins, parsed (file `builtin:<name>`; hash = sha256 of the same bytes as media/judges/<name>.md). */
+/** The built-ins, parsed (file `builtin:<name>`; hash = sha256 of the same bytes as templates/<name>.md). */
 export function builtinTemplates(): Record<string, JudgeTemplate> {
   if (!parsed) {
     parsed = {};

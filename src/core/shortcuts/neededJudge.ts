@@ -10,7 +10,7 @@
 // unreadable reply is reported (note); it and 'unsure' leave "needed" to the ablations, else
 // unknown — never a guess (neededFromJudgement in needed.ts maps a class to each modality).
 //
-// The template lives here rather than in media/judges: those files are reward templates (a
+// The template lives here rather than in judge/templates/: those files are reward templates (a
 // numeric scale, a `reward:` the judge library scores), and this is a classification that no
 // reward uses, like the claim judge's template (claimJudge.ts).
 
