@@ -106,8 +106,13 @@ async function quickOpen(page: Page, text: string): Promise<void> {
   await page.keyboard.type(text, { delay: 20 });
   // Enter only once the file is listed: pressed earlier it selects nothing.
   await waitForListed(page, text, 20_000);
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
+  // Under load an Enter can land before the list takes it: press again until the picker closes.
+  const open = '.quick-input-widget:not([style*="display: none"])';
+  for (let tries = 0; await page.$(open); tries++) {
+    if (tries === 10) throw new Error(`quick open kept ${text} listed after ${tries} Enters`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(open, { state: 'hidden', timeout: 3000 }).catch(() => undefined);
+  }
 }
 
 /** Runs a contributed command from the palette and checks VS Code found it registered. */
