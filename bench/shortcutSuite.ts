@@ -327,6 +327,22 @@ export function rolloutRow(model: ModelId, c: SuiteCase, clipPath: string): Reco
 // ---------------------------------------------------------------------------------------------
 // The scripted server: vLLM's chat completions, streamed samples and prompt_logprobs scoring.
 
+/** What the scripted server needs of a suite: its questions and how its models behave. */
+export interface ScriptedSuite {
+  name: string;
+  cases: { id: string; problem: string }[];
+  models: readonly string[];
+  behave(model: string, c: { id: string }, media: Media): string;
+}
+
+/** The original constructed suite (issue 6). */
+export const SUITE_ONE: ScriptedSuite = {
+  name: 'constructed',
+  cases: CASES,
+  models: MODELS,
+  behave: (model, c, media) => behave(model as ModelId, c as SuiteCase, media),
+};
+
 export interface ScriptedServer {
   baseURL: string;
   /** The same models with sampling noise: the third sample of each request gives another answer. */
@@ -349,11 +365,11 @@ function mediaOf(body: ChatBody): Media {
   return { audio: parts.some((p) => p.type === 'audio_url' || p.type === 'input_audio'), video: parts.some((p) => p.type === 'video_url' || p.type === 'image_url') };
 }
 
-function caseOf(body: ChatBody): SuiteCase | undefined {
+function caseOf(suite: ScriptedSuite, body: ChatBody): ScriptedSuite['cases'][number] | undefined {
   const user = body.messages.find((m) => m.role === 'user');
   const text = typeof user?.content === 'string' ? user.content : (user?.content ?? []).map((p) => p.text ?? '').join('\n');
   // Longest problem first: no problem text is a prefix of another's line.
-  return [...CASES].sort((a, b) => b.problem.length - a.problem.length).find((c) => text.includes(c.problem));
+  return [...suite.cases].sort((a, b) => b.problem.length - a.problem.length).find((c) => text.includes(c.problem));
 }
 
 const answerOf = (s: string) => /<answer>\s*([\s\S]*?)\s*<\/answer>/.exec(s)?.[1] ?? null;
@@ -392,7 +408,7 @@ function otherAnswer(a: string): string {
   return `${a}?`;
 }
 
-export async function startScriptedServer(): Promise<ScriptedServer> {
+export async function startScriptedServer(suite: ScriptedSuite = SUITE_ONE): Promise<ScriptedServer> {
   const state = { requests: 0 };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -405,14 +421,14 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: 'bad JSON', type: 'BadRequestError', code: 400 }));
       return;
     }
-    const c = caseOf(body);
-    const model = body.model as ModelId;
-    if (!c || !MODELS.includes(model)) {
+    const c = caseOf(suite, body);
+    const model = body.model;
+    if (!c || !suite.models.includes(model)) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: `unknown case or model ${body.model}`, type: 'BadRequestError', code: 400 }));
       return;
     }
     const media = mediaOf(body);
-    const reply = behave(model, c, media);
+    const reply = suite.behave(model, c, media);
     if (body.prompt_logprobs !== undefined) {
       const last = body.messages[body.messages.length - 1]!;
       const forced = typeof last.content === 'string' ? last.content : '';

@@ -22,7 +22,7 @@
 // Environment: SHORTCUT_BENCH_KEEP=1 keeps the work folder (clips, outputs) and prints its path;
 // SHORTCUT_BENCH_ONLY=sampled-noisy,logprob runs only those configurations (a quicker check).
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCueInventory } from '../src/cues/inventory';
@@ -32,7 +32,9 @@ import { nodeShortcutDeps } from '../src/services/shortcuts/nodeDeps';
 import { isPossibleShortcut } from '../src/core/shortcuts/verdict';
 import type { ShortcutLine, ShortcutModality, Verdict } from '../src/core/shortcuts/types';
 import { SHORTCUT_MODALITIES } from '../src/core/shortcuts/types';
-import { buildClips, CASES, MODELS, rolloutRow, startScriptedServer, TRUTH, type ModelId } from './shortcutSuite';
+import { buildClips, CASES, rolloutRow, type ScriptedSuite, startScriptedServer, SUITE_ONE, TRUTH, type ModelId, type Truth } from './shortcutSuite';
+import { buildHeldoutClips, HELDOUT_CASES, HELDOUT_SUITE, HELDOUT_TRUTH, heldoutRolloutRow, type HeldoutModelId } from './shortcutSuiteHeldout';
+import { taggingBench } from './tagging';
 
 type Config = 'no-ablations' | 'sampled' | 'sampled-noisy' | 'sampled-noisy-k3' | 'logprob';
 const ALL_CONFIGS: Config[] = ['no-ablations', 'sampled', 'sampled-noisy', 'sampled-noisy-k3', 'logprob'];
@@ -73,23 +75,49 @@ function confusion(rows: Scored[]): Record<string, Record<string, number>> {
   return m;
 }
 
-async function main() {
-  const work = mkdtempSync(join(tmpdir(), 'omnitrace-bench-shortcuts-'));
-  const keep = process.env.SHORTCUT_BENCH_KEEP === '1';
+interface BenchSuite {
+  suite: ScriptedSuite;
+  buildClips(dir: string): Record<string, string>;
+  /** The rollout rows of one model (those with an intended verdict). */
+  rows(model: string, clips: Record<string, string>): Record<string, unknown>[];
+  truth(caseId: string, model: string): Truth;
+}
+
+const SUITES: BenchSuite[] = [
+  {
+    suite: SUITE_ONE,
+    buildClips: (dir) => buildClips(dir),
+    rows: (model, clips) => CASES.filter((c) => TRUTH[c.id]?.[model as ModelId]).map((c) => rolloutRow(model as ModelId, c, clips[c.clip]!)),
+    truth: (caseId, model) => TRUTH[caseId]![model as ModelId]!,
+  },
+  {
+    suite: HELDOUT_SUITE,
+    buildClips: (dir) => buildHeldoutClips(dir),
+    rows: (model, clips) => HELDOUT_CASES.map((c) => heldoutRolloutRow(model as HeldoutModelId, c, clips[c.clip]!)),
+    truth: (caseId, model) => HELDOUT_TRUTH[caseId]![model as HeldoutModelId]!,
+  },
+];
+const SUITE_NAMES = process.env.SHORTCUT_BENCH_SUITES?.split(',');
+
+/** Verdicts that take judgement: every one but "the clip has no such stream" and "never sent". */
+const isRelevant = (r: Scored) => r.truth !== 'not-applicable' && r.truth !== 'not-sent';
+
+async function runSuite(b: BenchSuite, work: string) {
   const timings: Record<string, number> = {};
   const t0 = Date.now();
-  const clips = buildClips(work);
+  const clips = b.buildClips(work);
   timings.buildClipsSeconds = (Date.now() - t0) / 1000;
 
   // Cue inventories up front (cached on disk, so the runs below read them back).
   const cacheDir = join(work, 'cues');
   const tools = locateMediaTools();
   const t1 = Date.now();
-  const inventories: Record<string, { speechSeconds: number; text: string[]; audio: boolean; error?: string }> = {};
+  const inventories: Record<string, { speechSeconds: number; text: string[]; audio: boolean; video: boolean; error?: string }> = {};
   for (const [id, file] of Object.entries(clips)) {
     const inv = await buildCueInventory(file, { tools, cacheDir });
     inventories[id] = {
       audio: inv.audio.present,
+      video: inv.visual.present,
       speechSeconds: round(inv.audio.speechSeconds, 2),
       text: inv.visual.textTracks.map((t) => t.text),
       ...(inv.audio.error || inv.visual.error ? { error: inv.audio.error ?? inv.visual.error } : {}),
@@ -98,15 +126,20 @@ async function main() {
   timings.cueInventoriesSeconds = (Date.now() - t1) / 1000;
 
   // One rollout file per scripted model (the endpoint's model name picks the behaviour).
-  const files: Partial<Record<ModelId, string>> = {};
-  for (const model of MODELS) {
-    const rows = CASES.filter((c) => TRUTH[c.id]?.[model]).map((c) => rolloutRow(model, c, clips[c.clip]));
+  const files: Record<string, string> = {};
+  for (const model of b.suite.models) {
     const f = join(work, `${model}.rollouts.jsonl`);
-    writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      f,
+      b
+        .rows(model, clips)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     files[model] = f;
   }
 
-  const server = await startScriptedServer();
+  const server = await startScriptedServer(b.suite);
   const results: Record<string, unknown> = {};
   const deps = nodeShortcutDeps();
   try {
@@ -117,7 +150,7 @@ async function main() {
       const failures: string[] = [];
       const started = Date.now();
       const requestsBefore = server.requests;
-      for (const model of MODELS) {
+      for (const model of b.suite.models) {
         const endpoint: ShortcutEndpoint | undefined =
           config === 'no-ablations'
             ? undefined
@@ -136,7 +169,7 @@ async function main() {
             continue;
           }
           const caseId = l.id!.split('/')[0]!;
-          const truth = TRUTH[caseId]![model]!;
+          const truth = b.truth(caseId, model);
           blind[l.id!] = l.shortcut.blindAnswerable;
           for (const m of SHORTCUT_MODALITIES) {
             const v = l.shortcut[m];
@@ -147,13 +180,21 @@ async function main() {
       }
       const seconds = (Date.now() - started) / 1000;
       const ignored = metrics(scored).perVerdict.ignored;
+      const relevant = scored.filter(isRelevant);
       results[config] = {
         // Samples per ablation and per all-media baseline (0: not sampled).
         k: SAMPLES[config],
-        // The headline: a false shortcut accusation costs the user's trust (aim: precision ≥ 0.9).
+        // The headline: a false shortcut accusation costs the user's trust (aim: precision 1, recall ≥ 0.9).
         ignored: ignored ? { precision: ignored.precision, recall: ignored.recall, predicted: ignored.predicted, actual: ignored.actual } : null,
+        // Verdicts that take judgement (not "no such stream", not "never sent"): share right (aim ≥ 0.95 with ablations).
+        relevant: {
+          right: relevant.filter((r) => r.truth === r.predicted).length,
+          of: relevant.length,
+          share: relevant.length ? round(relevant.filter((r) => r.truth === r.predicted).length / relevant.length) : null,
+        },
         rollouts: scored.length / 2,
         verdicts: scored.length,
+        confusion: confusion(scored),
         overall: metrics(scored),
         perModality: Object.fromEntries(SHORTCUT_MODALITIES.map((m) => [m, { confusion: confusion(scored.filter((r) => r.modality === m)), ...metrics(scored.filter((r) => r.modality === m)) }])),
         confidence,
@@ -174,7 +215,20 @@ async function main() {
     await server.close();
   }
   timings.totalSeconds = (Date.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ suite: { cases: CASES.length, models: MODELS.length, clips: inventories }, results, timings, ...(keep ? { work } : {}) }, null, 2) + '\n');
+  return { suite: { name: b.suite.name, cases: b.suite.cases.length, models: b.suite.models.length, clips: inventories }, results, timings };
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'omnitrace-bench-shortcuts-'));
+  const keep = process.env.SHORTCUT_BENCH_KEEP === '1';
+  const out: Record<string, unknown> = { tagging: taggingBench() };
+  for (const b of SUITES) {
+    if (SUITE_NAMES && !SUITE_NAMES.includes(b.suite.name)) continue;
+    const dir = join(work, b.suite.name);
+    mkdirSync(dir, { recursive: true });
+    out[b.suite.name] = await runSuite(b, dir);
+  }
+  process.stdout.write(JSON.stringify({ ...out, ...(keep ? { work } : {}) }, null, 2) + '\n');
   if (!keep) rmSync(work, { recursive: true, force: true });
 }
 
