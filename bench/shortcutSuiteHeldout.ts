@@ -290,10 +290,11 @@ function citesOf(model: HeldoutModelId, c: HeldoutCase, media: Media): { audio: 
   switch (model) {
     case 'attentive':
       return { audio: !!(p.speech || p.melody), visual: visualSentences(p).length > 0 };
+    // Their reasoning always names its source ("going by the frame", "going by the recording").
     case 'eyes-only':
-      return { audio: false, visual: visualSentences(p).length > 0 };
+      return { audio: false, visual: true };
     case 'ears-only':
-      return { audio: !!(p.speech || p.melody), visual: false };
+      return { audio: true, visual: false };
     case 'bluffer':
       return { audio: true, visual: false };
     case 'quiet':

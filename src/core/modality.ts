@@ -76,6 +76,12 @@ interface LexEntry {
   modality: Modality;
   re: string;
   perception?: boolean;
+  /** Places and settings: dropped when the sentence also cites sound or text (see the entry). */
+  weak?: boolean;
+  /** A verb of saying: what follows it up to the clause's end is reported content (see tagSentence). */
+  speechVerb?: boolean;
+  /** "word(s)": said or read by its context. */
+  wordNoun?: boolean;
   note: string;
 }
 
@@ -90,30 +96,42 @@ export const LEXICON: readonly LexEntry[] = [
   },
   {
     modality: 'visual',
-    re: 'faces?|facial|expressions?|smil(?:e|es|ed|ing)|frown(?:s|ed|ing)?|grin(?:s|ned|ning)?|scowl(?:s|ed|ing)?|glar(?:e|es|ed|ing)|eyes|eyebrows?|brows?|tears?|teary|blush(?:es|ed|ing)?|wink(?:s|ed|ing)?|nod(?:s|ded|ding)?|grimac(?:e|es|ed|ing)|lips|mouth',
+    re: '(?:video|clip|footage|image|picture|photo|shot|frame)s? (?:shows?|showed|showing|features?|featuring|depicts?|depicting|opens?|begins?|starts?|captures?|cuts?)|(?:primary|main|central) focus|close-up|wide view|view of',
+    note: 'what the picture shows (not "the video" alone: the video holds the sound too)',
+  },
+  {
+    modality: 'visual',
+    re: 'faces?|facial|expressions?|smil(?:e|es|ed|ing)|frown(?:s|ed|ing)?|grin(?:s|ned|ning)?|scowl(?:s|ed|ing)?|glar(?:e|es|ed|ing)|eyes|eye contact|eyebrows?|brows?|tears?|teary|blush(?:es|ed|ing)?|wink(?:s|ed|ing)?|nod(?:s|ded|ding)?|grimac(?:e|es|ed|ing)|lips|mouth|cheeks?|jaw',
     note: 'face and expressions',
   },
   {
     modality: 'visual',
-    re: 'gestur(?:e|es|ed|ing)|posture|body language|shrug(?:s|ged|ging)?|arms crossed|crossed arms|fists?|clench(?:es|ed|ing)?|point(?:s|ed|ing) at|lean(?:s|ed|ing)|hug(?:s|ged|ging)?|shak(?:e|es|ing) (?:his|her|their) head|hands?|fidget(?:s|ed|ing)?',
+    re: 'hair|haired|bald|beard(?:ed)?|moustache|mustache|middle-aged|elderly|teenager|(?:young|old|little|tall|short) (?:man|woman|men|women|boy|girl|lady|couple|person|people)',
+    note: 'how people look',
+  },
+  {
+    modality: 'visual',
+    re: 'gestur(?:e|es|ed|ing)|posture|body language|shrug(?:s|ged|ging)?|arms crossed|crossed arms|folds? (?:his|her|their) arms|fists?|clench(?:es|ed|ing)?|point(?:s|ed|ing) at|lean(?:s|ed|ing)|hug(?:s|ged|ging)?|shak(?:e|es|ing) (?:his|her|their) head|hands?|fidget(?:s|ed|ing)?|shoulders?|slump(?:s|ed|ing)?',
     note: 'gestures and body',
   },
-  { modality: 'visual', re: 'wear(?:s|ing)?|wore|dressed|shirt|jacket|suit|dress|uniform|hat|glasses|clothes|clothing|outfit', note: 'clothing' },
+  { modality: 'visual', re: 'wear(?:s|ing)?|wore|dressed|shirt|jacket|suit|dress|uniform|hat|glasses|clothes|clothing|outfit|coat|scarf|hoodie|raincoat', note: 'clothing' },
+  { modality: 'visual', re: 'camera|lighting|lit|dim|bright|shadows?|light(?!\\s+of)|darkness', note: 'camera and lighting' },
+  { modality: 'visual', re: 'colou?rs?|colou?rful|red|blue|green|yellow|black|white|gr[ae]y|brown|pink|purple|orange', note: 'colours' },
   {
     modality: 'visual',
-    re: 'scene|room|background(?!\\s+(?:music|noise|sounds?|voices?|chatter))|setting|kitchen|office|street|outdoors|indoors|camera|frames?|shot|close-up|lighting|lit|dim|bright|shadows?|light(?!\\s+of)|darkness',
-    note: 'scene, camera, lighting',
+    re: 'walk(?:s|ed|ing)?|mov(?:e|es|ed|ing|ement|ements)|enter(?:s|ed|ing)?|sit(?:s|ting)?|sat|stand(?:s|ing)?|stood|turn(?:s|ed|ing)? away|runs|running|ran|jump(?:s|ed|ing)?|danc(?:e|es|ed|ing)|kneel(?:s|ing)?|knelt|hold(?:s|ing)?|held|carr(?:y|ies|ied|ying)|plac(?:e|es|ed|ing)|slam(?:s|med|ming)?|throw(?:s|ing)?|threw|reach(?:es|ed|ing) (?:for|out)|wav(?:e|es|ed|ing) (?:at|to|goodbye)|clap(?:s|ped|ping)?|bow(?:s|ed|ing)|strok(?:e|es|ed|ing)|wip(?:e|es|ed|ing)|cover(?:s|ed|ing) (?:his|her|their)|step(?:s|ped)? (?:back|forward|away|out)|gathered|parked|playing (?:football|soccer|cards|with)|pans? across|zoom(?:s|ed|ing)? in|snow(?:ing)?',
+    note: 'visible actions and movement',
   },
-  { modality: 'visual', re: 'colou?rs?|colou?rful|red|blue|green|yellow|black|white|gr[ae]y|brown|pink|purple', note: 'colours' },
   {
     modality: 'visual',
-    re: 'walk(?:s|ed|ing)?|mov(?:e|es|ed|ing|ement|ements)|enter(?:s|ed|ing)?|sit(?:s|ting)?|sat|stand(?:s|ing)?|stood|turn(?:s|ed|ing)? away|runs? away|approach(?:es|ed|ing)',
-    note: 'movement',
+    re: 'scene|room|screens?|background(?!\\s+(?:music|noise|sounds?|voices?|chatter))|setting|kitchen|office|street|outdoors|indoors|frames?|on[- ]?screen|approach(?:es|ed|ing)',
+    weak: true,
+    note: 'settings and places: they also locate sounds ("laughter from the next room") and text ("the top of the frame"), so they count only when the sentence cites no sound and no text',
   },
 
   // ---- audio: heard, paralinguistic (how it sounds, not what is said)
   { modality: 'audio', re: 'hear|hears|heard|hearing|audible|inaudible|listen(?:s|ed|ing)?', perception: true, note: 'hearing' },
-  { modality: 'audio', re: 'sound(?:s|ed|ing)?|noises?|audio|acoustic', note: 'sound in general' },
+  { modality: 'audio', re: 'sound(?:s|ed|ing)?|noises?|audio|acoustic|recording|soundtrack', note: 'sound in general' },
   {
     modality: 'audio',
     re: 'tone|pitch|pace|volume|loud(?:ly|er)?|quiet(?:ly)?|soft(?:ly|er)?|intonation|prosody|monotone|timbre|hoarse|raspy|shaky|trembl(?:e|es|ing)|crack(?:s|ed|ing)',
@@ -122,25 +140,31 @@ export const LEXICON: readonly LexEntry[] = [
   { modality: 'audio', re: 'voices?|voiced|vocal(?:ly)?', note: 'voice quality' },
   {
     modality: 'audio',
-    re: 'whisper(?:s|ed|ing)?|shout(?:s|ed|ing)?|yell(?:s|ed|ing)?|scream(?:s|ed|ing)?|sigh(?:s|ed|ing)?|laugh(?:s|ed|ing|ter)?|giggl(?:e|es|ed|ing)|chuckl(?:e|es|ed|ing)|sob(?:s|bed|bing)?|gasp(?:s|ed|ing)?|groan(?:s|ed|ing)?|stutter(?:s|ed|ing)?|stammer(?:s|ed|ing)?|mumbl(?:e|es|ed|ing)|murmur(?:s|ed|ing)?|pauses?|paused',
+    re: 'whisper(?:s|ed|ing)?|shout(?:s|ed|ing)?|yell(?:s|ed|ing)?|scream(?:s|ed|ing)?|sigh(?:s|ed|ing)?|laugh(?:s|ed|ing|ter)?|giggl(?:e|es|ed|ing)|chuckl(?:e|es|ed|ing)|sob(?:s|bed|bing)?|gasp(?:s|ed|ing)?|groan(?:s|ed|ing)?|stutter(?:s|ed|ing)?|stammer(?:s|ed|ing)?|mumbl(?:e|es|ed|ing)|murmur(?:s|ed|ing)?|mutter(?:s|ed|ing)?|pauses?|paused',
     note: 'vocal events',
   },
   { modality: 'audio', re: 'silent|silence|muted|mute', note: 'silence (an absence: see ABSENCE)' },
-  { modality: 'audio', re: 'music|musical|song|melody|soundtrack|applause|footsteps|ring(?:s|ing)|beeps?|knock(?:s|ed|ing)?|bang(?:s|ed)?|thud', note: 'music and sounds' },
+  {
+    modality: 'audio',
+    re: 'music|musical|song|melody|tune|applause|applaud(?:s|ed|ing)?|cheer(?:s|ed|ing)?|footsteps|ring(?:s|ing)|beeps?|knock(?:s|ed|ing)?|bang(?:s|ed)?|thud|bark(?:s|ed|ing)?|creak(?:s|ed|ing)?|wail(?:s|ed|ing)?|roar(?:s|ed|ing)?|rumbl(?:e|es|ed|ing)|chirp(?:s|ed|ing)?|shatter(?:s|ed|ing)?|honk(?:s|ed|ing)?|buzz(?:es|ed|ing)?|hum(?:s|ming)?|siren|alarm|thunder|engine|bells?|horns?',
+    note: 'music and sounds',
+  },
 
   // ---- speech: what was said (content of the words)
   {
     modality: 'speech',
-    re: 'say|says|said|saying|ask(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|mention(?:s|ed|ing)?|tell(?:s|ing)?|told|speak(?:s|ing)?|spoke|spoken|talk(?:s|ed|ing)?|explain(?:s|ed|ing)?|remark(?:s|ed)?|exclaim(?:s|ed)?|insist(?:s|ed)?|admit(?:s|ted)?|apologi[sz](?:e|es|ed|ing)|complain(?:s|ed|ing)?|respond(?:s|ed) (?:with|that)|utter(?:s|ed|ance)?',
-    note: 'speech verbs (not "answer": the answer is ours)',
+    re: 'say|says|said|saying|ask(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|mention(?:s|ed|ing)?|tell(?:s|ing)?|told|speak(?:s|ing)?|spoke|spoken|talk(?:s|ed|ing)?|explain(?:s|ed|ing)?|remark(?:s|ed)?|exclaim(?:s|ed)?|insist(?:s|ed)?|admit(?:s|ted)?|apologi[sz](?:e|es|ed|ing)|complain(?:s|ed|ing)?|respond(?:s|ed) (?:with|that)|answer(?:s|ed) (?:that|with|him|her|them)|utter(?:s|ed|ance)?|announc(?:e|es|ed|ing)|stat(?:e|es|ed|ing) that|declar(?:e|es|ed|ing)|promis(?:e|es|ed|ing)|warn(?:s|ed|ing)?|argu(?:e|es|ed|ing)|thank(?:s|ed|ing)?|greet(?:s|ed|ing)?|introduc(?:e|es|ed|ing) (?:himself|herself|themselves)|discuss(?:es|ed|ing)?|chat(?:s|ted|ting)?|narrat(?:e|es|ed|ing|or|ion)|calls? out|reads? (?:it |them |this |that )?aloud|repeat(?:s|ed|ing)?',
+    speechVerb: true,
+    note: 'speech verbs (not "answer" alone: the answer is ours)',
   },
-  { modality: 'speech', re: '(?:whisper|shout|yell|scream|murmur|mutter|mumble)(?:s|ed|ing)? that', note: 'reported speech with a vocal verb (also audio)' },
-  { modality: 'speech', re: 'words?|dialogue|conversation|speech|speaker|transcript|verbal(?:ly)?|statement|question(?:s|ed)? (?:him|her|them)', note: 'speech nouns' },
+  { modality: 'speech', re: '(?:whisper|shout|yell|scream|murmur|mutter|mumble)(?:s|ed|ing)? (?:that|something|about)', speechVerb: true, note: 'reported speech with a vocal verb (also audio)' },
+  { modality: 'speech', re: 'dialogue|conversation|speech|speaker|transcript|verbal(?:ly)?|statement|question(?:s|ed)? (?:him|her|them)', note: 'speech nouns' },
+  { modality: 'speech', re: 'words?', wordNoun: true, note: '"word(s)": read when the sentence shows text or a screen ("the word SEVEN in white"), said otherwise or when someone\'s ("her words")' },
 
   // ---- text: read on screen
   {
     modality: 'text',
-    re: 'subtitles?|subtitled|captions?|captioned|on-screen|on screen|onscreen|text|written|printed|handwritten|slides?|signboard|sign(?:s)? (?:reads?|says|saying)|the sign|banner|poster|headline|title card|labels?|logo|ocr',
+    re: 'subtitles?|subtitled|captions?|captioned|on-screen text|text|written|printed|handwritten|slides?|signboard|signs? (?:that|which) (?:reads?|says)|sign(?:s)? (?:reads?|says|saying)|the sign|(?:a|red|neon|road|street|shop|warning|stop) sign|banner|poster|headline|title card|titled?|labels?|logo|ocr|letter(?:ing|s)|spell(?:s|ed|ing)? out|capitals|chalkboard|whiteboard|menu board|overlay|(?:displays?|shows?) the (?:message|date|number|words?)|message on',
     note: 'on-screen text',
   },
 ];
@@ -158,25 +182,39 @@ const NEGATORS = String.raw`no(?!\s+(?:doubt|matter|wonder)\b)|not(?!\s+only\b)|
 /** Clause boundaries: punctuation, and conjunctions that start a new claim. */
 const CLAUSE_RE = /[,;:—–]|\s-\s|\b(?:and|but|while|whereas|although|though|yet)\b/gi;
 
-const TEXT_BEFORE_SAYS = String.raw`(?<!\b(?:subtitles?|captions?|text|sign|slide|screen|banner|label|poster)\s+(?:\w+\s+)?)`;
-
 interface Compiled {
   modality: Modality;
   re: RegExp;
   perception: boolean;
+  weak: boolean;
+  speechVerb: boolean;
+  wordNoun: boolean;
 }
 
 const COMPILED: Compiled[] = LEXICON.map((e) => ({
   modality: e.modality,
-  // "the subtitle says …" is text, not someone speaking.
-  re: new RegExp(`\\b(?:${e.modality === 'speech' ? e.re.replace(/^say\|says\|said\|saying/, `${TEXT_BEFORE_SAYS}(?:say|says|said|saying)`) : e.re})\\b`, 'gi'),
+  re: new RegExp(`\\b(?:${e.re})\\b`, 'gi'),
   perception: !!e.perception,
+  weak: !!e.weak,
+  speechVerb: !!e.speechVerb,
+  wordNoun: !!e.wordNoun,
 }));
 const ABSENCE_RE = ABSENCE.map((a) => ({ modality: a.modality, re: new RegExp(`\\b(?:${a.re})\\b`, 'i') }));
 const NEGATOR_RE = new RegExp(`\\b(?:${NEGATORS})\\b`, 'gi');
 // An opening quote stands after a space, a line start or opening punctuation (not `=`: attribute values are not dialogue).
 const DOUBLE_QUOTE_RE = /(?<![^\s(\[{—–:-])(?:“[^”]*”|"[^"\n]*")/g;
 const SINGLE_QUOTE_RE = /(?<![\p{L}\p{N}])['‘](?=\S)[^\n]*?['’](?![\p{L}\p{N}])/gu;
+/** Off screen / off camera: a place the picture does not show (a sound's source), never on-screen text. */
+const OFF_SCREEN_RE = /\boff[- ]?(?:screen|camera)\b/gi;
+/** Whose words: "her words" are speech even beside a subtitle. */
+const POSSESSIVE_BEFORE_RE = /\b(?:his|her|their|its|my|your|our|[\p{L}]+['’]s)\s+$/iu;
+/** A subject that speaks: "he says" beside a subtitle is still someone speaking. */
+const SPEAKER_BEFORE_RE =
+  /\b(?:he|she|they|him|her|them|i|we|you|someone|somebody|man|woman|men|women|boy|girl|person|people|speaker|narrator|voice|host|child|mother|father|friend)(?:['’](?:s|re|d|ll))?\s+(?:\w+\s+)?$/i;
+/** The question, an option or the task "asks": ours, not the clip's. An infinitive ("is to apologize") reports nothing said. */
+const NOT_SPOKEN_BEFORE_RE = /(?:\b(?:question|options?|task|prompt|problem|instruction)s?\s+(?:\w+\s+)?|\bto\s+)$/i;
+/** Says/reads/shows of a text: a subtitle, sign or caption "says" what it shows. */
+const TEXT_VERB_RE = /^(?:say|says|said|saying|reads?|reading|announc(?:e|es|ed|ing)|stat(?:e|es|ed|ing) that|declar(?:e|es|ed|ing))$/i;
 
 // ---------------------------------------------------------------------------------------------
 // Sentence splitting
@@ -305,6 +343,8 @@ interface Cue {
   end: number;
   text: string;
   perception: boolean;
+  weak: boolean;
+  speechVerb: boolean;
 }
 
 function clauseBounds(s: string): number[] {
@@ -324,9 +364,38 @@ function clauseOf(cuts: number[], at: number): number {
   return c;
 }
 
-/** The modalities one sentence cites. */
-export function tagSentence(sentence: string): ModalityTag[] {
-  const cues: Cue[] = [];
+/** Quoted spans [start, end) of a sentence: double quotes, and single quotes after `from`. */
+function quotedSpans(sentence: string, singleFrom: number): { start: number; end: number; text: string }[] {
+  const out: { start: number; end: number; text: string }[] = [];
+  DOUBLE_QUOTE_RE.lastIndex = 0;
+  for (let m = DOUBLE_QUOTE_RE.exec(sentence); m; m = DOUBLE_QUOTE_RE.exec(sentence)) if (m[0].length > 2) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+  if (Number.isFinite(singleFrom)) {
+    SINGLE_QUOTE_RE.lastIndex = 0;
+    for (let m = SINGLE_QUOTE_RE.exec(sentence); m; m = SINGLE_QUOTE_RE.exec(sentence)) {
+      if (m.index > singleFrom && m[0].length > 2 && !out.some((q) => m!.index >= q.start && m!.index < q.end)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+    }
+  }
+  return out;
+}
+
+/**
+ * The cues of one sentence after the context rules, in order:
+ * 1. words inside a quote are its content, not the observer's description, so they cite nothing
+ *    ("the logo 'Morning Talk'" is no talking; the quoted "Quiet" is no sound); the quote itself
+ *    is speech, unless the sentence cites on-screen text (then it is what the text reads);
+ * 2. "off screen" / "off camera" place a sound, they show nothing;
+ * 3. a speech verb whose subject is the question or an option, or an infinitive, reports nothing;
+ * 4. "says/reads" after a text cue in its clause is the text's ("a caption at the bottom says"),
+ *    unless a speaker is its subject ("the subtitles show that he says");
+ * 5. "word(s)" is read when the sentence shows text or a screen, or describes the look of
+ *    something, said when it is someone's ("her words") or nothing on screen is described;
+ * 6. after a speech verb, up to the clause's end, is reported content: what it sees or hears is
+ *    the speaker's, not the clip's ("he says the password is blue": blue is heard, not seen;
+ *    "she asks whether anyone has seen her keys");
+ * 7. weak visual cues (places, settings) count only when no sound and no text is cited.
+ */
+function sentenceCues(sentence: string): { cues: Cue[]; quotes: { start: number; end: number }[] } {
+  const raw: (Cue & { wordNoun: boolean })[] = [];
   for (const entry of COMPILED) {
     entry.re.lastIndex = 0;
     for (let m = entry.re.exec(sentence); m; m = entry.re.exec(sentence)) {
@@ -334,29 +403,102 @@ export function tagSentence(sentence: string): ModalityTag[] {
         entry.re.lastIndex++;
         continue;
       }
-      cues.push({ modality: entry.modality, start: m.index, end: m.index + m[0].length, text: m[0], perception: entry.perception });
+      raw.push({
+        modality: entry.modality,
+        start: m.index,
+        end: m.index + m[0].length,
+        text: m[0],
+        perception: entry.perception,
+        weak: entry.weak,
+        speechVerb: entry.speechVerb,
+        wordNoun: entry.wordNoun,
+      });
     }
   }
-  const hasText = cues.some((c) => c.modality === 'text');
-  DOUBLE_QUOTE_RE.lastIndex = 0;
-  if (!hasText) {
-    for (let m = DOUBLE_QUOTE_RE.exec(sentence); m; m = DOUBLE_QUOTE_RE.exec(sentence)) {
-      if (m[0].length > 2) cues.push({ modality: 'speech', start: m.index, end: m.index + m[0].length, text: m[0], perception: false });
-    }
+  const firstSpeech = raw.reduce((m, c) => (c.modality === 'speech' && !c.wordNoun && c.start < m ? c.start : m), Infinity);
+  const quotes = quotedSpans(sentence, firstSpeech);
+  const inside = (c: { start: number; end: number }, spans: { start: number; end: number }[]) => spans.some((q) => c.start >= q.start && c.end <= q.end);
+  const off: { start: number; end: number }[] = [];
+  OFF_SCREEN_RE.lastIndex = 0;
+  for (let m = OFF_SCREEN_RE.exec(sentence); m; m = OFF_SCREEN_RE.exec(sentence)) off.push({ start: m.index, end: m.index + m[0].length });
+  // 1–3
+  let cues = raw.filter((c) => !inside(c, quotes) && !inside(c, off) && !(c.speechVerb && NOT_SPOKEN_BEFORE_RE.test(sentence.slice(0, c.start))));
+  const cuts = clauseBounds(sentence);
+  // 4
+  const textCues = cues.filter((c) => c.modality === 'text');
+  cues = cues.filter((c) => {
+    if (!(c.speechVerb && TEXT_VERB_RE.test(c.text))) return true;
+    const before = sentence.slice(0, c.start);
+    const textFirst = textCues.some((t) => t.end <= c.start && clauseOf(cuts, t.start) === clauseOf(cuts, c.start));
+    return !textFirst || SPEAKER_BEFORE_RE.test(before);
+  });
+  // 5
+  const showsText = cues.some(
+    (c) => c.modality === 'text' || (c.modality === 'visual' && !c.perception && /screen|colou?r|white|black|red|blue|green|yellow|grey|gray|frame/i.test(c.text)) || /^appear/i.test(c.text),
+  );
+  for (const c of cues) {
+    if (!c.wordNoun) continue;
+    const theirs = POSSESSIVE_BEFORE_RE.test(sentence.slice(0, c.start));
+    if (!theirs && showsText) c.modality = 'text';
   }
-  const firstSpeech = cues.reduce((m, c) => (c.modality === 'speech' && c.start < m ? c.start : m), Infinity);
-  if (Number.isFinite(firstSpeech)) {
-    SINGLE_QUOTE_RE.lastIndex = 0;
-    for (let m = SINGLE_QUOTE_RE.exec(sentence); m; m = SINGLE_QUOTE_RE.exec(sentence)) {
-      if (m.index > firstSpeech && m[0].length > 2) {
-        cues.push({ modality: 'speech', start: m.index, end: m.index + m[0].length, text: m[0], perception: false });
-      }
-    }
+  // 6
+  const reported: { start: number; end: number }[] = [];
+  for (const v of cues) {
+    if (!v.speechVerb) continue;
+    const clause = clauseOf(cuts, v.start);
+    reported.push({ start: v.end, end: Math.min(sentence.length, cuts[clause + 1]!) });
   }
-  if (cues.length === 0) return [];
-  // Drop cues inside a quote: the quoted words are what was said, not what the model observed.
-  const quotes = cues.filter((c) => c.text.length > 2 && /^["“'‘]/.test(c.text));
-  const kept = cues.filter((c) => quotes.includes(c) || !quotes.some((q) => c.start > q.start && c.end <= q.end));
+  cues = cues.filter((c) => c.modality === 'speech' || (c.modality === 'audio' && !c.perception) || !inside(c, reported));
+  // 7
+  const soundOrText = cues.some((c) => c.modality === 'audio' || c.modality === 'text');
+  if (soundOrText) cues = cues.filter((c) => !c.weak);
+  // The quotes themselves: speech, unless the sentence cites text (then they are what it reads).
+  const cites = (m: Modality) => cues.some((c) => c.modality === m);
+  for (const q of quotes) {
+    const single = q.text.startsWith("'") || q.text.startsWith('‘');
+    const quoteIsSpeech = !cites('text') && (!single || cues.some((c) => c.modality === 'speech' && c.start < q.start));
+    if (quoteIsSpeech) cues.push({ modality: 'speech', start: q.start, end: q.end, text: q.text, perception: false, weak: false, speechVerb: false, wordNoun: false });
+  }
+  return { cues, quotes };
+}
+
+/** A cue of a sentence with its offsets, after the context rules (for attributing a word to the modality that carries it). */
+export interface CueSpan {
+  modality: Modality;
+  start: number;
+  end: number;
+  text: string;
+  /** A verb of perceiving or saying, a quote, or on-screen text: a cue that carries content rather than describing it. */
+  carrier: boolean;
+  /** Index of the clause it stands in (clauses split as for negation). */
+  clause: number;
+}
+
+/** The clause index of each offset of a sentence (clauses split as for negation). */
+export function clauseAt(sentence: string): (at: number) => number {
+  const cuts = clauseBounds(sentence);
+  return (at) => clauseOf(cuts, at);
+}
+
+/** The cues of one sentence with offsets (negation is not resolved here: see tagSentence). */
+export function cueSpans(sentence: string): CueSpan[] {
+  const clause = clauseAt(sentence);
+  return sentenceCues(sentence)
+    .cues.map((c) => ({
+      modality: c.modality,
+      start: c.start,
+      end: c.end,
+      text: c.text,
+      carrier: c.perception || c.speechVerb || c.modality === 'speech' || c.modality === 'text',
+      clause: clause(c.start),
+    }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** The modalities one sentence cites. */
+export function tagSentence(sentence: string): ModalityTag[] {
+  const { cues: kept, quotes } = sentenceCues(sentence);
+  if (kept.length === 0) return [];
 
   // Negation.
   const cuts = clauseBounds(sentence);

@@ -133,18 +133,18 @@ test('--judge-base-url: a judge places the sentences the rules cannot, once per 
     const judgedInput = join(work, 'judged-in.jsonl');
     writeFileSync(
       judgedInput,
-      JSON.stringify({ ...first, id: 'judged', completion: '<context>A plain grey frame. It hums and then stops.</context><think>Seven fits best.</think><answer>7</answer>' }) + '\n',
+      JSON.stringify({ ...first, id: 'judged', completion: '<context>A plain grey frame. It rises and then stops.</context><think>Seven fits best.</think><answer>7</answer>' }) + '\n',
     );
     const args = ['shortcuts', judgedInput, '--out', out, '--cache-dir', join(work, 'cues'), '--judge-base-url', judge.baseURL, '--judge-model', 'j', '--judge-cache-dir', join(work, 'judge-cache')];
     const r = await cli(args);
     assert.equal(r.code, 0, r.stderr);
     const lines = byId(readLines(out));
-    // "It hums and then stops." and "Seven fits best." have no rule tag: one call with both.
+    // "It rises and then stops." and "Seven fits best." have no rule tag: one call with both.
     const judged = Object.values(lines).flatMap((l: any) => l.shortcut.sentences.filter((s: any) => s.source === 'judge'));
     assert.deepEqual(
       judged.map((s: any) => [s.text, s.kinds]),
       [
-        ['It hums and then stops.', ['heard']],
+        ['It rises and then stops.', ['heard']],
         ['Seven fits best.', ['inferred']],
       ],
     );

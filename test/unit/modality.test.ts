@@ -332,3 +332,49 @@ describe('sentence splitting inside quotes', () => {
     );
   });
 });
+
+describe('context rules of the tagger (issue 14: sentences it used to get wrong)', () => {
+  test('on-screen words are read, not heard, unless someone speaks them', () => {
+    assert.deepEqual(tags('The screen is dark green with the word SEVEN in white.'), ['visual', 'text']);
+    assert.deepEqual(tags('White lettering spells out GATE 5.'), ['visual', 'text']);
+    assert.deepEqual(tags('A caption at the bottom says "Ten years later".'), ['text']);
+    assert.deepEqual(tags('The logo "Morning Talk" is displayed in the corner.'), ['text']);
+    assert.deepEqual(tags('The word TUESDAY is on the screen while a narrator reads it aloud.'), ['speech', 'text']);
+    assert.deepEqual(tags("The subtitles show what he's saying."), ['speech', 'text']);
+    assert.deepEqual(tags('The subtitles translate her words as "Thank you very much."'), ['speech', 'text']);
+    // Without anything on screen, words are someone's.
+    assert.deepEqual(tags('Her words are harsh.'), ['speech']);
+  });
+
+  test('"on screen" and "off screen" place things; they are not text', () => {
+    assert.deepEqual(tags("On screen, there's a male character against a dark background."), ['visual']);
+    assert.deepEqual(tags('A door creaks open off screen.'), ['audio']);
+  });
+
+  test("what follows a verb of saying is reported: its colours and sights are the speaker's", () => {
+    assert.deepEqual(tags('He says the password is blue.'), ['speech']);
+    assert.deepEqual(tags('She asks whether anyone has seen her keys.'), ['speech']);
+    assert.deepEqual(tags('A voice can be heard announcing that the password is blue.'), ['audio', 'speech']);
+    // Before the verb, or in the next clause, it is the observer's.
+    assert.deepEqual(tags('The man in the blue shirt says he is sorry.'), ['visual', 'speech']);
+    assert.deepEqual(tags('The man explains the plan while pointing at a map.'), ['visual', 'speech']);
+  });
+
+  test('the question, an option or an infinitive says nothing', () => {
+    assert.deepEqual(tags("The question asks about the man's intention."), []);
+    assert.deepEqual(tags('His intention is to apologize.'), []);
+  });
+
+  test('places count as seen only when no sound and no text is cited', () => {
+    assert.deepEqual(tags('Laughter can be heard from the next room.'), ['audio']);
+    assert.deepEqual(tags('Birds are chirping in the background.'), ['audio']);
+    assert.deepEqual(tags('Several people are dancing in the background.'), ['visual']);
+    assert.deepEqual(tags('The scene takes place in a hospital corridor.'), ['visual']);
+  });
+
+  test('people described by how they look, and what the video shows, are seen', () => {
+    expectOnly(['The video features a male character.', 'The primary focus is a middle-aged woman.', 'She maintains direct eye contact with him.', 'The footage shows a man kneeling.'], ['visual']);
+    // "The video" alone is both picture and sound: no tag.
+    assert.deepEqual(tags('This video is about a family dinner.'), []);
+  });
+});

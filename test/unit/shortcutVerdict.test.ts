@@ -205,10 +205,11 @@ test('needed from dataset labels, the reference context, or ablations; available
   const rec = (extras: Record<string, unknown> | undefined, solution?: string) => ({ extras, reference: { solution } });
   assert.equal(neededFor(rec({ audio_clues: ['he sighs'], visual_clues: [] }), 'audio').value, true);
   assert.equal(neededFor(rec({ audio_clues: ['he sighs'], visual_clues: [] }), 'visual').value, false);
-  // The reference context: the answer rests on the speaker's words; the on-screen text is not cited.
+  // The reference context puts the answer in the speaker's words, so not in the picture; a context that names no answer and is silent on the picture leaves it unknown (absence is no evidence).
   const sol = '<context>The man says the code is seven.</context><think>He said seven.</think><answer>7</answer>';
   assert.equal(neededFromReference(sol, 'audio')!.value, true);
   assert.equal(neededFromReference(sol, 'visual')!.value, false);
+  assert.equal(neededFromReference('<context>The man says hello.</context><think>He said it.</think><answer>7</answer>', 'visual')!.value, 'unknown');
   assert.equal(neededFromReference('<answer>7</answer>', 'audio'), undefined);
   assert.equal(neededFor(rec(undefined, '<answer>7</answer>'), 'audio').value, 'unknown');
   // An ablation where the correct answer is lost establishes "needed", even over a reference that does not cite it.
@@ -373,11 +374,24 @@ test('verdict without ablations: low confidence, said in the reason; never ignor
   assert.equal(v({ cited: false, neededV: true, correct: true }).verdict, 'undetermined');
   assert.equal(v({ cited: false, neededV: 'unknown', correct: false }).verdict, 'undetermined');
   assert.equal(v({ cited: false, neededV: false }).verdict, 'unused');
-  assert.deepEqual([v({ cited: true, correct: true }).verdict, v({ cited: true, correct: true }).confidence], ['grounded', 'low']);
+  // A right answer that cites the modality is not shown to use it: "cited, not measured", never 'grounded' without an ablation.
+  const cited = v({ cited: true, correct: true });
+  assert.deepEqual([cited.verdict, cited.confidence], ['undetermined', 'low']);
+  assert.match(cited.reason, /^cited, not measured/);
   assert.equal(v({ cited: true, correct: false }).verdict, 'undetermined');
   assert.deepEqual([v({ cited: true, neededV: false, correct: true }).verdict, v({ cited: true, neededV: false }).confidence], ['decorative', 'low']);
   const hall = v({ claimed: { value: true, sentences: [0], findings: [{ kind: 'hallucinated-audio', modality: 'audio', message: 'no audio stream' }] } });
   assert.deepEqual([hall.verdict, hall.confidence], ['decorative', 'medium']);
+});
+
+test('words on screen in a sentence the tagger heard are read, not heard, even unquoted', () => {
+  const inv = inventory({ speech: [], text: [{ text: 'SEVEN', start: 0, end: 3 }] });
+  const s = { ...sentence('Large lettering shows SEVEN, spoken by no one.'), kinds: ['said' as const], negated: {} };
+  const checks = checkSentence(s, inv);
+  assert.ok(checks.some((c) => c.kind === 'quote-is-on-screen' && /SEVEN/.test(c.message)));
+  assert.deepEqual([...citedModalities({ ...s, checks })], ['visual']);
+  // A word that merely contains the on-screen text is no match.
+  assert.ok(!checkSentence({ ...sentence('He says sevenfold.'), kinds: ['said'], negated: {} }, inv).some((c) => c.kind === 'quote-is-on-screen'));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -398,6 +412,7 @@ test('analyseRollout: a model that ignores the speech the question needs', () =>
   assert.deepEqual([noAb.audio.verdict, noAb.audio.confidence], ['undetermined', 'low']);
   assert.match(noAb.audio.reason, /possible shortcut/);
   assert.match(noAb.audio.used.detail, /no --model-base-url/);
+  // The reference puts the answer in the speech only: the picture is not needed.
   assert.equal(noAb.visual.needed.value, false);
   assert.equal(noAb.inventoryKey, 'abc-0-4');
   assert.equal(noAb.inventoryKey, cuesInventoryKey(inv));
@@ -490,7 +505,7 @@ test('claim judge: places only the sentences the rules left as none, one cached 
     undefined,
   ]);
   assert.equal(parseClaimReply('no json here', 1), undefined);
-  const sentences = claimSentences('<context>A man stands. The hum rises and falls.</context><think>Therefore B.</think><answer>B</answer>');
+  const sentences = claimSentences('<context>A man stands. It rises and falls slowly.</context><think>Therefore B.</think><answer>B</answer>');
   assert.deepEqual(
     sentences.map((s) => s.kinds),
     [['seen'], ['none'], ['inferred']],
@@ -505,7 +520,7 @@ test('claim judge: places only the sentences the rules left as none, one cached 
   const cache = new JudgeCache(mkdtempSync(join(tmpdir(), 'omnitrace-claimjudge-')));
   const a = await judgeUnplacedClaims(sentences, { backend, model: 'j', cache });
   assert.equal(a.calls, 1);
-  assert.equal(prompts[0], claimPrompt(['The hum rises and falls.']));
+  assert.equal(prompts[0], claimPrompt(['It rises and falls slowly.']));
   assert.deepEqual([a.sentences[1]!.kinds, a.sentences[1]!.source], [['heard'], 'judge']);
   assert.equal(a.sentences[0]!.source, 'rules');
   const b = await judgeUnplacedClaims(sentences, { backend, model: 'j', cache });
@@ -611,8 +626,15 @@ test('needed: the order of sources is labels → reference context → judge →
   const labelled = neededFor(rec({ visual_clues: ['the slide'], audio_clues: [] }, '<answer>7</answer>'), 'audio', { judged: audio });
   assert.deepEqual([labelled.value, labelled.from], [false, 'dataset-labels']);
   const sol = '<context>A slide shows CODE 4.</context><think>The slide reads 4.</think><answer>4</answer>';
-  const ref = neededFor(rec(undefined, sol), 'audio', { judged: audio });
-  assert.deepEqual([ref.value, ref.from], [false, 'reference-context']);
+  // The reference context places the answer on the slide only: it decides both, over the judge.
+  const ref = neededFor(rec(undefined, sol), 'visual', { judged: audio });
+  assert.deepEqual([ref.value, ref.from], [true, 'reference-context']);
+  assert.deepEqual([neededFor(rec(undefined, sol), 'audio', { judged: audio }).value, neededFor(rec(undefined, sol), 'audio', { judged: audio }).from], [false, 'reference-context']);
+  // A context that names no answer and never mentions sound: for the audio the judge decides.
+  const vague = '<context>A slide is shown.</context><think>So 4.</think><answer>4</answer>';
+  assert.deepEqual([neededFor(rec(undefined, vague), 'audio', { judged: audio }).from, neededFor(rec(undefined, vague), 'audio').value], ['judge', 'unknown']);
+  const silent = '<context>A slide shows CODE 4. No sound can be heard.</context><think>So 4.</think><answer>4</answer>';
+  assert.deepEqual([neededFor(rec(undefined, silent), 'audio', { judged: audio }).value, neededFor(rec(undefined, silent), 'audio').from], [false, 'reference-context']);
   // An ablation losing the correct answer still beats a judge's "not needed" (the measurement beats the description).
   const lost: AblationResult = { kind: 'no-video', method: 'sampled', changeRate: 1, samples: [1, 2, 3].map(() => ({ answer: 'A', completion: '', same: false, correct: false })) };
   const ab = neededFor(bare, 'visual', { judged: audio, ablation: lost, originalCorrect: true });
@@ -656,7 +678,7 @@ test('analyseShortcutsFile: the needed judge is asked once per distinct question
       ...[...Array(8)].map((_, i) => row(`g${i}`, 'What code does the man say?', '<answer>7</answer>')),
       row('other', 'What code is on the slide?', '<answer>4</answer>'),
       // The reference context decides: no call.
-      row('ctx', 'What code does the woman say?', '<context>A woman says: "The code is seven."</context><answer>7</answer>'),
+      row('ctx', 'What code does the woman say?', '<context>Nothing is visible. A woman says: "The code is seven."</context><answer>7</answer>'),
     ];
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

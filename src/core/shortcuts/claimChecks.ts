@@ -4,7 +4,8 @@
 //
 // Rules (one finding per rule that fires):
 // - said/heard with a quoted span that OCR found on screen → quote-is-on-screen (read, not heard);
-//   a quote in a said sentence matching nothing on screen → quote-unverified (no ASR here).
+//   without quotes, the same when an on-screen text (3+ characters) stands in the sentence as
+//   whole words; a quote in a said sentence matching nothing on screen → quote-unverified (no ASR here).
 // - heard/said on a clip without an audio stream → hallucinated-audio; said when VAD found no
 //   speech → hallucinated-audio; heard when the stream holds neither speech nor loud sound →
 //   hallucinated-audio.
@@ -72,10 +73,20 @@ export function checkSentence(s: ClaimSentence, inv: CueInventory, onScreen: OnS
   const said = claimsKind(s, 'said');
   const speechSpans = a.speech.map(spanOf);
 
-  // Quotes in a speech/hearing sentence: read or heard?
+  // Quotes in a speech/hearing sentence: read or heard? Unquoted, an on-screen text's words
+  // standing in the sentence count too ("the word SEVEN"): the tagger may have heard them.
   let quoteOnScreen = false;
   if ((said || heard) && visualOk && v.present) {
-    for (const q of quotesOf(s.text)) {
+    const quotes = quotesOf(s.text);
+    if (quotes.length === 0) {
+      const words = ` ${norm(s.text)} `;
+      const track = v.textTracks.find((t) => norm(t.text).length >= 3 && words.includes(` ${norm(t.text)} `));
+      if (track) {
+        quoteOnScreen = true;
+        out.push({ kind: 'quote-is-on-screen', modality: 'visual', message: `“${track.text}” is on screen: it can be read, not only heard`, spans: [spanOf(track)] });
+      }
+    }
+    for (const q of quotes) {
       const track = onScreen(inv, q);
       if (track) {
         quoteOnScreen = true;

@@ -6,8 +6,8 @@
 // is absent, which is still a claim about the audio. Pure.
 //
 // The modality a sentence counts for in a verdict: audio = heard or said, visual = seen or read
-// (ShortcutModality). A sentence whose only speech cue is a quote that OCR finds on screen is
-// reassigned from audio to visual by `citedModalities` (the quote was read, not heard).
+// (ShortcutModality). A sentence whose quote, or words, OCR finds on screen is reassigned from
+// audio to visual by `citedModalities`: the words could be read, so they show no listening.
 
 import { splitSentences, tagSentence, type Modality } from '../modality';
 import { parseTrace } from '../trace';

@@ -9,9 +9,7 @@
 //    sentences, also inside extras.raw): a modality with labels is needed; when the labels
 //    exist for some modality and this one has none, it is not needed.
 // 2. the reference (reference.solution): its <context> is HumanOmniV2's description of the cues
-//    the answer rests on: a sentence citing sound or speech → audio needed; seen or on-screen text
-//    → visual needed; a context that cites neither → not needed. When the reference also has a
-//    <think>, a modality the context describes but the reasoning never cites is not needed.
+//    the answer rests on, its <think> the reasoning on them (see below).
 // 3. a judge classification of the question and reference (neededJudge.ts), asked only when 1 and
 //    2 are both missing: audio / visual / both / neither decide; 'unsure', a failed call or an
 //    unreadable reply leave it to the ablations, else unknown (the detail says why).
@@ -23,10 +21,14 @@
 //    model that is mostly wrong with every medium cannot show what a medium adds). An ablation
 //    alone never shows "not needed" (a model that ignores the audio keeps its answer without it),
 //    with one exception: a cue the labels/reference call needed is redundant — not needed — when
-//    the correct answer survives without it but is lost with text only (the other modality
+//    the correct answer survives without it but is not kept with text only (the other modality
 //    carries the answer, as when the number is both spoken and shown).
+// The reference (2) in detail: see neededFromReference; in short, where the reference context
+// puts the answer's words (answerCarrier.ts), then what its reasoning cites beyond stock openings,
+// then explicit denials; anything else is unknown, never "not needed".
 
 import { tagSentence, splitSentences, type Modality } from '../modality';
+import { answerTerms, placeAnswer } from './answerCarrier';
 import { parseTrace } from '../trace';
 import type { RolloutRecord } from '../types';
 import type { AblationKind, AblationResult, AblationSample, DatasetCueLabels, NeededEvidence, NeededJudgement, ShortcutModality } from './types';
@@ -36,6 +38,9 @@ import { compareWithBaseline, type SampleCounts } from './verdict';
 export const NEEDED_LOGPROB_DROP = 1.0;
 /** A correct answer whose log-probability falls by less than this (nats) without a modality is kept. */
 export const REDUNDANT_LOGPROB_HOLD = 0.2;
+
+/** What the needed rules read of a record: its extras (cue labels), reference and options. */
+export type NeedsRecord = Pick<RolloutRecord, 'extras' | 'reference'> & { question?: Pick<RolloutRecord['question'], 'options'> };
 
 export const ABLATION_FOR: Record<ShortcutModality, AblationKind> = { audio: 'no-audio', visual: 'no-video' };
 
@@ -118,27 +123,78 @@ function fromLabels(labels: DatasetCueLabels, m: ShortcutModality): NeededEviden
 }
 
 /**
- * The reference's verdict on a modality, or undefined when the reference has no context. Reference
- * contexts describe the whole scene (the hallway, the lighting) besides the decisive cue, so when
- * the reference also has a <think>, a modality counts as needed only when that reasoning cites it
- * too: described but not reasoned on is "not needed". Without a <think>, the context decides.
+ * Perception words and media nouns every trace opens with ("Okay, I'm watching this video", "I'm
+ * listening to their conversation"): a sentence whose only cues are these says nothing the answer
+ * rests on.
  */
-export function neededFromReference(solution: string | undefined, m: ShortcutModality): NeededEvidence | undefined {
+const STOCK_CUE_RE =
+  /^(?:see|sees|seen|saw|seeing|look(?:s|ed|ing)?|watch(?:es|ed|ing)?|observ\w*|notic\w*|hear|hears|heard|hearing|listen(?:s|ed|ing)?|audio|sound|recording|soundtrack|visible|audible|(?:video|clip|footage|image|picture|frame)s? \w+|frames?|scenes?|screens?|on[- ]?screen|conversation|dialogue|speech)$/i;
+
+const WANT: Record<ShortcutModality, Modality[]> = { audio: ['audio', 'speech'], visual: ['visual', 'text'] };
+
+/** Sentences citing the modality with content (not only stock perception words), positively. */
+function contentCitations(text: string, m: ShortcutModality): string[] {
+  return splitSentences(text)
+    .filter((s) => tagSentence(s.text).some((t) => WANT[m].includes(t.modality) && !t.negated && t.cues.some((c) => /^["“'‘]/.test(c) || !STOCK_CUE_RE.test(c))))
+    .map((s) => s.text);
+}
+
+/** Sentences citing the modality only as absent ("no sound can be heard"), and whether any cites it positively. */
+function denials(text: string, m: ShortcutModality): { denied: string[]; cited: boolean } {
+  const denied: string[] = [];
+  let cited = false;
+  for (const s of splitSentences(text)) {
+    const tags = tagSentence(s.text).filter((t) => WANT[m].includes(t.modality));
+    if (tags.some((t) => !t.negated)) cited = true;
+    else if (tags.length) denied.push(s.text);
+  }
+  return { denied, cited };
+}
+
+const quote = (s: string) => `“${s.length > 140 ? s.slice(0, 137) + '…' : s}”`;
+const WHAT: Record<ShortcutModality, string> = { audio: 'sound or speech', visual: 'what is seen or read' };
+const CARRIER: Record<ShortcutModality, string> = { audio: 'the audio (sound or speech)', visual: 'the picture (seen or read on screen)' };
+
+/**
+ * What the reference says of a modality, or undefined when it has no context. In order:
+ * 1. the reference context places the answer's words in the modality (answerCarrier.ts) → needed;
+ * 2. the reference reasoning cites the modality with content, not only a stock opening ("I'm
+ *    watching this video") → needed;
+ * 3. the context puts the answer's words in the other modality only → not needed (that is
+ *    evidence of where the answer is, not an absence);
+ * 4. the context cites the modality only as absent ("no sound can be heard") → not needed;
+ * 5. otherwise unknown: a context describes the whole scene besides the decisive cue, and a short
+ *    or placeholder reasoning that never cites a modality is missing evidence, not evidence that
+ *    the answer does not rest on it.
+ */
+export function neededFromReference(solution: string | undefined, m: ShortcutModality, options?: string[]): NeededEvidence | undefined {
   if (!solution) return undefined;
   const parsed = parseTrace(solution);
-  const ctx = parsed.context;
-  if (!ctx || !ctx.text.trim()) return undefined;
-  const want: Modality[] = m === 'audio' ? ['audio', 'speech'] : ['visual', 'text'];
-  const citing = (text: string) => splitSentences(text).filter((s) => tagSentence(s.text).some((t) => want.includes(t.modality) && !t.negated));
-  const what = m === 'audio' ? 'sound or speech' : 'what is seen or read';
-  const quote = (s: string) => `“${s.length > 140 ? s.slice(0, 137) + '…' : s}”`;
-  const inCtx = citing(ctx.text);
+  const ctx = parsed.context?.text.trim() ? parsed.context.text : undefined;
+  if (!ctx) return undefined;
+  const placed = placeAnswer(ctx, answerTerms(parsed.answer?.text, options));
+  const here = placed.find((p) => p.modality === m);
+  if (here) return { value: true, from: 'reference-context', detail: `the reference context puts the answer (“${here.term}”) in ${CARRIER[m]}: ${quote(here.sentence)}` };
   const think = parsed.think?.text.trim() ? parsed.think.text : undefined;
-  const inThink = think ? citing(think) : [];
-  if (inThink.length) return { value: true, from: 'reference-context', detail: `the reference reasoning cites ${what}: ${quote(inThink[0]!.text)}` };
-  if (inCtx.length && !think) return { value: true, from: 'reference-context', detail: `the reference context cites ${what}: ${quote(inCtx[0]!.text)}` };
-  if (inCtx.length) return { value: false, from: 'reference-context', detail: `the reference context describes ${what} (${quote(inCtx[0]!.text)}) but its reasoning does not rest on it` };
-  return { value: false, from: 'reference-context', detail: `the reference context cites no ${m === 'audio' ? 'sound or speech' : 'visual cue or on-screen text'}` };
+  const inThink = think ? contentCitations(think, m) : [];
+  if (inThink.length) return { value: true, from: 'reference-context', detail: `the reference reasoning rests on ${WHAT[m]}: ${quote(inThink[0]!)}` };
+  if (placed.length)
+    return {
+      value: false,
+      from: 'reference-context',
+      detail: `the reference context puts the answer (“${placed[0]!.term}”) in ${CARRIER[placed[0]!.modality]} only, and its reasoning does not rest on ${WHAT[m]}: ${quote(placed[0]!.sentence)}`,
+    };
+  const d = denials(ctx, m);
+  if (d.denied.length && !d.cited)
+    return { value: false, from: 'reference-context', detail: `the reference context says there is no ${m === 'audio' ? 'sound or speech' : 'picture or text'}: ${quote(d.denied[0]!)}` };
+  const inCtx = contentCitations(ctx, m);
+  return {
+    value: 'unknown',
+    from: 'reference-context',
+    detail: inCtx.length
+      ? `the reference context describes ${WHAT[m]} (${quote(inCtx[0]!)}), but neither its reasoning nor the answer's place shows the answer rests on it`
+      : `the reference context does not mention ${WHAT[m]}; a description that leaves it out is no evidence it is not needed`,
+  };
 }
 
 /** What the judgement says of one modality, or undefined when it says nothing ('unsure'). */
@@ -183,25 +239,34 @@ function keepsCorrect(ab: AblationResult | undefined): boolean {
   return judged.length > 0 && judged.filter((s) => s.correct).length * 2 > judged.length;
 }
 
-/** The correct answer is lost under an ablation (most samples wrong beyond the baseline's noise, or its log-probability drops). */
-function losesCorrect(ab: AblationResult | undefined): boolean {
+/**
+ * A measured text-only ablation that does not keep the correct answer (lost, or kept in no more
+ * than half its samples): the correct answer needs some medium. It asks less than "lost beyond
+ * the baseline's noise" on purpose: at k = 3 with sampling noise, a text-only guess that lands on
+ * the right answer once cannot be told from noise, but it is no sign the question is
+ * blind-answerable either (a blind-answerable question keeps the answer in most samples).
+ */
+function measuredNotKept(ab: AblationResult | undefined): boolean {
   if (!ab || ab.method === 'failed') return false;
   if (ab.method === 'logprob') return !!ab.logprob && ab.logprob.delta <= -NEEDED_LOGPROB_DROP;
-  const lost = lostCounts(ab.samples);
-  return !!lost && lostBeyondNoise(ab, lost);
+  const judged = ab.samples.filter((s) => s.correct !== undefined);
+  return judged.length > 0 && !keepsCorrect(ab);
 }
 
 /**
  * Dataset cue labels or a reference context decide "needed" for this record (sources 1 and 2), so
  * a judge classification would not be used: the caller need not ask for one.
  */
-export function textSourcesDecide(record: Pick<RolloutRecord, 'extras' | 'reference'>): boolean {
-  // neededFromReference is undefined exactly when there is no context, whatever the modality.
-  return datasetCueLabels(record.extras) !== undefined || neededFromReference(record.reference.solution, 'audio') !== undefined;
+export function textSourcesDecide(record: NeedsRecord): boolean {
+  if (datasetCueLabels(record.extras) !== undefined) return true;
+  return (['audio', 'visual'] as const).every((m) => {
+    const v = neededFromReference(record.reference.solution, m, record.question?.options)?.value;
+    return v !== undefined && v !== 'unknown';
+  });
 }
 
 export function neededFor(
-  record: Pick<RolloutRecord, 'extras' | 'reference'>,
+  record: NeedsRecord,
   m: ShortcutModality,
   opts: {
     ablation?: AblationResult;
@@ -215,19 +280,23 @@ export function neededFor(
   } = {},
 ): NeededEvidence {
   const labels = opts.labels ?? datasetCueLabels(record.extras);
-  const fromText = labels ? fromLabels(labels, m) : (neededFromReference(record.reference.solution, m) ?? neededFromJudgement(opts.judged, m));
+  const ref = labels ? undefined : neededFromReference(record.reference.solution, m, record.question?.options);
+  // An undecided reference leaves the question to the judge; its detail is kept for the unknown.
+  const decided = labels ? fromLabels(labels, m) : ref && ref.value !== 'unknown' ? ref : neededFromJudgement(opts.judged, m);
+  const fromText = decided ?? ref;
   const fromAb = neededFromAblation(opts.ablation, opts.originalCorrect, m);
   if (fromText?.value === true) {
     // Redundant cue: the answer is also carried by the other modality (right without this one,
     // lost with text only). Not needed: skipping a redundant cue is not a shortcut. A blind-
     // answerable question (right with text only too) keeps "needed": right for the wrong reasons.
-    if (opts.originalCorrect === true && keepsCorrect(opts.ablation) && losesCorrect(opts.textOnly)) {
+    if (opts.originalCorrect === true && keepsCorrect(opts.ablation) && measuredNotKept(opts.textOnly)) {
       return { value: false, from: 'ablation', detail: `${fromText.detail}, but the correct answer survives without the ${m} and is lost with text only: the other modality carries it` };
     }
     return fromText;
   }
-  if (fromAb) return fromText ? { ...fromAb, detail: `${fromAb.detail} (although ${fromText.detail})` } : fromAb;
-  if (fromText) return fromText;
+  if (fromAb) return decided ? { ...fromAb, detail: `${fromAb.detail} (although ${decided.detail})` } : fromAb;
+  if (decided) return decided;
   const judge = opts.judged ? ', the judge is unsure' : opts.judgeNote ? ` (${opts.judgeNote})` : '';
+  if (ref) return { value: 'unknown', from: 'none', detail: `${ref.detail}${judge}; no ablation shows the correct answer is lost without it` };
   return { value: 'unknown', from: 'none', detail: `no dataset cue labels, no reference context${judge}, and no ablation showing the correct answer is lost` };
 }

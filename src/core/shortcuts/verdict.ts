@@ -41,8 +41,9 @@
 // with LOW confidence, saying so in `reason` (a guess is never shown as a measurement):
 //   - every citation of the modality contradicted by the inventory (hallucinated) → decorative
 //     (medium: the inventory measured the hallucination);
-//   - cited but not needed → decorative (low); cited and needed (or need unknown): answer
-//     correct → grounded (low), answer wrong or unscored → undetermined;
+//   - cited but not needed → decorative (low); cited and needed (or need unknown) →
+//     undetermined, "cited, not measured" (a right answer that cites the modality may still not
+//     depend on it: 'grounded' says "used", which only an ablation measures);
 //   - not cited, needed → undetermined, never 'ignored': "not used" is exactly what only an
 //     ablation measures. With a wrong answer the reason says "possible shortcut". Measured on the
 //     constructed suite (`npm run bench:shortcuts`): calling those 'ignored' (low) gave precision
@@ -226,8 +227,11 @@ export function decideVerdict(x: VerdictInput): ModalityVerdict {
   if (cited) {
     if (needed.value === false)
       return out('decorative', 'low', `not measured (${why}): the trace cites the ${name}, but the question does not need it (${needed.from}), so the citation is unlikely to carry the answer`);
-    if (x.correct === true) return out('grounded', 'low', `not measured (${why}): the trace cites the ${name} and the answer is right`);
-    return out('undetermined', 'low', `not measured (${why}): the trace cites the ${name} but the answer is ${x.correct === false ? 'wrong' : 'not scored'}, so the citation may be decorative`);
+    return out(
+      'undetermined',
+      'low',
+      `cited, not measured (${why}): the trace cites the ${name} and the answer is ${x.correct === true ? 'right' : x.correct === false ? 'wrong' : 'not scored'}; only an ablation shows whether the answer depends on it (grounded) or not (decorative)`,
+    );
   }
   if (needed.value === true) {
     if (x.correct === false)
