@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerTerms, placeAnswer } from '../../src/core/shortcuts/answerCarrier';
-import { neededFromReference } from '../../src/core/shortcuts/needed';
+import { answerTerms, optionLines, placeAnswer } from '../../src/core/shortcuts/answerCarrier';
+import { neededFor, neededFromReference } from '../../src/core/shortcuts/needed';
 
 const where = (ctx: string, terms: string[]) => placeAnswer(ctx, terms).map((p) => `${p.modality}:${p.cue}`);
 
@@ -27,6 +27,8 @@ test('the cue carrying the answer names the modality', () => {
   assert.deepEqual(where('Two voices talk over each other. The first wants the harbour, the second the station.', ['station']), ['audio:talk']);
   // Shown and read aloud: both carry it.
   assert.deepEqual(where('The word TUESDAY is written across the screen while a narrator reads it aloud: the meeting moved to Tuesday.', ['Tuesday']).sort(), ['audio:reads it aloud', 'visual:word']);
+  // An option written as a phrase meets its content words, by stem.
+  assert.deepEqual(where('The woman on the phone argues angrily with her boss.', ['She argues with her boss']), ['audio:argues']);
   // Not in the text: nothing.
   assert.deepEqual(where('A man frowns.', ['blue']), []);
 });
@@ -52,4 +54,15 @@ test('needed from the reference: answer placement first; stock openings and plac
   const silent = '<context>The screen is dark green with the word SEVEN in white. No sound can be heard.</context><think>...</think><answer>C</answer>';
   assert.equal(neededFromReference(silent, 'audio', ['A. THREE', 'B. FIVE', 'C. SEVEN'])!.value, false);
   assert.equal(neededFromReference(silent, 'visual', ['A. THREE', 'B. FIVE', 'C. SEVEN'])!.value, true);
+});
+
+test('options written into the question text are read when the record has no options field', () => {
+  assert.deepEqual(optionLines('Which word is the password?\nA. red\nB. blue'), ['A. red', 'B. blue']);
+  assert.equal(optionLines('What is the password?'), undefined);
+  const record = {
+    extras: undefined,
+    question: { problem: 'Which word is the password? Options:\n(A) red\n(B) blue' },
+    reference: { solution: '<context>A voice announces that the password is blue.</context><think>...</think><answer>B</answer>' },
+  };
+  assert.deepEqual([neededFor(record, 'audio').value, neededFor(record, 'visual').value], [true, false]);
 });

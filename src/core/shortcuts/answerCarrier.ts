@@ -8,7 +8,9 @@
 // - Terms: a letter answer ("B", "B,E", "(B)") is replaced by its option's text; a numeral also
 //   matches its word (7 ↔ seven, up to twenty); a leading article is dropped ("the station").
 //   Yes/no/true/false and one-character terms carry nothing and are skipped.
-// - A term matches as whole words, case-insensitive.
+// - A term matches as whole words, case-insensitive; an option written as a phrase (three or more
+//   words) also matches a sentence holding two thirds of its content words, by a crude stem
+//   ("The speaker is angry" meets "a man shouts angrily at the speaker").
 // - The carrier of a match, first that applies:
 //   1. the quote it stands in (speech, or on-screen text when the sentence cites text);
 //   2. the nearest carrier cue before it in its clause: a verb of saying or perceiving, a quote,
@@ -60,6 +62,12 @@ function optionTexts(options: string[] | undefined): Map<string, string> {
   return out;
 }
 
+/** Option lines written into a question's text ("…?\nA. red\nB. blue"), when it has two or more. */
+export function optionLines(problem: string | undefined): string[] | undefined {
+  const lines = (problem ?? '').split(/\r?\n/).filter((l) => /^\s*\(?[A-Z][.):]\s*\S/.test(l));
+  return lines.length >= 2 ? lines.map((l) => l.trim()) : undefined;
+}
+
 /** The words of the answer as a description would write them (see the header). */
 export function answerTerms(answer: string | undefined, options?: string[]): string[] {
   if (!answer) return [];
@@ -83,11 +91,32 @@ export function answerTerms(answer: string | undefined, options?: string[]): str
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+const STOPWORDS = new Set(
+  'the a an is are was were be been of to in on at by for with and or but that this these those it its he she they his her their them him who what which there here very from into than then as not no'.split(
+    ' ',
+  ),
+);
+/** A crude stem: enough for "angry" / "angrily", "argues" / "arguing" to meet. */
+const stem = (w: string) => w.toLowerCase().replace(/(?:ily|ly|ing|ed|es|s|y)$/, '');
+
+/**
+ * Whole-word matches of each term; a term of three or more words (an option written as a phrase)
+ * also matches a sentence holding at least two thirds of its content words, by stem, at the first.
+ */
 function matchesOf(sentence: string, terms: string[]): { start: number; end: number; term: string }[] {
   const out: { start: number; end: number; term: string }[] = [];
+  const words = [...sentence.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ stem: stem(m[0]), start: m.index!, end: m.index! + m[0].length }));
   for (const t of terms) {
     const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(t).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'giu');
+    const before = out.length;
     for (let m = re.exec(sentence); m; m = re.exec(sentence)) out.push({ start: m.index, end: m.index + m[0].length, term: t });
+    const content = t.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2 && !STOPWORDS.has(w.toLowerCase()));
+    if (out.length > before || t.split(/\s+/).length < 3 || content.length < 2) continue;
+    const hits = content.map((w) => words.find((x) => x.stem === stem(w))).filter((x) => x !== undefined);
+    if (hits.length * 3 >= content.length * 2) {
+      const first = hits.reduce((a, b) => (b.start < a.start ? b : a));
+      out.push({ start: first.start, end: first.end, term: t });
+    }
   }
   return out;
 }

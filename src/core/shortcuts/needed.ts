@@ -28,7 +28,7 @@
 // then explicit denials; anything else is unknown, never "not needed".
 
 import { tagSentence, splitSentences, type Modality } from '../modality';
-import { answerTerms, placeAnswer } from './answerCarrier';
+import { answerTerms, optionLines, placeAnswer } from './answerCarrier';
 import { parseTrace } from '../trace';
 import type { RolloutRecord } from '../types';
 import type { AblationKind, AblationResult, AblationSample, DatasetCueLabels, NeededEvidence, NeededJudgement, ShortcutModality } from './types';
@@ -40,7 +40,10 @@ export const NEEDED_LOGPROB_DROP = 1.0;
 export const REDUNDANT_LOGPROB_HOLD = 0.2;
 
 /** What the needed rules read of a record: its extras (cue labels), reference and options. */
-export type NeedsRecord = Pick<RolloutRecord, 'extras' | 'reference'> & { question?: Pick<RolloutRecord['question'], 'options'> };
+export type NeedsRecord = Pick<RolloutRecord, 'extras' | 'reference'> & { question?: Pick<RolloutRecord['question'], 'options' | 'problem'> };
+
+/** The options of a record: its options field, else option lines in the question's text. */
+const optionsOf = (r: NeedsRecord) => r.question?.options ?? optionLines(r.question?.problem);
 
 export const ABLATION_FOR: Record<ShortcutModality, AblationKind> = { audio: 'no-audio', visual: 'no-video' };
 
@@ -260,7 +263,7 @@ function measuredNotKept(ab: AblationResult | undefined): boolean {
 export function textSourcesDecide(record: NeedsRecord): boolean {
   if (datasetCueLabels(record.extras) !== undefined) return true;
   return (['audio', 'visual'] as const).every((m) => {
-    const v = neededFromReference(record.reference.solution, m, record.question?.options)?.value;
+    const v = neededFromReference(record.reference.solution, m, optionsOf(record))?.value;
     return v !== undefined && v !== 'unknown';
   });
 }
@@ -280,7 +283,7 @@ export function neededFor(
   } = {},
 ): NeededEvidence {
   const labels = opts.labels ?? datasetCueLabels(record.extras);
-  const ref = labels ? undefined : neededFromReference(record.reference.solution, m, record.question?.options);
+  const ref = labels ? undefined : neededFromReference(record.reference.solution, m, optionsOf(record));
   // An undecided reference leaves the question to the judge; its detail is kept for the unknown.
   const decided = labels ? fromLabels(labels, m) : ref && ref.value !== 'unknown' ? ref : neededFromJudgement(opts.judged, m);
   const fromText = decided ?? ref;
