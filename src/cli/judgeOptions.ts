@@ -6,7 +6,8 @@ import { DEFAULT_PROFILE, type JudgeProfile } from '../core/judge/types';
 import { LAYOUT } from '../core/workspaceLayout';
 
 export interface JudgeEndpointValues {
-  judgeBaseUrl: string;
+  /** Required by every command but `judge --batch-export/--batch-import` (checked there). */
+  judgeBaseUrl?: string;
   judgeModel: string;
   judgeApiKeyEnv?: string;
   profileName?: string;
@@ -39,7 +40,7 @@ export const num = (v: string) => {
 
 export function addJudgeEndpointOptions(cmd: Command): Command {
   const d = DEFAULT_PROFILE;
-  cmd.requiredOption('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1');
+  cmd.option('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1 (required)');
   cmd.requiredOption('--judge-model <name>', 'model name to ask for');
   cmd.option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)');
   cmd.option('--profile-name <name>', 'name recorded with every score', 'cli');
@@ -63,7 +64,7 @@ export function judgeProfileFrom(v: JudgeEndpointValues): JudgeProfile {
   return {
     ...DEFAULT_PROFILE,
     name: v.profileName ?? 'cli',
-    baseURL: v.judgeBaseUrl,
+    baseURL: v.judgeBaseUrl ?? '',
     model: v.judgeModel,
     ...(v.judgeApiKeyEnv ? { apiKeyEnv: v.judgeApiKeyEnv } : {}),
     ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),

@@ -111,7 +111,8 @@ export function mappingHelp(): string {
 }
 
 /** A flag's value that must be a URL (a server's base URL). */
-export function requireUrl(flag: string, value: string): void {
+export function requireUrl(flag: string, value: string | undefined): void {
+  if (value === undefined) throw new UsageError(`${flag} is required`);
   try {
     new URL(value);
   } catch {

@@ -17,6 +17,7 @@ import { computeGroups, groupKeyFor, partialRewardSpans } from '../core/grpo';
 import { applyMarkovGating, totalReward, type MarkovOptions } from '../core/rewards/index';
 import type { GroupStats, RewardResult, RewardStatus, ScoredRollout } from '../core/types';
 import { readLineBatches } from '../core/readers/lines';
+import { shardOf } from '../core/shard';
 import type { JudgeRunner, JudgeStats } from '../core/judge/runner';
 import type { JudgedReward } from '../core/judge/types';
 
@@ -41,6 +42,8 @@ export interface JudgeFileOptions extends ScoreOptions {
   onProgress?: (p: JudgeFileProgress) => void;
   /** Rollouts in flight at most (default max(256, 8 × concurrency)). */
   window?: number;
+  /** Only this slice of the rollouts (by GRPO group key, core/shard.ts); the others are left out of the output. */
+  shard?: { index: number; count: number };
 }
 
 export interface JudgeFileSummary {
@@ -54,6 +57,8 @@ export interface JudgeFileSummary {
 }
 
 interface Pending {
+  /** Position among the records read (the scorer's groups are indexed by it). */
+  at: number;
   scored: ScoredRollout;
   judged: Promise<Record<string, RewardResult>>;
 }
@@ -96,6 +101,7 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
   const pass1Path = join(tmpDir, `.omnitrace-judge.${process.pid}.${randomBytes(4).toString('hex')}.pass1.jsonl`);
   const byReward: JudgeFileSummary['byReward'] = {};
   const keys: string[] = [];
+  const positions: number[] = [];
   const totals: (number | null)[] = [];
   const contextValues: (number | null)[] = [];
   const logicValues: (number | null)[] = [];
@@ -144,6 +150,7 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
           c[r.status] = (c[r.status] ?? 0) + 1;
         }
         keys.push(groupKeyFor(s.record));
+        positions.push(p.at);
         const rule: Record<string, RewardResult> = {};
         for (const n of ['format', 'accuracy']) if (rewards[n]) rule[n] = rewards[n]!;
         // The trainer's recorded total when the file has one (as `score` uses), else ours after judging and gating.
@@ -161,7 +168,8 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
       const run = await scoreFile(path, opts, {
         record: async (scored) => {
           read++;
-          queue.push({ scored, judged: opts.runner.judgeRollout(scored, { rewards: opts.rewards, signal: opts.signal }) });
+          if (opts.shard && shardOf(groupKeyFor(scored.record), opts.shard.count) !== opts.shard.index) return;
+          queue.push({ at: read - 1, scored, judged: opts.runner.judgeRollout(scored, { rewards: opts.rewards, signal: opts.signal }) });
           while (queue.length >= window) await writeHead();
         },
       });
@@ -175,7 +183,7 @@ export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promis
 
     // Pass 2: groups from the (judged, possibly gated) totals; with markov, the spans too.
     // The groups are the scorer's (file ids, --group-size blocks or detected, or text), under the same advantage rule.
-    const finalKeys = keys.map((key, i) => scoredGroups[i]?.id ?? key);
+    const finalKeys = keys.map((key, i) => scoredGroups[positions[i]!]?.id ?? key);
     const grouping = { scaleRewards: opts.scaleRewards ?? false, rule: score.grouping?.rule ?? defaultAdvantageRule(score.format) };
     const total = computeGroups(
       finalKeys.map((key, i) => ({ key, total: totals[i]! })),

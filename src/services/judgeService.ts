@@ -32,6 +32,8 @@ export interface JudgeServiceConfig {
   /** One limit shared by every runner of a profile in a long-lived process. */
   semaphore?: Semaphore;
   onEvent?: (e: JudgeEvent) => void;
+  /** Make no call: a repeat the cache does not answer fails with this message (batch import). */
+  offline?: (cacheKey: string) => string;
 }
 
 export interface JudgeService {
@@ -68,6 +70,7 @@ export async function openJudgeService(cfg: JudgeServiceConfig): Promise<JudgeSe
     repeats: cfg.repeats ?? 1,
     ...(cfg.semaphore ? { semaphore: cfg.semaphore } : {}),
     ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
+    ...(cfg.offline ? { offline: cfg.offline } : {}),
   });
   const p = cfg.profile;
   return {

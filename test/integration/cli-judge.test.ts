@@ -201,3 +201,102 @@ test('report --judged shows the judged rewards of judge --out, with their eviden
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /no judged reward for these rollouts/);
 });
+
+test('batch judging: --batch-export writes the OpenAI Batch requests; --batch-import reads the output into the same rewards and cache; a failed line is a call-error and a later online run calls only for it; --shard splits the calls', async () => {
+  server.requests.length = 0;
+  const cache = join(work, 'cache-batch');
+  const requests = join(work, 'requests.jsonl');
+  const noUrl = ['judge', input, '--judge-model', 'judge-m', '--cache-dir', cache];
+  const ex = await cli([...noUrl, '--batch-export', requests]);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stderr, /wrote 9 batch request lines for 5 rollouts/);
+  const lines = readLines(requests);
+  // 4 context (not c) + 4 logic (not b) + 1 free-form accuracy (d), as an online run calls.
+  assert.equal(lines.length, 9);
+  for (const l of lines) {
+    assert.deepEqual(Object.keys(l).sort(), ['body', 'custom_id', 'method', 'url']);
+    assert.deepEqual([l.method, l.url, l.body.model, l.body.messages.length, l.body.messages[0].role], ['POST', '/v1/chat/completions', 'judge-m', 1, 'user']);
+    assert.match(l.custom_id, /^ot-[0-9a-f]{12}-r0-[0-9a-f]{64}$/);
+  }
+  assert.equal(new Set(lines.map((l) => l.custom_id)).size, 9);
+  assert.equal(server.requests.length, 0, 'export makes no call');
+
+  // What vLLM run-batch (or a batch API) returns: one output line per request, in any order; one failed, one line not ours.
+  const failedId = lines[0].custom_id;
+  const outputs = lines.reverse().map((l, i) => {
+    if (l.custom_id === failedId) return { id: `b-${i}`, custom_id: l.custom_id, response: { status_code: 500, body: { error: { message: 'engine overloaded' } } }, error: null };
+    const reply = answer({ n: i, url: '', headers: {}, body: l.body, at: 0 }).reply!;
+    return {
+      id: `b-${i}`,
+      custom_id: l.custom_id,
+      response: {
+        status_code: 200,
+        request_id: `r-${i}`,
+        body: { object: 'chat.completion', model: 'judge-m', choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }] },
+      },
+      error: null,
+    };
+  });
+  const results = join(work, 'results.jsonl');
+  writeFileSync(results, [...outputs.map((o) => JSON.stringify(o)), '{"custom_id": "someone-else", "response": null, "error": null}', 'not json'].join('\n') + '\n');
+  const out = join(work, 'batch-out.jsonl');
+  const im = await cli([...noUrl, '--batch-import', results, '--out', out]);
+  assert.equal(im.code, 3, 'one judgment ended as call-error');
+  assert.match(im.stderr, /imported 8 replies .*; 1 failed call/);
+  assert.match(im.stderr, /skipped .*results\.jsonl:10: custom_id "someone-else"/);
+  assert.match(im.stderr, /skipped .*results\.jsonl:11: not JSON/);
+  assert.equal(server.requests.length, 0, 'import makes no call');
+  const judged = readLines(out);
+  const all = judged.flatMap((l) => Object.values(l.rewards).filter((r: any) => r.provenance?.source === 'judge' && r.status !== 'not-applicable')) as any[];
+  assert.equal(all.length, 9);
+  const failed = all.filter((r) => r.status === 'call-error');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0].value, null, 'a failed line is never a number');
+  assert.match(failed[0].explanation, /engine overloaded/);
+  const a = judged.find((l) => l.id === 'a');
+  const ok = all.filter((r) => r.status !== 'call-error');
+  assert.ok(ok.every((r) => r.provenance.cacheHit && /^batch .*results\.jsonl:\d+$/.test(r.provenance.repeats[0].origin)));
+  assert.ok(ok.every((r) => r.provenance.endpoint === `batch:${results}`));
+  // The same values an online judge gives (see the first test), where the call did not fail.
+  if (a.rewards.context.status === 'ok') assert.equal(a.rewards.context.value, 0.8);
+  if (a.rewards.logic.status === 'ok') assert.equal(a.rewards.logic.value, 0.2);
+
+  // Online afterwards, over the same cache: only the failed call is made.
+  const online = await cli([...base(), '--cache-dir', cache, '--out', join(work, 'after-batch.jsonl')]);
+  assert.equal(online.code, 0, online.stderr);
+  assert.equal(server.requests.length, 1);
+  assert.match(online.stderr, /cache hits: 8/);
+
+  // Shards: disjoint, together the whole export, groups kept whole (the file's two questions fall in different shards of 7).
+  const shardLines: string[][] = [];
+  for (let i = 1; i <= 7; i++) {
+    const f = join(work, `requests-${i}.jsonl`);
+    const r = await cli([...noUrl.slice(0, 4), '--cache-dir', join(work, 'cache-empty'), '--batch-export', f, '--shard', `${i}/7`]);
+    assert.equal(r.code, 0, r.stderr);
+    shardLines.push(
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).custom_id as string),
+    );
+  }
+  const flat = shardLines.flat();
+  assert.equal(new Set(flat).size, flat.length, 'no call in two shards');
+  assert.deepEqual(flat.sort(), lines.map((l) => l.custom_id).sort());
+  assert.deepEqual(
+    shardLines
+      .map((x) => x.length)
+      .filter((n) => n > 0)
+      .sort(),
+    [3, 6],
+    'the free-form rollout (context, logic, accuracy) in one shard, the four rollouts of the other group (6 calls) together in another',
+  );
+  const bad = await cli([...noUrl, '--batch-export', join(work, 'x.jsonl'), '--shard', '3/2']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /i must be from 1 to N/);
+  const both = await cli([...noUrl, '--batch-export', join(work, 'x.jsonl'), '--batch-import', results]);
+  assert.equal(both.code, 2);
+  const noUrlOnline = await cli([...noUrl, '--out', join(work, 'y.jsonl')]);
+  assert.equal(noUrlOnline.code, 2);
+  assert.match(noUrlOnline.stderr, /--judge-base-url is required/);
+});

@@ -3,7 +3,7 @@
 // Progress (throttled) and a summary go to stderr. Ctrl-C stops launching calls, aborts those in
 // flight, writes every rollout (unfinished judge calls as call-error 'cancelled') and exits 130.
 
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl } from '../options';
 import { CancelledError, PartialFailureError, InputError, UsageError } from '../errors';
@@ -17,6 +17,9 @@ import { openJudgeService } from '../../services/judgeService';
 import { addJudgeEndpointOptions, int, judgeProfileFrom, type JudgeEndpointValues } from '../judgeOptions';
 import type { RegressionVariant } from '../../core/rewards/accuracy';
 import { errorText } from '../../core/errors';
+import { parseShard } from '../../core/shard';
+import { exportJudgeBatch, importJudgeBatch, type BatchImportSummary } from '../../services/judgeBatch';
+import { JudgeCache } from '../../core/judge/cache';
 
 interface JudgeCliOptions extends InputOptionValues, JudgeEndpointValues {
   out?: string;
@@ -27,6 +30,9 @@ interface JudgeCliOptions extends InputOptionValues, JudgeEndpointValues {
   scaleRewards?: boolean;
   regression?: RegressionVariant;
   progressMs?: number;
+  batchExport?: string;
+  batchImport?: string;
+  shard?: { index: number; count: number };
 }
 
 export function parseRewardList(v: string): JudgedReward[] {
@@ -86,16 +92,41 @@ export function register(program: Command): void {
     .addOption(new Option('--markov-order <order>', "reward column order for --markov: 'stage2' (published run) or 'default'").choices(['stage2', 'default']))
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
     .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' or 'eval'").choices(['trainer', 'eval']))
-    .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(1000).hideHelp());
+    .addOption(new Option('--progress-ms <ms>', 'progress line interval on stderr').argParser(int(0, 3_600_000)).default(1000).hideHelp())
+    .option(
+      '--batch-export <requests.jsonl>',
+      'make no call: write every call the run would make (after the cache) as OpenAI Batch request lines, for vLLM run-batch or a provider batch API (needs --judge-model, not --judge-base-url)',
+    )
+    .option(
+      '--batch-import <results.jsonl>',
+      'make no call: read a batch output file into the judge cache and write the judged rewards as usual; a failed or missing call is a call-error, and a later online run calls only for those',
+    )
+    .addOption(
+      new Option('--shard <i/N>', 'only the i-th of N slices of the rollouts (GRPO groups kept whole), for several machines sharing one --cache-dir').argParser((x) => {
+        const s = parseShard(x);
+        if (typeof s === 'string') throw new InvalidArgumentError(s);
+        return s;
+      }),
+    );
   addJudgeEndpointOptions(cmd);
   addInputOptions(cmd);
   cmd.action(async (input: string, v: JudgeCliOptions) => {
     const inputOpts = inputOptionsFrom(v);
     const rewards = parseRewardList(v.rewards ?? JUDGED_REWARDS.join(','));
-    guardOutputs([input], [['--out', v.out]]);
-    requireUrl('--judge-base-url', v.judgeBaseUrl);
+    if (v.batchExport && v.batchImport) throw new UsageError('--batch-export and --batch-import are two steps: give one at a time');
+    guardOutputs(v.batchImport ? [input, v.batchImport] : [input], [
+      ['--out', v.out],
+      ['--batch-export', v.batchExport],
+    ]);
+    if (v.batchExport || v.batchImport) {
+      if (v.cache === false) throw new UsageError(`${v.batchExport ? '--batch-export' : '--batch-import'} works through the judge cache: drop --no-cache`);
+      if (v.judgeBaseUrl !== undefined) requireUrl('--judge-base-url', v.judgeBaseUrl);
+    } else requireUrl('--judge-base-url', v.judgeBaseUrl);
     if (v.templates !== undefined && !(existsSync(v.templates) && statSync(v.templates).isDirectory())) throw new UsageError(`--templates ${v.templates} is not a folder`);
     const profile = judgeProfileFrom(v);
+    // Provenance names where the replies came from.
+    if (v.batchImport) profile.baseURL = `batch:${v.batchImport}`;
+    let imported: BatchImportSummary | undefined;
     const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
     if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
     let service;
@@ -109,6 +140,9 @@ export function register(program: Command): void {
         ...(v.templates !== undefined ? { templatesDir: v.templates } : {}),
         cacheDir: v.cache === false ? false : v.cacheDir,
         repeats: v.repeats ?? 1,
+        ...(v.batchImport
+          ? { offline: (key: string) => imported?.failed.get(key) ?? `not in the batch results ${v.batchImport} (export again, or judge online: only the missing calls are made)` }
+          : {}),
       });
     } catch (e) {
       if (e instanceof TemplateError) throw new UsageError(`judge template error: ${e.message}`);
@@ -116,6 +150,23 @@ export function register(program: Command): void {
     }
     for (const t of Object.values(service.templates)) for (const w of t.warnings) process.stderr.write(`omnitrace: note: ${t.file}: ${w}\n`);
     const runner = service.runner;
+    if (v.batchExport) {
+      const ex = await exportJudgeBatch(input, { ...inputOpts, runner, rewards, out: v.batchExport, ...(v.shard ? { shard: v.shard } : {}) });
+      process.stderr.write(
+        `wrote ${ex.requests} batch request line${ex.requests === 1 ? '' : 's'} for ${ex.rollouts} rollout${ex.rollouts === 1 ? '' : 's'}${v.shard ? ` (shard ${v.shard.index + 1}/${v.shard.count})` : ''} to ${v.batchExport} in ${ms(ex.elapsedMs)}; calls the cache answers are left out\n`,
+      );
+      if (ex.score.read === 0 && ex.score.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
+      return;
+    }
+    if (v.batchImport) {
+      if (!service.cacheDir) throw new UsageError('--batch-import needs the judge cache');
+      imported = await importJudgeBatch(v.batchImport, new JudgeCache(service.cacheDir));
+      for (const s of imported.skipped.slice(0, 20)) process.stderr.write(`omnitrace: skipped ${s}\n`);
+      if (imported.skipped.length > 20) process.stderr.write(`omnitrace: … and ${imported.skipped.length - 20} more skipped lines\n`);
+      process.stderr.write(
+        `imported ${imported.replies} repl${imported.replies === 1 ? 'y' : 'ies'} from ${v.batchImport} into ${service.cacheDir}; ${imported.failed.size} failed call${imported.failed.size === 1 ? '' : 's'}\n`,
+      );
+    }
 
     const controller = new AbortController();
     setInterruptHandler(() => {
@@ -134,6 +185,7 @@ export function register(program: Command): void {
         markov: v.markov ? { columnOrder: v.markovOrder ?? 'stage2' } : false,
         scaleRewards: v.scaleRewards ?? false,
         regressionVariant: v.regression,
+        ...(v.shard ? { shard: v.shard } : {}),
         signal: controller.signal,
         onProgress: (p) => {
           const now = Date.now();

@@ -42,6 +42,8 @@ export interface CacheEntry {
   latencyMs: number;
   attempts: number;
   createdAt: string;
+  /** Where the reply came from when not from an online call ("batch results.jsonl:12"). */
+  origin?: string;
 }
 
 export class JudgeCache {

@@ -108,6 +108,19 @@ export interface JudgeRunnerOptions {
   onEvent?: (e: JudgeEvent) => void;
   /** Share one profile's limit between runners (e.g. several judge jobs in the extension host). */
   semaphore?: Semaphore;
+  /**
+   * Offline: make no call. A repeat the cache does not answer is a call-error with this message
+   * (a batch result's failure, or "not in the batch results"): never a number.
+   */
+  offline?: (cacheKey: string) => string;
+}
+
+/** One call a run would make, after the cache: what a batch request line needs. */
+export interface PendingCall {
+  cacheKey: string;
+  templateHash: string;
+  repeat: number;
+  prompt: string;
 }
 
 export interface JudgeProgress {
@@ -210,6 +223,22 @@ export class JudgeRunner {
     return { calls, cached, promptTokens: Math.ceil(promptChars / 4), replyTokens: (calls - cached) * p.maxTokens };
   }
 
+  /** The calls judging one rollout would make that the cache does not answer (for a batch file). */
+  async pendingCalls(s: ScoredRollout, rewards: readonly JudgedReward[]): Promise<PendingCall[]> {
+    const p = this.opts.profile;
+    const sampling = { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
+    const out: PendingCall[] = [];
+    for (const t of Object.values(judgeTasksFor(s, rewards, this.opts.templates))) {
+      if (t.kind !== 'task') continue;
+      for (let i = 0; i < this.repeats; i++) {
+        const cacheKey = judgeCacheKey({ model: p.model, templateHash: t.task.template.hash, prompt: t.task.prompt, sampling, repeat: i });
+        const hit = this.opts.cache ? await this.opts.cache.get(cacheKey) : undefined;
+        if (!hit || hit.reply.trim() === '') out.push({ cacheKey, templateHash: t.task.template.hash, repeat: i, prompt: t.task.prompt });
+      }
+    }
+    return out;
+  }
+
   /** One judged reward: all repeats, aggregated. */
   async judgeTask(task: JudgeTask, signal?: AbortSignal): Promise<RewardResult> {
     const repeats = await Promise.all(Array.from({ length: this.repeats }, (_, i) => this.judgeRepeat(task, i, signal)));
@@ -225,9 +254,10 @@ export class JudgeRunner {
       this.stats.callErrors++;
       return { index, status: 'call-error', score: null, value: null, reply: null, error, latencyMs, attempts, cacheHit: false, cacheKey };
     };
-    const fromReply = (reply: string, latencyMs: number, attempts: number, cacheHit: boolean, usage?: JudgeRepeat['usage']): JudgeRepeat => {
+    const fromReply = (reply: string, latencyMs: number, attempts: number, cacheHit: boolean, usage?: JudgeRepeat['usage'], origin?: string): JudgeRepeat => {
       const parsed = parseReply(reply, t);
       const r: JudgeRepeat = { index, status: parsed.status, score: parsed.score, value: parsed.value, reply, latencyMs, attempts, cacheHit, cacheKey };
+      if (origin) r.origin = origin;
       if (parsed.span) r.span = parsed.span;
       if (parsed.reason) r.reason = parsed.reason;
       if (parsed.criteria) r.criteria = parsed.criteria;
@@ -244,9 +274,10 @@ export class JudgeRunner {
       if (hit && hit.reply.trim() !== '') {
         this.stats.cacheHits++;
         this.opts.onEvent?.({ type: 'cache-hit', reward: task.reward });
-        return fromReply(hit.reply, hit.latencyMs, 0, true, hit.usage);
+        return fromReply(hit.reply, hit.latencyMs, 0, true, hit.usage, hit.origin);
       }
     }
+    if (this.opts.offline) return failed(this.opts.offline(cacheKey), 0);
 
     let attempts = 0;
     let lastError = '';

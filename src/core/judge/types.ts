@@ -134,6 +134,8 @@ export interface JudgeRepeat {
   attempts: number;
   cacheHit: boolean;
   cacheKey: string;
+  /** A cached reply that came from elsewhere than an online call (a batch results file). */
+  origin?: string;
 }
 
 export interface JudgeSpread {
