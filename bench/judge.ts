@@ -2,7 +2,9 @@
 // request after a fixed 50 ms (in its own process, so it does not share our event loop).
 // Prints JSON: for concurrency 1, 8 and 32, calls/s achieved and its ratio to the bound
 // (concurrency ÷ latency); then the time of a fully cached re-run of 2,000 rollouts.
-// Targets: ratio ≥ 0.9 at every level; cached re-run < 1 s.
+// Targets: ratio ≥ 0.9 at every level; cached re-run < 1 s. Then four replicas of that server with
+// no router at concurrency 64, our judge against an ideal client (keep-alive http, round robin,
+// nothing else) in the same run: target ≥ 0.95 of its calls per second.
 // Run: node --import tsx bench/judge.ts (TRANSPORT=fetch to compare with Node's built-in fetch).
 // The machine's load average is printed too: on shared cores the ratios drop with other work.
 
@@ -16,6 +18,9 @@ import { JudgeCache } from '../src/core/judge/cache';
 import { builtinTemplates } from '../src/core/judge/builtinTemplates';
 import { DEFAULT_PROFILE, type JudgeProfile } from '../src/core/judge/types';
 import { OpenAIChatBackend } from '../src/models/openaiChat';
+import type { ReplicaPool } from '../src/models/replicaPool';
+import { chatBackendFor } from '../src/services/judgeService';
+import http from 'node:http';
 
 const LATENCY_MS = 50;
 const N = 2000;
@@ -86,6 +91,61 @@ async function run(url: string, input: string, out: string, concurrency: number,
   return { secs, callSecs, calls: s.stats.calls, cacheHits: s.stats.cacheHits, meanLatencyMs: s.stats.okCalls ? s.stats.latencySumMs / s.stats.okCalls : null, maxInFlight: s.stats.maxInFlight };
 }
 
+/**
+ * The peer: the least a client can do — node:http with keep-alive, `concurrency` requests in
+ * flight, round-robin over the replicas, the same request body, the reply parsed and nothing else.
+ */
+async function idealClient(urls: string[], n: number, concurrency: number): Promise<number> {
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: concurrency }));
+  const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'x'.repeat(600) }], temperature: 0, max_tokens: 512 });
+  const one = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const u = new URL(`${urls[i % urls.length]}/chat/completions`);
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent: agents[i % urls.length],
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => {
+            JSON.parse(Buffer.concat(parts).toString('utf8'));
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await one(next++);
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  for (const a of agents) a.destroy();
+  return n / secs;
+}
+
+/** Our judge (judgeToJsonl, whole run) against `urls` as replicas of one profile, calls per second. */
+async function replicaRun(urls: string[], input: string, out: string, concurrency: number): Promise<{ callsPerSecond: number; perReplica: number[] }> {
+  const profile: JudgeProfile = { ...DEFAULT_PROFILE, name: 'bench', baseURL: urls[0]!, baseURLs: urls, model: 'bench', concurrency, timeoutMs: 10_000 };
+  const backend = chatBackendFor(profile);
+  const runner = new JudgeRunner({ profile, backend, templates: { context: builtinTemplates().context! } });
+  const t0 = performance.now();
+  const s = await judgeToJsonl(input, { runner, rewards: ['context'], out });
+  const secs = (performance.now() - t0) / 1000;
+  if ((s.byReward.context?.ok ?? 0) !== s.rollouts) throw new Error(`replicas: only ${s.byReward.context?.ok} of ${s.rollouts} judged ok`);
+  return { callsPerSecond: s.stats.calls / secs, perReplica: (backend as ReplicaPool).stats().map((r) => r.calls) };
+}
+
 async function main() {
   const loadAtStart = loadavg().map((x) => +x.toFixed(2));
   const dir = mkdtempSync(join(tmpdir(), 'omnitrace-bench-judge-'));
@@ -121,6 +181,35 @@ async function main() {
     await run(server.url, big, join(dir, 'fill.jsonl'), 32, cacheDir);
     const cached = await run(server.url, big, join(dir, 'cached.jsonl'), 32, cacheDir);
     if (cached.calls !== 0) throw new Error(`cached re-run made ${cached.calls} calls`);
+    // Four replicas, no router, concurrency 64: our judge against the ideal client, alternating, medians of 3.
+    const replicas = await Promise.all([0, 1, 2, 3].map(() => startServer()));
+    let replicaReport: unknown;
+    try {
+      const urls = replicas.map((r) => r.url);
+      await idealClient(urls, 500, 64);
+      const ideal: number[] = [];
+      const ours: number[] = [];
+      let perReplica: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        ideal.push(await idealClient(urls, N, 64));
+        const r = await replicaRun(urls, big, join(dir, `replicas-${i}.jsonl`), 64);
+        ours.push(r.callsPerSecond);
+        perReplica = r.perReplica;
+      }
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+      replicaReport = {
+        replicas: 4,
+        concurrency: 64,
+        calls: N,
+        idealClientCallsPerSecond: +med(ideal).toFixed(1),
+        oursCallsPerSecond: +med(ours).toFixed(1),
+        ratio: +(med(ours) / med(ideal)).toFixed(3),
+        callsPerReplicaLastRun: perReplica,
+        note: 'ours is a whole judgeToJsonl run (read, score, render prompts, judge, write atomically); the ideal client only sends and parses',
+      };
+    } finally {
+      for (const r of replicas) r.stop();
+    }
     const report = {
       serverLatencyMs: LATENCY_MS,
       transport: process.env.TRANSPORT === 'fetch' ? 'fetch (Node built-in)' : 'node:http keep-alive (default)',
@@ -129,6 +218,7 @@ async function main() {
       note: `one judge call per rollout (context only); concurrency 1 runs ${N_SERIAL} rollouts to keep the bench short, the others ${N}; times are whole judgeToJsonl runs (read, score, judge, write output atomically)`,
       levels,
       cachedRerun: { rollouts: N, seconds: +cached.secs.toFixed(3), calls: cached.calls, cacheHits: cached.cacheHits },
+      replicasAgainstIdealClient: replicaReport,
       targets: { ratioAtLeast: 0.9, cachedRerunUnderSeconds: 1 },
       pass: levels.every((l) => l.ratio >= 0.9) && cached.secs < 1,
       passOnCallPhase: levels.every((l) => l.callPhaseRatio >= 0.9) && cached.secs < 1,

@@ -40,7 +40,10 @@ export const num = (v: string) => {
 
 export function addJudgeEndpointOptions(cmd: Command): Command {
   const d = DEFAULT_PROFILE;
-  cmd.option('--judge-base-url <url>', 'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1 (required)');
+  cmd.option(
+    '--judge-base-url <url[,url…]>',
+    'OpenAI-compatible base URL of the judge, e.g. http://127.0.0.1:8000/v1 (required); several, comma-separated: replicas with no router in front, each call to the least busy, a failing one backed off',
+  );
   cmd.requiredOption('--judge-model <name>', 'model name to ask for');
   cmd.option('--judge-api-key-env <NAME>', 'environment variable holding the API key (default: OMNITRACE_JUDGE_API_KEY, then OPENAI_API_KEY; the key is never printed)');
   cmd.option('--profile-name <name>', 'name recorded with every score', 'cli');
@@ -60,11 +63,20 @@ export function addJudgeEndpointOptions(cmd: Command): Command {
   return cmd;
 }
 
+/** The base URL, or the first of several and the list (comma-separated on the command line). */
+export function urlsOf(v: string | undefined): { baseURL: string; baseURLs?: string[] } {
+  const urls = (v ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  return urls.length > 1 ? { baseURL: urls[0]!, baseURLs: urls } : { baseURL: urls[0] ?? '' };
+}
+
 export function judgeProfileFrom(v: JudgeEndpointValues): JudgeProfile {
   return {
     ...DEFAULT_PROFILE,
     name: v.profileName ?? 'cli',
-    baseURL: v.judgeBaseUrl ?? '',
+    ...urlsOf(v.judgeBaseUrl),
     model: v.judgeModel,
     ...(v.judgeApiKeyEnv ? { apiKeyEnv: v.judgeApiKeyEnv } : {}),
     ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),

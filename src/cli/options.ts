@@ -111,12 +111,15 @@ export function mappingHelp(): string {
 }
 
 /** A flag's value that must be a URL (a server's base URL). */
-export function requireUrl(flag: string, value: string | undefined): void {
+export function requireUrl(flag: string, value: string | undefined, opts: { several?: boolean } = {}): void {
   if (value === undefined) throw new UsageError(`${flag} is required`);
-  try {
-    new URL(value);
-  } catch {
-    throw new UsageError(`${flag} '${value}' is not a URL`);
+  // Judge endpoints may list several replicas, comma-separated; each must be a URL.
+  for (const u of opts.several ? value.split(',').map((x) => x.trim()) : [value]) {
+    try {
+      new URL(u);
+    } catch {
+      throw new UsageError(`${flag} '${u}' is not a URL`);
+    }
   }
 }
 

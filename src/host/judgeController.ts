@@ -45,6 +45,8 @@ export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; pro
       ...DEFAULT_PROFILE,
       name,
       baseURL: String(o.baseURL),
+      // Replicas with no router in front: calls go to the least busy (src/models/replicaPool.ts).
+      ...(Array.isArray(o.baseURLs) && o.baseURLs.length > 1 && o.baseURLs.every((u) => typeof u === 'string') ? { baseURLs: o.baseURLs as string[] } : {}),
       model: String(o.model),
       ...(typeof o.apiKeyEnv === 'string' && o.apiKeyEnv ? { apiKeyEnv: o.apiKeyEnv } : {}),
       ...(num('temperature') !== undefined ? { temperature: num('temperature')! } : {}),

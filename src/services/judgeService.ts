@@ -9,10 +9,11 @@ import { JudgeCache } from '../core/judge/cache';
 import { loadTemplateLibrary, templatesForRewards } from '../core/judge/loadTemplates';
 import { JudgeRunner, type JudgeEvent, type Semaphore } from '../core/judge/runner';
 import type { JudgeTemplate } from '../core/judge/template';
-import type { JudgedReward, JudgeProfile } from '../core/judge/types';
+import type { ChatBackend, JudgedReward, JudgeProfile } from '../core/judge/types';
 import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { LAYOUT } from '../core/workspaceLayout';
 import { OpenAIChatBackend } from '../models/openaiChat';
+import { ReplicaPool } from '../models/replicaPool';
 
 export interface JudgeServiceConfig {
   /** The workspace root whose `.omnitrace/` holds the templates and the cache. */
@@ -53,6 +54,13 @@ export function workspaceTemplatesDir(workspace: string): string | undefined {
   return existsSync(dir) && statSync(dir).isDirectory() ? dir : undefined;
 }
 
+/** One client, or a pool of replicas when the profile lists several base URLs. */
+export function chatBackendFor(profile: Pick<JudgeProfile, 'baseURL' | 'baseURLs'>, apiKey?: string): ChatBackend {
+  const urls = profile.baseURLs?.length ? profile.baseURLs : [profile.baseURL];
+  if (urls.length === 1) return new OpenAIChatBackend({ baseURL: urls[0]!, apiKey });
+  return new ReplicaPool(urls.map((url) => ({ url, backend: new OpenAIChatBackend({ baseURL: url, apiKey }) })));
+}
+
 export async function openJudgeService(cfg: JudgeServiceConfig): Promise<JudgeService> {
   const templatesDir = cfg.templatesDir ?? workspaceTemplatesDir(cfg.workspace);
   const lib = { ...(await loadTemplateLibrary(templatesDir)), ...(cfg.extraTemplates ?? {}) };
@@ -61,7 +69,7 @@ export async function openJudgeService(cfg: JudgeServiceConfig): Promise<JudgeSe
   const cacheDir =
     cfg.cacheDir === false ? undefined : cfg.cacheDir === undefined ? join(cfg.workspace, LAYOUT.judgeCache) : isAbsolute(cfg.cacheDir) ? cfg.cacheDir : join(cfg.workspace, cfg.cacheDir);
   const cache = cacheDir === undefined ? undefined : new JudgeCache(cacheDir);
-  const backend = new OpenAIChatBackend({ baseURL: cfg.profile.baseURL, apiKey: cfg.apiKey });
+  const backend = chatBackendFor(cfg.profile, cfg.apiKey);
   const runner = new JudgeRunner({
     profile: cfg.profile,
     backend,

@@ -300,3 +300,30 @@ test('batch judging: --batch-export writes the OpenAI Batch requests; --batch-im
   assert.equal(noUrlOnline.code, 2);
   assert.match(noUrlOnline.stderr, /--judge-base-url is required/);
 });
+
+test('several judge replicas: calls spread over the live ones, a dead one is backed off without failing the run, provenance names the replica', async () => {
+  const others = [await startFakeChatServer(answer), await startFakeChatServer(answer)];
+  const dead = await startFakeChatServer(answer);
+  const deadURL = dead.baseURL;
+  await dead.close();
+  try {
+    server.requests.length = 0;
+    const out = join(work, 'replicas.jsonl');
+    const urls = [deadURL, server.baseURL, ...others.map((o) => o.baseURL)].join(',');
+    const r = await cli(['judge', input, '--judge-base-url', urls, '--judge-model', 'judge-m', '--backoff-base', '5', '--no-cache', '--concurrency', '4', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const judged = readLines(out).flatMap((l) => Object.values(l.rewards).filter((x: any) => x.provenance?.source === 'judge' && x.status !== 'not-applicable')) as any[];
+    assert.equal(judged.length, 9);
+    assert.ok(judged.every((x) => x.status !== 'call-error'));
+    const served = [server, ...others].map((s) => s.requests.length);
+    assert.equal(
+      served.reduce((a, b) => a + b, 0),
+      9,
+    );
+    assert.ok(served.filter((n) => n > 0).length >= 2, `calls spread over the live replicas: ${served}`);
+    const endpoints = new Set(judged.map((x) => x.provenance.repeats[0].endpoint));
+    assert.ok(!endpoints.has(deadURL) && [...endpoints].every((e) => [server.baseURL, ...others.map((o) => o.baseURL)].includes(e)));
+  } finally {
+    for (const o of others) await o.close();
+  }
+});

@@ -120,8 +120,8 @@ export function register(program: Command): void {
     ]);
     if (v.batchExport || v.batchImport) {
       if (v.cache === false) throw new UsageError(`${v.batchExport ? '--batch-export' : '--batch-import'} works through the judge cache: drop --no-cache`);
-      if (v.judgeBaseUrl !== undefined) requireUrl('--judge-base-url', v.judgeBaseUrl);
-    } else requireUrl('--judge-base-url', v.judgeBaseUrl);
+      if (v.judgeBaseUrl !== undefined) requireUrl('--judge-base-url', v.judgeBaseUrl, { several: true });
+    } else requireUrl('--judge-base-url', v.judgeBaseUrl, { several: true });
     if (v.templates !== undefined && !(existsSync(v.templates) && statSync(v.templates).isDirectory())) throw new UsageError(`--templates ${v.templates} is not a folder`);
     const profile = judgeProfileFrom(v);
     // Provenance names where the replies came from.

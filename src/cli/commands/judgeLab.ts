@@ -83,7 +83,7 @@ export function register(program: Command): void {
       .filter(Boolean);
     if (variants.length === 0) throw new UsageError('--variants needs at least one template name');
     if (new Set(variants).size !== variants.length) throw new UsageError('--variants names a template twice');
-    requireUrl('--judge-base-url', v.judgeBaseUrl);
+    requireUrl('--judge-base-url', v.judgeBaseUrl, { several: true });
     guardOutputs([file, v.set, ...(v.labels ?? [])], [['--out', v.out]]);
     const profile = judgeProfileFrom(v);
     const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);

@@ -8,6 +8,7 @@
 // (segments, rule and judged rewards, group) go to --out or stdout. --dry-run prints the request
 // body with media abbreviated.
 
+import { urlsOf } from '../judgeOptions';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -222,7 +223,7 @@ export function register(program: Command): void {
       guardOutputs([clip], [['--out', o.out]]);
       if ((o.judgeBaseUrl === undefined) !== (o.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
       if (o.judgeBaseUrl !== undefined) {
-        requireUrl('--judge-base-url', o.judgeBaseUrl);
+        requireUrl('--judge-base-url', o.judgeBaseUrl, { several: true });
       }
       if (o.referenceContext !== undefined) {
         // As in the run form: the context is saved with the answer as the reference solution, so
@@ -304,7 +305,7 @@ export function register(program: Command): void {
             process.stderr.write('omnitrace: not judged: the run was cancelled\n');
           } else {
             const rewards = [...JUDGED_REWARDS];
-            const jprofile = { ...DEFAULT_PROFILE, name: 'run', baseURL: o.judgeBaseUrl, model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
+            const jprofile = { ...DEFAULT_PROFILE, name: 'run', ...urlsOf(o.judgeBaseUrl), model: o.judgeModel, ...(o.judgeApiKeyEnv ? { apiKeyEnv: o.judgeApiKeyEnv } : {}) };
             const key = judgeApiKeyFromEnv(process.env, o.judgeApiKeyEnv);
             // The same templates and cache as `omnitrace judge` in this folder, so both judge a sample alike.
             const { runner } = await openJudgeService({ workspace: process.cwd(), profile: jprofile, apiKey: key.key, rewards });

@@ -6,6 +6,7 @@
 // checkpoint, right-for-the-wrong-reasons, and failures with file:line. Without a model URL no
 // ablation runs and every verdict says the ablation signal is unavailable.
 
+import { urlsOf } from '../judgeOptions';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -212,10 +213,10 @@ export function register(program: Command): void {
     if ((v.judgeBaseUrl === undefined) !== (v.judgeModel === undefined)) throw new UsageError('--judge-base-url and --judge-model go together');
     let claimJudge: ClaimJudge | undefined;
     if (v.judgeBaseUrl !== undefined) {
-      requireUrl('--judge-base-url', v.judgeBaseUrl);
+      requireUrl('--judge-base-url', v.judgeBaseUrl, { several: true });
       const key = judgeApiKeyFromEnv(process.env, v.judgeApiKeyEnv);
       if (v.judgeApiKeyEnv && !key.key) process.stderr.write(`omnitrace: note: ${v.judgeApiKeyEnv} is not set: calling the judge without an API key\n`);
-      const profile = { ...DEFAULT_PROFILE, name: 'shortcuts', baseURL: v.judgeBaseUrl, model: v.judgeModel! };
+      const profile = { ...DEFAULT_PROFILE, name: 'shortcuts', ...urlsOf(v.judgeBaseUrl), model: v.judgeModel! };
       claimJudge = (await openJudgeService({ workspace: process.cwd(), profile, apiKey: key.key, rewards: [], ...(v.judgeCacheDir ? { cacheDir: resolve(v.judgeCacheDir) } : {}) })).classifier();
     }
 

@@ -315,6 +315,7 @@ export class JudgeRunner {
           this.stats.latencySumMs += latencyMs;
           this.opts.onEvent?.({ type: 'call-end', reward: task.reward, attempt: attempts, ok: true, latencyMs });
           const rep = fromReply(res.text, latencyMs, attempts, false, res.usage);
+          if (res.endpoint) rep.endpoint = res.endpoint;
           if (cache) {
             try {
               await cache.put({

@@ -11,6 +11,8 @@ export interface JudgeProfile {
   name: string;
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1. */
   baseURL: string;
+  /** Several replicas with no router in front (baseURL is the first): calls go to the least busy (src/models/replicaPool.ts). */
+  baseURLs?: string[];
   model: string;
   /** Name of the environment variable holding the API key (the key itself never sits in a profile). */
   apiKeyEnv?: string;
@@ -71,6 +73,8 @@ export interface ChatResponse {
   finishReason?: string;
   /** Model name the server reports. */
   model?: string;
+  /** The replica that answered, when the profile lists several. */
+  endpoint?: string;
 }
 
 /** Why a call failed; the runner decides from `retryable` and `retryAfterMs`. */
@@ -136,6 +140,8 @@ export interface JudgeRepeat {
   cacheKey: string;
   /** A cached reply that came from elsewhere than an online call (a batch results file). */
   origin?: string;
+  /** The replica that answered, when the profile lists several. */
+  endpoint?: string;
 }
 
 export interface JudgeSpread {
