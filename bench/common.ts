@@ -151,10 +151,11 @@ export async function ensureData(): Promise<void> {
 export const HAVE_TIME = existsSync('/usr/bin/time');
 
 /** Runs a child, returns wall time and peak RSS (kB from /usr/bin/time, else polled VmHWM). */
-export function measure(args: string[]): Promise<{ ms: number; peakRssMB: number; stdout: string }> {
+/** Runs `program args` (default: this Node) as a child; wall time and peak RSS. */
+export function measure(args: string[], program: string = process.execPath): Promise<{ ms: number; peakRssMB: number; stdout: string }> {
   const timeOut = join(tmpdir(), `omnitrace-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const cmd = HAVE_TIME ? '/usr/bin/time' : process.execPath;
-  const argv = HAVE_TIME ? ['-o', timeOut, '-f', '%M', process.execPath, ...args] : args;
+  const cmd = HAVE_TIME ? '/usr/bin/time' : program;
+  const argv = HAVE_TIME ? ['-o', timeOut, '-f', '%M', program, ...args] : args;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

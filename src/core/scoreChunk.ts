@@ -28,6 +28,8 @@ export interface ChunkSettings {
   map?: Record<string, string>;
   defaultProblemType?: string;
   score: ScoreOptions;
+  /** Write each section's text (default: offsets only). */
+  texts?: boolean;
 }
 
 export interface ChunkResult {
@@ -97,7 +99,7 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       keys.push(groupKeyFor(rec));
       extras.push(groupExtrasOf(rec, settings.score));
       totals.push(total === null ? NaN : total);
-      writeScoreLine(scored, enc);
+      writeScoreLine(scored, enc, settings.texts === true);
       enc.byte(10);
     }
     // A copy that owns its memory, so it can be transferred to the main thread.

@@ -1,5 +1,8 @@
 // The per-rollout JSON object of `omnitrace score` output: the parts of a ScoredRollout a
 // script needs (sections, diagnostics, rewards), without the raw completion or the prompt.
+// Section texts are optional (`texts`): the offsets (start/end into the completion, which
+// `source.byteOffset/byteLength` locate in the input) say the same in a fraction of the bytes,
+// and writing every section's text, escaped, was most of `score`'s time on large files.
 
 import type { RewardResult, ScoredRollout } from './types';
 import type { JsonOut } from './jsonOut';
@@ -8,7 +11,7 @@ import type { JsonOut } from './jsonOut';
  * The JSON object `omnitrace score` writes per rollout, before `group` is added. Without
  * `includeIndex` the index is left for the writer to prepend (it is known only in order).
  */
-export function toScoreLine(s: ScoredRollout, includeIndex = true): Record<string, unknown> {
+export function toScoreLine(s: ScoredRollout, includeIndex = true, texts = true): Record<string, unknown> {
   const r = s.record;
   const line: Record<string, unknown> = includeIndex ? { index: r.index } : {};
   if (r.id !== undefined) line.id = r.id;
@@ -32,7 +35,7 @@ export function toScoreLine(s: ScoredRollout, includeIndex = true): Record<strin
     start: g.start,
     end: g.end,
     closed: g.closed,
-    text: g.text,
+    ...(texts ? { text: g.text } : {}),
   }));
   if (s.trace.outside.length) line.outside = s.trace.outside;
   line.diagnostics = s.trace.diagnostics;
@@ -52,7 +55,7 @@ export function toScoreLine(s: ScoredRollout, includeIndex = true): Record<strin
  * Writes JSON.stringify(toScoreLine(s, false)) as UTF-8 into `out`, without building the object
  * or the string (the scorer's hot path; test/unit/scoreLine.test.ts holds the two together).
  */
-export function writeScoreLine(s: ScoredRollout, out: JsonOut): void {
+export function writeScoreLine(s: ScoredRollout, out: JsonOut, texts = true): void {
   const r = s.record;
   const src = r.source;
   out.byte(0x7b);
@@ -84,7 +87,7 @@ export function writeScoreLine(s: ScoredRollout, out: JsonOut): void {
     if (out.prop('start', g.start, h)) h = false;
     if (out.prop('end', g.end, h)) h = false;
     if (out.prop('closed', g.closed, h)) h = false;
-    out.prop('text', g.text, h);
+    if (texts) out.prop('text', g.text, h);
     out.byte(0x7d);
   }
   out.byte(0x5d);

@@ -256,6 +256,8 @@ export interface ScoreToJsonlOptions extends ScoreOptions {
   stdout?: NodeJS.WritableStream;
   /** Score JSON-lines inputs on worker threads running this script (see scoreWorker.ts). */
   workers?: WorkerSpec;
+  /** Write each section's text beside its offsets (default: offsets only; see core/scoreLine.ts). */
+  texts?: boolean;
 }
 
 /** Pass 1: scores `path`, writing each line without index and group to `fh`. */
@@ -285,7 +287,7 @@ async function scorePass1(path: string, opts: ScoreToJsonlOptions, fh: FileHandl
       {
         record: (s) => {
           const out = lines.out;
-          writeScoreLine(s, out);
+          writeScoreLine(s, out, opts.texts === true);
           out.byte(10);
           return lines.lineDone();
         },

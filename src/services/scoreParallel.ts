@@ -22,12 +22,20 @@ export const SCORE_WORKER_MARK = 'omnitraceScoreWorker';
 // Small blocks keep the bytes in flight (and the workers' heaps) small.
 const BLOCK = 1 << 20;
 
-export async function scoreLinesParallel(path: string, format: FormatName, formatReason: string, opts: ScoreOptions, spec: WorkerSpec, write: (bytes: Uint8Array) => Promise<void>): Promise<ScoreRun> {
+export async function scoreLinesParallel(
+  path: string,
+  format: FormatName,
+  formatReason: string,
+  opts: ScoreOptions & { texts?: boolean },
+  spec: WorkerSpec,
+  write: (bytes: Uint8Array) => Promise<void>,
+): Promise<ScoreRun> {
   const { files, skipped } = await listInput(path, format);
   const settings: ChunkSettings = {
     format,
     map: opts.map,
     defaultProblemType: opts.defaultProblemType,
+    texts: opts.texts === true,
     score: { scaleRewards: opts.scaleRewards, regressionVariant: opts.regressionVariant, weights: opts.weights, ...(opts.total ? { total: opts.total } : {}) },
   };
   const summary = emptySummary(format, formatReason);

@@ -47,8 +47,18 @@ test('score writes one object per rollout in input order, with rewards, sections
     r1.segments.map((s: { kind: string }) => s.kind),
     ['context', 'think', 'answer'],
   );
-  assert.equal(r1.segments[2].text, 'B');
+  // Offsets by default; the text is where they point in the completion, and --text writes it too.
+  assert.equal(r1.segments[2].text, undefined);
   assert.equal(r1.segments[2].closed, true);
+  const completion = JSON.parse(readFileSync(join(FX, 'rollouts', 'sample.rollouts.jsonl'), 'utf8').split('\n')[0]!).completion as string;
+  assert.equal(completion.slice(r1.segments[2].start, r1.segments[2].end), 'B');
+  const withText = lines(cli('score', join(FX, 'rollouts', 'sample.rollouts.jsonl'), '--text').stdout);
+  assert.equal(withText[0].segments[2].text, 'B');
+  assert.deepEqual(
+    withText.map((o) => ({ ...o, segments: o.segments.map(({ text: _t, ...rest }: { text: string }) => rest) })),
+    out,
+    '--text adds the texts and changes nothing else',
+  );
   assert.equal(r1.rewards.format.value, 1);
   assert.equal(r1.rewards.accuracy.value, 1);
   assert.equal(r2.rewards.accuracy.value, 0, 'answered C, reference B');

@@ -323,7 +323,7 @@ export function register(program: Command): void {
           }
         }
         // Scored from the saved file: the score lines carry the judged rewards the run now holds.
-        if (records.length) await scoreToJsonl(file, { format: 'jsonl', out: o.out });
+        if (records.length) await scoreToJsonl(file, { format: 'jsonl', out: o.out, texts: true });
         const u = outcome.usage;
         process.stderr.write(
           `omnitrace: ${outcome.latency.firstTokenMs !== undefined ? `first token ${Math.round(outcome.latency.firstTokenMs)} ms, ` : ''}total ${Math.round(outcome.latency.totalMs)} ms` +

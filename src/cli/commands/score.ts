@@ -16,6 +16,7 @@ interface ScoreCliOptions extends InputOptionValues {
   regression?: RegressionVariant;
   jsonSummary?: string;
   jobs?: number;
+  text?: boolean;
 }
 
 function parseJobs(v: string): number {
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--scale-rewards', 'divide advantages by the group standard deviation (TRL scale_rewards)')
     .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' (training reward) or 'eval' (evaluation script)").choices(['trainer', 'eval']))
     .option('--json-summary <file>', 'also write the summary as JSON to this file')
+    .option('--text', "write each section's text beside its offsets (default: offsets only — start/end into the completion, found in the input at source.byteOffset)")
     .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: 0 below 4 cores, else cores − 1, at most 4)', parseJobs);
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ScoreCliOptions) => {
@@ -57,6 +59,7 @@ export function register(program: Command): void {
       out: values.out,
       scaleRewards: values.scaleRewards ?? false,
       regressionVariant: values.regression,
+      texts: values.text ?? false,
     });
     process.stderr.write(formatScoreSummary(run.summary));
     if (values.jsonSummary) await writeFileAtomic(values.jsonSummary, JSON.stringify(run.summary, null, 2) + '\n');
