@@ -5,9 +5,14 @@
 
 const HEX = '0123456789abcdef';
 
+/** Short strings whose encoded JSON is kept: file paths, statuses and explanations repeat on every line. */
+const CACHE_MAX_CHARS = 160;
+const CACHE_MAX_ENTRIES = 4096;
+
 export class JsonOut {
   buf: Buffer;
   pos = 0;
+  private readonly encoded = new Map<string, Buffer>();
 
   constructor(size = 1 << 16) {
     this.buf = Buffer.allocUnsafe(size);
@@ -43,12 +48,29 @@ export class JsonOut {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** JSON.stringify(s), encoded, for a string unlikely to repeat (an id): not cached. */
+  unique(s: string): void {
+    if (s.length > 64) this.raw(JSON.stringify(s));
+    else this.escape(s, 0, s.length);
+  }
+
   /** JSON.stringify(s.slice(from, to)), encoded. */
   str(s: string, from = 0, to = s.length): void {
     // Long strings (section texts): V8's own escaping and encoding beat a loop over charCodeAt
     // (measured on Node 20), even with the intermediate string.
-    if (to - from > 64) return this.raw(JSON.stringify(from === 0 && to === s.length ? s : s.slice(from, to)));
-    this.escape(s, from, to);
+    if (to - from > CACHE_MAX_CHARS) return this.raw(JSON.stringify(from === 0 && to === s.length ? s : s.slice(from, to)));
+    if (from !== 0 || to !== s.length) return this.escape(s, from, to);
+    const hit = this.encoded.get(s);
+    if (hit !== undefined) {
+      this.reserve(hit.length);
+      hit.copy(this.buf, this.pos);
+      this.pos += hit.length;
+      return;
+    }
+    const at = this.pos;
+    if (s.length > 64) this.raw(JSON.stringify(s));
+    else this.escape(s, from, to);
+    if (this.encoded.size < CACHE_MAX_ENTRIES) this.encoded.set(s, Buffer.from(this.buf.subarray(at, this.pos)));
   }
 
   private escape(s: string, from: number, to: number): void {

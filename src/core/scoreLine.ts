@@ -59,7 +59,8 @@ export function writeScoreLine(s: ScoredRollout, out: JsonOut, texts = true): vo
   const r = s.record;
   const src = r.source;
   out.byte(0x7b);
-  const idWritten = out.prop('id', r.id, true);
+  // Ids are unique: kept out of the encoder's cache of repeating strings.
+  const idWritten = typeof r.id === 'string' ? (out.key('id', true), out.unique(r.id), true) : out.prop('id', r.id, true);
   out.key('source', !idWritten);
   out.byte(0x7b);
   let f = !out.prop('file', src.file, true);

@@ -13,11 +13,13 @@ import type { RolloutRecord, ScoredRollout } from '../../src/core/types';
 const out = new JsonOut(16);
 
 function check(s: ScoredRollout): void {
-  out.pos = 0;
-  writeScoreLine(s, out);
-  const want = Buffer.from(JSON.stringify(toScoreLine(s, false)), 'utf8');
-  const got = out.buf.subarray(0, out.pos);
-  if (!got.equals(want)) assert.equal(got.toString('utf8'), want.toString('utf8'));
+  for (const texts of [true, false]) {
+    out.pos = 0;
+    writeScoreLine(s, out, texts);
+    const want = Buffer.from(JSON.stringify(toScoreLine(s, false, texts)), 'utf8');
+    const got = out.buf.subarray(0, out.pos);
+    if (!got.equals(want)) assert.equal(got.toString('utf8'), want.toString('utf8'));
+  }
 }
 
 test('JsonOut writes strings and numbers as JSON.stringify does', () => {
@@ -38,6 +40,22 @@ test('JsonOut writes strings and numbers as JSON.stringify does', () => {
     }),
     { numRuns: 2000 },
   );
+});
+
+test('JsonOut: a repeated string comes from the cache byte for byte; unique strings and slices bypass it', () => {
+  const o = new JsonOut(4);
+  const cases = ["matches the trainer's format regex", "'B' differs from the reference 'C' → 0", 'x"\n\u0001', 'é'.repeat(100), 'y'.repeat(200)];
+  for (const v of [...cases, ...cases, ...cases]) {
+    o.pos = 0;
+    o.str(v);
+    assert.equal(o.buf.toString('utf8', 0, o.pos), JSON.stringify(v));
+    o.pos = 0;
+    o.unique(v);
+    assert.equal(o.buf.toString('utf8', 0, o.pos), JSON.stringify(v));
+    o.pos = 0;
+    o.str(v, 1, 3);
+    assert.equal(o.buf.toString('utf8', 0, o.pos), JSON.stringify(v.slice(1, 3)));
+  }
 });
 
 test('score lines of the fixtures are byte-identical', async () => {

@@ -301,14 +301,16 @@ export async function* readRollouts(path: string, opts: ReadOptions = {}): Async
 function jsonlItem(file: string, batch: LineBatch, l: RawLine, mapper: RowMapper, counter: { next: number }): ReadItem | undefined {
   if (isBlankBytes(batch, l)) return undefined;
   let row: unknown;
+  // Decoded once: the text is parsed, and read again only when an id lost digits (mapExact).
+  const text = lineText(batch, l);
   try {
-    row = JSON.parse(lineText(batch, l));
+    row = JSON.parse(text);
   } catch (e) {
     const cut = l.unterminated ? 'last line is cut off (no newline at end of file); ' : '';
     return problem(file, cut + jsonLineError(e), { line: l.line });
   }
   const source: SourceRef = { file, line: l.line, byteOffset: l.byteOffset, byteLength: l.byteLength };
-  const rec = mapExact(mapper, row, lineText(batch, l), counter.next, source);
+  const rec = mapExact(mapper, row, text, counter.next, source);
   if (typeof rec === 'string') return problem(file, rec, { line: l.line });
   counter.next++;
   return { kind: 'record', record: rec };
