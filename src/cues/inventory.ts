@@ -19,6 +19,7 @@ import { soundsOutsideSpeech, rmsEnvelope, LOUDNESS } from './loudness';
 import { modelIds } from './models';
 import { MOTION, analyseMotion, meanAbsDiff } from './motion';
 import { ocrFrame, type OcrTimings } from './ocr';
+import { maxBlockDiff, TEXT_CHANGE } from './textChange';
 import { buildTextTracks, inventoryKey } from './text';
 import { VAD_SAMPLE_RATE, detectSpeech, round3 } from './vad';
 import { errorText } from '../core/errors';
@@ -125,6 +126,9 @@ async function analyseVisual(file: string, info: MediaInfo, opts: CueOptions, ra
   let motionMs = 0;
   let ocrError: string | undefined;
   let prev: Float32Array | undefined;
+  // The last frame OCR read (textChange.ts): an unchanged frame reuses its text.
+  let lastRead: { thumb: Float32Array; boxes: TextFrame['boxes'] } | undefined;
+  let ocrFramesRead = 0;
   const times: number[] = [];
   try {
     const size = await frameSize(file, opts.tools, info, opts.maxSide ?? CUE_DEFAULTS.maxSide, opts.signal);
@@ -142,7 +146,14 @@ async function analyseVisual(file: string, info: MediaInfo, opts: CueOptions, ra
       const frame: TextFrame = { t: f.t, boxes: [] };
       if (!ocrError) {
         try {
-          frame.boxes = await ocrFrame(img, ocrT);
+          const fine = greyThumb(img, TEXT_CHANGE.thumbW, TEXT_CHANGE.thumbH);
+          if (lastRead && maxBlockDiff(lastRead.thumb, fine, TEXT_CHANGE.thumbW, TEXT_CHANGE.thumbH, TEXT_CHANGE.block) < TEXT_CHANGE.minBlockDiff) {
+            frame.boxes = lastRead.boxes.map((b) => ({ ...b }));
+          } else {
+            frame.boxes = await ocrFrame(img, ocrT);
+            ocrFramesRead++;
+            lastRead = { thumb: fine, boxes: frame.boxes };
+          }
         } catch (e) {
           // Motion goes on without OCR; frames after this one are not read.
           ocrError = `on-screen text recognition (PaddleOCR) failed at ${f.t} s: ${msg(e)}`;
@@ -161,7 +172,7 @@ async function analyseVisual(file: string, info: MediaInfo, opts: CueOptions, ra
   const duration = info.isImage ? 0 : (range.end ?? info.duration) - range.start;
   v.textTracks = buildTextTracks(v.text, fps, duration);
   time('visual', started);
-  return { visual: v, timings: { ocrDetection: round3(ocrT.detSeconds), ocrRecognition: round3(ocrT.recSeconds), motion: round3(motionMs / 1000), framesSampled: times.length } };
+  return { visual: v, timings: { ocrDetection: round3(ocrT.detSeconds), ocrRecognition: round3(ocrT.recSeconds), motion: round3(motionMs / 1000), framesSampled: times.length, ocrFramesRead } };
 }
 
 /** The cached inventory for this key when it was made by the same models and frame rate. */
