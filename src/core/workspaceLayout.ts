@@ -26,6 +26,8 @@ export const LAYOUT = {
   labels: join(OMNITRACE_DIR, 'labels'),
   /** Frozen sets of items for the judge lab. */
   judgeSets: join(OMNITRACE_DIR, 'judge-sets'),
+  /** Judge batch request files written from the editor (OpenAI Batch format). */
+  judgeBatches: join(OMNITRACE_DIR, 'batch'),
   /** Saved checkpoint comparisons. */
   comparisons: join(OMNITRACE_DIR, 'comparisons'),
   /** Saved judge labs and calibration records. */

@@ -10,6 +10,11 @@ export async function trustedActiveDocument(provider: RolloutEditorProvider, res
     void vscode.window.showWarningMessage(restrictedMessage);
     return undefined;
   }
+  return activeDocument(provider);
+}
+
+/** The active rollout view's document, loaded; for work that makes no network call (allowed in Restricted Mode). */
+export async function activeDocument(provider: RolloutEditorProvider): Promise<RolloutDocument | undefined> {
   const panel = provider.activePanel;
   if (!panel) {
     void vscode.window.showInformationMessage('Omni Trace: open a rollout file in the rollout view first.');

@@ -11,17 +11,28 @@ import { JudgeRunner, Semaphore } from '../core/judge/runner';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv } from '../models/openaiChat';
-import { trustedActiveDocument } from './activeRollouts';
+import { activeDocument, trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { SECTION } from './settings';
 import { openJudgeService } from '../services/judgeService';
+import { importJudgeBatch, writeBatchRequests, type BatchImportSummary } from '../services/judgeBatch';
+import { JudgeCache } from '../core/judge/cache';
+import { LAYOUT } from '../core/workspaceLayout';
+import type { RolloutDocument } from './rolloutDocument';
+
+/** The workspace folder holding a file (its .omnitrace/ has the cache and templates), else its folder. */
+function rootOf(uri: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+}
 
 export const JUDGE_COMMANDS = {
   judgeRollouts: 'omnitrace.judgeRollouts',
   setJudgeApiKey: 'omnitrace.setJudgeApiKey',
+  exportJudgeBatch: 'omnitrace.exportJudgeBatch',
+  importJudgeBatch: 'omnitrace.importJudgeBatch',
 } as const;
 
 /** Rollouts read back and judged per batch: bounded memory on a 100k-rollout file. */
@@ -79,6 +90,8 @@ export class JudgeController extends Disposable {
     this.profiles = new EndpointProfiles(JUDGE_ENDPOINTS, judgeProfilesFrom, secrets, log);
     this._register(registerSafeCommand(JUDGE_COMMANDS.judgeRollouts, () => this.judgeActive(), log));
     this._register(registerSafeCommand(JUDGE_COMMANDS.setJudgeApiKey, () => this.profiles.setKey(), log));
+    this._register(registerSafeCommand(JUDGE_COMMANDS.exportJudgeBatch, () => this.exportBatch(), log));
+    this._register(registerSafeCommand(JUDGE_COMMANDS.importJudgeBatch, () => this.importBatch(), log));
   }
 
   private limitFor(profile: JudgeProfile): Semaphore {
@@ -114,11 +127,11 @@ export class JudgeController extends Disposable {
    * the workspace's own templates under `root`), its key from SecretStorage, the persistent cache
    * under `root`, and this window's concurrency limit for the profile.
    */
-  async runnerFor(profile: JudgeProfile, root: string): Promise<{ runner: JudgeRunner; rewards: JudgedReward[] }> {
+  async runnerFor(profile: JudgeProfile, root: string, offline?: (cacheKey: string) => string): Promise<{ runner: JudgeRunner; rewards: JudgedReward[]; cacheDir?: string }> {
     const config = vscode.workspace.getConfiguration(SECTION);
     const rewards = (config.get<string[]>('judge.rewards', [...JUDGED_REWARDS]) ?? []).filter((r): r is JudgedReward => (JUDGED_REWARDS as readonly string[]).includes(r));
     const repeats = Math.max(1, Math.floor(config.get<number>('judge.repeats', 1) ?? 1));
-    const { runner } = await openJudgeService({
+    const { runner, cacheDir } = await openJudgeService({
       workspace: root,
       profile,
       apiKey: await this.apiKeyFor(profile),
@@ -126,8 +139,9 @@ export class JudgeController extends Disposable {
       templateChoice: config.get<Partial<Record<JudgedReward, string>>>('judge.templates', {}) ?? {},
       repeats,
       semaphore: this.limitFor(profile),
+      ...(offline ? { offline } : {}),
     });
-    return { runner, rewards };
+    return { runner, rewards, ...(cacheDir ? { cacheDir } : {}) };
   }
 
   private async judgeActive(): Promise<void> {
@@ -135,8 +149,65 @@ export class JudgeController extends Disposable {
     if (!doc) return;
     const profile = await this.profiles.pick();
     if (!profile) return;
-    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+    const { runner, rewards } = await this.runnerFor(profile, rootOf(doc.uri));
+    await this.judgeDocument(doc, profile, runner, rewards);
+  }
+
+  /**
+   * Batch judging, step 1: every call judging the active file would make (after the cache) as an
+   * OpenAI Batch request file, for vLLM run-batch or a provider's batch API. No call is made.
+   */
+  private async exportBatch(): Promise<void> {
+    const doc = await activeDocument(this.provider);
+    if (!doc) return;
+    const profile = await this.profiles.pick();
+    if (!profile) return;
+    const root = rootOf(doc.uri);
+    const target = await vscode.window.showSaveDialog({
+      title: 'Omni Trace: save the judge batch requests',
+      defaultUri: vscode.Uri.file(path.join(root, LAYOUT.judgeBatches, `${doc.fileName.replace(/\.[^.]+$/, '')}.requests.jsonl`)),
+      filters: { 'JSON lines': ['jsonl'] },
+    });
+    if (!target) return;
     const { runner, rewards } = await this.runnerFor(profile, root);
+    const store = doc.store;
+    const indices = store.indices();
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Omni Trace: writing judge batch requests for ${doc.fileName}` }, () =>
+      writeBatchRequests(target.fsPath, runner, rewards, async (visit) => {
+        for (let start = 0; start < indices.length; start += BATCH) {
+          for (const item of await Promise.all(indices.slice(start, start + BATCH).map((i) => store.getDetail(i)))) await visit(item);
+        }
+      }),
+    );
+    this.log.info(`batch export of ${doc.fileName}: ${r.requests} requests for ${r.rollouts} rollouts to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(
+      `Omni Trace: ${r.requests} judge requests for ${r.rollouts} rollouts written to ${path.basename(target.fsPath)} (calls the cache answers are left out). Run them with vLLM run-batch or a batch API, then import the results.`,
+    );
+  }
+
+  /**
+   * Batch judging, step 2: an OpenAI Batch output file into the judge cache, then the active file
+   * judged from it without a call; a failed or missing line is a call-error, never a number.
+   */
+  private async importBatch(): Promise<void> {
+    const doc = await activeDocument(this.provider);
+    if (!doc) return;
+    const profile = await this.profiles.pick();
+    if (!profile) return;
+    const picked = await vscode.window.showOpenDialog({ title: 'Omni Trace: import judge batch results', canSelectMany: false, filters: { 'JSON lines': ['jsonl'] } });
+    const results = picked?.[0];
+    if (!results) return;
+    let imported: BatchImportSummary | undefined;
+    const batchProfile = { ...profile, baseURL: `batch:${results.fsPath}` };
+    const { runner, rewards, cacheDir } = await this.runnerFor(batchProfile, rootOf(doc.uri), (key) => imported?.failed.get(key) ?? `not in the batch results ${path.basename(results.fsPath)}`);
+    if (!cacheDir) throw new Error('importing batch results needs the judge cache');
+    imported = await importJudgeBatch(results.fsPath, new JudgeCache(cacheDir));
+    for (const line of imported.skipped.slice(0, 20)) this.log.warn(`batch import: skipped ${line}`);
+    this.log.info(`batch import: ${imported.replies} replies from ${results.fsPath} into ${cacheDir}; ${imported.failed.size} failed calls`);
+    await this.judgeDocument(doc, batchProfile, runner, rewards);
+  }
+
+  private async judgeDocument(doc: RolloutDocument, profile: JudgeProfile, runner: JudgeRunner, rewards: JudgedReward[]): Promise<void> {
     const store = doc.store;
     const indices = store.indices();
     const counts: Partial<Record<RewardStatus, number>> = {};

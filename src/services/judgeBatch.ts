@@ -13,6 +13,7 @@ import { batchRequestLine, readBatchResult } from '../core/judge/batchFormat';
 import type { JudgeCache } from '../core/judge/cache';
 import type { JudgeRunner } from '../core/judge/runner';
 import type { JudgedReward } from '../core/judge/types';
+import type { ScoredRollout } from '../core/types';
 
 export interface BatchExportOptions extends ScoreOptions {
   runner: JudgeRunner;
@@ -30,44 +31,64 @@ export interface BatchExportSummary {
   elapsedMs: number;
 }
 
-/** Writes the pending calls of `path` as OpenAI Batch request lines, atomically. */
-export async function exportJudgeBatch(path: string, opts: BatchExportOptions): Promise<BatchExportSummary> {
-  const started = Date.now();
-  const p = opts.runner.profile;
-  const out = await openAtomic(opts.out);
+/**
+ * Writes the calls judging `each` rollout would make (after the cache) as OpenAI Batch request
+ * lines into `out`, atomically; identical calls of several rollouts are written once. `each` hands
+ * every rollout to the callback it is given (a file being scored, or an open document's rows).
+ */
+export async function writeBatchRequests(
+  out: string,
+  runner: JudgeRunner,
+  rewards: readonly JudgedReward[],
+  each: (visit: (scored: ScoredRollout) => Promise<void>) => Promise<void>,
+): Promise<{ rollouts: number; requests: number }> {
+  const p = runner.profile;
+  const file = await openAtomic(out);
   const seen = new Set<string>();
   let rollouts = 0;
   let buf: string[] = [];
   let size = 0;
   const flush = async () => {
     if (!size) return;
-    await out.fh.write(buf.join(''));
+    await file.fh.write(buf.join(''));
     buf = [];
     size = 0;
   };
   try {
+    await each(async (scored) => {
+      rollouts++;
+      for (const c of await runner.pendingCalls(scored, rewards)) {
+        if (seen.has(c.cacheKey)) continue;
+        seen.add(c.cacheKey);
+        const text = JSON.stringify(batchRequestLine({ ...c, model: p.model, temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) })) + '\n';
+        buf.push(text);
+        size += text.length;
+        if (size > 1 << 20) await flush();
+      }
+    });
+    await flush();
+    await file.commit();
+    return { rollouts, requests: seen.size };
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+}
+
+/** Writes the pending calls of the rollout file `path` (one shard of it, when given) as OpenAI Batch request lines. */
+export async function exportJudgeBatch(path: string, opts: BatchExportOptions): Promise<BatchExportSummary> {
+  const started = Date.now();
+  let summary: ScoreSummary | undefined;
+  const r = await writeBatchRequests(opts.out, opts.runner, opts.rewards, async (visit) => {
     const run = await scoreFile(path, opts, {
       record: async (scored) => {
         if (opts.shard && shardOf(groupKeyFor(scored.record), opts.shard.count) !== opts.shard.index) return;
-        rollouts++;
-        for (const c of await opts.runner.pendingCalls(scored, opts.rewards)) {
-          if (seen.has(c.cacheKey)) continue;
-          seen.add(c.cacheKey);
-          const line = batchRequestLine({ ...c, model: p.model, temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) });
-          const text = JSON.stringify(line) + '\n';
-          buf.push(text);
-          size += text.length;
-          if (size > 1 << 20) await flush();
-        }
+        await visit(scored);
       },
     });
-    await flush();
-    await out.commit();
-    return { score: run.summary, rollouts, requests: seen.size, elapsedMs: Date.now() - started };
-  } catch (e) {
-    await out.abort();
-    throw e;
-  }
+    summary = run.summary;
+  });
+  return { score: summary!, ...r, elapsedMs: Date.now() - started };
 }
 
 export interface BatchImportSummary {

@@ -112,3 +112,47 @@ test('Restricted Mode: judging says why it is off and makes no call', async () =
   assert.ok(state.messages.some((m) => /Restricted Mode/.test(m.text)));
   ext.deactivate();
 });
+
+test('batch judging from the editor: export writes the OpenAI Batch requests with no call; importing the results judges the view offline, a failed line a call-error', async () => {
+  const { doc, run, vscode: api, ext, state } = await openInEditor(false);
+  const w = api.window as unknown as { showSaveDialog: unknown; showOpenDialog: unknown };
+  const requests = path.join(dir, 'requests.jsonl');
+  const results = path.join(dir, 'results.jsonl');
+  w.showSaveDialog = async () => FakeUri.file(requests);
+  w.showOpenDialog = async () => [FakeUri.file(results)];
+  const before = server.requests.length;
+  // A fresh cache: the tests above filled this workspace's, and export leaves out what it answers.
+  fs.rmSync(path.join(dir, '.omnitrace', 'cache'), { recursive: true, force: true });
+  // Both steps make no network call, so they work in Restricted Mode too.
+  await run('omnitrace.exportJudgeBatch');
+  assert.equal(server.requests.length, before);
+  const lines = fs
+    .readFileSync(requests, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 4, `${lines.length} request lines`);
+  for (const l of lines) assert.deepEqual([l.method, l.url, l.body.model], ['POST', '/v1/chat/completions', 'judge-test']);
+  // The engine's output: every call answered "3", the first one failed.
+  const out = lines.map((l, i) =>
+    JSON.stringify(
+      i === 0
+        ? { custom_id: l.custom_id, response: null, error: { code: 'server_error', message: 'replica lost' } }
+        : {
+            custom_id: l.custom_id,
+            response: { status_code: 200, body: { model: 'judge-test', choices: [{ index: 0, message: { role: 'assistant', content: '3' }, finish_reason: 'stop' }] } },
+            error: null,
+          },
+    ),
+  );
+  fs.writeFileSync(results, out.join('\n') + '\n');
+  await run('omnitrace.importJudgeBatch');
+  assert.equal(server.requests.length, before, 'import makes no call');
+  const judged = await Promise.all([0, 1].map((i) => doc.store.getDetail(i)));
+  const all = judged.flatMap((d) => [d.rewards.context, d.rewards.logic]).filter((r) => r && r.status !== 'not-applicable');
+  assert.equal(all.filter((r) => r!.status === 'call-error').length, 1);
+  assert.ok(all.filter((r) => r!.status === 'ok').every((r) => r!.value === 0.6));
+  assert.match(all.find((r) => r!.status === 'call-error')!.explanation, /replica lost/);
+  assert.ok(state.messages.some((m) => /1 .*call-error/.test(m.text)));
+  ext.deactivate();
+});
