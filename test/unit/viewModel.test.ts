@@ -297,3 +297,43 @@ test('a shortcut analysis comes with the detail; its probed streams decide the "
   }).getRollout({ index: 0 });
   assert.match(failing.shortcutError ?? '', /disk gone/);
 });
+
+test('sortRows equals the plain comparator sort on any rows: numbers, strings with numbers inside, missing values last, ties by index, both directions', async () => {
+  const { sortRows } = await import('../../src/core/viewModel');
+  const fc = (await import('fast-check')).default;
+  const collator = new Intl.Collator(undefined, { numeric: true });
+  // The definition: rows without a value go last in either direction; ties by index.
+  const reference = (rows: RowSummary[], key: (r: RowSummary) => string | number | undefined, dir: 'asc' | 'desc') =>
+    [...rows].sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      if (ka === undefined || kb === undefined) return ka === undefined && kb === undefined ? a.index - b.index : ka === undefined ? 1 : -1;
+      const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : collator.compare(String(ka), String(kb));
+      return c !== 0 ? (dir === 'desc' ? -c : c) : a.index - b.index;
+    });
+  const row = (index: number, group: string | undefined, acc: number | undefined): RowSummary =>
+    ({
+      index,
+      formatOk: true,
+      diagnostics: [],
+      problemType: 'multiple choice',
+      ...(group !== undefined ? { groupId: group } : {}),
+      rewards: acc === undefined ? {} : { accuracy: { value: acc, status: 'ok' } },
+    }) as unknown as RowSummary;
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.nat(10_000), { maxLength: 60 }),
+      fc.array(fc.option(fc.constantFrom('g1', 'g2', 'g10', 'G2', 'b', 'a10', 'a9', 'a09'), { nil: undefined }), { minLength: 60, maxLength: 60 }),
+      fc.array(fc.option(fc.constantFrom(0, 1, 0.5, -0.25, 0.1 + 0.2), { nil: undefined }), { minLength: 60, maxLength: 60 }),
+      fc.constantFrom('asc' as const, 'desc' as const),
+      (indices, groups, accs, dir) => {
+        const rows = indices.map((ix, i) => row(ix, groups[i], accs[i]));
+        const ids = (xs: RowSummary[]) => xs.map((r) => r.index);
+        assert.deepEqual(ids(sortRows(rows, { key: 'group', dir })), ids(reference(rows, (r) => r.groupId, dir)));
+        assert.deepEqual(ids(sortRows(rows, { key: 'reward:accuracy', dir })), ids(reference(rows, (r) => r.rewards.accuracy?.value ?? undefined, dir)));
+        assert.deepEqual(ids(sortRows(rows, { key: 'index', dir })), ids(reference(rows, (r) => r.index, dir)));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
