@@ -89,6 +89,8 @@ interface Generation {
 
 const PROGRESS_EVERY_MS = 150;
 const GROW_EVERY_MS = 500;
+/** Rows read before the table first shows them: a screenful, so a large file shows at once. */
+const FIRST_PAGE_ROWS = 100;
 const YIELD_EVERY_MS = 30;
 
 export class RolloutStore extends Disposable {
@@ -185,12 +187,13 @@ export class RolloutStore extends Disposable {
           read++;
           const now = Date.now();
           if (now - lastProgress >= PROGRESS_EVERY_MS) progress(false);
-          if (streaming && now - lastGrow >= GROW_EVERY_MS) {
+          // The first page shows as soon as it is read, then the table grows every GROW_EVERY_MS.
+          if (streaming && (read === FIRST_PAGE_ROWS || now - lastGrow >= GROW_EVERY_MS)) {
             lastGrow = now;
             gen.model.invalidate();
             this._onDidInvalidate.fire({ reason: 'loading' });
           }
-          if (now - lastYield >= YIELD_EVERY_MS) {
+          if (read === FIRST_PAGE_ROWS || now - lastYield >= YIELD_EVERY_MS) {
             // Scoring is synchronous: let webview requests and UI events in between batches.
             await yieldToEventLoop();
             lastYield = Date.now();

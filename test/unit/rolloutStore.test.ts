@@ -99,3 +99,21 @@ test('progress is throttled and ends with done; the first load streams into the 
   assert.equal(sizes.at(-1), 3000);
   assert.equal((await s.model.getInit()).complete, true);
 });
+
+test('a large file shows its first page as soon as it is read, before the rest (and long before the 500 ms growth tick)', async () => {
+  const file = path.join(dir, 'first-page.jsonl');
+  fs.writeFileSync(file, Array.from({ length: 5000 }, (_, i) => JSON.stringify({ ...rows[0], id: `p${i}` })).join('\n'));
+  const s = store(file);
+  const seen: { size: number; reason: string }[] = [];
+  s.onDidInvalidate((e) => seen.push({ size: s.model.size, reason: e.reason }));
+  const r = await s.load();
+  assert.equal(r.status, 'done');
+  const loading = seen.filter((e) => e.reason === 'loading');
+  assert.ok(loading.length >= 1, JSON.stringify(seen));
+  // An event carries exactly the first page: it fired when the 100th row was read, not on the timer
+  // (which on a fast read fires first at 500 ms, with thousands of rows).
+  assert.ok(
+    loading.some((e) => e.size === 100),
+    JSON.stringify(loading),
+  );
+});
