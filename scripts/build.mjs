@@ -30,6 +30,15 @@ const targets = [
     external: ['vscode', 'onnxruntime-node'],
   },
   {
+    // The rollout view reads and scores files on this worker, off the extension host's thread.
+    ...common,
+    entryPoints: ['src/services/load/scoreRowsWorker.ts'],
+    outfile: 'dist/scoreRowsWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',

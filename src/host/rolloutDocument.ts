@@ -59,6 +59,7 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
           fileName,
           trusted: () => vscode.workspace.isTrusted,
           getMedia: (scored) => this.resolveMedia(scored),
+          scoreWorker: path.join(env.extensionUri.fsPath, 'dist', 'scoreRowsWorker.js'),
         },
         this.loadOptions(),
       ),

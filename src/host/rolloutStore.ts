@@ -10,6 +10,7 @@
 // appending to does not empty the table on every write.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
@@ -17,7 +18,8 @@ import { RolloutViewModel, summarise, withGroup, withShortcutVerdicts, type Roll
 import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import type { AdvantageRule } from '../core/grpo';
-import type { GroupingInfo } from '../core/types';
+import type { GroupingInfo, GroupStats } from '../core/types';
+import { FIRST_BATCH, type ScoreRowsMessage, type ScoreRowsRequest } from '../services/load/scoreRowsWorker';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
@@ -62,6 +64,11 @@ export interface StoreHost {
   trusted(): boolean;
   /** Media for a rollout, already in the form the view can load. */
   getMedia(scored: ScoredRollout): Promise<MediaInfo>;
+  /**
+   * The worker bundle that reads and scores the file off this thread (dist/scoreRowsWorker.js);
+   * without one the load runs here, yielding between batches.
+   */
+  scoreWorker?: string;
 }
 
 export interface LoadResult {
@@ -90,7 +97,7 @@ interface Generation {
 const PROGRESS_EVERY_MS = 150;
 const GROW_EVERY_MS = 500;
 /** Rows read before the table first shows them: a screenful, so a large file shows at once. */
-const FIRST_PAGE_ROWS = 100;
+const FIRST_PAGE_ROWS = FIRST_BATCH;
 const YIELD_EVERY_MS = 30;
 
 export class RolloutStore extends Disposable {
@@ -172,44 +179,57 @@ export class RolloutStore extends Disposable {
         gen.model.invalidate();
         this._onDidInvalidate.fire({ reason: 'format detected' });
       }
-      const run = await scoreFile(this.file, this.scoreOptions(gen), {
-        problem: (p) => {
-          skipped++;
-          this._onDidProblem.fire(p);
-          gen.model.addProblem(p);
-        },
-        record: async (scored) => {
-          // Throwing out of the sink ends scoreFile's read loop, which closes the file.
-          if (abort.signal.aborted) throw new LoadCancelled();
-          const record = scored.record;
-          gen.details.set(record.index, isReReadable(record.source) ? record.source : record);
-          gen.model.add(this.withShortcut(summarise(scored)));
-          read++;
-          const now = Date.now();
-          if (now - lastProgress >= PROGRESS_EVERY_MS) progress(false);
-          // The first page shows as soon as it is read, then the table grows every GROW_EVERY_MS.
-          if (streaming && (read === FIRST_PAGE_ROWS || now - lastGrow >= GROW_EVERY_MS)) {
-            lastGrow = now;
-            gen.model.invalidate();
-            this._onDidInvalidate.fire({ reason: 'loading' });
-          }
-          if (read === FIRST_PAGE_ROWS || now - lastYield >= YIELD_EVERY_MS) {
-            // Scoring is synchronous: let webview requests and UI events in between batches.
-            await yieldToEventLoop();
-            lastYield = Date.now();
+      const onProblem = (p: ReadProblem) => {
+        skipped++;
+        this._onDidProblem.fire(p);
+        gen.model.addProblem(p);
+      };
+      /** One row added; the first page and then every GROW_EVERY_MS are shown while reading. */
+      const added = () => {
+        read++;
+        const now = Date.now();
+        if (now - lastProgress >= PROGRESS_EVERY_MS) progress(false);
+        if (streaming && (read === FIRST_PAGE_ROWS || now - lastGrow >= GROW_EVERY_MS)) {
+          lastGrow = now;
+          gen.model.invalidate();
+          this._onDidInvalidate.fire({ reason: 'loading' });
+        }
+      };
+      let result: { groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo };
+      if (this.host.scoreWorker) {
+        result = await this.loadInWorker(this.host.scoreWorker, gen, abort.signal, onProblem, (row, detail) => {
+          gen.details.set(row.index, detail);
+          gen.model.add(this.withShortcut(row));
+          added();
+        });
+      } else {
+        const run = await scoreFile(this.file, this.scoreOptions(gen), {
+          problem: onProblem,
+          record: async (scored) => {
+            // Throwing out of the sink ends scoreFile's read loop, which closes the file.
             if (abort.signal.aborted) throw new LoadCancelled();
-          }
-        },
-      });
+            const record = scored.record;
+            gen.details.set(record.index, isReReadable(record.source) ? record.source : record);
+            gen.model.add(this.withShortcut(summarise(scored)));
+            added();
+            if (read === FIRST_PAGE_ROWS || Date.now() - lastYield >= YIELD_EVERY_MS) {
+              // Scoring is synchronous here: let webview requests and UI events in between batches.
+              await yieldToEventLoop();
+              lastYield = Date.now();
+              if (abort.signal.aborted) throw new LoadCancelled();
+            }
+          },
+        });
+        result = { groups: run.groups.flatMap((g, i): [number, GroupStats][] => (g ? [[i, g]] : [])), ...(run.summary.grouping ? { grouping: run.summary.grouping } : {}) };
+      }
       if (abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
       // Group statistics need every member of a group: applied once the whole file is read.
-      gen.grouping = run.summary.grouping;
-      run.groups.forEach((group, index) => {
-        if (!group) return;
+      gen.grouping = result.grouping;
+      for (const [index, group] of result.groups) {
         gen.groups.set(index, group);
         const row = gen.model.row(index);
         if (row) gen.model.add(withGroup(row, group));
-      });
+      }
     } catch (err) {
       if (err instanceof LoadCancelled || abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
       const problem: ReadProblem = { file: this.file, message: errorMessage(err) };
@@ -222,6 +242,45 @@ export class RolloutStore extends Disposable {
     this.commit(gen, streaming, reason);
     progress(true);
     return finishWith('done');
+  }
+
+  /**
+   * Reads and scores the file on a worker thread (services/load/scoreRowsWorker.ts): this thread
+   * only adds the rows it sends. Resolves with the groups; an abort terminates the worker.
+   */
+  private loadInWorker(
+    script: string,
+    gen: Generation,
+    signal: AbortSignal,
+    onProblem: (p: ReadProblem) => void,
+    onRow: (row: RowSummary, detail: SourceRef | RolloutRecord) => void,
+  ): Promise<{ groups: [number, GroupStats][]; grouping?: GroupingInfo }> {
+    if (signal.aborted) return Promise.reject(new LoadCancelled());
+    const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen) };
+    const worker = new Worker(script, { workerData: { omnitraceScoreRows: true, request } });
+    return new Promise((resolve, reject) => {
+      const stop = () => {
+        void worker.terminate();
+        reject(new LoadCancelled());
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      const settle = (f: () => void) => {
+        signal.removeEventListener('abort', stop);
+        void worker.terminate();
+        f();
+      };
+      worker.on('message', (m: ScoreRowsMessage) => {
+        if (signal.aborted) return;
+        if (m.type === 'rows') m.rows.forEach((row, i) => onRow(row, m.details[i]!));
+        else if (m.type === 'problem') onProblem(m.problem);
+        else if (m.type === 'done') settle(() => resolve({ groups: m.groups, ...(m.grouping ? { grouping: m.grouping } : {}) }));
+        else settle(() => reject(new Error(m.message)));
+      });
+      worker.on('error', (e) => settle(() => reject(e)));
+      worker.on('exit', (code) => {
+        if (!signal.aborted) settle(() => reject(new Error(`the scoring worker stopped (exit ${code}) before the end of the file`)));
+      });
+    });
   }
 
   private commit(gen: Generation, streaming: boolean, reason: string): void {

@@ -1,0 +1,64 @@
+// Reads and scores a rollout file on a worker thread for the rollout view, so the extension
+// host's thread only adds rows and answers the view: the first page goes out as soon as it is
+// scored, then batches every BATCH_MS. Each row is what the table shows (RowSummary) plus where to
+// read its full record again (a SourceRef for JSON lines, the record itself otherwise). At the
+// end: the GRPO groups and how they were formed. Problems go out as they are met. Pure Node: the
+// bundle (dist/scoreRowsWorker.js) has no `vscode`.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { scoreFile, type ScoreOptions } from '../../core/score';
+import { summarise } from '../../core/viewModel';
+import type { GroupStats, GroupingInfo, ReadProblem, RolloutRecord, SourceRef } from '../../core/types';
+import type { RowSummary } from '../../core/viewTypes';
+import { errorText } from '../../core/errors';
+
+export interface ScoreRowsRequest {
+  file: string;
+  options: ScoreOptions;
+}
+
+export type ScoreRowsMessage =
+  | { type: 'rows'; rows: RowSummary[]; details: (SourceRef | RolloutRecord)[] }
+  | { type: 'problem'; problem: ReadProblem }
+  | { type: 'done'; groups: [number, GroupStats][]; grouping?: GroupingInfo }
+  | { type: 'error'; message: string };
+
+/** Rows of the first batch: a screenful, sent before anything else is scored. */
+export const FIRST_BATCH = 100;
+const BATCH_MS = 100;
+
+function reReadable(s: SourceRef): boolean {
+  return s.byteOffset !== undefined && s.byteLength !== undefined;
+}
+
+async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void): Promise<void> {
+  let rows: RowSummary[] = [];
+  let details: (SourceRef | RolloutRecord)[] = [];
+  let sent = 0;
+  let last = Date.now();
+  const flush = () => {
+    if (!rows.length) return;
+    post({ type: 'rows', rows, details });
+    sent += rows.length;
+    rows = [];
+    details = [];
+    last = Date.now();
+  };
+  const run = await scoreFile(req.file, req.options, {
+    problem: (problem) => post({ type: 'problem', problem }),
+    record: (scored) => {
+      rows.push(summarise(scored));
+      details.push(reReadable(scored.record.source) ? scored.record.source : scored.record);
+      if ((sent === 0 && rows.length === FIRST_BATCH) || Date.now() - last >= BATCH_MS) flush();
+    },
+  });
+  flush();
+  const groups: [number, GroupStats][] = [];
+  run.groups.forEach((g, i) => g && groups.push([i, g]));
+  post({ type: 'done', groups, ...(run.summary.grouping ? { grouping: run.summary.grouping } : {}) });
+}
+
+if (parentPort && workerData?.omnitraceScoreRows) {
+  const port = parentPort;
+  serve(workerData.request as ScoreRowsRequest, (m) => port.postMessage(m)).catch((e) => port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage));
+}
