@@ -82,9 +82,10 @@ export function withShortcutVerdicts(row: RowSummary, line: Pick<ShortcutLine, '
 
 /** The row with a group's statistics, e.g. once groups are known after streaming a file. */
 export function withGroup(row: RowSummary, group: GroupStats): RowSummary {
-  const out: RowSummary = { ...row, groupId: group.id, groupSize: group.size, groupMean: group.mean, groupStd: group.std };
-  delete out.total;
-  delete out.advantage;
+  // Built without `delete`: a deleted property turns the object into a slow dictionary, and the
+  // table reads 100k of these on every sort and filter.
+  const { total: _total, advantage: _advantage, ...rest } = row;
+  const out: RowSummary = { ...rest, groupId: group.id, groupSize: group.size, groupMean: group.mean, groupStd: group.std };
   if (group.total !== null) out.total = group.total;
   if (group.advantage !== null) out.advantage = group.advantage;
   // A group of one has no variance to lose; only real groups are worth flagging.
