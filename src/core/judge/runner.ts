@@ -199,43 +199,47 @@ export class JudgeRunner {
     return results;
   }
 
+  private get sampling(): { temperature: number; maxTokens: number; seed?: number } {
+    const p = this.opts.profile;
+    return { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
+  }
+
+  /** Every call judging `s` takes (each task × repeat), with its cache key and whether the cache answers it. */
+  private async *callsOf(s: ScoredRollout, rewards: readonly JudgedReward[]): AsyncGenerator<{ task: JudgeTask; repeat: number; cacheKey: string; cached: boolean }> {
+    const p = this.opts.profile;
+    const sampling = this.sampling;
+    for (const t of Object.values(judgeTasksFor(s, rewards, this.opts.templates))) {
+      if (t.kind !== 'task') continue;
+      for (let repeat = 0; repeat < this.repeats; repeat++) {
+        const cacheKey = judgeCacheKey({ model: p.model, templateHash: t.task.template.hash, prompt: t.task.prompt, sampling, repeat });
+        const hit = this.opts.cache ? await this.opts.cache.get(cacheKey) : undefined;
+        yield { task: t.task, repeat, cacheKey, cached: !!hit && hit.reply.trim() !== '' };
+      }
+    }
+  }
+
   /**
    * What judging these rollouts would cost before anything is sent: the calls, how many of them
    * the cache already answers, and the prompt and reply tokens (about 4 characters a token).
    */
   async plan(items: readonly ScoredRollout[], rewards: readonly JudgedReward[]): Promise<{ calls: number; cached: number; promptTokens: number; replyTokens: number }> {
-    const p = this.opts.profile;
-    const sampling = { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
     let calls = 0;
     let cached = 0;
     let promptChars = 0;
     for (const s of items) {
-      for (const t of Object.values(judgeTasksFor(s, rewards, this.opts.templates))) {
-        if (t.kind !== 'task') continue;
-        for (let i = 0; i < this.repeats; i++) {
-          calls++;
-          promptChars += t.task.prompt.length;
-          const hit = this.opts.cache ? await this.opts.cache.get(judgeCacheKey({ model: p.model, templateHash: t.task.template.hash, prompt: t.task.prompt, sampling, repeat: i })) : undefined;
-          if (hit && hit.reply.trim() !== '') cached++;
-        }
+      for await (const c of this.callsOf(s, rewards)) {
+        calls++;
+        promptChars += c.task.prompt.length;
+        if (c.cached) cached++;
       }
     }
-    return { calls, cached, promptTokens: Math.ceil(promptChars / 4), replyTokens: (calls - cached) * p.maxTokens };
+    return { calls, cached, promptTokens: Math.ceil(promptChars / 4), replyTokens: (calls - cached) * this.opts.profile.maxTokens };
   }
 
   /** The calls judging one rollout would make that the cache does not answer (for a batch file). */
   async pendingCalls(s: ScoredRollout, rewards: readonly JudgedReward[]): Promise<PendingCall[]> {
-    const p = this.opts.profile;
-    const sampling = { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
     const out: PendingCall[] = [];
-    for (const t of Object.values(judgeTasksFor(s, rewards, this.opts.templates))) {
-      if (t.kind !== 'task') continue;
-      for (let i = 0; i < this.repeats; i++) {
-        const cacheKey = judgeCacheKey({ model: p.model, templateHash: t.task.template.hash, prompt: t.task.prompt, sampling, repeat: i });
-        const hit = this.opts.cache ? await this.opts.cache.get(cacheKey) : undefined;
-        if (!hit || hit.reply.trim() === '') out.push({ cacheKey, templateHash: t.task.template.hash, repeat: i, prompt: t.task.prompt });
-      }
-    }
+    for await (const c of this.callsOf(s, rewards)) if (!c.cached) out.push({ cacheKey: c.cacheKey, templateHash: c.task.template.hash, repeat: c.repeat, prompt: c.task.prompt });
     return out;
   }
 
@@ -248,8 +252,7 @@ export class JudgeRunner {
   private async judgeRepeat(task: JudgeTask, index: number, signal?: AbortSignal): Promise<JudgeRepeat> {
     const p = this.opts.profile;
     const t = task.template;
-    const sampling = { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) };
-    const cacheKey = judgeCacheKey({ model: p.model, templateHash: t.hash, prompt: task.prompt, sampling, repeat: index });
+    const cacheKey = judgeCacheKey({ model: p.model, templateHash: t.hash, prompt: task.prompt, sampling: this.sampling, repeat: index });
     const failed = (error: string, attempts: number, latencyMs: number | null = null): JudgeRepeat => {
       this.stats.callErrors++;
       return { index, status: 'call-error', score: null, value: null, reply: null, error, latencyMs, attempts, cacheHit: false, cacheKey };
@@ -374,7 +377,7 @@ export class JudgeRunner {
       model: p.model,
       template: { name: t.name, hash: t.hash, file: t.file, parse: t.parse, scale: describeScale(t) },
       prompt: task.prompt,
-      sampling: { temperature: p.temperature, maxTokens: p.maxTokens, ...(p.seed !== undefined ? { seed: p.seed } : {}) },
+      sampling: this.sampling,
       repeats,
       okRepeats: ok.length,
       failedRepeats: repeats.length - ok.length,
