@@ -79,7 +79,8 @@ class LabelHost extends FakeHost {
 }
 
 async function until(page: Page, fn: () => Promise<boolean>, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
+  // Generous: it only bounds a failure, and loaded CI machines are slow.
+  const end = Date.now() + 30_000;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await page.waitForTimeout(25);
@@ -97,8 +98,8 @@ test('blind keyboard labelling: hidden judge, number keys, a reason when far off
       await page.locator('[data-testid=trace-view]').click({ position: { x: 5, y: 5 } });
       await page.keyboard.press('L');
       await page.waitForSelector('[data-testid=label-bar] [data-testid=label-row]');
-      // Blind: neither the bar nor the chip shows the judge's score yet.
-      assert.match((await page.locator('[data-testid=label-judge]').first().textContent()) ?? '', /hidden until you label/);
+      // Blind: neither the bar nor the chip shows the judge's score yet (the bar's judge cell fills in once its labels arrive).
+      await until(page, async () => /hidden until you label/.test((await page.locator('[data-testid=label-judge]').first().textContent()) ?? ''), 'the judge hidden in the bar');
       await until(page, async () => ((await page.locator('[data-testid=chip-context] .chip-value').textContent()) ?? '') === '•••', 'the context chip masked');
       // The table leaves out the judged columns while labelling.
       assert.equal(await page.locator('[data-testid=th-reward\\:context]').count(), 0);
