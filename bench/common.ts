@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { mulberry32 } from '../src/core/compare/stats';
 
 export { mulberry32 };
@@ -189,3 +189,19 @@ export function measure(args: string[], program: string = process.execPath): Pro
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** What every report carries beside its figures: the machine's cores and load (our cores are shared and noisy). */
+export function machine(): { cores: number; loadAverage: number[] } {
+  return { cores: availableParallelism(), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };
+}
+
+/** Runs a benchmark's main: its report (JSON) goes to stdout, a failure to stderr with exit 1. */
+export function runBench(main: () => Promise<unknown>): void {
+  main().then(
+    (report) => process.stdout.write(JSON.stringify({ ...(report as object), ...machine() }, null, 2) + '\n'),
+    (e: unknown) => {
+      process.stderr.write(String(e instanceof Error ? e.stack : e) + '\n');
+      process.exit(1);
+    },
+  );
+}

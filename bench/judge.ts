@@ -20,6 +20,7 @@ import { DEFAULT_PROFILE, type JudgeProfile } from '../src/core/judge/types';
 import { OpenAIChatBackend } from '../src/models/openaiChat';
 import type { ReplicaPool } from '../src/models/replicaPool';
 import { chatBackendFor } from '../src/services/judgeService';
+import { median } from './common';
 import http from 'node:http';
 
 const LATENCY_MS = 50;
@@ -196,14 +197,13 @@ async function main() {
         ours.push(r.callsPerSecond);
         perReplica = r.perReplica;
       }
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
       replicaReport = {
         replicas: 4,
         concurrency: 64,
         calls: N,
-        idealClientCallsPerSecond: +med(ideal).toFixed(1),
-        oursCallsPerSecond: +med(ours).toFixed(1),
-        ratio: +(med(ours) / med(ideal)).toFixed(3),
+        idealClientCallsPerSecond: +median(ideal).toFixed(1),
+        oursCallsPerSecond: +median(ours).toFixed(1),
+        ratio: +(median(ours) / median(ideal)).toFixed(3),
         callsPerReplicaLastRun: perReplica,
         note: 'ours is a whole judgeToJsonl run (read, score, render prompts, judge, write atomically); the ideal client only sends and parses',
       };

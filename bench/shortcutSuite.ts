@@ -301,20 +301,30 @@ export const TRUTH: Record<string, Partial<Record<ModelId, Truth>>> = {
   },
 };
 
-/** The rollout a model produced for a case (with all media, or without audio for a not-sent case). */
-export function rolloutRow(model: ModelId, c: SuiteCase, clipPath: string): Record<string, unknown> {
-  const f = CLIPS[c.clip];
-  const sentAudio = f.audioStream && !c.notSent;
-  const row: Record<string, unknown> = {
+/** A suite's rollout row, as a run file holds it (both suites write theirs through this). */
+export function suiteRow(
+  model: string,
+  c: { id: string; problem: string; options?: string[]; problemType: string; solution: string },
+  clip: { key: 'video' | 'audio'; path: string },
+  completion: string,
+): Record<string, unknown> {
+  return {
     id: `${c.id}/${model}`,
     checkpoint: model,
     problem: c.problem,
     ...(c.options ? { options: c.options } : {}),
     problem_type: c.problemType,
     solution: c.solution,
-    video: clipPath,
-    completion: behave(model, c, { audio: sentAudio, video: true }),
+    [clip.key]: clip.path,
+    completion,
   };
+}
+
+/** The rollout a model produced for a case (with all media, or without audio for a not-sent case). */
+export function rolloutRow(model: ModelId, c: SuiteCase, clipPath: string): Record<string, unknown> {
+  const f = CLIPS[c.clip];
+  const sentAudio = f.audioStream && !c.notSent;
+  const row = suiteRow(model, c, { key: 'video', path: clipPath }, behave(model, c, { audio: sentAudio, video: true }));
   if (c.notSent) {
     row.request = {
       user_text: `This video comes without sound; there is no audio to take into account.\n${c.problem}`,

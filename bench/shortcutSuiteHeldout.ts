@@ -25,7 +25,7 @@
 
 import { makeCueClip } from '../test/helpers/cueClip';
 import type { Verdict } from '../src/core/shortcuts/types';
-import type { Media, ScriptedSuite, Truth } from './shortcutSuite';
+import { suiteRow, type Media, type ScriptedSuite, type Truth } from './shortcutSuite';
 
 export type HeldoutClipId = 'password' | 'green-word' | 'card' | 'radio' | 'echo' | 'tune' | 'meeting';
 
@@ -366,15 +366,5 @@ export const HELDOUT_TRUTH: Record<string, Partial<Record<HeldoutModelId, Truth>
 
 /** The rollout a model produced for a case with every medium (audio-only clips under `audio`). */
 export function heldoutRolloutRow(model: HeldoutModelId, c: HeldoutCase, clipPath: string): Record<string, unknown> {
-  const clip = HELDOUT_CLIPS[c.clip];
-  return {
-    id: `${c.id}/${model}`,
-    checkpoint: model,
-    problem: c.problem,
-    ...(c.options ? { options: c.options } : {}),
-    problem_type: c.problemType,
-    solution: c.solution,
-    [clip.videoStream ? 'video' : 'audio']: clipPath,
-    completion: heldoutBehave(model, c, ALL),
-  };
+  return suiteRow(model, c, { key: HELDOUT_CLIPS[c.clip].videoStream ? 'video' : 'audio', path: clipPath }, heldoutBehave(model, c, ALL));
 }

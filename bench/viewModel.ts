@@ -4,12 +4,11 @@
 // from the real pipeline (score + summarise) over bench/data's 100,000-rollout file. Medians of
 // five runs per query, each on a fresh model (no cached order). Target (issue 17): ≤ 100 ms.
 
-import { availableParallelism, loadavg } from 'node:os';
 import { scoreFile } from '../src/core/score';
 import { RolloutViewModel, summarise, withGroup } from '../src/core/viewModel';
 import type { RowSummary } from '../src/protocol/messages';
 import type { RowQuery } from '../src/core/viewTypes';
-import { DATA, ensureData, median } from './common';
+import { DATA, ensureData, median, runBench } from './common';
 
 const RUNS = 5;
 
@@ -64,23 +63,12 @@ async function main() {
     for (const r of rows) if (!r.formatOk) n++;
     pass.push(performance.now() - t0 + n * 0);
   }
-  process.stdout.write(
-    JSON.stringify(
-      {
-        rows: rows.length,
-        queries: results,
-        baseline: { typedArraySortMs: +median(bare).toFixed(1), filterPassMs: +median(pass).toFixed(1) },
-        target: { msAtMost: 100 },
-        cores: availableParallelism(),
-        loadAverage: loadavg().map((x) => +x.toFixed(2)),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  return {
+    rows: rows.length,
+    queries: results,
+    baseline: { typedArraySortMs: +median(bare).toFixed(1), filterPassMs: +median(pass).toFixed(1) },
+    target: { msAtMost: 100 },
+  };
 }
 
-main().catch((e) => {
-  process.stderr.write(String(e instanceof Error ? e.stack : e) + '\n');
-  process.exit(1);
-});
+runBench(main);

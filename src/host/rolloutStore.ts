@@ -15,7 +15,7 @@ import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
 import { RolloutViewModel, summarise, withGroup, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
-import { detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
+import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import type { AdvantageRule } from '../core/grpo';
 import type { GroupingInfo, GroupStats } from '../core/types';
@@ -209,7 +209,7 @@ export class RolloutStore extends Disposable {
             // Throwing out of the sink ends scoreFile's read loop, which closes the file.
             if (abort.signal.aborted) throw new LoadCancelled();
             const record = scored.record;
-            gen.details.set(record.index, isReReadable(record.source) ? record.source : record);
+            gen.details.set(record.index, detailRefOf(record));
             gen.model.add(this.withShortcut(summarise(scored)));
             added();
             if (read === FIRST_PAGE_ROWS || Date.now() - lastYield >= YIELD_EVERY_MS) {
@@ -466,10 +466,6 @@ export class RolloutStore extends Disposable {
     gen.model = new RolloutViewModel(source);
     return gen;
   }
-}
-
-function isReReadable(s: SourceRef): boolean {
-  return s.byteOffset !== undefined && s.byteLength !== undefined;
 }
 
 function isRecord(d: SourceRef | RolloutRecord): d is RolloutRecord {

@@ -478,6 +478,16 @@ async function* readParquet(file: string, mapper: RowMapper, counter: { next: nu
   }
 }
 
+/** A record read by byte offset is found again cheaply (readRolloutAt); others are kept whole. */
+export function isReReadable(source: SourceRef): boolean {
+  return source.byteOffset !== undefined && source.byteLength !== undefined;
+}
+
+/** Where to get a record back later: its source when it can be re-read by byte offset, else the record itself. */
+export function detailRefOf(record: RolloutRecord): SourceRef | RolloutRecord {
+  return isReReadable(record.source) ? record.source : record;
+}
+
 /**
  * Re-reads one record: by byte offset for JSON lines (cheap, the rest of the file is not
  * touched), by record index for JSON and parquet files. `index` is the record's position in
@@ -488,8 +498,8 @@ export async function readRolloutAt(source: SourceRef, opts: ReadOptions & { ind
   const format = opts.format ?? (await detectFormat(file)).format;
   const mapper = createRowMapper(format, opts.map, opts.defaultProblemType);
   const index = opts.index ?? source.recordIndex ?? 0;
-  if (source.byteOffset !== undefined && source.byteLength !== undefined) {
-    const bytes = await readBytes(file, source.byteOffset, source.byteLength);
+  if (isReReadable(source)) {
+    const bytes = await readBytes(file, source.byteOffset!, source.byteLength!);
     let row: unknown;
     try {
       row = JSON.parse(bytes.toString('utf8'));

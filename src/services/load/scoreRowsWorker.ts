@@ -7,6 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { scoreFile, type ScoreOptions } from '../../core/score';
+import { detailRefOf } from '../../core/readers/index';
 import { summarise } from '../../core/viewModel';
 import type { GroupStats, GroupingInfo, ReadProblem, RolloutRecord, SourceRef } from '../../core/types';
 import type { RowSummary } from '../../core/viewTypes';
@@ -27,10 +28,6 @@ export type ScoreRowsMessage =
 export const FIRST_BATCH = 100;
 const BATCH_MS = 100;
 
-function reReadable(s: SourceRef): boolean {
-  return s.byteOffset !== undefined && s.byteLength !== undefined;
-}
-
 async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void): Promise<void> {
   let rows: RowSummary[] = [];
   let details: (SourceRef | RolloutRecord)[] = [];
@@ -48,7 +45,7 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
     problem: (problem) => post({ type: 'problem', problem }),
     record: (scored) => {
       rows.push(summarise(scored));
-      details.push(reReadable(scored.record.source) ? scored.record.source : scored.record);
+      details.push(detailRefOf(scored.record));
       if ((sent === 0 && rows.length === FIRST_BATCH) || Date.now() - last >= BATCH_MS) flush();
     },
   });
