@@ -1,6 +1,6 @@
 // The sentence tagger measured on its own (issue 14): hand-labelled sentences in the style of
-// HumanOmniV2 reference contexts (bench/data/tagging/*.tsv, labels written before any rule was
-// tuned against them) against the kinds src/core/shortcuts/claims.ts gives each one: seen, heard,
+// HumanOmniV2 reference contexts (bench/labelled/*.tsv; see its header for how it was labelled)
+// against the kinds src/core/shortcuts/claims.ts gives each one: seen, heard,
 // said, read (a denial counts: it cites the modality). Per tag: precision, recall and F1
 // (aim ≥ 0.9 each), and the sentences it got wrong. Used by bench/shortcuts.ts.
 
@@ -18,7 +18,7 @@ export interface LabelledSentence {
   text: string;
 }
 
-export function readLabelled(dir = join(import.meta.dirname, 'data', 'tagging')): LabelledSentence[] {
+export function readLabelled(dir = join(import.meta.dirname, 'labelled')): LabelledSentence[] {
   const out: LabelledSentence[] = [];
   for (const f of readdirSync(dir)
     .filter((n) => n.endsWith('.tsv'))

@@ -18,7 +18,7 @@
 //   places count as seen only without sound or text). Quotes are speech: a double-quoted span
 //   (“…” or "…") unless the sentence cites on-screen text (then the quote is what the text reads),
 //   and a single-quoted span ('…' or ‘…’) only after a speech cue. Measured on 214 hand-labelled
-//   sentences in HumanOmniV2's style (bench/data/tagging, `npm run bench:shortcuts`).
+//   sentences in HumanOmniV2's style (bench/labelled/tagging.tsv, `npm run bench:shortcuts`).
 // - Negation: a claim that a modality is absent still cites it ("there is no music" is a claim
 //   about the audio), so it is kept with `negated: true`. Within a clause (split at , ; : — and
 //   at and/but/while/whereas/although/though/yet), a cue is negated when a negator (no, not,
