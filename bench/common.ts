@@ -11,7 +11,8 @@ export { mulberry32 };
 
 export const ROOT = join(__dirname, '..');
 export const DATA_DIR = join(ROOT, 'bench', 'data');
-export const PARAMS = { version: 4, records: 100_000, groupSize: 8, seed: 20260101, malformedEvery: 1999 };
+// BENCH_ROLLOUTS picks another size (1000000 for issue 17's 1.3 GB memory check); 100k by default.
+export const PARAMS = { version: 4, records: Number(process.env.BENCH_ROLLOUTS ?? 100_000), groupSize: 8, seed: 20260101, malformedEvery: 1999 };
 export const DATA = join(DATA_DIR, `rollouts-${PARAMS.records}.jsonl`);
 const PARAMS_FILE = DATA + '.params.json';
 

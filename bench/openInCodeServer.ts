@@ -16,7 +16,8 @@ import { buildVsix, ensureCodeServer, startCodeServer } from '../scripts/codeSer
 import { launchChromium } from '../test/helpers/chromium';
 import { DATA, ensureData, measure, median, ROOT, runBench } from './common';
 
-const RUNS = 3;
+// BENCH_RUNS=1 with BENCH_ROLLOUTS=1000000: one open of the 1.3 GB file, for its memory.
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ROW = '[data-testid="rollout-table"] [data-testid="rollout-row"]';
 
 /** The extension host processes now running (their pids): code-server forks them with --type=extensionHost. */
@@ -143,8 +144,8 @@ async function main() {
     wholeFileOverBare: Math.round((whole / b) * 100) / 100,
     extensionHostPeakMB: median(opens.map((o) => o.extensionHostPeakMB)),
     runs: opens,
-    targets: { firstRowMsAtMost: 500, wholeFileOverBareAtMost: 2 },
-    pass: { firstRow: first <= 500, wholeFile: whole / b <= 2 },
+    targets: { firstRowMsAtMost: 500, wholeFileOverBareAtMost: 2, extensionHostPeakMBUnder: 1024 },
+    pass: { firstRow: first <= 500, wholeFile: whole / b <= 2, extensionHostMemory: median(opens.map((o) => o.extensionHostPeakMB)) < 1024 },
   };
 }
 

@@ -5,6 +5,7 @@
 //
 //   node scripts/prereqs.mjs test   every suite (unit, integration, browser, VS Code end to end)
 //   node scripts/prereqs.mjs e2e    the VS Code end-to-end suite only
+//   node scripts/prereqs.mjs bench  the benchmarks (`npm run bench*`): what the tests need
 //   node scripts/prereqs.mjs demo   the demo; it never fails: what it cannot get is reported, and
 //                                   the demo says which step ran without it
 //
@@ -60,11 +61,12 @@ function installHint(missing) {
 }
 
 const use = process.argv[2] ?? 'test';
-if (!['test', 'e2e', 'demo'].includes(use)) {
-  console.error(`prereqs: unknown use "${use}" (test, e2e or demo)`);
+if (!['test', 'e2e', 'demo', 'bench'].includes(use)) {
+  console.error(`prereqs: unknown use "${use}" (test, e2e, bench or demo)`);
   process.exit(2);
 }
-const needed = REQUIREMENTS.filter((r) => r.uses.includes(use));
+// The benchmarks run what the tests run (Python peers, ffmpeg, Chromium, code-server).
+const needed = REQUIREMENTS.filter((r) => r.uses.includes(use === 'bench' ? 'test' : use));
 let missing = needed.filter((r) => !present(r));
 
 const canInstall =

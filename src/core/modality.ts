@@ -17,7 +17,7 @@
 //   verb of saying is reported; a text "says" what it shows; "word(s)" is read beside a screen;
 //   places count as seen only without sound or text). Quotes are speech: a double-quoted span
 //   (“…” or "…") unless the sentence cites on-screen text (then the quote is what the text reads),
-//   and a single-quoted span ('…' or ‘…’) only after a speech cue. Measured on 214 hand-labelled
+//   and a single-quoted span ('…' or ‘…’) only after a speech cue. Measured on 113 hand-labelled
 //   sentences in HumanOmniV2's style (bench/labelled/tagging.tsv, `npm run bench:shortcuts`).
 // - Negation: a claim that a modality is absent still cites it ("there is no music" is a claim
 //   about the audio), so it is kept with `negated: true`. Within a clause (split at , ; : — and

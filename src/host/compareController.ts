@@ -10,6 +10,7 @@ import { detectFormat, readRolloutAt, type FormatName } from '../core/readers/in
 import type { CompareMethods, CompareTrace } from '../protocol/compareView';
 import { loadCompareSources } from '../services/compareFiles';
 import { Disposable } from './dispose';
+import { runWork, type WorkStatus } from './workStatus';
 import { registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
 import { PanelHost } from './panelHost';
@@ -31,6 +32,7 @@ export class CompareController extends Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
+    private readonly work?: WorkStatus,
   ) {
     super();
     this._register(registerSafeCommand(COMPARE_COMMANDS.compareCheckpoints, (uri, uris) => this.compareSelected(uri, uris), log));
@@ -86,8 +88,9 @@ export class CompareController extends Disposable {
     };
     let comparison: Comparison;
     try {
-      comparison = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}`, cancellable: false },
+      comparison = await runWork(
+        this.work,
+        { title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}` },
         async () => {
           const loaded = await loadCompareSources(
             paths.map((p) => ({ path: p })),

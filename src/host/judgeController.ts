@@ -1,6 +1,6 @@
 // Judging from the editor: the context and logic rewards (and free-form accuracy) of every
 // rollout in the active rollout view, through an OpenAI-compatible judge endpoint, with a
-// cancellable notification and a status-bar count. Results land on the panels they score; the
+// cancellable notification and the work status item. Results land on the panels they score; the
 // persistent judge cache (workspace .omnitrace/cache/judge) makes a second run cost nothing.
 // API keys live in SecretStorage (or an environment variable a profile names), never in settings.
 
@@ -13,6 +13,7 @@ import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv } from '../models/openaiChat';
 import { activeDocument, trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
+import { runWork, type WorkStatus } from './workStatus';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
@@ -72,8 +73,7 @@ export function judgeProfilesFrom(raw: unknown): { profiles: JudgeProfile[]; pro
 }
 
 export class JudgeController extends Disposable {
-  private readonly status: vscode.StatusBarItem;
-  private readonly profiles: EndpointProfiles<JudgeProfile>;
+  readonly profiles: EndpointProfiles<JudgeProfile>;
   /** One concurrency limit per profile, shared by every judging job of this window. */
   private readonly limits = new Map<string, { concurrency: number; sem: Semaphore }>();
 
@@ -83,10 +83,9 @@ export class JudgeController extends Disposable {
     private readonly log: Log,
     /** Called after judging so CodeLenses over the same file show the judged rewards. */
     private readonly onJudged: () => void = () => undefined,
+    private readonly work?: WorkStatus,
   ) {
     super();
-    this.status = this._register(vscode.window.createStatusBarItem('omnitrace.judging', vscode.StatusBarAlignment.Left, 40));
-    this.status.name = 'Omni Trace judging';
     this.profiles = new EndpointProfiles(JUDGE_ENDPOINTS, judgeProfilesFrom, secrets, log);
     this._register(registerSafeCommand(JUDGE_COMMANDS.judgeRollouts, () => this.judgeActive(), log));
     this._register(registerSafeCommand(JUDGE_COMMANDS.setJudgeApiKey, () => this.profiles.setKey(), log));
@@ -213,10 +212,9 @@ export class JudgeController extends Disposable {
     const counts: Partial<Record<RewardStatus, number>> = {};
     let done = 0;
     this.log.info(`judging ${indices.length} rollouts of ${doc.fileName} with ${profile.model} (${profile.name}), rewards ${rewards.join(', ')}`);
-    const cancelled = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Omni Trace: judging ${doc.fileName}`, cancellable: true }, async (progress, token) => {
+    const cancelled = await runWork(this.work, { title: `Omni Trace: judging ${doc.fileName}`, cancellable: true, focus: () => this.provider.panelsFor(doc)[0]?.panel.reveal() }, async (progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
-      this.status.show();
       try {
         for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
           const batch = indices.slice(start, start + BATCH);
@@ -230,7 +228,6 @@ export class JudgeController extends Disposable {
               done++;
               const s = runner.stats;
               const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
-              this.status.text = `$(sync~spin) Omni Trace: judging ${text}`;
               progress.report({ increment: 100 / indices.length, message: text });
             },
           });
@@ -238,7 +235,6 @@ export class JudgeController extends Disposable {
         }
       } finally {
         sub.dispose();
-        this.status.hide();
       }
       return abort.signal.aborted;
     });

@@ -25,6 +25,7 @@ import type { RewardResult } from '../core/types';
 import { mediaKindOf } from '../core/mediaPaths';
 import { CheckpointCallError } from '../models/checkpointClient';
 import { Disposable } from './dispose';
+import { runWork, type WorkStatus } from './workStatus';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { JudgeController } from './judgeController';
 import type { Log } from './log';
@@ -97,7 +98,7 @@ type RunDefaults = Partial<Omit<RunFormValues, 'start' | 'end' | 'options'>> & {
 export type RunJudges = Pick<JudgeController, 'judgeProfiles' | 'runnerFor'>;
 
 export class RunController extends Disposable {
-  private readonly profiles: EndpointProfiles<NamedCheckpointProfile>;
+  readonly profiles: EndpointProfiles<NamedCheckpointProfile>;
   /** The open run form, if any: a new one replaces it (newest wins). */
   private form: RunFormPanel | undefined;
 
@@ -107,6 +108,7 @@ export class RunController extends Disposable {
     private readonly log: Log,
     private readonly extensionUri: vscode.Uri,
     private readonly judges?: RunJudges,
+    private readonly work?: WorkStatus,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -301,8 +303,9 @@ export class RunController extends Disposable {
         ),
       );
     };
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true },
+    const outcome = await runWork(
+      this.work,
+      { title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true, focus: () => live.panel.reveal() },
       async (progress, token): Promise<Outcome> => {
         const sub = token.onCancellationRequested(() => abort.abort());
         const counts = new Array<number>(n).fill(0);
