@@ -12,7 +12,7 @@
 import { copyFileSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { buildVsix, ensureCodeServer, startCodeServer } from '../scripts/codeServer';
+import { buildVsix, ensureCodeServer, extensionHostLog, startCodeServer } from '../scripts/codeServer';
 import { launchChromium } from '../test/helpers/chromium';
 import { DATA, ensureData, measure, median, ROOT, runBench } from './common';
 
@@ -64,7 +64,7 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
   await page.keyboard.type(name, { delay: 10 });
-  await page.waitForFunction(`() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(name)}))`, undefined, {
+  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(name)}))`, undefined, {
     timeout: 20_000,
   });
   const t0 = Date.now();
@@ -81,12 +81,15 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
   await viewFrame.waitForSelector(ROW, { timeout: 120_000 });
   const frame = viewFrame;
   const firstRowMs = Date.now() - t0;
-  // A string predicate: this file is type-checked without DOM types.
+  // The row count itself, exactly, polled from here: the webview's CSP refuses waitForFunction's
+  // in-page predicate (and a string arrow function passed to it is truthy at once). A string
+  // expression: this file is type-checked without DOM types.
   const count = `${records.toLocaleString('en-US')} rollouts`;
-  await frame.waitForFunction(`() => { const t = document.body.textContent || ''; return !t.includes('still reading') && t.includes(${JSON.stringify(count)}); }`, undefined, {
-    timeout: 300_000,
-    polling: 20,
-  });
+  const done = `!(document.body.textContent || '').includes('still reading') && document.querySelector('[data-testid="row-count"]')?.textContent === ${JSON.stringify(count)}`;
+  for (const until = t0 + 300_000; !(await frame.evaluate(done)); ) {
+    if (Date.now() > until) throw new Error(`${name}: the view never counted ${count}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return { viewMs, firstRowMs, wholeFileMs: Date.now() - t0 };
 }
 
@@ -96,7 +99,7 @@ async function main() {
   const csDir = ensureCodeServer();
   const browser = await launchChromium();
   const bare: number[] = [];
-  const opens: { viewMs: number; firstRowMs: number; wholeFileMs: number; extensionHostPeakMB: number; smallFileFirstRowMs: number }[] = [];
+  const opens: { viewMs: number; firstRowMs: number; wholeFileMs: number; extensionHostPeakMB: number; smallFileFirstRowMs: number; loggedLoadSeconds: number | null }[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
       const b = await measure([join(ROOT, 'bench', 'bare-parse.mjs'), DATA]);
@@ -119,7 +122,12 @@ async function main() {
         // The floor: a copy of the 10-rollout demo, opened the same way (the webview's own start-up).
         const floor = await openOnce(page, 'floor.rollouts.jsonl', demoRecords);
         const o = await openOnce(page, 'bench.rollouts.jsonl', records);
-        opens.push({ ...o, extensionHostPeakMB: host ? peakMB(host) : Number.NaN, smallFileFirstRowMs: floor.firstRowMs });
+        // The extension's own account of the load (its output channel): what the page shows must agree.
+        // VS Code writes output channels to disk a moment later: poll for the line.
+        const loggedRe = /Read ([\d,]+) rollouts from \S*bench\.rollouts\.jsonl as \S+ in ([\d.]+) s/;
+        let logged = loggedRe.exec(extensionHostLog(cs.userDataDir));
+        for (const until = Date.now() + 15_000; !logged && Date.now() < until; logged = loggedRe.exec(extensionHostLog(cs.userDataDir))) await new Promise((r) => setTimeout(r, 200));
+        opens.push({ ...o, extensionHostPeakMB: host ? peakMB(host) : Number.NaN, smallFileFirstRowMs: floor.firstRowMs, loggedLoadSeconds: logged ? Number(logged[2]) : null });
         process.stderr.write(
           `run ${i + 1}: bare ${bare[i]} ms; view ${o.viewMs} ms, first row ${o.firstRowMs} ms (a 10-rollout file: ${floor.firstRowMs} ms), whole file ${o.wholeFileMs} ms, extension host peak ${opens[i]!.extensionHostPeakMB} MB\n`,
         );
@@ -143,6 +151,8 @@ async function main() {
     wholeFileMs: whole,
     wholeFileOverBare: Math.round((whole / b) * 100) / 100,
     extensionHostPeakMB: median(opens.map((o) => o.extensionHostPeakMB)),
+    // The extension's own log of the same loads (read and scored, groups applied), in seconds.
+    loggedLoadSeconds: median(opens.map((o) => o.loggedLoadSeconds ?? Number.NaN)),
     runs: opens,
     targets: { firstRowMsAtMost: 500, wholeFileOverBareAtMost: 2, extensionHostPeakMBUnder: 1024 },
     pass: { firstRow: first <= 500, wholeFile: whole / b <= 2, extensionHostMemory: median(opens.map((o) => o.extensionHostPeakMB)) < 1024 },

@@ -64,7 +64,7 @@ if (target) {
 }
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out, ...(target ? ['--target', target] : [])], {
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out, ...(target ? ['--target', target] : [])], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],
   encoding: 'utf8',
@@ -74,5 +74,11 @@ if (r.status !== 0) {
   // vsce's file listing is long; it only helps when something went wrong.
   process.stderr.write(`${r.stdout}\n${r.stderr}\npackage: vsce failed\n`);
   process.exit(r.status ?? 1);
+}
+// A package for the Marketplace and Open VSX carries no warning (icon, repository, license, …).
+const warnings = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /\bWARNING\b/i.test(l));
+if (warnings.length) {
+  process.stderr.write(`${warnings.join('\n')}\npackage: vsce warned; fix the manifest\n`);
+  process.exit(1);
 }
 console.log(`package: ${out} (${(statSync(out).size / 1e6).toFixed(2)} MB)`);

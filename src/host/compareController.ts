@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { CompareError, compareSources, type Comparison } from '../core/compare/compare';
 import { detectFormat, readRolloutAt, type FormatName } from '../core/readers/index';
 import type { CompareMethods, CompareTrace } from '../protocol/compareView';
-import { loadCompareSources } from '../services/compareFiles';
+import { loadCompareSources, readSavedComparison, saveComparison } from '../services/compareFiles';
+import { workspacePath } from '../core/workspaceLayout';
 import { Disposable } from './dispose';
 import { runWork, type WorkStatus } from './workStatus';
 import { registerSafeCommand } from './endpointProfiles';
@@ -88,25 +89,43 @@ export class CompareController extends Disposable {
     };
     let comparison: Comparison;
     try {
-      comparison = await runWork(
-        this.work,
-        { title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}` },
-        async () => {
-          const loaded = await loadCompareSources(
-            paths.map((p) => ({ path: p })),
-            scoreOpts,
-          );
-          for (const p of loaded.problems.slice(0, 50)) this.log.warn(p);
-          return compareSources(loaded.sources, { zeroVarianceShares: loaded.zeroVarianceShares });
-        },
-      );
+      comparison = await runWork(this.work, { title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}` }, async () => {
+        const loaded = await loadCompareSources(
+          paths.map((p) => ({ path: p })),
+          scoreOpts,
+        );
+        for (const p of loaded.problems.slice(0, 50)) this.log.warn(p);
+        return compareSources(loaded.sources, { zeroVarianceShares: loaded.zeroVarianceShares });
+      });
     } catch (e) {
       const message = e instanceof CompareError ? e.message : `the comparison failed: ${errorText(e)}`;
       void vscode.window.showErrorMessage(`Omni Trace: ${message}`);
       this.log.error(message);
       return undefined;
     }
+    // Saved for the sidebar's Comparisons view (a sidecar of ours; the sources are untouched).
+    const root = (vscode.workspace.getWorkspaceFolder(vscode.Uri.file(paths[0]!)) ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
+    if (root) {
+      try {
+        const saved = await saveComparison(workspacePath(root, 'comparisons'), comparison);
+        this.log.info(`comparison saved to ${saved}`);
+      } catch (e) {
+        this.log.warn(`the comparison could not be saved: ${errorText(e)}`);
+      }
+    }
     return this._register(new ComparePanel(this.extensionUri, this.log, comparison, settings.defaultFormat));
+  }
+
+  /** Shows a saved comparison (from the sidebar) as it was computed, without re-scoring. */
+  async openSaved(file: string): Promise<ComparePanel | undefined> {
+    let comparison: Comparison;
+    try {
+      comparison = await readSavedComparison(file);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Omni Trace: ${errorText(e)}`);
+      return undefined;
+    }
+    return this._register(new ComparePanel(this.extensionUri, this.log, comparison, readSettings(vscode.Uri.file(file)).defaultFormat));
   }
 }
 

@@ -12,12 +12,20 @@ import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
 import { RunController } from './runController';
 import { ShortcutController } from './shortcutController';
-import { CompareController } from './compareController';
+import { CompareController, COMPARE_COMMANDS } from './compareController';
 import { LabController } from './labController';
+import { JUDGE_COMMANDS } from './judgeController';
+import { RUN_COMMANDS } from './runController';
+import { SHORTCUT_COMMANDS } from './shortcutController';
+import { Sidebar } from './sidebar/sidebar';
+import { WorkStatus } from './workStatus';
+import { ViewKeys } from './viewKeys';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
   readonly provider: RolloutEditorProvider;
+  readonly sidebar: Sidebar;
+  readonly work: WorkStatus;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -33,22 +41,42 @@ class OmniTraceExtension extends Disposable {
         return index === undefined ? undefined : doc!.store.judgedFor(index);
       }),
     );
-    const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh()));
-    this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges));
-    this._register(new ShortcutController(context.secrets, this.provider, this.log, judges));
-    this._register(new CompareController(context.extensionUri, this.provider, this.log));
-    this._register(new LabController(context.extensionUri, this.provider, judges, this.log));
+    this._register(new ViewKeys(this.provider));
+    const work = this._register(new WorkStatus());
+    const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh(), work));
+    const runs = this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges, work));
+    this._register(new ShortcutController(context.secrets, this.provider, this.log, judges, work));
+    const compare = this._register(new CompareController(context.extensionUri, this.provider, this.log, work));
+    this._register(new LabController(context.extensionUri, this.provider, judges, this.log, work));
+    this.sidebar = this._register(
+      new Sidebar(
+        {
+          openInViewer: COMMANDS.openInViewer,
+          compareCheckpoints: COMPARE_COMMANDS.compareCheckpoints,
+          judgeRollouts: JUDGE_COMMANDS.judgeRollouts,
+          findShortcuts: SHORTCUT_COMMANDS.findShortcuts,
+          runCheckpoint: RUN_COMMANDS.runCheckpoint,
+          openSavedComparison: (p) => compare.openSaved(p),
+          profiles: [
+            { label: 'Checkpoints', profiles: runs.profiles, icon: 'server', contextValue: 'omnitrace.checkpointProfile' },
+            { label: 'Judges', profiles: judges.profiles, icon: 'law', contextValue: 'omnitrace.judgeProfile' },
+          ],
+        },
+        this.log,
+      ),
+    );
+    this.work = work;
     this.log.info(`Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` + (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'));
   }
 }
 
 let instance: OmniTraceExtension | undefined;
 
-export function activate(context: vscode.ExtensionContext): { provider: RolloutEditorProvider } {
+export function activate(context: vscode.ExtensionContext): { provider: RolloutEditorProvider; sidebar: Sidebar; work: WorkStatus } {
   instance = new OmniTraceExtension(context);
   context.subscriptions.push(instance);
   // Returned for tests that drive the extension from inside VS Code (code-server e2e).
-  return { provider: instance.provider };
+  return { provider: instance.provider, sidebar: instance.sidebar, work: instance.work };
 }
 
 export function deactivate(): void {

@@ -212,32 +212,36 @@ export class JudgeController extends Disposable {
     const counts: Partial<Record<RewardStatus, number>> = {};
     let done = 0;
     this.log.info(`judging ${indices.length} rollouts of ${doc.fileName} with ${profile.model} (${profile.name}), rewards ${rewards.join(', ')}`);
-    const cancelled = await runWork(this.work, { title: `Omni Trace: judging ${doc.fileName}`, cancellable: true, focus: () => this.provider.panelsFor(doc)[0]?.panel.reveal() }, async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      try {
-        for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
-          const batch = indices.slice(start, start + BATCH);
-          const items: ScoredRollout[] = await Promise.all(batch.map((i) => store.getDetail(i)));
-          await runner.judgeAll(items, {
-            rewards,
-            signal: abort.signal,
-            onResult: (k, judged) => {
-              store.applyJudged(batch[k]!, judged);
-              for (const r of Object.values(judged)) counts[r.status] = (counts[r.status] ?? 0) + 1;
-              done++;
-              const s = runner.stats;
-              const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
-              progress.report({ increment: 100 / indices.length, message: text });
-            },
-          });
-          store.refresh('judged');
+    const cancelled = await runWork(
+      this.work,
+      { title: `Omni Trace: judging ${doc.fileName}`, cancellable: true, focus: () => this.provider.panelsFor(doc)[0]?.panel.reveal() },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          for (let start = 0; start < indices.length && !abort.signal.aborted; start += BATCH) {
+            const batch = indices.slice(start, start + BATCH);
+            const items: ScoredRollout[] = await Promise.all(batch.map((i) => store.getDetail(i)));
+            await runner.judgeAll(items, {
+              rewards,
+              signal: abort.signal,
+              onResult: (k, judged) => {
+                store.applyJudged(batch[k]!, judged);
+                for (const r of Object.values(judged)) counts[r.status] = (counts[r.status] ?? 0) + 1;
+                done++;
+                const s = runner.stats;
+                const text = `${done.toLocaleString()}/${indices.length.toLocaleString()} · ${s.cacheHits} cached · ${s.callErrors} failed`;
+                progress.report({ increment: 100 / indices.length, message: text });
+              },
+            });
+            store.refresh('judged');
+          }
+        } finally {
+          sub.dispose();
         }
-      } finally {
-        sub.dispose();
-      }
-      return abort.signal.aborted;
-    });
+        return abort.signal.aborted;
+      },
+    );
     this.onJudged();
     const s = runner.stats;
     const byStatus =

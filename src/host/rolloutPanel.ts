@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MediaInfo, RolloutDetail } from '../protocol/messages';
-import type { EditorRolloutMethods, RolloutViewMethods } from '../protocol/rolloutView';
+import type { EditorRolloutMethods, RolloutViewMethods, ViewKeyAction } from '../protocol/rolloutView';
 import { Disposable } from './dispose';
 import type { Log } from './log';
 import type { RolloutDocument } from './rolloutDocument';
@@ -92,6 +92,11 @@ export class RolloutPanel extends Disposable {
     this._selection = index;
     if (!this.server.emit('select', { index })) this.pendingSelect = index;
     this.panel.reveal(undefined, false);
+  }
+
+  /** A keybinding of the view; false when the view has not loaded yet. */
+  sendKey(action: ViewKeyAction, score?: number): boolean {
+    return this.server.emit('key', score === undefined ? { action } : { action, score });
   }
 
   private flushSelect(): void {

@@ -36,4 +36,9 @@ export interface RolloutViewEvents {
   progress: { read: number; skipped: number; done: boolean };
   /** Ask the view to select a rollout (e.g. from a CodeLens or a command). */
   select: { index: number };
+  /** A VS Code keybinding for the view (listed in the keyboard-shortcuts editor, rebindable). */
+  key: { action: ViewKeyAction; score?: number };
 }
+
+/** What the view's keybindings do: move between rollouts, show the reference, and label. */
+export type ViewKeyAction = 'next' | 'previous' | 'toggleReference' | 'toggleLabelling' | 'label' | 'nextReward' | 'previousReward' | 'undoLabel';

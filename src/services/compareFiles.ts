@@ -3,14 +3,16 @@
 // holds several checkpoints or steps.
 
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../core/atomicFile';
 import { readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { canonicalJson, fnv1a64 } from '../core/grpo';
 import { extractAnswer } from '../core/pycompat';
 import { scoreFile, type ScoreOptions } from '../core/score';
 import { firstFormatFailure } from '../core/trace';
 import type { ScoredRollout } from '../core/types';
-import { CompareError, type CompareSample, type CompareSource } from '../core/compare/compare';
+import { CompareError, type CompareSample, type CompareSource, type Comparison } from '../core/compare/compare';
 
 export interface SourceSpec {
   path: string;
@@ -134,4 +136,32 @@ export async function loadCompareSources(specs: SourceSpec[], opts: LoadCompareO
   // Steps only count as a series when every source is one.
   if (!sources.every((s) => s.step !== undefined)) for (const s of sources) delete s.step;
   return { sources, zeroVarianceShares, problems };
+}
+
+/**
+ * Saves a comparison the editor showed into `dir` (`.omnitrace/comparisons`), named by time and
+ * checkpoints, in the shape `omnitrace compare --out` writes; returns its path.
+ */
+export async function saveComparison(dir: string, comparison: Comparison, at = new Date()): Promise<string> {
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const names = comparison.checkpoints
+    .map((c) => c.name.replace(/[^A-Za-z0-9._-]+/g, '_'))
+    .join('-vs-')
+    .slice(0, 120);
+  const file = join(dir, `${stamp}-${names}.json`);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(comparison, null, 2) + '\n', { ownFile: true });
+  return file;
+}
+
+/** A comparison saved by saveComparison or `compare --out`, checked for the parts the view needs. */
+export async function readSavedComparison(file: string): Promise<Comparison> {
+  const v = JSON.parse(await readFile(file, 'utf8')) as Partial<Comparison>;
+  if (!Array.isArray(v.checkpoints) || !Array.isArray(v.pairs) || !Array.isArray(v.items) || typeof v.settings !== 'object') {
+    throw new Error(`${file} is not a saved comparison (it needs checkpoints, pairs, items and settings)`);
+  }
+  return v as Comparison;
 }

@@ -77,7 +77,7 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
 /** Waits until the open quick-input list shows an entry containing `text`. */
 async function waitForListed(page: Page, text: string, timeout: number): Promise<void> {
   // A string predicate: this file is type-checked without DOM types (host code has none).
-  await page.waitForFunction(`() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
+  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
 }
 
 /**
@@ -188,6 +188,19 @@ async function findFrameWithText(page: Page, selector: string, text: string, tim
   }
 }
 
+/**
+ * Waits until an expression is true in a webview frame. Not waitForFunction: it compiles its
+ * predicate in the page, which the webview's CSP refuses (and a string holding an arrow function
+ * evaluates to the function itself, which is truthy: such a wait passes at once).
+ */
+async function untilTrue(frame: Frame, expression: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await frame.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await frame.waitForTimeout(50);
+  }
+}
+
 /** Waits until `selector`'s text in `frame` satisfies `ok`; the last text seen is in the error. */
 async function waitForText(frame: Frame, selector: string, ok: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -290,7 +303,7 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
     await form.locator('[data-testid=field-question] textarea').fill('How does the caller feel?');
     await form.locator('[data-testid=field-options] textarea').fill('A. calm\nB. anxious');
     await form.locator('[data-testid=field-answer] input').fill('B');
-    await form.waitForFunction(`() => document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`, undefined, { timeout: 10_000 });
+    await untilTrue(form, `document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`, 'the problem type follows the options', 10_000);
     await form.click('[data-testid="run-submit"]');
 
     // Mid-stream: the server holds after three words of each sample; the live view shows them.
@@ -382,6 +395,24 @@ describe('the per-platform package', () => {
     const natives = names.filter((n) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(n));
     assert.ok(natives.length > 0, 'no onnxruntime native binaries in the VSIX');
     for (const n of natives) assert.match(n, /\/bin\/napi-v6\/linux\/x64\//, `a binary for another platform: ${n}`);
+    // Everything the package holds is on this list: the manifest, the Marketplace files, the
+    // bundles and their native runtime, and the media the extension shows.
+    const allowed = [
+      /^extension\.vsixmanifest$/,
+      /^\[Content_Types\]\.xml$/,
+      /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
+      /^extension\/dist\/(extension|scoreRowsWorker)\.js$/,
+      /^extension\/dist\/webview\/main\.js$/,
+      /^extension\/dist\/node_modules\/(onnxruntime-node|onnxruntime-common|@ricky0123\/vad-node|@gutenye\/ocr-models)\//,
+      /^extension\/media\/(icon\.png|icons\/omnitrace\.svg|screenshots\/[\w-]+\.png|walkthrough\/\w+\.md)$/,
+      /^extension\/media\/demo\/(demo\.rollouts\.jsonl|[\w-]+\.(mp4|wav))$/,
+    ];
+    for (const n of names)
+      assert.ok(
+        allowed.some((re) => re.test(n)),
+        `the VSIX holds a file it should not: ${n}`,
+      );
+    for (const must of ['extension/media/icon.png', 'extension/changelog.md', 'extension/media/icons/omnitrace.svg']) assert.ok(names.includes(must), `${must} missing from the VSIX`);
     for (const n of names) {
       assert.doesNotMatch(n, /^extension\/(src|test|bench|scripts|node_modules)\//, `source or dev file packaged: ${n}`);
       assert.doesNotMatch(n, /\.map$/, `source map packaged: ${n}`);

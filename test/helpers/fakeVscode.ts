@@ -64,9 +64,15 @@ export class FakeRange {
 
 export class FakeRelativePattern {
   constructor(
-    readonly base: FakeUri,
+    readonly base: FakeUri | string | { uri: FakeUri },
     readonly pattern: string,
   ) {}
+
+  /** The folder, as the real RelativePattern takes it: a path, a Uri or a workspace folder. */
+  get baseFsPath(): string {
+    const b = this.base;
+    return typeof b === 'string' ? b : 'fsPath' in b ? b.fsPath : b.uri.fsPath;
+  }
 }
 
 class TabInputText {
@@ -98,6 +104,8 @@ export interface FakeState {
   /** Panels made with window.createWebviewPanel (the live run view). */
   webviewPanels: FakePanel[];
   statusBarItems: { id: string; text: string; visible: boolean; disposed: boolean }[];
+  /** Views made with window.createTreeView: their providers, for tests that read a view's items. */
+  treeViews: { id: string; provider: any; disposed: boolean }[];
   watchers: FakeWatcher[];
   config: Record<string, unknown>;
   configUpdates: { key: string; value: unknown; target: unknown }[];
@@ -120,6 +128,7 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     outputChannels: [],
     webviewPanels: [],
     statusBarItems: [],
+    treeViews: [],
     watchers: [],
     config: {},
     configUpdates: [],
@@ -145,6 +154,32 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
     TabInputText,
     TabInputCustom,
     StatusBarAlignment: { Left: 1, Right: 2 },
+    TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+    QuickPickItemKind: { Separator: -1, Default: 0 },
+    TreeItem: class {
+      description?: string;
+      tooltip?: string;
+      contextValue?: string;
+      iconPath?: unknown;
+      resourceUri?: unknown;
+      command?: unknown;
+      constructor(
+        readonly label: string,
+        readonly collapsibleState = 0,
+      ) {}
+    },
+    ThemeIcon: class {
+      constructor(readonly id: string) {}
+    },
+    CancellationTokenSource: class {
+      private readonly cancelled = new FakeEventEmitter<void>();
+      readonly token = { isCancellationRequested: false, onCancellationRequested: this.cancelled.event };
+      cancel() {
+        this.token.isCancellationRequested = true;
+        this.cancelled.fire();
+      }
+      dispose() {}
+    },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
@@ -210,6 +245,11 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
           hide: () => (item.visible = false),
           dispose: () => (item.disposed = true),
         };
+      },
+      createTreeView(id: string, options: { treeDataProvider: unknown }) {
+        const entry = { id, provider: options.treeDataProvider, disposed: false };
+        state.treeViews.push(entry);
+        return { dispose: () => (entry.disposed = true) };
       },
       registerCustomEditorProvider(viewType: string, provider: unknown, options: unknown) {
         const entry = { viewType, provider, options, disposed: false };
@@ -277,7 +317,23 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
       getWorkspaceFolder(uri: FakeUri) {
         return folders.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + path.sep));
       },
+      /** The files under the folder a RelativePattern names whose extension the glob lists (enough for the sidebar). */
+      async findFiles(pattern: FakeRelativePattern) {
+        const exts = /\{([^}]+)\}$/.exec(pattern.pattern)?.[1]?.split(',') ?? [];
+        const out: FakeUri[] = [];
+        const walk = (dir: string) => {
+          for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+            if (d.name === 'node_modules' || d.name.startsWith('.')) continue;
+            const p = path.join(dir, d.name);
+            if (d.isDirectory()) walk(p);
+            else if (exts.some((e) => d.name.endsWith('.' + e))) out.push(FakeUri.file(p));
+          }
+        };
+        walk(pattern.baseFsPath);
+        return out;
+      },
       fs: {
+        delete: async (uri: FakeUri) => fs.rmSync(uri.fsPath),
         stat: async (uri: FakeUri) => {
           const st = fs.statSync(uri.fsPath);
           return { type: st.isDirectory() ? 2 : 1, size: st.size };

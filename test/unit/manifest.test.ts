@@ -39,7 +39,7 @@ test('every contributed command is registered, and every registered command is c
 
 test('commands are namespaced, titled and in the Omni Trace category', () => {
   for (const c of pkg.contributes.commands) {
-    assert.match(c.command, /^omnitrace\.[a-zA-Z]+$/);
+    assert.match(c.command, /^omnitrace\.([a-zA-Z]+\.)?[a-zA-Z]+[0-9]?$/);
     assert.equal(c.category, 'Omni Trace', c.command);
     assert.ok(typeof c.title === 'string' && c.title.length > 3, c.command);
   }
@@ -127,8 +127,8 @@ test('activation creates the output channel and status bar items; deactivation d
     ['Omni Trace'],
   );
   assert.match(state.outputChannels[0]!.lines.join('\n'), /Restricted Mode/);
-  // Loading progress and judging progress.
-  assert.deepEqual(state.statusBarItems.map((i) => i.id).sort(), ['omnitrace.judging', 'omnitrace.loading']);
+  // Loading progress, and long work (judging, runs, shortcut analyses, comparisons, labs).
+  assert.deepEqual(state.statusBarItems.map((i) => i.id).sort(), ['omnitrace.loading', 'omnitrace.work']);
   assert.ok(context.subscriptions.length > 0);
   ext.deactivate();
   for (const [id, c] of state.commands) assert.equal(c.disposed, true, id);

@@ -12,6 +12,7 @@ import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-text
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 
 import type { RolloutDetail, RowQuery, ViewInit, WebviewEvents } from '../../src/protocol/messages';
+import type { ViewKeyAction } from '../../src/protocol/rolloutView';
 import { parseTrace } from '../../src/core/trace';
 import type { RpcClient } from './rpc';
 import { el, custom, clear, debounce, append } from './dom';
@@ -81,6 +82,7 @@ export class App {
       this.progressNode.textContent = p.done ? '' : `reading… ${p.read.toLocaleString()} read${p.skipped ? `, ${p.skipped.toLocaleString()} skipped` : ''}`;
     });
     rpc.on('select', ({ index }) => void this.open(index, true));
+    rpc.on('key', ({ action, score }) => this.onViewKey(action, score));
     rpc.on('streamDelta', (d) => this.applyDelta(d));
     rpc.on('runProgress', (p) => this.runStrip.update(p));
     this.stopButton.addEventListener('click', () => {
@@ -113,6 +115,21 @@ export class App {
   private visibleRewards(): string[] {
     const names = this.init?.rewardNames ?? [];
     return this.state.labelling ? names.filter((n) => n !== 'context' && n !== 'logic') : names;
+  }
+
+  /** A keybinding of the view (VS Code's, so it shows in the keyboard-shortcuts editor). */
+  private onViewKey(action: ViewKeyAction, score?: number): void {
+    if (action === 'next' || action === 'previous') void this.moveSelection(action === 'next' ? 1 : -1);
+    else if (action === 'toggleReference') {
+      this.state = { ...this.state, showReference: !this.state.showReference };
+      this.save();
+      if (this.shown) this.renderDetail(this.shown.index, this.shown.detail, true);
+    } else if (action === 'toggleLabelling') {
+      if (this.init?.host === 'vscode') this.setLabelling(!this.state.labelling);
+    } else if (this.state.labelling) {
+      const key = action === 'label' ? String(score ?? '') : action === 'nextReward' ? 'ArrowRight' : action === 'previousReward' ? 'ArrowLeft' : 'u';
+      this.labelBar.press(key);
+    }
   }
 
   /** The next or previous row of the table becomes the selection. */
@@ -301,7 +318,8 @@ export class App {
   }
 
   private updateCount(shown: number): void {
-    const total = this.init?.total ?? shown;
+    // While a file streams in, the page can be newer than init: never show "N of fewer".
+    const total = Math.max(this.init?.total ?? 0, shown);
     this.countNode.textContent = shown === total ? `${total.toLocaleString()} rollouts` : `${shown.toLocaleString()} of ${total.toLocaleString()} rollouts`;
   }
 

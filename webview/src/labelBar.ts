@@ -125,6 +125,12 @@ export class LabelBar {
 
   /** The bar's keys; returns true when it took the key. */
   onKey(e: KeyboardEvent): boolean {
+    return this.press(e.key);
+  }
+
+  /** A key of the bar, from the keyboard or a VS Code keybinding; true when it took it. */
+  press(key: string): boolean {
+    const e = { key };
     const s = this.state;
     if (!s?.enabled || this.asking) return false;
     if (e.key === '?') {

@@ -87,7 +87,7 @@ async function nonBlankLines(file: string): Promise<number> {
  * How many rollouts `path` holds: exact for JSON files and parquet, the non-blank lines for JSON
  * lines (a line that fails to parse still counts; the view reports it when the file opens).
  */
-export async function countRollouts(path: string, format: FormatName): Promise<{ count: number; exact: boolean }> {
+export async function countRollouts(path: string, format: FormatName): Promise<{ count: number; exact: boolean; unreadable?: number }> {
   const { files } = await listInput(path, format);
   let count = 0;
   if (LINE_FORMATS.includes(format)) {
@@ -101,6 +101,10 @@ export async function countRollouts(path: string, format: FormatName): Promise<{
     }
     return { count, exact: true };
   }
-  for await (const item of readRollouts(path, { format })) if (item.kind === 'record') count++;
-  return { count, exact: true };
+  let unreadable = 0;
+  for await (const item of readRollouts(path, { format })) {
+    if (item.kind === 'record') count++;
+    else unreadable++;
+  }
+  return { count, exact: true, ...(unreadable ? { unreadable } : {}) };
 }
