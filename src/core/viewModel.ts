@@ -20,7 +20,16 @@ const QUESTION_CHARS = 160;
 const ANSWER_CHARS = 120;
 const HISTOGRAM_BINS = 10;
 
-function shorten(text: string, max: number): string {
+export function shorten(text: string, max: number): string {
+  // Only the head can show: collapsing the whitespace of a whole long text costs for nothing.
+  // (When the head collapses to less than fits, long whitespace runs hid more: do it all.)
+  if (text.length > 4 * max) {
+    const head = text
+      .slice(0, 4 * max)
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (head.length > max) return head.slice(0, max - 1) + '…';
+  }
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? oneLine.slice(0, max - 1) + '…' : oneLine;
 }
@@ -476,8 +485,14 @@ const COLLATOR = new Intl.Collator(undefined, { numeric: true });
  * array's own numeric sort — no comparator call per pair of rows.
  */
 export function sortRows(rows: RowSummary[], sort: { key: SortKey; dir: 'asc' | 'desc' }): RowSummary[] {
-  const get = extractor(sort.key);
   const n = rows.length;
+  // The default order, on rows that arrive in it (every load): nothing to sort.
+  if (sort.key === 'index') {
+    let inOrder = true;
+    for (let i = 1; i < n && inOrder; i++) if (rows[i]!.index < rows[i - 1]!.index) inOrder = false;
+    if (inOrder) return sort.dir === 'asc' ? rows.slice() : rows.slice().reverse();
+  }
+  const get = extractor(sort.key);
   const raw: (string | number | undefined)[] = new Array(n);
   const nums = new Set<number>();
   const strs = new Set<string>();

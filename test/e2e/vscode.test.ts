@@ -18,6 +18,8 @@ import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeV
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 const contributed: { command: string; title: string; category?: string }[] = manifest.contributes.commands;
+/** Commands of the sidebar's items (they need the item): hidden from the palette, run from the sidebar. */
+const itemOnly = new Set<string>(manifest.contributes.menus.commandPalette.filter((m: { when?: string }) => m.when === 'false').map((m: { command: string }) => m.command));
 
 let csDir: string;
 let vsix: string;
@@ -375,6 +377,50 @@ async function runCheckpointFromExplorer(page: Page, cs: CodeServer, vllm: FakeV
   assert.doesNotMatch(extensionHostLog(cs.userDataDir), /\[error\][^\n]*(omnitrace|checkpoint|run form|live run)/i);
 }
 
+/** The tree row of an Omni Trace view whose text contains `text` (the views live in the sidebar part). */
+function treeRow(page: Page, view: string, text: string) {
+  return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { hasText: text }).first();
+}
+
+async function sidebarAndWalkthrough(page: Page, cs: CodeServer): Promise<void> {
+  // The run test before saved a run; this file is one more rollout file for the context action.
+  writeFileSync(join(cs.workspace, 'sidebar.rollouts.jsonl'), readFileSync(join(cs.workspace, 'demo.rollouts.jsonl')));
+  await page.click('.activitybar .action-item a[aria-label^="Omni Trace"]');
+  // Rollouts: the demo file with its format and count (counted in the background).
+  const demoRow = treeRow(page, 'Rollouts', 'demo.rollouts.jsonl');
+  await demoRow.waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-list-row', { hasText: 'demo.rollouts.jsonl' }).filter({ hasText: 'jsonl · 32 rollouts' }).first().waitFor({ timeout: 60_000 });
+  // Runs: the run the previous test saved, by its model, with n and accuracy.
+  const runRow = treeRow(page, 'Runs', 'omni-ckpt');
+  await runRow.waitFor({ timeout: 60_000 });
+  assert.match((await runRow.textContent()) ?? '', /n 2 · accuracy 100%/);
+  // A context action: Open, from the item's context menu, opens the rollout view.
+  const target = treeRow(page, 'Rollouts', 'sidebar.rollouts.jsonl');
+  await target.waitFor({ timeout: 60_000 });
+  // Its context menu offers the actions of a rollout file…
+  await target.click({ button: 'right' });
+  for (const action of ['Open', 'Judge', 'Find Shortcuts']) await page.getByRole('menuitem', { name: action, exact: true }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Escape');
+  // …and the row's inline Open action opens it (a click on a menu item in code-server's
+  // context menu was seen to highlight the item without running it).
+  await target.hover();
+  await target.locator('.action-label[aria-label="Open"]').click();
+  const frame = await findFrame(page, '[data-testid="rollout-row"]');
+  const titles = async () => (await Promise.all(page.frames().map((f) => f.textContent('[data-testid="view-title"]', { timeout: 500 }).catch(() => null)))).filter(Boolean);
+  for (const until = Date.now() + 30_000; !(await titles()).includes('sidebar.rollouts.jsonl'); ) {
+    if (Date.now() > until) throw new Error(`the context action did not open sidebar.rollouts.jsonl (views: ${(await titles()).join(', ')})`);
+    await page.waitForTimeout(200);
+  }
+  assert.ok(frame);
+  // The walkthrough, from the palette's "Open Walkthrough…".
+  await runFromPalette(page, { command: 'welcome.showAllWalkthroughs', title: 'Open Walkthrough...', category: 'Welcome' }, false);
+  await pickListed(page, 'Get Started with Omni Trace');
+  await page.locator('.gettingStartedContainer', { hasText: 'Open the demo' }).first().waitFor({ timeout: 30_000 });
+  for (const step of ['Add a checkpoint profile and run on a clip', 'Judge the context and logic', 'Find shortcuts', 'Compare two checkpoints', 'Label, then tune a judge prompt']) {
+    assert.ok(await page.locator('.gettingStartedContainer', { hasText: step }).count(), `walkthrough step "${step}" missing`);
+  }
+}
+
 describe('the per-platform package', () => {
   test("carries the bundles and only its own platform's onnxruntime binaries, which load", () => {
     const mb = statSync(vsix).size / 1e6;
@@ -481,7 +527,7 @@ describe('Omni Trace in real VS Code (code-server)', () => {
         // "command '…' not found". With the rollout view active, all but "Open in Rollout
         // Viewer" are offered; that one is run on a plain JSONL file open as text.
         const ran = new Set<string>();
-        for (const c of contributed.filter((c) => c.command !== 'omnitrace.openInViewer')) {
+        for (const c of contributed.filter((c) => c.command !== 'omnitrace.openInViewer' && !itemOnly.has(c.command))) {
           // With a checkpoint profile set, Run Again opens a form (a webview that keeps the
           // focus): it is checked and cancelled, so the next commands see the rollout view.
           if (c.command === 'omnitrace.runAgain') await runAgainAndCancel(page, c);
@@ -500,7 +546,7 @@ describe('Omni Trace in real VS Code (code-server)', () => {
           titles.flat().some((t) => /plain\.jsonl/.test(t)),
           `plain.jsonl did not open in the rollout view: ${titles.flat().join(', ')}`,
         );
-        assert.deepEqual([...ran].sort(), contributed.map((c) => c.command).sort());
+        assert.deepEqual([...ran, ...itemOnly].sort(), contributed.map((c) => c.command).sort());
 
         const log = extensionHostLog(cs.userDataDir);
         assert.match(log, /_doActivateExtension omnitrace\.omni-trace\b/, 'the extension host never activated Omni Trace');
@@ -511,6 +557,10 @@ describe('Omni Trace in real VS Code (code-server)', () => {
 
     test('trusted workspace: runs a checkpoint on a clip from the explorer; the samples stream, are scored and saved', async () => {
       await withArtifacts(page, cs, 'run', () => runCheckpointFromExplorer(page, cs, vllm));
+    });
+
+    test('trusted workspace: the Omni Trace sidebar lists the demo and the saved run, a context action opens the view, the walkthrough opens', async () => {
+      await withArtifacts(page, cs, 'sidebar', () => sidebarAndWalkthrough(page, cs));
     });
   });
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RolloutViewModel, summarise, NO_PROBLEM_TYPE, type RolloutSource } from '../../src/core/viewModel';
+import fc from 'fast-check';
+import { RolloutViewModel, summarise, shorten, sortRows, NO_PROBLEM_TYPE, type RolloutSource } from '../../src/core/viewModel';
 import type { RowSummary, TableRow, RowQuery } from '../../src/protocol/messages';
 import type { ScoredRollout, RewardResult, GroupStats } from '../../src/core/types';
 
@@ -336,4 +337,37 @@ test('sortRows equals the plain comparator sort on any rows: numbers, strings wi
     ),
     { numRuns: 500 },
   );
+});
+
+test('shorten reads only the head of a long text and gives what collapsing all of it gives', () => {
+  const naive = (text: string, max: number) => {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length > max ? oneLine.slice(0, max - 1) + '…' : oneLine;
+  };
+  const piece = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom(' ', '\n', '\t'.repeat(50), ' '.repeat(700)));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 60 }), fc.integer({ min: 2, max: 200 }), (parts, max) => {
+      const text = parts.join('');
+      assert.equal(shorten(text, max), naive(text, max));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('sorting by index: rows already in order come back as they are (or reversed), others are sorted', () => {
+  const rows = [0, 1, 2, 3].map((index) => ({ index }) as RowSummary);
+  assert.deepEqual(
+    sortRows(rows, { key: 'index', dir: 'asc' }).map((r) => r.index),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    sortRows(rows, { key: 'index', dir: 'desc' }).map((r) => r.index),
+    [3, 2, 1, 0],
+  );
+  const shuffled = [2, 0, 3, 1].map((index) => ({ index }) as RowSummary);
+  assert.deepEqual(
+    sortRows(shuffled, { key: 'index', dir: 'asc' }).map((r) => r.index),
+    [0, 1, 2, 3],
+  );
+  assert.notEqual(sortRows(rows, { key: 'index', dir: 'asc' }), rows, 'a copy: callers may reorder it');
 });
