@@ -101,6 +101,8 @@ export interface BatchImportSummary {
   lines: number;
 }
 
+const WRITES_IN_FLIGHT = 64;
+
 /** Reads an OpenAI Batch output file into the judge cache. A line that cannot be read is reported and skipped. */
 export async function importJudgeBatch(resultsFile: string, cache: JudgeCache): Promise<BatchImportSummary> {
   const failed = new Map<string, string>();
@@ -108,6 +110,7 @@ export async function importJudgeBatch(resultsFile: string, cache: JudgeCache): 
   let replies = 0;
   let lines = 0;
   const written = new Set<string>();
+  const writes: Promise<void>[] = [];
   for await (const batch of readLineBatches(resultsFile)) {
     for (const l of batch.lines) {
       lines++;
@@ -124,12 +127,16 @@ export async function importJudgeBatch(resultsFile: string, cache: JudgeCache): 
       const r = readBatchResult(json, where);
       if (r.ok === 'skip') skipped.push(`${where}: ${r.error}`);
       else if (r.ok) {
-        await cache.put(r.entry);
+        // Writes overlap (each is a file write and a rename): one at a time, 100k replies took
+        // minutes. The bookkeeping stays in line order.
+        writes.push(cache.put(r.entry));
+        if (writes.length >= WRITES_IN_FLIGHT) await Promise.all(writes.splice(0));
         written.add(r.entry.key);
         failed.delete(r.entry.key);
         replies++;
       } else if (!written.has(r.key)) failed.set(r.key, r.error);
     }
   }
+  await Promise.all(writes);
   return { replies, failed, skipped, lines };
 }

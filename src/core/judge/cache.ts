@@ -9,7 +9,8 @@
 // same answer). Not cached: call errors (timeouts, 5xx, dropped connections, cancellation) — the
 // next run tries again. Entries are parsed again on read, so a parsing fix applies to old replies.
 
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from './template';
@@ -56,9 +57,14 @@ export class JudgeCache {
 
   /** The entry, or undefined when absent or unreadable (a damaged entry is treated as a miss). */
   async get(key: string): Promise<CacheEntry | undefined> {
+    const path = this.pathOf(key);
+    // Synchronous on purpose: an entry is a few hundred bytes, and each asynchronous open, stat,
+    // read and close is a thread-pool round trip (100k cached entries took 19 s that way, 100k
+    // misses 12 s). A miss is answered without a failed open.
+    if (!existsSync(path)) return undefined;
     let text: string;
     try {
-      text = await readFile(this.pathOf(key), 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch {
       return undefined;
     }
@@ -77,6 +83,8 @@ export class JudgeCache {
       await mkdir(folder, { recursive: true });
       this.made.add(folder);
     }
+    // Asynchronous, unlike get(): creating files is slow enough that overlapping them pays
+    // (a batch import keeps 64 in flight).
     const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await writeFile(tmp, JSON.stringify(entry));
