@@ -23,6 +23,10 @@ import { importJudgeBatch, writeBatchRequests, type BatchImportSummary } from '.
 import { JudgeCache } from '../core/judge/cache';
 import { LAYOUT } from '../core/workspaceLayout';
 import type { RolloutDocument } from './rolloutDocument';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomicFile';
+import { errorText } from '../core/errors';
+import { judgedSidecarPath, judgedSidecarText } from '../core/judge/judgedSidecar';
 
 /** The workspace folder holding a file (its .omnitrace/ has the cache and templates), else its folder. */
 function rootOf(uri: vscode.Uri): string {
@@ -243,6 +247,7 @@ export class JudgeController extends Disposable {
       },
     );
     this.onJudged();
+    await this.saveJudged(doc);
     const s = runner.stats;
     const byStatus =
       Object.entries(counts)
@@ -253,5 +258,19 @@ export class JudgeController extends Disposable {
     const failed = (counts['call-error'] ?? 0) + (counts['parse-failure'] ?? 0);
     const show = failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(`Omni Trace: ${summary}.${failed ? ' Failed judgments are marked on their chips, never shown as 0.' : ''}`);
+  }
+
+  /** The judged rewards, kept beside the workspace for `omnitrace report` (which reads them by default). */
+  private async saveJudged(doc: RolloutDocument): Promise<void> {
+    const root = (vscode.workspace.getWorkspaceFolder(doc.uri) ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
+    if (!root) return;
+    const file = judgedSidecarPath(root, doc.uri.fsPath);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, judgedSidecarText(doc.store.judgedRows()) + '\n', { ownFile: true });
+      this.log.info(`judged rewards saved to ${file}`);
+    } catch (e) {
+      this.log.warn(`the judged rewards could not be saved: ${errorText(e)}`);
+    }
   }
 }

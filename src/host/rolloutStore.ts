@@ -384,6 +384,15 @@ export class RolloutStore extends Disposable {
     return this.current.judged.get(index);
   }
 
+  /** Every judged rollout of the current load: index, id and its judged rewards. */
+  judgedRows(): { index: number; id?: string; rewards: Record<string, RewardResult> }[] {
+    const gen = this.current;
+    return [...gen.judged].map(([index, rewards]) => {
+      const id = gen.model.row(index)?.id;
+      return id === undefined ? { index, rewards } : { index, id, rewards };
+    });
+  }
+
   /** Tell the views the model changed (after applyJudged). */
   refresh(reason: string): void {
     this.current.model.invalidate();

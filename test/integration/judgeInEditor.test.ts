@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { activateBuilt, createFakePanel, createFakeVscode, fakeToken, FakeRange, FakeUri } from '../helpers/fakeVscode';
 import { startFakeChatServer, type FakeChatServer } from '../helpers/fakeChatServer';
@@ -92,6 +93,25 @@ test('judging the open rollouts puts context and logic on their rows and details
   const lensProvider = state.codeLensProviders[0]!.provider;
   const lens = lensProvider.resolveCodeLens(lensProvider.provideCodeLenses(textDoc)[1]);
   assert.match(lens.command.title, /context 0\.4 · logic call-error/);
+
+  // The judged rewards are kept in .omnitrace/judged/, and `omnitrace report` run in the
+  // workspace shows them without being told where (a failure stays a failure there too).
+  const sidecars = fs.readdirSync(path.join(dir, '.omnitrace', 'judged'));
+  assert.equal(sidecars.length, 1);
+  assert.match(sidecars[0]!, /^run\.rollouts\.jsonl\.[0-9a-f]{8}\.judged\.jsonl$/);
+  const html = path.join(dir, 'shared.html');
+  const rep = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', 'run.rollouts.jsonl', '--out', html], { cwd: dir, encoding: 'utf8' });
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.match(rep.stderr, /judged rewards from .*\.omnitrace[\\/]judged[\\/]run\.rollouts\.jsonl\./);
+  const data = JSON.parse(/<script type="application\/json" id="omnitrace-data">([\s\S]*?)<\/script>/.exec(fs.readFileSync(html, 'utf8'))![1]!.replace(/\\u003c/g, '<'));
+  const byIndex = (i: number) => data.scored.find((x: { record: { index: number } }) => x.record.index === i);
+  assert.equal(byIndex(0).rewards.context.value, 0.8);
+  assert.equal(byIndex(0).rewards.context.provenance.source, 'judge');
+  assert.equal(byIndex(1).rewards.logic.status, 'call-error');
+  assert.equal(byIndex(1).rewards.logic.value, null);
+  const without = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'report', 'run.rollouts.jsonl', '--no-judged', '--out', html], { cwd: dir, encoding: 'utf8' });
+  assert.equal(without.status, 0, without.stderr);
+  assert.doesNotMatch(without.stderr, /judged rewards from/);
 
   // Second run: successful judgments come from the cache; only the failed call is retried.
   const second = server.requests.length;

@@ -19,13 +19,15 @@ import type { ReadProblem, RewardResult, ScoredRollout } from '../../core/types'
 import type { ReportData } from '../../core/reportData';
 import type { CueInventory } from '../../core/shortcuts/types';
 import { readInventory, readShortcutLines } from '../../core/shortcuts/sidecar';
+import { judgedSidecarPath } from '../../core/judge/judgedSidecar';
 import { summariseShortcuts } from '../../core/shortcuts/summary';
 
 /** Rollout count above which the embedded data is gzip-compressed. */
 const COMPRESS_ABOVE = 2000;
 
 interface ReportCliOptions extends InputOptionValues {
-  judged?: string;
+  /** A judge output file; false with --no-judged. */
+  judged?: string | false;
   compare?: string;
   lab?: string;
   plainData?: boolean;
@@ -245,7 +247,8 @@ export function register(program: Command): void {
     .option('--shortcuts <file.jsonl>', 'show a shortcut analysis of the same file (the output of `omnitrace shortcuts --out`)')
     .option('--cues-dir <dir>', 'where that analysis cached its cue inventories, for the timelines', join('.omnitrace', 'cues'))
     .option('--compare <compare.json>', 'show a comparison of checkpoints (the output of `omnitrace compare --out`), with the traces read back from its sources')
-    .option('--judged <file.jsonl>', 'show the judged rewards of `omnitrace judge --out` (the same file), with their evidence')
+    .option('--judged <file.jsonl>', 'show the judged rewards of `omnitrace judge --out` (the same file), with their evidence (default: the ones the editor saved in .omnitrace/judged/ for this file)')
+    .option('--no-judged', 'leave out the judged rewards the editor saved')
     .option('--lab <lab.json>', 'show a judge lab (the output of `omnitrace judge-lab --out`)')
     .option('--plain-data', `never compress the embedded data (by default it is compressed above ${COMPRESS_ABOVE} rollouts)`);
   addInputOptions(cmd);
@@ -283,7 +286,7 @@ export function register(program: Command): void {
       return;
     }
     if (input === undefined) throw new UsageError('a rollout file or folder is needed (or --compare FILE)');
-    guardOutputs([input, values.shortcuts, values.judged], [['--out', values.out]]);
+    guardOutputs([input, values.shortcuts, values.judged || undefined], [['--out', values.out]]);
     const mediaRoot = values.mediaRoot ? resolve(values.mediaRoot) : undefined;
     if (
       mediaRoot &&
@@ -297,7 +300,13 @@ export function register(program: Command): void {
     const webviewJs = await readFile(webviewBundlePath(), 'utf8');
     const { scored, summary } = await scoreAll(input, { ...inputOpts, scaleRewards: values.scaleRewards ?? false });
     if (summary.read === 0 && summary.skipped > 0) throw new InputError(`no rollout could be read from ${input}`);
-    if (values.judged) await mergeJudged(values.judged, scored);
+    // Without --judged, the judged rewards the editor saved for this file in this workspace.
+    const sidecar = judgedSidecarPath(process.cwd(), input);
+    const judged = values.judged === false ? undefined : (values.judged ?? (existsSync(sidecar) ? sidecar : undefined));
+    if (judged) {
+      await mergeJudged(judged, scored);
+      if (!values.judged) process.stderr.write(`judged rewards from ${judged} (saved by the editor; --no-judged leaves them out)\n`);
+    }
     const inputRoot = (await stat(input)).isDirectory() ? resolve(input) : dirname(resolve(input));
     const roots = [inputRoot, ...(mediaRoot ? [mediaRoot] : [])];
     const media = await reportMedia(scored, dirname(out), mediaRoot, inputRoot);
