@@ -108,7 +108,12 @@ export class WorkStatus extends Disposable {
     }
     if (!items.length) return;
     const picked = await vscode.window.showQuickPick(items, { title: 'Omni Trace: running work' });
-    await picked?.run?.();
+    try {
+      await picked?.run?.();
+    } catch (e) {
+      // The work's view was closed meanwhile: nothing to focus.
+      void vscode.window.showWarningMessage(`Omni Trace: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 

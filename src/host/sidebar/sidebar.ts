@@ -48,11 +48,13 @@ async function fileToOpen(path: string): Promise<string> {
   return join(path, names[names.length - 1]!);
 }
 
-/** The node a context action was given, or the view's selection (keyboard, palette). */
-function pathsOf(node: unknown, nodes: unknown): string[] {
+/** The nodes a context action was given: the selection when several are selected, else the one. */
+function pathsOf(node: unknown, nodes?: unknown): string[] {
   const all = (Array.isArray(nodes) && nodes.length ? nodes : [node]) as (Partial<SidebarNode> | undefined)[];
   return all.map((n) => n?.path).filter((p): p is string => typeof p === 'string');
 }
+
+const pathOf = (node: unknown): string | undefined => pathsOf(node)[0];
 
 export class Sidebar extends Disposable {
   readonly rollouts: RolloutsView;
@@ -80,12 +82,12 @@ export class Sidebar extends Disposable {
     view(LABELS_VIEW, this.labels);
 
     const reg = (id: string, fn: (...args: unknown[]) => unknown) => this._register(registerSafeCommand(id, fn, log));
-    reg(SIDEBAR_COMMANDS.open, (node) => this.open(pathsOf(node, undefined)[0]));
+    reg(SIDEBAR_COMMANDS.open, (node) => this.open(pathOf(node)));
     reg(SIDEBAR_COMMANDS.compare, (node, nodes) => this.compare(pathsOf(node, nodes)));
-    reg(SIDEBAR_COMMANDS.judge, (node) => this.openThen(pathsOf(node, undefined)[0], actions.judgeRollouts));
-    reg(SIDEBAR_COMMANDS.findShortcuts, (node) => this.openThen(pathsOf(node, undefined)[0], actions.findShortcuts));
+    reg(SIDEBAR_COMMANDS.judge, (node) => this.openThen(pathOf(node), actions.judgeRollouts));
+    reg(SIDEBAR_COMMANDS.findShortcuts, (node) => this.openThen(pathOf(node), actions.findShortcuts));
     reg(SIDEBAR_COMMANDS.runOnClip, () => vscode.commands.executeCommand(actions.runCheckpoint));
-    reg(SIDEBAR_COMMANDS.deleteRun, (node) => this.deleteRun(pathsOf(node, undefined)[0]));
+    reg(SIDEBAR_COMMANDS.deleteRun, (node) => this.deleteRun(pathOf(node)));
     reg(SIDEBAR_COMMANDS.refresh, () => this.refreshAll());
 
     this.watch('**/*.{jsonl,json,parquet}', () => this.rollouts.refresh(), true);
