@@ -91,17 +91,24 @@ export function withShortcutVerdicts(row: RowSummary, line: Pick<ShortcutLine, '
 
 /** The row with a group's statistics, e.g. once groups are known after streaming a file (same shape: see summarise). */
 export function withGroup(row: RowSummary, group: GroupStats): RowSummary {
-  return {
-    ...row,
-    groupId: group.id,
-    groupSize: group.size,
-    groupMean: group.mean,
-    groupStd: group.std,
-    total: group.total ?? undefined,
-    advantage: group.advantage ?? undefined,
-    // A group of one has no variance to lose; only real groups are worth flagging.
-    zeroVarianceGroup: group.zeroVariance && group.size > 1,
-  };
+  return assignGroup({ ...row }, group);
+}
+
+/**
+ * Writes the group's statistics into `row` itself (it has these fields already, so its shape
+ * stays). For a store filling rows it owns: a new row per rollout at the end of a load doubled
+ * the memory of a million rows.
+ */
+export function assignGroup(row: RowSummary, group: GroupStats): RowSummary {
+  row.groupId = group.id;
+  row.groupSize = group.size;
+  row.groupMean = group.mean;
+  row.groupStd = group.std;
+  row.total = group.total ?? undefined;
+  row.advantage = group.advantage ?? undefined;
+  // A group of one has no variance to lose; only real groups are worth flagging.
+  row.zeroVarianceGroup = group.zeroVariance && group.size > 1;
+  return row;
 }
 
 /** Where the view model gets what it does not keep in memory. */

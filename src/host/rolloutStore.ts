@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
-import { RolloutViewModel, summarise, withGroup, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
+import { RolloutViewModel, assignGroup, summarise, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
 import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import type { AdvantageRule } from '../core/grpo';
@@ -27,6 +27,7 @@ import type { CueInventory, ShortcutLine, ShortcutSummary } from '../core/shortc
 import { readInventory } from '../core/shortcuts/sidecar';
 import type { RegressionVariant } from '../core/rewards/accuracy';
 import { CancellationError } from '../core/errors';
+import { RowInterner } from '../core/rowInterner';
 
 /** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
 interface ShortcutState {
@@ -89,7 +90,8 @@ interface Generation {
   grouping?: GroupingInfo;
   /** Where to get the full record back: a SourceRef to re-read, or the record itself. */
   details: Map<number, SourceRef | RolloutRecord>;
-  groups: Map<number, ScoredRollout['group']>;
+  /** By rollout index (a sparse array: a Map of a million entries cost several times more). */
+  groups: (GroupStats | undefined)[];
   /** Judged rewards (context, logic, free-form accuracy) by index, merged over the rule rewards. */
   judged: Map<number, Record<string, RewardResult>>;
 }
@@ -97,6 +99,11 @@ interface Generation {
 const PROGRESS_EVERY_MS = 150;
 const GROW_EVERY_MS = 500;
 const GROW_FACTOR = 1.5;
+
+/** (rollout index, its group statistics) from the worker's slices, without a tuple per rollout held. */
+function* groupPairs(table: GroupStats[], slices: { indices: Int32Array; refs: Int32Array }[]): Generator<[number, GroupStats]> {
+  for (const { indices, refs } of slices) for (let i = 0; i < indices.length; i++) yield [indices[i]!, table[refs[i]!]!];
+}
 /** Rows read before the table first shows them: a screenful, so a large file shows at once. */
 const FIRST_PAGE_ROWS = FIRST_BATCH;
 const YIELD_EVERY_MS = 30;
@@ -202,9 +209,11 @@ export class RolloutStore extends Disposable {
       };
       let result: { groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo };
       if (this.host.scoreWorker) {
+        const interner = new RowInterner();
         result = await this.loadInWorker(this.host.scoreWorker, gen, abort.signal, onProblem, (row, detail) => {
+          if ('file' in detail && typeof detail.file === 'string') detail.file = interner.str(detail.file);
           gen.details.set(row.index, detail);
-          gen.model.add(this.withShortcut(row));
+          gen.model.add(this.withShortcut(interner.row(row)));
           added();
         });
       } else {
@@ -231,9 +240,10 @@ export class RolloutStore extends Disposable {
       // Group statistics need every member of a group: applied once the whole file is read.
       gen.grouping = result.grouping;
       for (const [index, group] of result.groups) {
-        gen.groups.set(index, group);
+        gen.groups[index] = group;
+        // This load's own rows: filled in place (the view re-reads them at the commit below).
         const row = gen.model.row(index);
-        if (row) gen.model.add(withGroup(row, group));
+        if (row) assignGroup(row, group);
       }
     } catch (err) {
       if (err instanceof LoadCancelled || abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
@@ -259,10 +269,12 @@ export class RolloutStore extends Disposable {
     signal: AbortSignal,
     onProblem: (p: ReadProblem) => void,
     onRow: (row: RowSummary, detail: SourceRef | RolloutRecord) => void,
-  ): Promise<{ groups: [number, GroupStats][]; grouping?: GroupingInfo }> {
+  ): Promise<{ groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo }> {
     if (signal.aborted) return Promise.reject(new LoadCancelled());
     const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen) };
     const worker = new Worker(script, { workerData: { omnitraceScoreRows: true, request } });
+    const table: GroupStats[] = [];
+    const slices: { indices: Int32Array; refs: Int32Array }[] = [];
     return new Promise((resolve, reject) => {
       const stop = () => {
         void worker.terminate();
@@ -278,7 +290,10 @@ export class RolloutStore extends Disposable {
         if (signal.aborted) return;
         if (m.type === 'rows') m.rows.forEach((row, i) => onRow(row, m.details[i]!));
         else if (m.type === 'problem') onProblem(m.problem);
-        else if (m.type === 'done') settle(() => resolve({ groups: m.groups, ...(m.grouping ? { grouping: m.grouping } : {}) }));
+        else if (m.type === 'groups') {
+          table.push(...m.table);
+          slices.push({ indices: m.indices, refs: m.refs });
+        } else if (m.type === 'done') settle(() => resolve({ groups: groupPairs(table, slices), ...(m.grouping ? { grouping: m.grouping } : {}) }));
         else settle(() => reject(new Error(m.message)));
       });
       worker.on('error', (e) => settle(() => reject(e)));
@@ -318,7 +333,7 @@ export class RolloutStore extends Disposable {
       record = item.record;
     }
     const scored = scoreRecord(record, this.scoreOptions(gen));
-    const group = gen.groups.get(index);
+    const group = gen.groups[index];
     if (group) scored.group = group;
     const judged = gen.judged.get(index);
     if (judged) scored.rewards = { ...scored.rewards, ...judged };
@@ -456,7 +471,7 @@ export class RolloutStore extends Disposable {
       options,
       format: options.format,
       details: new Map(),
-      groups: new Map(),
+      groups: [],
       judged: new Map(),
     };
     const host = this.host;

@@ -21,12 +21,20 @@ export interface ScoreRowsRequest {
 export type ScoreRowsMessage =
   | { type: 'rows'; rows: RowSummary[]; details: (SourceRef | RolloutRecord)[] }
   | { type: 'problem'; problem: ReadProblem }
-  | { type: 'done'; groups: [number, GroupStats][]; grouping?: GroupingInfo }
+  /**
+   * GRPO groups, in slices: `table` holds the statistics new in this slice (members of a group
+   * with the same total share one), and rollout `indices[i]` has statistics `refs[i]` (a position
+   * in every table sent so far). A million GroupStats objects, one per rollout, were the largest
+   * single copy of a load.
+   */
+  | { type: 'groups'; table: GroupStats[]; indices: Int32Array; refs: Int32Array }
+  | { type: 'done'; grouping?: GroupingInfo }
   | { type: 'error'; message: string };
 
 /** Rows of the first batch: a screenful, sent before anything else is scored. */
 export const FIRST_BATCH = 100;
 const BATCH_MS = 100;
+const GROUPS_PER_MESSAGE = 20_000;
 
 async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void): Promise<void> {
   let rows: RowSummary[] = [];
@@ -50,12 +58,42 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
     },
   });
   flush();
-  const groups: [number, GroupStats][] = [];
-  run.groups.forEach((g, i) => g && groups.push([i, g]));
-  post({ type: 'done', groups, ...(run.summary.grouping ? { grouping: run.summary.grouping } : {}) });
+  const seen = new Map<string, number>();
+  let table: GroupStats[] = [];
+  let indices: number[] = [];
+  let refs: number[] = [];
+  const send = () => {
+    if (!indices.length) return;
+    post({ type: 'groups', table, indices: Int32Array.from(indices), refs: Int32Array.from(refs) });
+    table = [];
+    indices = [];
+    refs = [];
+  };
+  run.groups.forEach((g, i) => {
+    if (!g) return;
+    const key = groupStatsKey(g);
+    let ref = seen.get(key);
+    if (ref === undefined) {
+      ref = seen.size;
+      seen.set(key, ref);
+      table.push(g);
+    }
+    indices.push(i);
+    refs.push(ref);
+    if (indices.length === GROUPS_PER_MESSAGE) send();
+  });
+  send();
+  post({ type: 'done', ...(run.summary.grouping ? { grouping: run.summary.grouping } : {}) });
+}
+
+/** What tells two members' statistics apart (the rest is the group's). */
+export function groupStatsKey(g: GroupStats): string {
+  return `${g.id}\u0000${g.total}\u0000${g.advantage}\u0000${g.recordedAdvantage}\u0000${g.advantageMismatch}`;
 }
 
 if (parentPort && workerData?.omnitraceScoreRows) {
   const port = parentPort;
-  serve(workerData.request as ScoreRowsRequest, (m) => port.postMessage(m)).catch((e) => port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage));
+  serve(workerData.request as ScoreRowsRequest, (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : [])).catch((e) =>
+    port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage),
+  );
 }
