@@ -99,14 +99,14 @@ interface Generation {
 const PROGRESS_EVERY_MS = 150;
 const GROW_EVERY_MS = 500;
 const GROW_FACTOR = 1.5;
+/** Rows read before the table first shows them: a screenful, so a large file shows at once. */
+const FIRST_PAGE_ROWS = FIRST_BATCH;
+const YIELD_EVERY_MS = 30;
 
 /** (rollout index, its group statistics) from the worker's slices, without a tuple per rollout held. */
 function* groupPairs(table: GroupStats[], slices: { indices: Int32Array; refs: Int32Array }[]): Generator<[number, GroupStats]> {
   for (const { indices, refs } of slices) for (let i = 0; i < indices.length; i++) yield [indices[i]!, table[refs[i]!]!];
 }
-/** Rows read before the table first shows them: a screenful, so a large file shows at once. */
-const FIRST_PAGE_ROWS = FIRST_BATCH;
-const YIELD_EVERY_MS = 30;
 
 export class RolloutStore extends Disposable {
   private current: Generation;

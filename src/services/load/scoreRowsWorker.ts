@@ -86,9 +86,9 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
   post({ type: 'done', ...(run.summary.grouping ? { grouping: run.summary.grouping } : {}) });
 }
 
-/** What tells two members' statistics apart (the rest is the group's). */
-export function groupStatsKey(g: GroupStats): string {
-  return `${g.id}\u0000${g.total}\u0000${g.advantage}\u0000${g.recordedAdvantage}\u0000${g.advantageMismatch}`;
+/** Every field of GroupStats (types.ts), so only equal statistics share an object. */
+function groupStatsKey(g: GroupStats): string {
+  return [g.id, g.size, g.mean, g.std, g.total, g.advantage, g.zeroVariance, g.singleton, g.scaleRewards, g.rule, g.totalSource, g.recordedAdvantage, g.advantageMismatch, g.excluded, g.note].join('\u0000');
 }
 
 if (parentPort && workerData?.omnitraceScoreRows) {
