@@ -88,7 +88,9 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
 
 /** Every field of GroupStats (types.ts), so only equal statistics share an object. */
 function groupStatsKey(g: GroupStats): string {
-  return [g.id, g.size, g.mean, g.std, g.total, g.advantage, g.zeroVariance, g.singleton, g.scaleRewards, g.rule, g.totalSource, g.recordedAdvantage, g.advantageMismatch, g.excluded, g.note].join('\u0000');
+  return [g.id, g.size, g.mean, g.std, g.total, g.advantage, g.zeroVariance, g.singleton, g.scaleRewards, g.rule, g.totalSource, g.recordedAdvantage, g.advantageMismatch, g.excluded, g.note].join(
+    '\u0000',
+  );
 }
 
 if (parentPort && workerData?.omnitraceScoreRows) {
