@@ -19,6 +19,8 @@ interface Known {
   stamp: string;
   sniffed: SniffedRollouts | undefined;
   count?: { count: number; exact: boolean; unreadable?: number } | { error: string };
+  /** Set while the count runs, so a refresh meanwhile does not start another. */
+  counting?: Promise<void>;
 }
 
 async function stampOf(path: string): Promise<string | undefined> {
@@ -45,8 +47,12 @@ async function mapLimited<T, R>(xs: readonly T[], limit: number, fn: (x: T) => P
   return out;
 }
 
+/** Counts finishing together make one refresh. */
+const COUNTED_REFRESH_MS = 100;
+
 export class RolloutsView extends NodeTree {
   private readonly known = new Map<string, Known>();
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly openCommand: string) {
     super();
@@ -78,9 +84,8 @@ export class RolloutsView extends NodeTree {
     const nodes: SidebarNode[] = [];
     for (const { c, k } of sniffed) {
       if (!k.sniffed) continue;
-      const node: SidebarNode = { path: c.path, item: this.itemFor(root, c.path, c.folder, k) };
-      nodes.push(node);
-      if (k.count === undefined) void this.count(c.path, k, node, root, c.folder);
+      nodes.push({ path: c.path, item: this.itemFor(root, c.path, c.folder, k) });
+      if (k.count === undefined) k.counting ??= this.count(c.path, k);
     }
     return nodes;
   }
@@ -108,13 +113,24 @@ export class RolloutsView extends NodeTree {
     });
   }
 
-  private async count(path: string, k: Known, node: SidebarNode, root: string, folder: boolean): Promise<void> {
+  private async count(path: string, k: Known): Promise<void> {
     try {
       k.count = await countRollouts(path, k.sniffed!.format);
     } catch (e) {
       k.count = { error: (e as Error).message };
     }
-    node.item = this.itemFor(root, path, folder, k);
-    this.refresh(node);
+    k.counting = undefined;
+    // The whole view again, from what is known: a refresh of the one node was lost when the view
+    // had been rebuilt in between (its node objects replaced), leaving "counting…" for good.
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh();
+    }, COUNTED_REFRESH_MS);
+  }
+
+  override dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    super.dispose();
   }
 }
