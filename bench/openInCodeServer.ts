@@ -15,6 +15,7 @@ import type { Frame, Page } from 'playwright-core';
 import { buildVsix, ensureCodeServer, extensionHostLog, startCodeServer } from '../scripts/codeServer';
 import { launchChromium } from '../test/helpers/chromium';
 import { DATA, ensureData, measure, median, ROOT, runBench } from './common';
+import { untilTrue } from '../test/helpers/pollPage';
 
 // BENCH_RUNS=1 with BENCH_ROLLOUTS=1000000: one open of the 1.3 GB file, for its memory.
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -64,9 +65,7 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
   await page.keyboard.type(name, { delay: 10 });
-  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(name)}))`, undefined, {
-    timeout: 20_000,
-  });
+  await untilTrue(page, `[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(name)}))`, `${name} listed`, 20_000);
   const t0 = Date.now();
   // Under load an Enter can land before the list takes it: press again until the picker closes.
   const open = '.quick-input-widget:not([style*="display: none"])';

@@ -19,6 +19,7 @@ import { RolloutViewModel, summarise } from '../src/core/viewModel';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/messages';
 import { launchChromium } from '../test/helpers/chromium';
 import { handleRolloutRequest, isRolloutViewMethod } from '../src/protocol/rolloutRequests';
+import { untilTrue } from '../test/helpers/pollPage';
 
 const TOKENS = Number(process.env.TOKENS ?? 300);
 const RATE = 100; // tokens per second
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     throttle.done(0);
     await chain;
     const want = text.length - OPEN.length;
-    await page.waitForFunction(`(document.querySelector('[data-testid=text-context]')?.textContent.length ?? 0) >= ${want}`);
+    await untilTrue(page, `(document.querySelector('[data-testid=text-context]')?.textContent.length ?? 0) >= ${want}`);
 
     const sentAt = (await (await fetch(`${baseURL}/times`)).json()) as number[];
     const grow = (await page.evaluate('window.__grow')) as [number, number][];

@@ -10,6 +10,7 @@ import { scoreRecord } from '../../src/core/score';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
 import type { LiveRunProgress, LiveSample, WebviewToHost } from '../../src/protocol/messages';
 import type { ScoredRollout } from '../../src/core/types';
+import { untilTrue } from '../helpers/pollPage';
 
 let views: Views;
 
@@ -92,7 +93,7 @@ test('the strip: "k of n done" counts up, each done sample shows format and accu
     for (let k = 0; k < 3; k++) {
       samples[k] = sampleOf(k, 'done');
       await host.emitProgress({ n: 3, done: k + 1, running: k < 2, judge: 'j', samples: samples.map((s) => ({ ...s })) });
-      await page.waitForFunction(`document.querySelector('[data-testid=run-strip-count]')?.textContent.startsWith('${k + 1} of 3 done')`);
+      await untilTrue(page, `document.querySelector('[data-testid=run-strip-count]')?.textContent.startsWith('${k + 1} of 3 done')`);
       assert.equal(await sample(k).getAttribute('data-state'), 'done');
       assert.equal(await sample(k).locator('[data-testid=sample-state]').textContent(), 'done');
     }

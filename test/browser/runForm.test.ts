@@ -12,6 +12,7 @@ import { makeTestClip } from '../helpers/testClip';
 import { launchViews, openPage, PageHost, withPage, type Views } from '../helpers/webviewPage';
 import type { RunFormInit, RunFormToHost } from '../../src/protocol/messages';
 import type { RunFormErrors } from '../../src/core/run/runForm';
+import { untilTrue } from '../helpers/pollPage';
 
 let form: Views;
 
@@ -95,7 +96,7 @@ test('the form shows the clip playing beside the prefilled fields; hostile prefi
   await withForm(async ({ page }) => {
     assert.match((await page.textContent('[data-testid=run-form-title]')) ?? '', /Run a checkpoint on clip\.mp4/);
     assert.match((await page.textContent('[data-testid=prefilled-from]')) ?? '', /rollout 3 of run\.rollouts\.jsonl/);
-    await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
+    await untilTrue(page, `document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
     assert.equal(await page.evaluate(`Math.round(document.querySelector('[data-testid=run-form-player] video').duration)`), 2);
     assert.match((await page.textContent('[data-testid=clip-caption]')) ?? '', /video \+ audio · 0:02/);
     assert.equal(await value(page, 'question'), HOSTILE);
@@ -113,7 +114,7 @@ test('the form shows the clip playing beside the prefilled fields; hostile prefi
 test('validation: a missing question and a bad range show next to their fields, and Run sends nothing until fixed', async () => {
   await withForm(async ({ page, host }) => {
     await type(page, 'question', '');
-    await page.waitForFunction(`!document.querySelector('[data-testid=error-question]').hidden`);
+    await untilTrue(page, `!document.querySelector('[data-testid=error-question]').hidden`);
     await expectError(page, 'question', /question is needed/);
     assert.ok(await page.evaluate(`document.querySelector('[data-testid=error-question]').closest('[data-field]').dataset.field === 'question'`), 'the error sits in the question field');
     await type(page, 'start', '0:01.5');
@@ -140,7 +141,7 @@ test('validation: a missing question and a bad range show next to their fields, 
     host.reject = { answer: 'the host says: needed with a reference context' };
     await page.locator('[data-testid=run-submit]').click();
     await host.waitFor('submitRunForm');
-    await page.waitForFunction(`!document.querySelector('[data-testid=error-answer]').hidden`);
+    await untilTrue(page, `!document.querySelector('[data-testid=error-answer]').hidden`);
     await expectError(page, 'answer', /the host says/);
     await page.locator('[data-testid=run-submit]').click();
     const [, second] = await host.waitFor('submitRunForm', 2);
@@ -156,10 +157,10 @@ test('validation: a missing question and a bad range show next to their fields, 
 test('options suggest the problem type; the profile sets n; start/end come from the player; Escape cancels', async () => {
   await withForm(async ({ page, host }) => {
     await type(page, 'options', 'A. a test pattern\nB. a cat');
-    await page.waitForFunction(`document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`);
+    await untilTrue(page, `document.querySelector('[data-testid=field-problemType]').value === 'multiple choice'`);
     await page.evaluate(`(() => { const s = document.querySelector('[data-testid=field-profile]'); s.value = 'big'; s.dispatchEvent(new Event('change')); })()`);
     assert.equal(await value(page, 'n'), '8', "n follows the profile's default until edited");
-    await page.waitForFunction(`document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
+    await untilTrue(page, `document.querySelector('[data-testid=run-form-player] video')?.readyState >= 1`);
     await page.evaluate(
       `(() => { const v = document.querySelector('[data-testid=run-form-player] video'); return new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = 0.5; }); })()`,
     );

@@ -12,6 +12,7 @@ import { scoreAll } from '../../src/core/score';
 import { RolloutViewModel, summarise } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
 import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
+import { untilTrue } from '../helpers/pollPage';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEMO = join(ROOT, 'media', 'demo', 'demo.rollouts.jsonl');
@@ -72,12 +73,12 @@ test('the demo rollout view, with its reference, as the README shows it; the vie
     const refShown = () => w.page.locator('.panels.with-reference').count();
     const before = await refShown();
     await w.host.emit('key', { action: 'toggleReference' });
-    await w.page.waitForFunction(`document.querySelectorAll('.panels.with-reference').length === ${before ? 0 : 1}`);
+    await untilTrue(w.page, `document.querySelectorAll('.panels.with-reference').length === ${before ? 0 : 1}`);
     if (before) await w.host.emit('key', { action: 'toggleReference' });
     await w.page.waitForSelector('.panels.with-reference');
 
     // The clip has loaded its first frame (a screenshot of an empty player says nothing).
-    await w.page.waitForFunction(`[...document.querySelectorAll('video')].some((v) => v.readyState >= 2)`);
+    await untilTrue(w.page, `[...document.querySelectorAll('video')].some((v) => v.readyState >= 2)`);
     const file = join(OUT, 'rollout-view.png');
     await w.page.screenshot({ path: file });
     const size = pngSize(readFileSync(file));

@@ -10,6 +10,7 @@ import type { ScoredRollout } from '../../src/core/types';
 import type { CueInventory, ModalityVerdict, ShortcutAnalysis, ShortcutSummary, VerdictCounts } from '../../src/core/shortcuts/types';
 import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
 import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
+import { untilTrue } from '../helpers/pollPage';
 
 const ROOT = resolve(__dirname, '..', '..');
 const WAV = resolve(ROOT, 'media', 'demo', 'doorbell.wav');
@@ -217,7 +218,7 @@ test('the cue timeline shows speech, sound, text and scene lanes, and a click se
     assert.match((await p.locator('[data-testid=cue-summary]').textContent()) ?? '', /speech 1\.2 s/);
     // The speech span starts 0.4 s in; the clip is 3.17 s. Click the middle of the span.
     const audioEl = p.locator('[data-testid=media] audio');
-    await p.waitForFunction(`(document.querySelector('[data-testid=media] audio')?.readyState ?? 0) >= 1`);
+    await untilTrue(p, `(document.querySelector('[data-testid=media] audio')?.readyState ?? 0) >= 1`);
     const rect = await p.locator('[data-testid=cue-lane-speech] rect').boundingBox();
     assert.ok(rect);
     await p.mouse.click(rect.x + rect.width / 2, rect.y + rect.height / 2);
@@ -252,7 +253,7 @@ test('the rates panel: per modality, type and checkpoint, right for the wrong re
     }
     assert.deepEqual(shown, ['0']);
     await p.locator('[data-testid=clear-shortcut-filter]').click();
-    await p.waitForFunction(`document.querySelectorAll('[data-testid=rollout-row]').length === ${before}`);
+    await untilTrue(p, `document.querySelectorAll('[data-testid=rollout-row]').length === ${before}`);
     // A point opens its rollout.
     await p.locator('[data-testid=reliance-scatter] circle[data-index="1"]').click();
     await p.waitForSelector('[data-testid=trace-view][data-index="1"]');

@@ -11,6 +11,7 @@ import { summarise } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
 import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
 import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
+import { untilTrue } from '../helpers/pollPage';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -295,7 +296,7 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
       await w.host.emit('streamDelta', { index: 0, text: p, at: sent.length });
       sent += p;
       // The panel shows everything streamed so far inside <context>, still open.
-      await w.page.waitForFunction(`document.querySelector('[data-testid=panel-context] [data-testid=text-context]')?.textContent === ${JSON.stringify(sent.slice('<context>'.length))}`);
+      await untilTrue(w.page, `document.querySelector('[data-testid=panel-context] [data-testid=text-context]')?.textContent === ${JSON.stringify(sent.slice('<context>'.length))}`);
       assert.equal(await unclosed('context').count(), 1);
     }
     assert.equal(await w.page.locator('[data-testid=panel-context] img, [data-testid=trace-view] script').count(), 0, 'markup in a delta is text');
@@ -305,13 +306,13 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
       await w.host.emit('streamDelta', { index: 0, text: p, at: sent.length });
       sent += p;
     }
-    await w.page.waitForFunction(`document.querySelector('[data-testid=panel-answer] [data-testid=text-answer]')?.textContent === 'B'`);
+    await untilTrue(w.page, `document.querySelector('[data-testid=panel-answer] [data-testid=text-answer]')?.textContent === 'B'`);
     assert.equal(await unclosed('context').count(), 0, 'closed context: no badge');
     assert.equal(await unclosed('think').count(), 0);
     assert.equal(await unclosed('answer').count(), 1, 'the answer is still open');
     assert.equal(await w.page.locator('[data-testid=panel-think] [data-testid=text-think]').textContent(), 'She is upset, so B.');
     await w.host.emit('streamDelta', { index: 0, text: '</answer>', at: sent.length });
-    await w.page.waitForFunction(`!document.querySelector('[data-testid=panel-answer] [data-testid=unclosed]')`);
+    await untilTrue(w.page, `!document.querySelector('[data-testid=panel-answer] [data-testid=unclosed]')`);
     assert.equal(await w.page.evaluate('window.__pwned ?? null'), null);
     // A live view offers Stop, which asks the host to cancel the run.
     assert.equal(await w.page.locator('[data-testid=stop-run]').count(), 0, 'no Stop on a saved file');
@@ -320,7 +321,7 @@ test('live run: streamDelta grows the Context panel, then Think and Answer; "(un
     model.getInit = async () => ({ ...(await getInit()), live: true });
     await w.host.emit('invalidate', { reason: 'live run' });
     await w.page.locator('[data-testid=stop-run]').click();
-    await w.page.waitForFunction(`document.querySelector('[data-testid=stop-run]')?.hasAttribute('disabled')`);
+    await untilTrue(w.page, `document.querySelector('[data-testid=stop-run]')?.hasAttribute('disabled')`);
     for (let k = 0; k < 200 && !w.host.seen.some((m) => m.method === 'cancelRun'); k++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(
       w.host.seen.some((m) => m.method === 'cancelRun'),

@@ -14,6 +14,7 @@ import { type Browser, type Frame, type Page } from 'playwright-core';
 import { buildVsix, ensureCodeServer, extensionHostLog, repoRoot, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { launchChromium } from '../helpers/chromium';
 import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
+import { untilTrue } from '../helpers/pollPage';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -79,7 +80,7 @@ async function findFrame(page: Page, selector: string, timeoutMs = 60_000): Prom
 /** Waits until the open quick-input list shows an entry containing `text`. */
 async function waitForListed(page: Page, text: string, timeout: number): Promise<void> {
   // A string predicate: this file is type-checked without DOM types (host code has none).
-  await page.waitForFunction(`[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, undefined, { timeout });
+  await untilTrue(page, `[...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(text)}))`, `${text} listed`, timeout);
 }
 
 /**
@@ -187,19 +188,6 @@ async function findFrameWithText(page: Page, selector: string, text: string, tim
     }
     if (Date.now() > deadline) throw new Error(`no frame has ${selector} with "${text}"`);
     await page.waitForTimeout(300);
-  }
-}
-
-/**
- * Waits until an expression is true in a webview frame. Not waitForFunction: it compiles its
- * predicate in the page, which the webview's CSP refuses (and a string holding an arrow function
- * evaluates to the function itself, which is truthy: such a wait passes at once).
- */
-async function untilTrue(frame: Frame, expression: string, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await frame.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await frame.waitForTimeout(50);
   }
 }
 
