@@ -130,34 +130,33 @@ export class LabelBar {
 
   /** A key of the bar, from the keyboard or a VS Code keybinding; true when it took it. */
   press(key: string): boolean {
-    const e = { key };
     const s = this.state;
     if (!s?.enabled || this.asking) return false;
-    if (e.key === '?') {
+    if (key === '?') {
       this.help = !this.help;
       this.render();
       return true;
     }
-    if (e.key === 'j' || e.key === 'ArrowDown') {
+    if (key === 'j' || key === 'ArrowDown') {
       this.host.move(1);
       return true;
     }
-    if (e.key === 'k' || e.key === 'ArrowUp') {
+    if (key === 'k' || key === 'ArrowUp') {
       this.host.move(-1);
       return true;
     }
-    if (e.key === 'u') {
+    if (key === 'u') {
       void this.host.undo();
       return true;
     }
     if (!s.rewards.length) return false;
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-      this.active = (this.active + (e.key === 'ArrowRight' ? 1 : s.rewards.length - 1)) % s.rewards.length;
+    if (key === 'ArrowRight' || key === 'ArrowLeft') {
+      this.active = (this.active + (key === 'ArrowRight' ? 1 : s.rewards.length - 1)) % s.rewards.length;
       this.render();
       return true;
     }
-    if (/^[0-9]$/.test(e.key)) {
-      const score = Number(e.key);
+    if (/^[0-9]$/.test(key)) {
+      const score = Number(key);
       if (!s.rewards[this.active]!.scale.includes(score)) return true;
       void this.choose(this.active, score);
       return true;
