@@ -138,7 +138,8 @@ const MAX_LISTED_PROBLEMS = 200;
 export class RolloutViewModel {
   private readonly rows: RowSummary[] = [];
   private readonly tableRows: TableRow[] = [];
-  private readonly byIndex = new Map<number, number>();
+  /** Rollout index → position in rows (an array: indices are small integers, and a Map of a million cost ~5× the memory). */
+  private readonly byIndex: number[] = [];
   private readonly problems: ReadProblem[] = [];
   private problemCount = 0;
   private complete = true;
@@ -160,12 +161,12 @@ export class RolloutViewModel {
 
   /** Append (or replace) one row; call `invalidate` once a batch has been added. */
   add(row: RowSummary): void {
-    const at = this.byIndex.get(row.index);
+    const at = this.byIndex[row.index];
     if (at !== undefined) {
       this.rows[at] = row;
       this.tableRows[at] = { kind: 'rollout', row };
     } else {
-      this.byIndex.set(row.index, this.rows.length);
+      this.byIndex[row.index] = this.rows.length;
       this.rows.push(row);
       this.tableRows.push({ kind: 'rollout', row });
     }
@@ -198,8 +199,13 @@ export class RolloutViewModel {
     this.groupCache = undefined;
   }
 
+  /** Where rollout `index` sits in rows; undefined for anything but a known whole number (a request's index is checked here). */
+  private slotOf(index: number): number | undefined {
+    return Number.isInteger(index) && index >= 0 ? this.byIndex[index] : undefined;
+  }
+
   row(index: number): RowSummary | undefined {
-    const at = this.byIndex.get(index);
+    const at = this.slotOf(index);
     return at === undefined ? undefined : this.rows[at];
   }
 
@@ -215,7 +221,7 @@ export class RolloutViewModel {
   }
 
   async getRollout({ index }: { index: number }): Promise<RolloutDetail> {
-    if (!this.byIndex.has(index)) throw new Error(`no rollout with index ${index}`);
+    if (this.slotOf(index) === undefined) throw new Error(`no rollout with index ${index}`);
     const scored = await this.source.getDetail(index);
     let media: MediaInfo;
     try {
@@ -314,7 +320,7 @@ export class RolloutViewModel {
   }
 
   private tableRowOf(r: RowSummary): TableRow {
-    return this.tableRows[this.byIndex.get(r.index)!]!;
+    return this.tableRows[this.byIndex[r.index]!]!;
   }
 
   private rowFilter(query: RowQuery, text: string, hits: Set<number> | undefined): (r: RowSummary) => boolean {
