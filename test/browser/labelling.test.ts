@@ -113,6 +113,9 @@ test('blind keyboard labelling: hidden judge, number keys, a reason when far off
       await page.locator('[data-testid=label-reason]').fill('the reasoning checks the audio twice');
       await page.locator('[data-testid=label-reason]').press('Enter');
       await until(page, async () => host.labels.get('0:logic')?.reason === 'the reasoning checks the audio twice', 'the reason saved');
+      // The page closes the reason box once the host's answer is back: until then a key still goes
+      // into the box (under load, 'u' was typed there instead of undoing).
+      await until(page, async () => (await page.locator('[data-testid=label-reason]').count()) === 0, 'the reason box closed');
       // u undoes the last label (the reasoned logic label went in twice: label, then reason).
       await page.keyboard.press('u');
       await until(page, async () => host.undo.length === 2, 'one undo');
