@@ -2,7 +2,8 @@
 // the CLI and the sidebar must agree on them, or the same rollout gets a different judgment (or
 // loses its labels) depending on where it was opened.
 
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 
 export const OMNITRACE_DIR = '.omnitrace';
 
@@ -35,6 +36,16 @@ export const LAYOUT = {
 } as const;
 
 export type LayoutKey = keyof typeof LAYOUT;
+
+/**
+ * A result file of ours about one rollout file: in the workspace's `key` folder, named after the
+ * file plus a hash of its absolute path, so two `results.jsonl` in different folders do not collide.
+ */
+export function fileSidecarPath(root: string, key: LayoutKey, rolloutFile: string, suffix: string): string {
+  const abs = resolve(rolloutFile);
+  const tag = createHash('sha1').update(abs).digest('hex').slice(0, 8);
+  return join(root, LAYOUT[key], `${basename(abs)}.${tag}.${suffix}`);
+}
 
 /** The absolute folder of `key` in the workspace at `root`. */
 export function workspacePath(root: string, key: LayoutKey): string {

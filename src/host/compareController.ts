@@ -11,7 +11,8 @@ import type { CompareMethods, CompareTrace } from '../protocol/compareView';
 import { loadCompareSources, readSavedComparison, saveComparison } from '../services/compareFiles';
 import { workspacePath } from '../core/workspaceLayout';
 import { Disposable } from './dispose';
-import { runWork, type WorkStatus } from './workStatus';
+import type { WorkStatus } from './workStatus';
+import { workspaceRootFor } from './shortcutSidecar';
 import { registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
 import { PanelHost } from './panelHost';
@@ -33,7 +34,7 @@ export class CompareController extends Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
-    private readonly work?: WorkStatus,
+    private readonly work: WorkStatus,
   ) {
     super();
     this._register(registerSafeCommand(COMPARE_COMMANDS.compareCheckpoints, (uri, uris) => this.compareSelected(uri, uris), log));
@@ -89,7 +90,7 @@ export class CompareController extends Disposable {
     };
     let comparison: Comparison;
     try {
-      comparison = await runWork(this.work, { title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}` }, async () => {
+      comparison = await this.work.run({ title: `Comparing ${paths.map((p) => path.basename(p)).join(' vs ')}` }, async () => {
         const loaded = await loadCompareSources(
           paths.map((p) => ({ path: p })),
           scoreOpts,
@@ -104,14 +105,11 @@ export class CompareController extends Disposable {
       return undefined;
     }
     // Saved for the sidebar's Comparisons view (a sidecar of ours; the sources are untouched).
-    const root = (vscode.workspace.getWorkspaceFolder(vscode.Uri.file(paths[0]!)) ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
-    if (root) {
-      try {
-        const saved = await saveComparison(workspacePath(root, 'comparisons'), comparison);
-        this.log.info(`comparison saved to ${saved}`);
-      } catch (e) {
-        this.log.warn(`the comparison could not be saved: ${errorText(e)}`);
-      }
+    try {
+      const saved = await saveComparison(workspacePath(workspaceRootFor(vscode.Uri.file(paths[0]!)), 'comparisons'), comparison);
+      this.log.info(`comparison saved to ${saved}`);
+    } catch (e) {
+      this.log.warn(`the comparison could not be saved: ${errorText(e)}`);
     }
     return this._register(new ComparePanel(this.extensionUri, this.log, comparison, settings.defaultFormat));
   }

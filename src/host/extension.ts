@@ -44,8 +44,8 @@ class OmniTraceExtension extends Disposable {
     this._register(new ViewKeys(this.provider));
     const work = this._register(new WorkStatus());
     const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh(), work));
-    const runs = this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, judges, work));
-    this._register(new ShortcutController(context.secrets, this.provider, this.log, judges, work));
+    const runs = this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, work, judges));
+    this._register(new ShortcutController(context.secrets, this.provider, this.log, work, judges));
     const compare = this._register(new CompareController(context.extensionUri, this.provider, this.log, work));
     this._register(new LabController(context.extensionUri, this.provider, judges, this.log, work));
     this.sidebar = this._register(

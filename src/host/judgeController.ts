@@ -13,7 +13,8 @@ import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv } from '../models/openaiChat';
 import { activeDocument, trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
-import { runWork, type WorkStatus } from './workStatus';
+import type { WorkStatus } from './workStatus';
+import { workspaceRootFor } from './shortcutSidecar';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
@@ -27,11 +28,6 @@ import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomicFile';
 import { errorText } from '../core/errors';
 import { judgedSidecarPath, judgedSidecarText } from '../core/judge/judgedSidecar';
-
-/** The workspace folder holding a file (its .omnitrace/ has the cache and templates), else its folder. */
-function rootOf(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-}
 
 export const JUDGE_COMMANDS = {
   judgeRollouts: 'omnitrace.judgeRollouts',
@@ -87,7 +83,7 @@ export class JudgeController extends Disposable {
     private readonly log: Log,
     /** Called after judging so CodeLenses over the same file show the judged rewards. */
     private readonly onJudged: () => void = () => undefined,
-    private readonly work?: WorkStatus,
+    private readonly work: WorkStatus,
   ) {
     super();
     this.profiles = new EndpointProfiles(JUDGE_ENDPOINTS, judgeProfilesFrom, secrets, log);
@@ -152,7 +148,7 @@ export class JudgeController extends Disposable {
     if (!doc) return;
     const profile = await this.profiles.pick();
     if (!profile) return;
-    const { runner, rewards } = await this.runnerFor(profile, rootOf(doc.uri));
+    const { runner, rewards } = await this.runnerFor(profile, workspaceRootFor(doc.uri));
     await this.judgeDocument(doc, profile, runner, rewards);
   }
 
@@ -165,7 +161,7 @@ export class JudgeController extends Disposable {
     if (!doc) return;
     const profile = await this.profiles.pick();
     if (!profile) return;
-    const root = rootOf(doc.uri);
+    const root = workspaceRootFor(doc.uri);
     const target = await vscode.window.showSaveDialog({
       title: 'Omni Trace: save the judge batch requests',
       defaultUri: vscode.Uri.file(path.join(root, LAYOUT.judgeBatches, `${doc.fileName.replace(/\.[^.]+$/, '')}.requests.jsonl`)),
@@ -202,7 +198,11 @@ export class JudgeController extends Disposable {
     if (!results) return;
     let imported: BatchImportSummary | undefined;
     const batchProfile = { ...profile, baseURL: `batch:${results.fsPath}` };
-    const { runner, rewards, cacheDir } = await this.runnerFor(batchProfile, rootOf(doc.uri), (key) => imported?.failed.get(key) ?? `not in the batch results ${path.basename(results.fsPath)}`);
+    const { runner, rewards, cacheDir } = await this.runnerFor(
+      batchProfile,
+      workspaceRootFor(doc.uri),
+      (key) => imported?.failed.get(key) ?? `not in the batch results ${path.basename(results.fsPath)}`,
+    );
     if (!cacheDir) throw new Error('importing batch results needs the judge cache');
     imported = await importJudgeBatch(results.fsPath, new JudgeCache(cacheDir));
     for (const line of imported.skipped.slice(0, 20)) this.log.warn(`batch import: skipped ${line}`);
@@ -216,8 +216,7 @@ export class JudgeController extends Disposable {
     const counts: Partial<Record<RewardStatus, number>> = {};
     let done = 0;
     this.log.info(`judging ${indices.length} rollouts of ${doc.fileName} with ${profile.model} (${profile.name}), rewards ${rewards.join(', ')}`);
-    const cancelled = await runWork(
-      this.work,
+    const cancelled = await this.work.run(
       { title: `Omni Trace: judging ${doc.fileName}`, cancellable: true, focus: () => this.provider.panelsFor(doc)[0]?.panel.reveal() },
       async (progress, token) => {
         const abort = new AbortController();
@@ -262,9 +261,8 @@ export class JudgeController extends Disposable {
 
   /** The judged rewards, kept beside the workspace for `omnitrace report` (which reads them by default). */
   private async saveJudged(doc: RolloutDocument): Promise<void> {
-    const root = (vscode.workspace.getWorkspaceFolder(doc.uri) ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
-    if (!root) return;
-    const file = judgedSidecarPath(root, doc.uri.fsPath);
+    // Beside the judge cache of the same file.
+    const file = judgedSidecarPath(workspaceRootFor(doc.uri), doc.uri.fsPath);
     try {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFileAtomic(file, judgedSidecarText(doc.store.judgedRows()) + '\n', { ownFile: true });

@@ -15,7 +15,7 @@ import { LabError, runJudgeLab } from '../services/judgeLab';
 import { workspaceTemplatesDir } from '../services/judgeService';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
-import { runWork, type WorkStatus } from './workStatus';
+import type { WorkStatus } from './workStatus';
 import { registerSafeCommand } from './endpointProfiles';
 import type { JudgeController } from './judgeController';
 import type { Log } from './log';
@@ -35,7 +35,7 @@ export class LabController extends Disposable {
     private readonly provider: RolloutEditorProvider,
     private readonly judges: JudgeController,
     private readonly log: Log,
-    private readonly work?: WorkStatus,
+    private readonly work: WorkStatus,
   ) {
     super();
     this._register(registerSafeCommand(LAB_COMMANDS.openJudgeLab, () => this.open(), log));
@@ -63,7 +63,7 @@ export class LabController extends Disposable {
     const run = async (): Promise<LabData | undefined> => {
       const settings = readSettings(doc.uri);
       try {
-        return await runWork(this.work, { title: `Judge lab: ${variants.join(' vs ')}`, cancellable: true }, async (progress, token) => {
+        return await this.work.run({ title: `Judge lab: ${variants.join(' vs ')}`, cancellable: true }, async (progress, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
           const apiKey = await this.judges.apiKeyFor(profile);

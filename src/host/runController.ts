@@ -25,7 +25,7 @@ import type { RewardResult } from '../core/types';
 import { mediaKindOf } from '../core/mediaPaths';
 import { CheckpointCallError } from '../models/checkpointClient';
 import { Disposable } from './dispose';
-import { runWork, type WorkStatus } from './workStatus';
+import type { WorkStatus } from './workStatus';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { JudgeController } from './judgeController';
 import type { Log } from './log';
@@ -107,8 +107,8 @@ export class RunController extends Disposable {
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
     private readonly extensionUri: vscode.Uri,
+    private readonly work: WorkStatus,
     private readonly judges?: RunJudges,
-    private readonly work?: WorkStatus,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -303,65 +303,61 @@ export class RunController extends Disposable {
         ),
       );
     };
-    const outcome = await runWork(
-      this.work,
-      { title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true, focus: () => live.panel.reveal() },
-      async (progress, token): Promise<Outcome> => {
-        const sub = token.onCancellationRequested(() => abort.abort());
-        const counts = new Array<number>(n).fill(0);
-        progress.report({ message: 'preparing the clip (ffmpeg)…' });
+    const outcome = await this.work.run({ title: `Omni Trace: ${profile.model} on ${clipName}`, cancellable: true, focus: () => live.panel.reveal() }, async (progress, token): Promise<Outcome> => {
+      const sub = token.onCancellationRequested(() => abort.abort());
+      const counts = new Array<number>(n).fill(0);
+      progress.report({ message: 'preparing the clip (ffmpeg)…' });
+      try {
+        let result: Awaited<ReturnType<typeof runCheckpoint>>;
         try {
-          let result: Awaited<ReturnType<typeof runCheckpoint>>;
-          try {
-            result = await runCheckpoint({
-              clip: clip.fsPath,
-              profile,
-              question,
-              tools,
-              runsDir,
-              texts,
-              range,
-              apiKey,
-              signal: abort.signal,
-              onNotes: (notes) => {
-                for (const note of notes) this.log.info(`note: ${note}`);
-                progress.report({ message: 'waiting for the first token…' });
-                live.requestSent();
-              },
-              onDelta: (i, text) => {
-                live.delta(i, text);
-                if (i >= counts.length) counts.length = i + 1;
-                counts[i] = (counts[i] ?? 0) + 1;
-                progress.report({ message: `sample ${i + 1}/${n}: ${counts[i]} tokens` });
-              },
-              onSampleDone: (i, finishReason) => {
-                live.sampleDone(i, finishReason);
-                judgeSampleNow(i);
-              },
-            });
-          } catch (error) {
-            live.finish(undefined, { stopped: true });
-            return { kind: 'error', error };
-          }
-          const stopped = !!result.outcome?.cancelled || !!result.failure;
-          live.finish(
-            result.outcome?.choices.map((c) => c.text),
-            { stopped },
-          );
-          // A stopped sample is partial: not worth a judge call. A finished one is judged if its
-          // end came without a finish_reason event.
-          if (!stopped) for (let i = 0; i < n; i++) judgeSampleNow(i);
-          if (judgeCalls.length) {
-            progress.report({ message: `judging ${judgeCalls.length} sample(s) with ${judge!.profile.model}…` });
-            await Promise.all(judgeCalls);
-            await this.saveJudged(result, judge!.profile, judgedRewards);
-          }
-          return { kind: 'done', result };
-        } finally {
-          sub.dispose();
+          result = await runCheckpoint({
+            clip: clip.fsPath,
+            profile,
+            question,
+            tools,
+            runsDir,
+            texts,
+            range,
+            apiKey,
+            signal: abort.signal,
+            onNotes: (notes) => {
+              for (const note of notes) this.log.info(`note: ${note}`);
+              progress.report({ message: 'waiting for the first token…' });
+              live.requestSent();
+            },
+            onDelta: (i, text) => {
+              live.delta(i, text);
+              if (i >= counts.length) counts.length = i + 1;
+              counts[i] = (counts[i] ?? 0) + 1;
+              progress.report({ message: `sample ${i + 1}/${n}: ${counts[i]} tokens` });
+            },
+            onSampleDone: (i, finishReason) => {
+              live.sampleDone(i, finishReason);
+              judgeSampleNow(i);
+            },
+          });
+        } catch (error) {
+          live.finish(undefined, { stopped: true });
+          return { kind: 'error', error };
         }
-      },
-    );
+        const stopped = !!result.outcome?.cancelled || !!result.failure;
+        live.finish(
+          result.outcome?.choices.map((c) => c.text),
+          { stopped },
+        );
+        // A stopped sample is partial: not worth a judge call. A finished one is judged if its
+        // end came without a finish_reason event.
+        if (!stopped) for (let i = 0; i < n; i++) judgeSampleNow(i);
+        if (judgeCalls.length) {
+          progress.report({ message: `judging ${judgeCalls.length} sample(s) with ${judge!.profile.model}…` });
+          await Promise.all(judgeCalls);
+          await this.saveJudged(result, judge!.profile, judgedRewards);
+        }
+        return { kind: 'done', result };
+      } finally {
+        sub.dispose();
+      }
+    });
 
     if (outcome.kind === 'error') {
       const e = outcome.error;

@@ -16,7 +16,7 @@ import { ABLATION_KINDS, type AblationKind, type ShortcutSummary, type VerdictCo
 import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
-import { runWork, type WorkStatus } from './workStatus';
+import type { WorkStatus } from './workStatus';
 import type { JudgeController } from './judgeController';
 import type { JudgeProfile } from '../core/judge/types';
 import { EndpointProfiles, registerSafeCommand } from './endpointProfiles';
@@ -58,8 +58,8 @@ export class ShortcutController extends Disposable {
     secrets: vscode.SecretStorage,
     private readonly provider: RolloutEditorProvider,
     private readonly log: Log,
+    private readonly work: WorkStatus,
     private readonly judges?: JudgeController,
-    private readonly work?: WorkStatus,
   ) {
     super();
     this.profiles = new EndpointProfiles(CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, secrets, log);
@@ -131,8 +131,7 @@ export class ShortcutController extends Disposable {
       `finding shortcuts in ${doc.uri.fsPath}${endpoint ? ` with ablations ${kinds.join(', ')} × ${samples} against ${endpoint.profile.model}` : ' (no ablations)'}${judgeProfile ? `, classifying with judge ${judgeProfile.name}` : ''}`,
     );
 
-    const result = await runWork(
-      this.work,
+    const result = await this.work.run(
       { title: `Omni Trace: finding shortcuts in ${doc.fileName}`, cancellable: true, focus: () => this.provider.panelsFor(doc)[0]?.panel.reveal() },
       async (progress, token) => {
         const abort = new AbortController();

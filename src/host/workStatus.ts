@@ -116,9 +116,3 @@ export class WorkStatus extends Disposable {
     }
   }
 }
-
-/** `work.run`, or a plain notification when there is no status item (a controller built alone). */
-export function runWork<T>(work: WorkStatus | undefined, opts: WorkOptions, fn: (progress: vscode.Progress<Report>, token: vscode.CancellationToken) => Thenable<T>): Thenable<T> {
-  if (work) return work.run(opts, fn);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: opts.cancellable === true }, fn);
-}

@@ -3,15 +3,11 @@
 // rollout, `{"index", "id"?, "rewards": {name: RewardResult}}` — the fields of `omnitrace judge
 // --out` that `omnitrace report --judged` reads.
 
-import { createHash } from 'node:crypto';
-import { basename, join, resolve } from 'node:path';
 import type { RewardResult } from '../types';
-import { LAYOUT } from '../workspaceLayout';
+import { fileSidecarPath } from '../workspaceLayout';
 
 export function judgedSidecarPath(workspaceRoot: string, rolloutFile: string): string {
-  const abs = resolve(rolloutFile);
-  const tag = createHash('sha1').update(abs).digest('hex').slice(0, 8);
-  return join(workspaceRoot, LAYOUT.judged, `${basename(abs)}.${tag}.judged.jsonl`);
+  return fileSidecarPath(workspaceRoot, 'judged', rolloutFile, 'judged.jsonl');
 }
 
 /** The sidecar's text: one line per rollout that has judged rewards, in index order. */

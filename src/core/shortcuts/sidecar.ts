@@ -4,17 +4,14 @@
 // `results.jsonl` in different folders do not collide. Cue inventories sit in
 // <workspace>/.omnitrace/cues/, keyed by clip content.
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ReadProblem } from '../types';
 import type { CueInventory, ShortcutLine } from './types';
-import { LAYOUT } from '../workspaceLayout';
+import { fileSidecarPath } from '../workspaceLayout';
 
 export function shortcutSidecarPath(workspaceRoot: string, rolloutFile: string): string {
-  const abs = resolve(rolloutFile);
-  const tag = createHash('sha1').update(abs).digest('hex').slice(0, 8);
-  return join(workspaceRoot, LAYOUT.shortcuts, `${basename(abs)}.${tag}.shortcuts.jsonl`);
+  return fileSidecarPath(workspaceRoot, 'shortcuts', rolloutFile, 'shortcuts.jsonl');
 }
 
 /** Reads a shortcut sidecar; a bad line is a problem naming file and line, the rest still load. */
