@@ -4,7 +4,8 @@
 //   - VAD real-time factor (Silero seconds / audio seconds), against decoding the audio alone;
 //   - OCR seconds per sampled frame at 1 fps, split into detection and recognition, against
 //     decoding and scaling that frame alone;
-// plus one end-to-end buildCueInventory (no cache) and a check that the cues are right (speech
+// plus one end-to-end buildCueInventory (no cache), a folder of four clips with one job and with
+// one job per core (`omnitrace cues`), and a check that the cues are right (speech
 // lines found, subtitle lines read), so a fast but blind extractor does not look good. The
 // machine's load is reported too: on shared cores the absolute numbers move a lot.
 
@@ -17,6 +18,8 @@ import { ocrFrame, OCR_PARAMS } from '../src/cues/ocr';
 import { speechProbabilities, speechSegments, VAD_FRAME, VAD_SAMPLE_RATE } from '../src/cues/vad';
 import { locateMediaTools, probe } from '../src/media/ffmpeg';
 import { makeCueClip } from '../test/helpers/cueClip';
+import { analyseClipFolder } from '../src/services/cues/clipFolder';
+import { spawnSync } from 'node:child_process';
 
 const ROOT = join(__dirname, '..');
 const DATA_DIR = join(ROOT, 'bench', 'data');
@@ -153,11 +156,55 @@ async function main(): Promise<void> {
       speechSegmentsOutsideSpeech: falseSpeech,
       subtitleLinesRead: `${linesRead}/${SUBTITLES.length}`,
     },
+    folder: await folderFigures(file, tools),
     cores: availableParallelism(),
     cpu: cpus()[0]?.model,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
+
+/**
+ * A folder of clips (the 60 s clip cut into four 15 s clips, re-encoded once into bench/data):
+ * `omnitrace cues` with one job against one job per core, no cache, alternating, medians. The
+ * lines must be the same either way.
+ */
+async function folderFigures(file: string, tools: ReturnType<typeof locateMediaTools>) {
+  const dir = join(DATA_DIR, 'cues-folder');
+  mkdirSync(dir, { recursive: true });
+  const clips = [0, 1, 2, 3].map((i) => join(dir, `part-${i}.mp4`));
+  for (const [i, c] of clips.entries()) {
+    if (existsSync(c)) continue;
+    const r = spawnSync(tools.ffmpeg, ['-loglevel', 'error', '-y', '-ss', String(i * 15), '-t', '15', '-i', file, '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', c]);
+    if (r.status !== 0) throw new Error(`cannot cut ${c}: ${r.stderr}`);
+  }
+  const jobsAll = availableParallelism();
+  const one = async (jobs: number) => {
+    const t = performance.now();
+    const { lines } = await analyseClipFolder({ clips, jobs, tools, build: buildCueInventory });
+    const seconds = (performance.now() - t) / 1000;
+    if (lines.some((l) => l.status !== 'analysed')) throw new Error(`folder bench: ${JSON.stringify(lines)}`);
+    return { seconds, digest: JSON.stringify(lines.map((l) => [l.speechSegments, l.textTracks, l.sceneChanges])) };
+  };
+  const serial: number[] = [];
+  const parallel: number[] = [];
+  let same = true;
+  for (let i = 0; i < RUNS; i++) {
+    const a = await one(1);
+    const b = await one(jobsAll);
+    serial.push(a.seconds);
+    parallel.push(b.seconds);
+    same &&= a.digest === b.digest;
+    process.stderr.write(`folder run ${i + 1}: 1 job ${r3(a.seconds)} s, ${jobsAll} jobs ${r3(b.seconds)} s\n`);
+  }
+  return {
+    clips: clips.length,
+    clipSeconds: 15,
+    oneJob: { seconds: r3(median(serial)), realTimeFactor: r3(median(serial) / 60) },
+    allCores: { jobs: jobsAll, seconds: r3(median(parallel)), realTimeFactor: r3(median(parallel) / 60) },
+    speedup: Math.round((median(serial) / median(parallel)) * 100) / 100,
+    sameLines: same,
+  };
 }
 
 main().catch((e) => {

@@ -8,6 +8,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
 import { analyseShortcutsFile } from '../services/shortcuts/analyseFile';
 import { nodeShortcutDeps } from '../services/shortcuts/nodeDeps';
@@ -144,6 +145,7 @@ export class ShortcutController extends Disposable {
             mediaRoots: [media.path, path.dirname(doc.uri.fsPath), root].filter((p): p is string => !!p),
             tools,
             cacheDir: path.join(root, LAYOUT.cues),
+            jobs: availableParallelism(),
             endpoint,
             ...(claimJudge ? { claimJudge } : {}),
             signal: abort.signal,

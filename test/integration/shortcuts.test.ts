@@ -3,15 +3,15 @@
 // ablations against the scripted vLLM on 127.0.0.1 — asserting the verdicts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../helpers/cliProcess';
 import { startFakeChatServer } from '../helpers/fakeChatServer';
 import { buildClips, CASES, rolloutRow, startScriptedServer, TRUTH, type ScriptedServer } from '../../bench/shortcutSuite';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 let server: ScriptedServer;
 let work: string;
 let input: string;
@@ -35,16 +35,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, work);
 
 const readLines = (f: string) =>
   readFileSync(f, 'utf8')

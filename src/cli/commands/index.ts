@@ -6,9 +6,10 @@ import * as report from './report';
 import * as judge from './judge';
 import * as run from './run';
 import * as shortcuts from './shortcuts';
+import * as cues from './cues';
 import * as compare from './compare';
 import * as judgeLab from './judgeLab';
 import * as importPrompt from './importPrompt';
 import * as judgeSet from './judgeSet';
 
-export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, compare, judgeLab, judgeSet, importPrompt];
+export const COMMANDS: { register(program: Command): void }[] = [score, report, judge, run, shortcuts, cues, compare, judgeLab, judgeSet, importPrompt];

@@ -9,6 +9,7 @@
 import { urlsOf } from '../judgeOptions';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { addInputOptions, guardOutputs, inputOptionsFrom, type InputOptionValues, requireUrl, apiKeyFromEnvFlag } from '../options';
 import { CancelledError, InputError, UsageError } from '../errors';
@@ -50,6 +51,7 @@ interface ShortcutsCliOptions extends InputOptionValues {
   judgeApiKeyEnv?: string;
   judgeCacheDir?: string;
   progressMs?: number;
+  jobs: number;
 }
 
 const ABLATION_NAMES: Record<string, AblationKind> = { audio: 'no-audio', video: 'no-video', text: 'text-only' };
@@ -174,6 +176,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'sampling seed', int(-(2 ** 31), 2 ** 31 - 1))
     .option('--media-root <dir>', "folder clip paths are relative to (repeatable; tried after the rollout file's folder)", collect)
     .option('--cache-dir <dir>', 'cue inventory cache', LAYOUT.cues)
+    .option('--jobs <n>', 'clips whose cue inventories are built at once, read ahead of the rollout being analysed (0: one per core)', int(0, 256), 0)
     .option('--runs-dir <dir>', 'where ablation runs are saved (under ablations/)', LAYOUT.runs)
     .option(
       '--judge-base-url <url>',
@@ -239,6 +242,7 @@ export function register(program: Command): void {
         out: v.out,
         mediaRoots: (v.mediaRoot ?? []).map((r) => resolve(r)),
         cacheDir: resolve(v.cacheDir),
+        jobs: v.jobs || availableParallelism(),
         ...(endpoint ? { endpoint } : {}),
         ...(claimJudge ? { claimJudge } : {}),
         read,

@@ -12,6 +12,7 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openAtomic } from '../../core/atomicFile';
+import { limiter, readAhead } from '../../core/orderedPool';
 import { resolveMediaPath } from '../../core/mediaPaths';
 import { extractAnswer } from '../../core/pycompat';
 import { readRollouts, type ReadOptions } from '../../core/readers/index';
@@ -77,6 +78,11 @@ export interface AnalyseFileOptions {
   read?: ReadOptions;
   onProgress?: (p: ShortcutProgress) => void;
   onLine?: (line: ShortcutLine) => void;
+  /**
+   * Clips whose inventories are built at once (default 1): the next rollouts' clips are started
+   * while the current one is analysed, so ffmpeg decodes one clip while the models read another.
+   */
+  jobs?: number;
   /** Optional: a judge places the sentences the rules tag 'none' (one cached call per trace). */
   claimJudge?: ClaimJudge;
   /**
@@ -116,9 +122,16 @@ class ClipStage {
   private tools: MediaTools | undefined;
   private toolsError: string | undefined;
   private readonly inventories = new Map<string, Promise<CueInventory>>();
+  private readonly slot: <R>(f: () => Promise<R>) => Promise<R>;
 
   constructor(private readonly o: AnalyseFileOptions) {
     this.tools = o.tools;
+    this.slot = limiter(o.jobs ?? 1);
+  }
+
+  /** Starts the rollout's inventory ahead of its turn (what it finds is kept for inventoryOf). */
+  prefetch(r: RolloutRecord, rolloutFile: string): void {
+    if (!this.o.signal?.aborted) void this.inventoryOf(r, rolloutFile, () => {}).catch(() => {});
   }
 
   getTools(): { tools?: MediaTools; error?: string } {
@@ -144,7 +157,8 @@ class ClipStage {
     let p = this.inventories.get(key);
     if (!p) {
       progress('cues');
-      p = this.o.deps.buildInventory(clip, { tools: t.tools, ...(range ? { range } : {}), cacheDir: this.o.cacheDir, ...(this.o.signal ? { signal: this.o.signal } : {}), onStage: progress });
+      const tools = t.tools;
+      p = this.slot(() => this.o.deps.buildInventory(clip, { tools, ...(range ? { range } : {}), cacheDir: this.o.cacheDir, ...(this.o.signal ? { signal: this.o.signal } : {}), onStage: progress }));
       this.inventories.set(key, p);
     }
     try {
@@ -277,7 +291,12 @@ export async function analyseShortcutsFile(o: AnalyseFileOptions): Promise<Analy
   let failed = 0;
   let cancelled = false;
   try {
-    for await (const item of readRollouts(o.file, o.read ?? {})) {
+    // Rollouts read ahead start their clips' inventories, at most `jobs` at once.
+    const ahead = (o.jobs ?? 1) > 1 ? 2 * o.jobs! : 1;
+    const items = readAhead(readRollouts(o.file, o.read ?? {}), ahead, (item) => {
+      if (ahead > 1 && item.kind !== 'problem') stage.prefetch(item.record, rolloutFile);
+    });
+    for await (const item of items) {
       if (item.kind === 'problem') {
         problems.push(item.problem);
         continue;
