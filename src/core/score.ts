@@ -282,12 +282,36 @@ export interface GroupingOptions {
   rule?: AdvantageRule;
 }
 
+/** Where a record's group total comes from when it is the file's own ('recorded:<field>'), else undefined. */
+export function totalSourceOf(record: RolloutRecord, opts: Pick<ScoreOptions, 'total'>): string | undefined {
+  return opts.total !== 'recomputed' && record.recordedTotal ? `recorded:${record.recordedTotal.field}` : undefined;
+}
+
 /** The group extras of a record: where it came from, its logged advantage and where its total came from. */
 export function groupExtrasOf(record: RolloutRecord, opts: Pick<ScoreOptions, 'total'>): GroupExtras {
   const e: GroupExtras = { file: record.source.file };
   if (record.recordedAdvantage !== undefined) e.recordedAdvantage = record.recordedAdvantage;
-  if (opts.total !== 'recomputed' && record.recordedTotal) e.totalSource = `recorded:${record.recordedTotal.field}`;
+  const source = totalSourceOf(record, opts);
+  if (source !== undefined) e.totalSource = source;
   return e;
+}
+
+/**
+ * The group inputs of a block of records from one file, as tables plus typed arrays: cheap to
+ * send from a scoring worker (one string per distinct key, not one object per record).
+ */
+export interface GroupBlock {
+  file: string;
+  /** Distinct group keys, and each record's index into them. */
+  keyTable: string[];
+  keyOf: Int32Array;
+  /** Each record's total (NaN: none). */
+  totals: Float64Array;
+  /** Each record's logged advantage (NaN: none). */
+  recordedAdvantage: Float64Array;
+  /** Distinct total sources, and each record's index into them (-1: recomputed). */
+  sourceTable: string[];
+  sourceOf: Int32Array;
 }
 
 /**
@@ -321,6 +345,21 @@ export class GroupCollector {
     this.fileOf.push(this.files.intern(extras.file));
     this.recordedAdv.push(extras.recordedAdvantage ?? NaN);
     this.sourceOf.push(extras.totalSource === undefined ? -1 : this.sources.intern(extras.totalSource));
+  }
+
+  /** add() for every record of a block, each distinct key and source interned once. */
+  addBlock(b: GroupBlock): void {
+    const keyIds = b.keyTable.map((k) => this.keys.intern(k));
+    const sourceIds = b.sourceTable.map((k) => this.sources.intern(k));
+    const file = this.files.intern(b.file);
+    for (let i = 0; i < b.keyOf.length; i++) {
+      this.groupOf.push(keyIds[b.keyOf[i]!]!);
+      this.totals.push(b.totals[i]!);
+      this.fileOf.push(file);
+      this.recordedAdv.push(b.recordedAdvantage[i]!);
+      const src = b.sourceOf[i]!;
+      this.sourceOf.push(src < 0 ? -1 : sourceIds[src]!);
+    }
   }
 
   get length(): number {

@@ -5,7 +5,7 @@
 import { createRowMapper, mapExact } from './readers/mapping';
 import { jsonLineError } from './readers/jsonPositions';
 import type { FormatName } from './readers/types';
-import { addToSummary, groupExtrasOf, scoreWithTotal, type GroupExtras, type ScoreOptions, type ScoreSummary } from './score';
+import { addToSummary, scoreWithTotal, totalSourceOf, type GroupBlock, type ScoreOptions, type ScoreSummary } from './score';
 import { groupKeyFor } from './grpo';
 import { writeScoreLine } from './scoreLine';
 import { JsonOut } from './jsonOut';
@@ -37,10 +37,8 @@ export interface ChunkResult {
   /** Pass-1 JSON lines (no index, no group), UTF-8. */
   out: Uint8Array;
   records: number;
-  keys: string[];
-  totals: Float64Array;
-  /** Per record: what its group needs besides key and total (file, logged advantage, total source). */
-  extras: GroupExtras[];
+  /** What the groups need of each record, in typed arrays (transferred, not cloned). */
+  groups: GroupBlock;
   problems: ReadProblem[];
   summary: Pick<ScoreSummary, 'rewards' | 'formatFailures'>;
 }
@@ -52,9 +50,12 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
   return (task) => {
     const buf = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
     enc.pos = 0;
-    const keys: string[] = [];
+    const table = new TableBuilder();
+    const sources = new TableBuilder();
+    const keyOf: number[] = [];
+    const sourceOf: number[] = [];
     const totals: number[] = [];
-    const extras: GroupExtras[] = [];
+    const recordedAdvantage: number[] = [];
     const problems: ReadProblem[] = [];
     const summary: ChunkResult['summary'] = { rewards: {}, formatFailures: {} };
     let line = task.startLine;
@@ -96,8 +97,10 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
       }
       const { scored, total } = scoreWithTotal(rec, settings.score);
       addToSummary(summary, scored);
-      keys.push(groupKeyFor(rec));
-      extras.push(groupExtrasOf(rec, settings.score));
+      keyOf.push(table.index(groupKeyFor(rec)));
+      const totalSource = totalSourceOf(rec, settings.score);
+      sourceOf.push(totalSource === undefined ? -1 : sources.index(totalSource));
+      recordedAdvantage.push(rec.recordedAdvantage ?? NaN);
       totals.push(total === null ? NaN : total);
       writeScoreLine(scored, enc, settings.texts === true);
       enc.byte(10);
@@ -108,12 +111,38 @@ export function createChunkScorer(settings: ChunkSettings): (task: ChunkTask) =>
     return {
       seq: task.seq,
       out,
-      records: keys.length,
-      keys,
-      totals: Float64Array.from(totals),
-      extras,
+      records: keyOf.length,
+      groups: {
+        file: task.file,
+        keyTable: table.names,
+        keyOf: Int32Array.from(keyOf),
+        totals: Float64Array.from(totals),
+        recordedAdvantage: Float64Array.from(recordedAdvantage),
+        sourceTable: sources.names,
+        sourceOf: Int32Array.from(sourceOf),
+      },
       problems,
       summary,
     };
   };
+}
+
+/** Distinct strings in first-seen order; a run of the same string (a GRPO group) costs no lookup. */
+class TableBuilder {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private last: string | undefined;
+  private lastId = -1;
+  index(s: string): number {
+    if (s === this.last) return this.lastId;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(s);
+      this.ids.set(s, id);
+    }
+    this.last = s;
+    this.lastId = id;
+    return id;
+  }
 }

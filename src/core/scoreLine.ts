@@ -75,8 +75,8 @@ export function writeScoreLine(s: ScoredRollout, out: JsonOut, texts = true): vo
   out.prop('step', r.step);
   out.prop('problemType', r.question.problemType ?? null);
   out.prop('formatOk', s.trace.formatOk);
-  const segs = (globalThis as any).process.env.XSEG ? [] : s.trace.segments;
   out.ascii(',"segments":[');
+  const segs = s.trace.segments;
   for (let i = 0; i < segs.length; i++) {
     const g = segs[i]!;
     if (i > 0) out.byte(0x2c);
@@ -106,7 +106,7 @@ export function writeScoreLine(s: ScoredRollout, out: JsonOut, texts = true): vo
     out.byte(0x7b);
     let h = !out.prop('value', v.value, true);
     if (out.prop('status', v.status, h)) h = false;
-    if (!(globalThis as any).process.env.XEXP && out.prop('explanation', v.explanation, h)) h = false;
+    if (out.prop('explanation', v.explanation, h)) h = false;
     if (v.quirks?.length && out.prop('quirks', v.quirks, h)) h = false;
     if (v.trainerValue !== undefined) out.prop('trainerValue', v.trainerValue, h);
     out.byte(0x7d);

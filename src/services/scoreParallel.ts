@@ -84,10 +84,7 @@ export async function scoreLinesParallel(
     summary.skipped += r.problems.length;
     for (const p of r.problems) if (summary.problems.length < MAX_KEPT_PROBLEMS) summary.problems.push(p);
     mergeSummary(summary, r.summary);
-    for (let i = 0; i < r.records; i++) {
-      const t = r.totals[i];
-      collector.add(r.keys[i], Number.isNaN(t) ? null : t, r.extras[i]!);
-    }
+    collector.addBlock(r.groups);
   };
   const dispatch = async (task: ChunkTask) => {
     while (nextSeq - nextToWrite >= inFlightMax) await writeNext();

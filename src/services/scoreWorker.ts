@@ -11,7 +11,8 @@ export function runScoreWorkerIfAsked(): boolean {
   const score = createChunkScorer(workerData.settings);
   port.on('message', (task: ChunkTask) => {
     const r = score(task);
-    port.postMessage(r, [r.out.buffer as ArrayBuffer, r.totals.buffer as ArrayBuffer]);
+    const g = r.groups;
+    port.postMessage(r, [r.out.buffer, g.keyOf.buffer, g.totals.buffer, g.recordedAdvantage.buffer, g.sourceOf.buffer] as ArrayBuffer[]);
   });
   return true;
 }
