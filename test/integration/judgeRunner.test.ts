@@ -2,7 +2,7 @@
 // through the openai package, plain and streaming.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeChatServer, type FakeChatServer, type Script } from '../helpers/fakeChatServer';
@@ -197,9 +197,14 @@ test('cache: a second run over unchanged inputs makes zero requests; parse-failu
   const first = await runner({}, { cache: new JudgeCache(dir) }).judgeAll(items, { rewards: ['context', 'logic'] });
   assert.equal(server.requests.length, 10);
   assert.equal(first.filter((r) => r.context!.status === 'parse-failure' || r.logic!.status === 'parse-failure').length, 1);
-  // Two-level fan-out on disk.
-  const level1 = readdirSync(dir);
-  assert.ok(level1.every((d) => /^[0-9a-f]{2}$/.test(d)));
+  // One pack of whole lines, appended by this process.
+  assert.deepEqual(readdirSync(dir), ['packs']);
+  const packs = readdirSync(join(dir, 'packs'));
+  assert.equal(packs.length, 1);
+  const packLines = readFileSync(join(dir, 'packs', packs[0]!), 'utf8').split('\n');
+  assert.equal(packLines.pop(), '', 'the pack ends with a newline');
+  assert.equal(packLines.length, 10);
+  for (const l of packLines) assert.match(l, /^\{"v":1,"key":"[0-9a-f]{64}",/);
   reset(() => ({ reply: '0' }));
   const run2 = runner({}, { cache: new JudgeCache(dir) });
   const second = await run2.judgeAll(items, { rewards: ['context', 'logic'] });
