@@ -151,11 +151,21 @@ export function computeGroups(items: GroupItem[], opts: GroupOptions): GroupsRes
     if (single) summary.singleton = true;
     const note = notes.length ? notes.join('; ') : undefined;
     if (note) summary.note = note;
+    // Members with the same total (and no logged advantage of their own) share one object: GRPO
+    // totals take a few values per group, and a million rollouts had a million of these.
+    const shared = new Map<string, GroupStats>();
     for (const i of members) {
       const item = items[i]!;
       const total = item.total;
+      const shareKey = item.recordedAdvantage === undefined ? `${total}\u0000${item.totalSource ?? ''}` : undefined;
+      const same = shareKey === undefined ? undefined : shared.get(shareKey);
+      if (same) {
+        perItem[i] = same;
+        continue;
+      }
       const advantage = total === null ? null : advantageOf(total);
       const g: GroupStats = { id, size: members.length, mean, std, total, advantage, zeroVariance, scaleRewards: opts.scaleRewards, rule };
+      if (shareKey !== undefined) shared.set(shareKey, g);
       if (single) g.singleton = true;
       if (excluded > 0) g.excluded = excluded;
       if (note) g.note = note;

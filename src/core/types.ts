@@ -144,6 +144,7 @@ export interface RewardResult {
   provenance?: Record<string, unknown>;
 }
 
+/** A rollout's group statistics. Members with the same total share one object: never change one in place. */
 export interface GroupStats {
   id: string;
   /** Members of the group, including any without a total. */

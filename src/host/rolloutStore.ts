@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
+import { DetailIndex } from '../core/detailIndex';
 import { RolloutViewModel, assignGroup, summarise, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
 import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
@@ -89,7 +90,7 @@ interface Generation {
   /** How the groups were formed (known once the whole file is scored). */
   grouping?: GroupingInfo;
   /** Where to get the full record back: a SourceRef to re-read, or the record itself. */
-  details: Map<number, SourceRef | RolloutRecord>;
+  details: DetailIndex;
   /** By rollout index (a sparse array: a Map of a million entries cost several times more). */
   groups: (GroupStats | undefined)[];
   /** Judged rewards (context, logic, free-form accuracy) by index, merged over the rule rewards. */
@@ -211,7 +212,6 @@ export class RolloutStore extends Disposable {
       if (this.host.scoreWorker) {
         const interner = new RowInterner();
         result = await this.loadInWorker(this.host.scoreWorker, gen, abort.signal, onProblem, (row, detail) => {
-          if ('file' in detail && typeof detail.file === 'string') detail.file = interner.str(detail.file);
           gen.details.set(row.index, detail);
           gen.model.add(this.withShortcut(interner.row(row)));
           added();
@@ -420,7 +420,12 @@ export class RolloutStore extends Disposable {
     const test = (r: RolloutRecord) => {
       if ((r.question.problem ?? '').toLowerCase().includes(text) || r.completion.toLowerCase().includes(text) || (r.id ?? '').toLowerCase().includes(text)) hits.add(r.index);
     };
-    const onDisk = [...gen.details.values()].some((d) => !isRecord(d));
+    let onDisk = false;
+    for (const d of gen.details.values()) {
+      if (isRecord(d)) continue;
+      onDisk = true;
+      break;
+    }
     if (!onDisk) {
       for (const d of gen.details.values()) test(d as RolloutRecord);
       return hits;
@@ -470,7 +475,7 @@ export class RolloutStore extends Disposable {
       model: undefined as unknown as RolloutViewModel,
       options,
       format: options.format,
-      details: new Map(),
+      details: new DetailIndex(),
       groups: [],
       judged: new Map(),
     };

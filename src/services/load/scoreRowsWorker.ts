@@ -69,14 +69,20 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
     indices = [];
     refs = [];
   };
+  // Members with the same total share one object (grpo.ts): most lookups are by identity.
+  const refOf = new Map<GroupStats, number>();
   run.groups.forEach((g, i) => {
     if (!g) return;
-    const key = groupStatsKey(g);
-    let ref = seen.get(key);
+    let ref = refOf.get(g);
     if (ref === undefined) {
-      ref = seen.size;
-      seen.set(key, ref);
-      table.push(g);
+      const key = groupStatsKey(g);
+      ref = seen.get(key);
+      if (ref === undefined) {
+        ref = seen.size;
+        seen.set(key, ref);
+        table.push(g);
+      }
+      refOf.set(g, ref);
     }
     indices.push(i);
     refs.push(ref);
