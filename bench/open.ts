@@ -21,6 +21,7 @@ async function main() {
   const parallel: { ms: number; peakRssMB: number }[] = [];
   const peer: { ms: number; peakRssMB: number }[] = [];
   const withText: { ms: number; peakRssMB: number }[] = [];
+  const minimal: { ms: number; peakRssMB: number }[] = [];
   const peerOut = join(tmpdir(), `omnitrace-bench-${process.pid}.peer.jsonl`);
   let records = 0;
   try {
@@ -32,6 +33,8 @@ async function main() {
       // For information: the same with two worker threads (opt-in below 4 cores).
       parallel.push(await measure([join(ROOT, 'dist', 'cli.js'), 'score', DATA, '--out', out, '--jobs', '2']));
       withText.push(await measure([join(ROOT, 'dist', 'cli.js'), 'score', DATA, '--out', out, '--jobs', '0', '--text']));
+      // The floor of a JavaScript scorer: rewards and advantages with none of the evidence (bench/minimal-score.mjs).
+      minimal.push(await measure([join(ROOT, 'bench', 'minimal-score.mjs'), DATA, peerOut]));
       // The peer: the plain Python script a researcher would write (bench/peer_score.py).
       peer.push(await measure([join(ROOT, 'bench', 'peer_score.py'), DATA, peerOut], 'python3'));
       process.stderr.write(
@@ -61,6 +64,9 @@ async function main() {
     // The Python peer doing the same format and accuracy rewards and group advantages (it leaves
     // free-form answers at 0 where we leave them to the judge); target: score at most half its time.
     pythonPeer: { ...pe, scoreOverPeer: Math.round((s.ms / pe.ms) * 100) / 100 },
+    // For information: rewards and advantages without offsets, diagnostics, explanations or
+    // recorded rewards; the gap between it and `score` is the price of the evidence.
+    minimalScorer: { ...med(minimal), ratio: Math.round((med(minimal).ms / b.ms) * 100) / 100 },
     cores: availableParallelism(),
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     targets: TARGETS,
