@@ -4,17 +4,14 @@
 // id, one small JSON object per rollout. No offsets, no diagnostics, no explanations, no quirks,
 // no recorded rewards, no other formats: what `score` does beyond this is what it costs to say why.
 // Usage: minimal-score.mjs IN.jsonl OUT.jsonl
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { forEachLine } from './lines.mjs';
 
 const FORMAT = /^<context>[\s\S]*?<\/context>\s*<think>[\s\S]*?<\/think>\s*<answer>[\s\S]*?<\/answer>$/;
 const ANSWER = /<answer>\s*([\s\S]*?)\s*<\/answer>/;
-const fd = openSync(process.argv[2], 'r');
-let buf = Buffer.allocUnsafe(4 << 20);
-let end = 0;
 const rows = [];
 const groups = new Map();
-const one = (s, e) => {
-  if (e <= s) return;
+forEachLine(process.argv[2], (buf, s, e) => {
   let r;
   try {
     r = JSON.parse(buf.toString('utf8', s, e));
@@ -32,28 +29,7 @@ const one = (s, e) => {
   if (!g) groups.set(key, (g = []));
   g.push(rows.length);
   rows.push({ id: r.id, format, accuracy, total: format + accuracy });
-};
-for (;;) {
-  if (end === buf.length) {
-    const b = Buffer.allocUnsafe(buf.length * 2);
-    buf.copy(b, 0, 0, end);
-    buf = b;
-  }
-  const n = readSync(fd, buf, end, buf.length - end, null);
-  end += n;
-  let pos = 0;
-  for (let nl = buf.indexOf(10, pos); nl !== -1 && nl < end; nl = buf.indexOf(10, pos)) {
-    one(pos, nl);
-    pos = nl + 1;
-  }
-  if (n === 0) {
-    one(pos, end);
-    break;
-  }
-  buf.copy(buf, 0, pos, end);
-  end -= pos;
-}
-closeSync(fd);
+});
 const advantage = new Float64Array(rows.length);
 for (const members of groups.values()) {
   let sum = 0;
