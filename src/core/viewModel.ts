@@ -135,16 +135,30 @@ export interface RolloutSource {
 
 const MAX_LISTED_PROBLEMS = 200;
 
+/**
+ * A position in a query's order: a rollout's row itself, or a group's header. Rows are wrapped as
+ * table rows only for the page sent, not one wrapper per row kept (at a million rows, 40 MB).
+ */
+type GroupEntry = { kind: 'group'; group: GroupHeader };
+type OrderEntry = RowSummary | GroupEntry;
+
+function isGroupEntry(e: OrderEntry): e is GroupEntry {
+  return (e as { kind?: string }).kind === 'group';
+}
+
+function tableRowOf(e: OrderEntry): TableRow {
+  return isGroupEntry(e) ? e : { kind: 'rollout', row: e };
+}
+
 export class RolloutViewModel {
   private readonly rows: RowSummary[] = [];
-  private readonly tableRows: TableRow[] = [];
   /** Rollout index → position in rows (an array: indices are small integers, and a Map of a million cost ~5× the memory). */
   private readonly byIndex: number[] = [];
   private readonly problems: ReadProblem[] = [];
   private problemCount = 0;
   private complete = true;
   private initCache: ViewInit | undefined;
-  private orderCache: { key: string; order: TableRow[]; matched: number } | undefined;
+  private orderCache: { key: string; order: OrderEntry[]; matched: number } | undefined;
   private searchCache: { text: string; hits: Set<number> } | undefined;
   private groupCache: Map<string, GroupHeader> | undefined;
 
@@ -164,11 +178,9 @@ export class RolloutViewModel {
     const at = this.byIndex[row.index];
     if (at !== undefined) {
       this.rows[at] = row;
-      this.tableRows[at] = { kind: 'rollout', row };
     } else {
       this.byIndex[row.index] = this.rows.length;
       this.rows.push(row);
-      this.tableRows.push({ kind: 'rollout', row });
     }
   }
 
@@ -217,7 +229,7 @@ export class RolloutViewModel {
   async getRows({ query, offset, limit }: { query: RowQuery; offset: number; limit: number }): Promise<RowPage> {
     const order = await this.order(query);
     const start = Math.max(0, Math.min(offset, order.length));
-    return { total: order.length, matched: this.orderCache?.matched ?? order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)) };
+    return { total: order.length, matched: this.orderCache?.matched ?? order.length, offset: start, rows: order.slice(start, start + Math.max(0, limit)).map(tableRowOf) };
   }
 
   async getRollout({ index }: { index: number }): Promise<RolloutDetail> {
@@ -298,10 +310,10 @@ export class RolloutViewModel {
   /** Position of a rollout in the current order of `query`, or -1 when it is filtered out. */
   async positionOf(query: RowQuery, index: number): Promise<number> {
     const order = await this.order(query);
-    return order.findIndex((r) => r.kind === 'rollout' && r.row.index === index);
+    return order.findIndex((r) => !isGroupEntry(r) && r.index === index);
   }
 
-  private async order(query: RowQuery): Promise<TableRow[]> {
+  private async order(query: RowQuery): Promise<OrderEntry[]> {
     const key = queryKey(query);
     if (this.orderCache?.key === key) return this.orderCache.order;
     const text = (query.text ?? '').trim().toLowerCase();
@@ -314,13 +326,9 @@ export class RolloutViewModel {
     const filtered: RowSummary[] = [];
     for (const r of this.rows) if (keep(r)) filtered.push(r);
     const sorted = sortRows(filtered, query.sort ?? { key: 'index', dir: 'asc' });
-    const order = query.groupByPrompt ? this.withGroupHeaders(sorted) : sorted.map((r) => this.tableRowOf(r));
+    const order = query.groupByPrompt ? this.withGroupHeaders(sorted) : sorted;
     this.orderCache = { key, order, matched: sorted.length };
     return order;
-  }
-
-  private tableRowOf(r: RowSummary): TableRow {
-    return this.tableRows[this.byIndex[r.index]!]!;
   }
 
   private rowFilter(query: RowQuery, text: string, hits: Set<number> | undefined): (r: RowSummary) => boolean {
@@ -369,7 +377,7 @@ export class RolloutViewModel {
     return out;
   }
 
-  private withGroupHeaders(sorted: RowSummary[]): TableRow[] {
+  private withGroupHeaders(sorted: RowSummary[]): OrderEntry[] {
     const groups = this.groups();
     const members = new Map<string, RowSummary[]>();
     const units: (string | RowSummary)[] = [];
@@ -385,16 +393,16 @@ export class RolloutViewModel {
       }
       list.push(r);
     }
-    const out: TableRow[] = [];
+    const out: OrderEntry[] = [];
     for (const u of units) {
       if (typeof u !== 'string') {
-        out.push(this.tableRowOf(u));
+        out.push(u);
         continue;
       }
       const list = members.get(u)!;
       const header = groups.get(u) ?? derivedHeader(u, []);
       out.push({ kind: 'group', group: { ...header, shown: list.length } });
-      for (const r of list) out.push(this.tableRowOf(r));
+      for (const r of list) out.push(r);
     }
     return out;
   }
