@@ -41,6 +41,21 @@ export interface GroupItem {
   totalSource?: string;
 }
 
+/** Items as columns (the scorer's typed arrays at the end of a file): no object per item. */
+export interface GroupColumns {
+  length: number;
+  key(i: number): string;
+  total(i: number): number | null;
+  recordedAdvantage(i: number): number | undefined;
+  totalSource(i: number): string | undefined;
+}
+
+function columnsOf(items: readonly GroupItem[] | GroupColumns): GroupColumns {
+  if (!Array.isArray(items)) return items as GroupColumns;
+  const a = items as readonly GroupItem[];
+  return { length: a.length, key: (i) => a[i]!.key, total: (i) => a[i]!.total, recordedAdvantage: (i) => a[i]!.recordedAdvantage, totalSource: (i) => a[i]!.totalSource };
+}
+
 export interface GroupSummary {
   id: string;
   /** Indices into the input, in input order. */
@@ -99,18 +114,20 @@ export interface GroupOptions {
  * null advantage and is left out of its group's mean and std (the note says so): a missing reward
  * is never counted as 0 here, unlike the trainer, which would have summed a 0.
  */
-export function computeGroups(items: GroupItem[], opts: GroupOptions): GroupsResult {
+export function computeGroups(input: readonly GroupItem[] | GroupColumns, opts: GroupOptions): GroupsResult {
   const rule = opts.rule ?? 'humanomni';
+  const items = columnsOf(input);
   const byKey = new Map<string, number[]>();
-  items.forEach((it, i) => {
-    const list = byKey.get(it.key);
+  for (let i = 0; i < items.length; i++) {
+    const key = items.key(i);
+    const list = byKey.get(key);
     if (list) list.push(i);
-    else byKey.set(it.key, [i]);
-  });
+    else byKey.set(key, [i]);
+  }
   const perItem: (GroupStats | undefined)[] = new Array(items.length).fill(undefined);
   const groups: GroupSummary[] = [];
   for (const [id, members] of byKey) {
-    const totals = members.map((i) => items[i]!.total).filter((t): t is number => t !== null);
+    const totals = members.map((i) => items.total(i)).filter((t): t is number => t !== null);
     const counted = totals.length;
     const excluded = members.length - counted;
     const notes: string[] = [];
@@ -155,9 +172,10 @@ export function computeGroups(items: GroupItem[], opts: GroupOptions): GroupsRes
     // totals take a few values per group, and a million rollouts had a million of these.
     const shared = new Map<string, GroupStats>();
     for (const i of members) {
-      const item = items[i]!;
-      const total = item.total;
-      const shareKey = item.recordedAdvantage === undefined ? `${total}\u0000${item.totalSource ?? ''}` : undefined;
+      const total = items.total(i);
+      const recordedAdvantage = items.recordedAdvantage(i);
+      const totalSource = items.totalSource(i);
+      const shareKey = recordedAdvantage === undefined ? `${total}\u0000${totalSource ?? ''}` : undefined;
       const same = shareKey === undefined ? undefined : shared.get(shareKey);
       if (same) {
         perItem[i] = same;
@@ -169,11 +187,11 @@ export function computeGroups(items: GroupItem[], opts: GroupOptions): GroupsRes
       if (single) g.singleton = true;
       if (excluded > 0) g.excluded = excluded;
       if (note) g.note = note;
-      if (item.recordedAdvantage !== undefined) {
-        g.recordedAdvantage = item.recordedAdvantage;
-        if (advantage !== null && Math.abs(advantage - item.recordedAdvantage) > ADVANTAGE_TOLERANCE) g.advantageMismatch = advantage - item.recordedAdvantage;
+      if (recordedAdvantage !== undefined) {
+        g.recordedAdvantage = recordedAdvantage;
+        if (advantage !== null && Math.abs(advantage - recordedAdvantage) > ADVANTAGE_TOLERANCE) g.advantageMismatch = advantage - recordedAdvantage;
       }
-      if (item.totalSource) g.totalSource = item.totalSource;
+      if (totalSource) g.totalSource = totalSource;
       perItem[i] = g;
     }
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { parseTrace, firstFormatFailure } from './trace';
 import { computeRuleRewards, totalReward } from './rewards/index';
-import { computeGroups, groupKeyFor, type AdvantageRule, type GroupItem } from './grpo';
+import { computeGroups, groupKeyFor, type AdvantageRule, type GroupColumns } from './grpo';
 import { savedJudgedRewards } from './run/savedJudgement';
 import { detectFormat, forEachRollout, type FormatName, type ReadOptions } from './readers/index';
 import { NO_PROBLEM_TYPE, type GroupingInfo, type GroupStats, type ReadProblem, type RewardResult, type RolloutRecord, type ScoredRollout } from './types';
@@ -422,20 +422,20 @@ export class GroupCollector {
   finish(opts: GroupingOptions, summary: Pick<ScoreSummary, 'groups' | 'zeroVarianceGroups' | 'singletonGroups' | 'grouping'>): (GroupStats | undefined)[] {
     const n = this.groupOf.length;
     const { keys, info } = this.finalKeys(opts);
-    const items = new Array<GroupItem>(n);
     let recorded = 0;
-    for (let i = 0; i < n; i++) {
-      const t = this.totals.data[i]!;
-      const item: GroupItem = { key: keys[i]!, total: Number.isNaN(t) ? null : t };
-      const adv = this.recordedAdv.data[i]!;
-      if (!Number.isNaN(adv)) item.recordedAdvantage = adv;
-      const src = this.sourceOf.data[i]!;
-      if (src >= 0) {
-        item.totalSource = this.sources.names[src]!;
-        recorded++;
-      }
-      items[i] = item;
-    }
+    for (let i = 0; i < n; i++) if (this.sourceOf.data[i]! >= 0) recorded++;
+    const totals = this.totals.data;
+    const recordedAdv = this.recordedAdv.data;
+    const sourceOf = this.sourceOf.data;
+    const sources = this.sources.names;
+    // Read from the collector's arrays: a million item objects were the largest thing alive at the end of a file.
+    const items: GroupColumns = {
+      length: n,
+      key: (i) => keys[i]!,
+      total: (i) => (Number.isNaN(totals[i]!) ? null : totals[i]!),
+      recordedAdvantage: (i) => (Number.isNaN(recordedAdv[i]!) ? undefined : recordedAdv[i]!),
+      totalSource: (i) => (sourceOf[i]! >= 0 ? sources[sourceOf[i]!]! : undefined),
+    };
     const rule = opts.rule ?? defaultAdvantageRule(opts.format);
     const { perItem, groups } = computeGroups(items, { scaleRewards: opts.scaleRewards, rule });
     summary.groups = groups.length;

@@ -20,7 +20,7 @@ import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import type { AdvantageRule } from '../core/grpo';
 import type { GroupingInfo, GroupStats } from '../core/types';
-import { FIRST_BATCH, type ScoreRowsMessage, type ScoreRowsRequest } from '../services/load/scoreRowsWorker';
+import { FIRST_BATCH, type ScoreRowsAck, type ScoreRowsMessage, type ScoreRowsRequest } from '../services/load/scoreRowsWorker';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
@@ -51,6 +51,17 @@ export interface ScoreSettings {
 
 class LoadCancelled extends CancellationError {}
 
+/** The scoring worker reached its heap limit: the load is tried again without one. */
+class WorkerOutOfMemory extends Error {}
+
+/**
+ * The scoring worker's old-generation limit. Its live set is small while it reads (one batch of
+ * rows) and at the end (the groups); without a limit V8 let its heap grow to about 400 MB of
+ * garbage at a million rows. A file that really needs more (groups keyed by long prompt texts)
+ * is read again without the limit.
+ */
+const WORKER_OLD_GENERATION_MB = 160;
+
 export interface LoadOptions {
   /** undefined = detect from the file. */
   format?: FormatName;
@@ -71,6 +82,8 @@ export interface StoreHost {
    * without one the load runs here, yielding between batches.
    */
   scoreWorker?: string;
+  /** The worker's old-generation limit in MB (default WORKER_OLD_GENERATION_MB; tests set a tiny one). */
+  workerHeapMb?: number;
 }
 
 export interface LoadResult {
@@ -114,6 +127,13 @@ export class RolloutStore extends Disposable {
   private loadSeq = 0;
   private running: AbortController | undefined;
   private everLoaded = false;
+  /** Cleared for good once the worker ran out of its limited heap on this file. */
+  private limitWorkerHeap = true;
+
+  /** Whether loads still run the worker with a limited heap (false after one ran out of it). */
+  get workerHeapLimited(): boolean {
+    return this.limitWorkerHeap;
+  }
   /** Kept across reloads: the sidecar is keyed by index, which a re-read of the same file keeps. */
   private shortcuts: ShortcutState | undefined;
 
@@ -247,6 +267,11 @@ export class RolloutStore extends Disposable {
       }
     } catch (err) {
       if (err instanceof LoadCancelled || abort.signal.aborted || seq !== this.loadSeq) return finishWith('cancelled');
+      if (err instanceof WorkerOutOfMemory && this.limitWorkerHeap) {
+        this.limitWorkerHeap = false;
+        if (this.running === abort) this.running = undefined;
+        return this.load(options, reason);
+      }
       const problem: ReadProblem = { file: this.file, message: errorMessage(err) };
       this._onDidProblem.fire(problem);
       gen.model.addProblem(problem);
@@ -272,7 +297,10 @@ export class RolloutStore extends Disposable {
   ): Promise<{ groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo }> {
     if (signal.aborted) return Promise.reject(new LoadCancelled());
     const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen) };
-    const worker = new Worker(script, { workerData: { omnitraceScoreRows: true, request } });
+    const worker = new Worker(script, {
+      workerData: { omnitraceScoreRows: true, request },
+      ...(this.limitWorkerHeap ? { resourceLimits: { maxOldGenerationSizeMb: this.host.workerHeapMb ?? WORKER_OLD_GENERATION_MB } } : {}),
+    });
     const table: GroupStats[] = [];
     const slices: { indices: Int32Array; refs: Int32Array }[] = [];
     return new Promise((resolve, reject) => {
@@ -288,15 +316,17 @@ export class RolloutStore extends Disposable {
       };
       worker.on('message', (m: ScoreRowsMessage) => {
         if (signal.aborted) return;
-        if (m.type === 'rows') m.rows.forEach((row, i) => onRow(row, m.details[i]!));
-        else if (m.type === 'problem') onProblem(m.problem);
+        if (m.type === 'rows') {
+          m.rows.forEach((row, i) => onRow(row, m.details[i]!));
+          worker.postMessage({ type: 'read' } satisfies ScoreRowsAck);
+        } else if (m.type === 'problem') onProblem(m.problem);
         else if (m.type === 'groups') {
           table.push(...m.table);
           slices.push({ indices: m.indices, refs: m.refs });
         } else if (m.type === 'done') settle(() => resolve({ groups: groupPairs(table, slices), ...(m.grouping ? { grouping: m.grouping } : {}) }));
         else settle(() => reject(new Error(m.message)));
       });
-      worker.on('error', (e) => settle(() => reject(e)));
+      worker.on('error', (e) => settle(() => reject((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new WorkerOutOfMemory(e.message) : e)));
       worker.on('exit', (code) => {
         if (!signal.aborted) settle(() => reject(new Error(`the scoring worker stopped (exit ${code}) before the end of the file`)));
       });

@@ -20,10 +20,17 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-store-worker-'));
 });
 
-const store = (file: string, worker: boolean) =>
+const store = (file: string, worker: boolean, workerHeapMb?: number) =>
   new RolloutStore(
     file,
-    { title: 't', fileName: path.basename(file), trusted: () => true, getMedia: async () => ({ status: 'missing', reason: 'none' }), ...(worker ? { scoreWorker: WORKER } : {}) },
+    {
+      title: 't',
+      fileName: path.basename(file),
+      trusted: () => true,
+      getMedia: async () => ({ status: 'missing', reason: 'none' }),
+      ...(worker ? { scoreWorker: WORKER } : {}),
+      ...(workerHeapMb ? { workerHeapMb } : {}),
+    },
     options,
   );
 
@@ -109,4 +116,23 @@ test('cancelling a worker load stops the worker; a reload afterwards completes',
   assert.equal((await early).status, 'cancelled');
   const again = await s.load();
   assert.deepEqual([again.status, again.read], ['done', 60_000]);
+});
+
+test('a worker that runs out of its limited heap is started again without the limit; the load completes with every row and each problem once', async () => {
+  const file = rowsFile('oom.jsonl', 20_000, [11]);
+  const a = store(file, false);
+  // 2 MB cannot hold the worker's code and a batch of rows: the limited attempt fails.
+  const b = store(file, true, 2);
+  assert.equal(b.workerHeapLimited, true);
+  const [ra, rb] = [await a.load(), await b.load()];
+  assert.equal(rb.status, 'done', rb.error);
+  assert.equal(b.workerHeapLimited, false, 'the limited worker ran out of heap and the load was retried without the limit');
+  assert.deepEqual([rb.read, rb.skipped], [ra.read, ra.skipped]);
+  const pa = await a.model.getRows({ query: {}, offset: 0, limit: 20_000 });
+  const pb = await b.model.getRows({ query: {}, offset: 0, limit: 20_000 });
+  assert.deepEqual(pb, pa);
+  assert.deepEqual(
+    (await b.model.getInit()).problems.map((p) => p.line),
+    [12],
+  );
 });

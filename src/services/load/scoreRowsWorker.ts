@@ -41,15 +41,35 @@ const BATCH_MS = 100;
  */
 const ROWS_PER_MESSAGE = 2000;
 const GROUPS_PER_MESSAGE = 20_000;
+/**
+ * Row messages the host may have unread before scoring waits: a host thread slower than the
+ * worker otherwise let messages pile up in the port (hundreds of MB at a million rows).
+ */
+const MAX_UNREAD = 4;
 
-async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void): Promise<void> {
+/** What the host sends the worker: that it has read one more row message. */
+export interface ScoreRowsAck {
+  type: 'read';
+}
+
+async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void, onRead: (listener: () => void) => void): Promise<void> {
   let rows: RowSummary[] = [];
   let details: (SourceRef | RolloutRecord)[] = [];
   let sent = 0;
   let last = Date.now();
+  let unread = 0;
+  let wake: (() => void) | undefined;
+  onRead(() => {
+    unread--;
+    if (wake && unread < MAX_UNREAD) {
+      wake();
+      wake = undefined;
+    }
+  });
   const flush = () => {
     if (!rows.length) return;
     post({ type: 'rows', rows, details });
+    unread++;
     sent += rows.length;
     rows = [];
     details = [];
@@ -61,6 +81,7 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void)
       rows.push(summarise(scored));
       details.push(detailRefOf(scored.record));
       if ((sent === 0 && rows.length === FIRST_BATCH) || rows.length >= ROWS_PER_MESSAGE || Date.now() - last >= BATCH_MS) flush();
+      return unread < MAX_UNREAD ? undefined : new Promise<void>((resolve) => (wake = resolve));
     },
   });
   flush();
@@ -107,7 +128,9 @@ function groupStatsKey(g: GroupStats): string {
 
 if (parentPort && workerData?.omnitraceScoreRows) {
   const port = parentPort;
-  serve(workerData.request as ScoreRowsRequest, (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : [])).catch((e) =>
-    port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage),
-  );
+  serve(
+    workerData.request as ScoreRowsRequest,
+    (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : []),
+    (listener) => port.on('message', (m: ScoreRowsAck) => m?.type === 'read' && listener()),
+  ).catch((e) => port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage));
 }
