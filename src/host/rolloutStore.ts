@@ -55,12 +55,13 @@ class LoadCancelled extends CancellationError {}
 class WorkerOutOfMemory extends Error {}
 
 /**
- * The scoring worker's old-generation limit. Its live set is small while it reads (one batch of
- * rows) and at the end (the groups); without a limit V8 let its heap grow to about 400 MB of
- * garbage at a million rows. A file that really needs more (groups keyed by long prompt texts)
- * is read again without the limit.
+ * The scoring worker's heap limits. Its live set is small while it reads (one batch of rows) and
+ * at the end (the groups); without limits V8 let its heap grow to about 400 MB, mostly garbage, at
+ * a million rows (270 MB with these). A file that really needs more (groups keyed by long prompt
+ * texts) is read again without them.
  */
-const WORKER_OLD_GENERATION_MB = 160;
+const WORKER_OLD_GENERATION_MB = 128;
+const WORKER_YOUNG_GENERATION_MB = 8;
 
 export interface LoadOptions {
   /** undefined = detect from the file. */
@@ -299,7 +300,7 @@ export class RolloutStore extends Disposable {
     const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen) };
     const worker = new Worker(script, {
       workerData: { omnitraceScoreRows: true, request },
-      ...(this.limitWorkerHeap ? { resourceLimits: { maxOldGenerationSizeMb: this.host.workerHeapMb ?? WORKER_OLD_GENERATION_MB } } : {}),
+      ...(this.limitWorkerHeap ? { resourceLimits: { maxOldGenerationSizeMb: this.host.workerHeapMb ?? WORKER_OLD_GENERATION_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
     });
     const table: GroupStats[] = [];
     const slices: { indices: Int32Array; refs: Int32Array }[] = [];
