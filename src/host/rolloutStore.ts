@@ -130,13 +130,13 @@ export class RolloutStore extends Disposable {
   private everLoaded = false;
   /** Cleared for good once the worker ran out of its limited heap on this file. */
   private limitWorkerHeap = true;
+  /** Kept across reloads: the sidecar is keyed by index, which a re-read of the same file keeps. */
+  private shortcuts: ShortcutState | undefined;
 
   /** Whether loads still run the worker with a limited heap (false after one ran out of it). */
   get workerHeapLimited(): boolean {
     return this.limitWorkerHeap;
   }
-  /** Kept across reloads: the sidecar is keyed by index, which a re-read of the same file keeps. */
-  private shortcuts: ShortcutState | undefined;
 
   private readonly _onDidProgress = this._register(new Emitter<WebviewEvents['progress']>());
   /** Throttled while reading; once with done: true at the end. */

@@ -42,8 +42,8 @@ const BATCH_MS = 100;
 const ROWS_PER_MESSAGE = 2000;
 const GROUPS_PER_MESSAGE = 20_000;
 /**
- * Row messages the host may have unread before scoring waits: a host thread slower than the
- * worker otherwise let messages pile up in the port (hundreds of MB at a million rows).
+ * Row messages the host may have unread before scoring waits, so a host thread slower than the
+ * worker (busy with the view) cannot let messages pile up in the port without bound.
  */
 const MAX_UNREAD = 4;
 
