@@ -17,6 +17,8 @@ export const LAYOUT = {
   shortcuts: join(OMNITRACE_DIR, 'shortcuts'),
   /** Cue inventories, by clip content hash and range. */
   cues: join(OMNITRACE_DIR, 'cues'),
+  /** One line per clip of a folder analysed from the editor (`<folder>.<hash>.clips.jsonl`). */
+  clipFolders: join(OMNITRACE_DIR, 'cues', 'folders'),
   /** Judge replies, by model, template, prompt and sampling. */
   judgeCache: join(OMNITRACE_DIR, 'cache', 'judge'),
   /** The workspace's own judge templates (`<name>.md`). */

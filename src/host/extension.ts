@@ -11,6 +11,7 @@ import { Log } from './log';
 import { RolloutCodeLensProvider } from './rolloutCodeLens';
 import { RolloutEditorProvider } from './rolloutEditorProvider';
 import { RunController } from './runController';
+import { ClipFolderController } from './clipFolderController';
 import { ShortcutController } from './shortcutController';
 import { CompareController, COMPARE_COMMANDS } from './compareController';
 import { LabController } from './labController';
@@ -46,6 +47,7 @@ class OmniTraceExtension extends Disposable {
     const judges = this._register(new JudgeController(context.secrets, this.provider, this.log, () => lenses.refresh(), work));
     const runs = this._register(new RunController(context.secrets, this.provider, this.log, context.extensionUri, work, judges));
     this._register(new ShortcutController(context.secrets, this.provider, this.log, work, judges));
+    this._register(new ClipFolderController(this.log, work));
     const compare = this._register(new CompareController(context.extensionUri, this.provider, this.log, work));
     this._register(new LabController(context.extensionUri, this.provider, judges, this.log, work));
     this.sidebar = this._register(

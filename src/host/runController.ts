@@ -12,7 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { locateMediaTools, MediaToolError, probe, type MediaInfo, type MediaTools } from '../media/ffmpeg';
+import { MediaToolError, probe, type MediaInfo } from '../media/ffmpeg';
+import { mediaToolsFromSettings } from './mediaTools';
 import { DEFAULT_PROMPT_TEXTS, PROBLEM_TYPES, withOverrides } from '../core/run/prompt';
 import { MEDIA_TRANSPORTS, SERVER_KINDS, type CheckpointProfile, type FramesConfig, type MediaTransport, type ServerKind } from '../core/run/request';
 import { runCheckpoint, RunCancelledError, type RunQuestion } from '../services/run/runCheckpoint';
@@ -180,23 +181,12 @@ export class RunController extends Disposable {
     );
   }
 
-  private mediaTools(): MediaTools {
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const tool = (k: string) => (config.get<string>(k, '') ?? '').trim() || undefined;
-    try {
-      return locateMediaTools({ ffmpeg: tool('ffmpegPath'), ffprobe: tool('ffprobePath') });
-    } catch (e) {
-      if (e instanceof MediaToolError) throw new Error(`${e.message} (or set omnitrace.ffmpegPath / omnitrace.ffprobePath in your user settings)`);
-      throw e;
-    }
-  }
-
   /** Probes the clip, opens the run form with it playing, and runs what the form submits. */
   private async flow(clip: vscode.Uri, profiles: NamedCheckpointProfile[], d: RunDefaults, prefilledFrom?: string): Promise<void> {
     const name = path.basename(clip.fsPath);
     let info: MediaInfo;
     try {
-      info = await probe(clip.fsPath, this.mediaTools());
+      info = await probe(clip.fsPath, mediaToolsFromSettings());
     } catch (e) {
       // A file ffmpeg cannot read is named, before any form opens.
       if (e instanceof MediaToolError) throw new Error(`${name}: ${e.message}`);
@@ -256,7 +246,7 @@ export class RunController extends Disposable {
       texts = withOverrides(texts, { system });
       profile.systemPromptFile = file;
     }
-    const tools = this.mediaTools();
+    const tools = mediaToolsFromSettings();
     const apiKey = await this.profiles.keyFor(named);
     const judge = judgeProfile && this.judges ? { profile: judgeProfile, ...(await this.judges.runnerFor(judgeProfile, root)) } : undefined;
     const question: RunQuestion = {

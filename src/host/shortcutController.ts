@@ -14,7 +14,7 @@ import { analyseShortcutsFile } from '../services/shortcuts/analyseFile';
 import { nodeShortcutDeps } from '../services/shortcuts/nodeDeps';
 import { shortcutSidecarPath } from '../core/shortcuts/sidecar';
 import { ABLATION_KINDS, type AblationKind, type ShortcutSummary, type VerdictCounts } from '../core/shortcuts/types';
-import { locateMediaTools, MediaToolError } from '../media/ffmpeg';
+import { mediaToolsFromSettings } from './mediaTools';
 import { trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import type { WorkStatus } from './workStatus';
@@ -104,14 +104,7 @@ export class ShortcutController extends Disposable {
     }
 
     const config = vscode.workspace.getConfiguration(SECTION);
-    const tool = (key: string) => (config.get<string>(key, '') ?? '').trim() || undefined;
-    let tools;
-    try {
-      tools = locateMediaTools({ ffmpeg: tool('ffmpegPath'), ffprobe: tool('ffprobePath') });
-    } catch (e) {
-      if (e instanceof MediaToolError) throw new Error(`${e.message} (or set omnitrace.ffmpegPath / omnitrace.ffprobePath in your user settings)`);
-      throw e;
-    }
+    const tools = mediaToolsFromSettings();
     const root = workspaceRootFor(doc.uri);
     const out = shortcutSidecarPath(root, doc.uri.fsPath);
     await mkdir(path.dirname(out), { recursive: true });
