@@ -20,7 +20,22 @@ const QUESTION_CHARS = 160;
 const ANSWER_CHARS = 120;
 const HISTOGRAM_BINS = 10;
 
+// The members of a GRPO group come one after another with the same question: the last result for
+// each length is kept, so a group costs one whitespace pass, not one per member.
+const lastShortened = new Map<number, { text: string; short: string }>();
+
 export function shorten(text: string, max: number): string {
+  const last = lastShortened.get(max);
+  if (last?.text === text) return last.short;
+  const short = shortenOnce(text, max);
+  if (last) {
+    last.text = text;
+    last.short = short;
+  } else if (lastShortened.size < 8) lastShortened.set(max, { text, short });
+  return short;
+}
+
+function shortenOnce(text: string, max: number): string {
   // Only the head can show: collapsing the whitespace of a whole long text costs for nothing.
   // (When the head collapses to less than fits, long whitespace runs hid more: do it all.)
   if (text.length > 4 * max) {

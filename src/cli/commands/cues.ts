@@ -73,7 +73,7 @@ export function register(program: Command): void {
       const jobs = Math.min(v.jobs || availableParallelism(), clips.length);
       const controller = new AbortController();
       setInterruptHandler(() => {
-        process.stderr.write('\nomnitrace: interrupted: finishing the clips in progress is skipped; writing the clips done (Ctrl-C again to quit at once)\n');
+        process.stderr.write('\nomnitrace: interrupted: stopping the clips in progress and writing the ones done (Ctrl-C again to quit at once)\n');
         controller.abort();
       });
       const t0 = performance.now();
