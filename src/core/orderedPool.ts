@@ -1,6 +1,7 @@
-// Runs asynchronous work with a bounded number in flight and hands the results over in input
-// order, so an output file written from them is the same whatever finished first. Used for a
-// folder of clips (one cue inventory each) where jobs overlap decoding in ffmpeg with inference.
+// Bounded concurrency: a counting semaphore (judge calls, sidebar sniffing, cue inventories), and
+// work run with a bounded number in flight whose results are handed over in input order, so an
+// output file written from them is the same whatever finished first (a folder of clips: one cue
+// inventory each, ffmpeg decoding one clip while the models read another).
 
 export interface OrderedPoolOptions {
   /** Most items in flight at once (at least 1). */
@@ -103,16 +104,49 @@ export async function* readAhead<T>(src: AsyncIterable<T>, size: number, onEnter
 
 /** At most `n` calls of the wrapped functions run at once; the others wait in call order. */
 export function limiter(n: number): <R>(f: () => Promise<R>) => Promise<R> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
+  const sem = new Semaphore(Math.max(1, n));
   return async (f) => {
-    if (active >= Math.max(1, n)) await new Promise<void>((r) => waiting.push(r));
-    active++;
+    await sem.acquire();
     try {
       return await f();
     } finally {
-      active--;
-      waiting.shift()?.();
+      sem.release();
     }
   };
+}
+
+/** Counting semaphore; `acquire` resolves false when the signal aborts first. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  get inUse(): number {
+    return this.active;
+  }
+  acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.active++;
+        resolve(true);
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      };
+      this.waiting.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+  release(): void {
+    this.active--;
+    const next = this.waiting.shift();
+    if (next) next();
+  }
 }

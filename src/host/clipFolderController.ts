@@ -15,7 +15,7 @@ import { Disposable } from './dispose';
 import { registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
 import { mediaToolsFromSettings } from './mediaTools';
-import { workspaceRootFor } from './shortcutSidecar';
+import { workspaceRootFor } from './workspaceRoot';
 import type { WorkStatus } from './workStatus';
 
 export const CLIP_FOLDER_COMMANDS = { analyseClips: 'omnitrace.analyseClips' } as const;

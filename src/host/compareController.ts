@@ -12,7 +12,7 @@ import { loadCompareSources, readSavedComparison, saveComparison } from '../serv
 import { workspacePath } from '../core/workspaceLayout';
 import { Disposable } from './dispose';
 import type { WorkStatus } from './workStatus';
-import { workspaceRootFor } from './shortcutSidecar';
+import { workspaceRootFor } from './workspaceRoot';
 import { registerSafeCommand } from './endpointProfiles';
 import type { Log } from './log';
 import { PanelHost } from './panelHost';

@@ -7,14 +7,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_PROFILE, JUDGED_REWARDS, type JudgeProfile, type JudgedReward } from '../core/judge/types';
-import { JudgeRunner, Semaphore } from '../core/judge/runner';
+import { JudgeRunner } from '../core/judge/runner';
+import { Semaphore } from '../core/orderedPool';
 import type { RewardStatus, ScoredRollout } from '../core/types';
 import type { ClaimJudge } from '../core/shortcuts/claimJudge';
 import { judgeApiKeyFromEnv } from '../models/openaiChat';
 import { activeDocument, trustedActiveDocument } from './activeRollouts';
 import { Disposable } from './dispose';
 import type { WorkStatus } from './workStatus';
-import { workspaceRootFor } from './shortcutSidecar';
+import { workspaceRootFor } from './workspaceRoot';
 import { EndpointProfiles, parseNamedProfiles, registerSafeCommand, type EndpointKind } from './endpointProfiles';
 import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';

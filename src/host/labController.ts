@@ -23,6 +23,7 @@ import { PanelHost } from './panelHost';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { readSettings } from './settings';
 import { errorText } from '../core/errors';
+import { workspaceRootFor } from './workspaceRoot';
 
 export const LAB_COMMANDS = { openJudgeLab: 'omnitrace.openJudgeLab' } as const;
 export const LAB_VIEW_TYPE = 'omnitrace.judgeLab';
@@ -44,7 +45,7 @@ export class LabController extends Disposable {
   private async open(): Promise<void> {
     const doc = await trustedActiveDocument(this.provider, RESTRICTED);
     if (!doc) return;
-    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+    const root = workspaceRootFor(doc.uri);
     const reward = (await vscode.window.showQuickPick([...JUDGED_REWARDS], { title: 'Judge lab: which reward?' })) as JudgedReward | undefined;
     if (!reward) return;
     const names = new Set(

@@ -3,7 +3,6 @@
 // score is hidden until the rollout is labelled (blind by default).
 
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { contentKey } from '../core/lab/labelKeys';
 import { scaleOf } from '../core/lab/labels';
@@ -12,6 +11,7 @@ import type { LabelState } from '../core/viewTypes';
 import type { HostMethods } from '../protocol/messages';
 import { LabelFile } from '../services/labelFiles';
 import { SECTION } from './settings';
+import { workspaceRootFor } from './workspaceRoot';
 
 const LABELLED = ['context', 'logic', 'accuracy'] as const;
 
@@ -38,7 +38,7 @@ export function labelHandlers(
   fileUri: vscode.Uri,
   detail: (index: number) => Promise<ScoredRollout>,
 ): Pick<{ [M in keyof HostMethods]: (p: HostMethods[M]['params']) => Promise<HostMethods[M]['result']> }, 'getLabels' | 'setLabel' | 'undoLabel'> {
-  const workspace = vscode.workspace.getWorkspaceFolder(fileUri)?.uri.fsPath ?? path.dirname(fileUri.fsPath);
+  const workspace = workspaceRootFor(fileUri);
   let file: LabelFile | undefined;
   const labels = () => {
     const name = labellerName();

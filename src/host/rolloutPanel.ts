@@ -2,7 +2,6 @@
 // that answers the webview's requests from the document's view model. Its listeners live as
 // long as the panel; the document outlives it when other panels show the same file.
 
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MediaInfo, RolloutDetail } from '../protocol/messages';
 import type { EditorRolloutMethods, RolloutViewMethods, ViewKeyAction } from '../protocol/rolloutView';
@@ -16,6 +15,7 @@ import { webviewRoots } from './webviewRoots';
 import { handleRolloutRequest } from '../protocol/rolloutRequests';
 import { labelHandlers } from './labelHandlers';
 import { calibrationRecords } from '../services/judgeLab';
+import { workspaceRootFor } from './workspaceRoot';
 
 export class RolloutPanel extends Disposable {
   private readonly server: RpcServer<EditorRolloutMethods>;
@@ -144,7 +144,7 @@ export class RolloutPanel extends Disposable {
         const init = await handleRolloutRequest(model(), 'getInit', p);
         // The view model lists at most its own cap; the setting can only lower it.
         const max = this.document.store.options.maxProblems;
-        const root = vscode.workspace.getWorkspaceFolder(this.document.uri)?.uri.fsPath ?? path.dirname(this.document.uri.fsPath);
+        const root = workspaceRootFor(this.document.uri);
         const calibrations = await calibrationRecords(root).catch(() => []);
         return { ...(init.problems.length > max ? { ...init, problems: init.problems.slice(0, max) } : init), ...(calibrations.length ? { calibrations } : {}) };
       },

@@ -25,7 +25,8 @@ import type { Log } from './log';
 import type { RolloutEditorProvider } from './rolloutEditorProvider';
 import { CHECKPOINT_ENDPOINTS, checkpointProfilesFrom, type NamedCheckpointProfile } from './runController';
 import { mediaRootFor, SECTION } from './settings';
-import { showShortcutSidecar, workspaceRootFor } from './shortcutSidecar';
+import { showShortcutSidecar } from './shortcutSidecar';
+import { workspaceRootFor } from './workspaceRoot';
 import { LAYOUT } from '../core/workspaceLayout';
 
 export const SHORTCUT_COMMANDS = { findShortcuts: 'omnitrace.findShortcuts' } as const;

@@ -9,12 +9,8 @@ import { readShortcutLines, shortcutSidecarPath } from '../core/shortcuts/sideca
 import { summariseShortcuts } from '../core/shortcuts/summary';
 import type { Log } from './log';
 import type { RolloutStore } from './rolloutStore';
+import { workspaceRootFor } from './workspaceRoot';
 import { LAYOUT } from '../core/workspaceLayout';
-
-/** The workspace folder holding a file, else its own folder: where .omnitrace/ goes. */
-export function workspaceRootFor(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-}
 
 /** Shows a sidecar analysis in the document's view, if one exists; a bad line is logged and skipped. */
 export async function showShortcutSidecar(doc: { uri: vscode.Uri; fileName: string; store: RolloutStore }, log: Log): Promise<boolean> {

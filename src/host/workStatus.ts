@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
+import { errorText } from '../core/errors';
 
 export const WORK_COMMANDS = { showWork: 'omnitrace.showWork' } as const;
 
@@ -112,7 +113,7 @@ export class WorkStatus extends Disposable {
       await picked?.run?.();
     } catch (e) {
       // The work's view was closed meanwhile: nothing to focus.
-      void vscode.window.showWarningMessage(`Omni Trace: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showWarningMessage(`Omni Trace: ${errorText(e)}`);
     }
   }
 }

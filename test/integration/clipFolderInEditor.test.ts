@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { extensionSnapshot, repoRoot } from '../helpers/builtExtension';
 import { activateBuilt, createFakeVscode, FakeUri } from '../helpers/fakeVscode';
+import { readJsonLines } from '../helpers/jsonLines';
 
 let dir: string;
 let clips: string;
@@ -43,11 +44,7 @@ test('the command analyses every clip under the folder with progress; lines in .
   const folderLines = path.join(dir, '.omnitrace', 'cues', 'folders');
   const [file] = fs.readdirSync(folderLines);
   assert.match(file!, /^clips\.[0-9a-f]{8}\.clips\.jsonl$/);
-  const lines = fs
-    .readFileSync(path.join(folderLines, file!), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = readJsonLines(path.join(folderLines, file!));
   assert.deepEqual(
     lines.map((l) => [path.relative(clips, l.clip), l.status]),
     [

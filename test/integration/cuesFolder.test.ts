@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cliProcess';
 import { makeCueClip } from '../helpers/cueClip';
+import { readJsonLines } from '../helpers/jsonLines';
 
 const ROOT = join(__dirname, '..', '..');
 let work: string;
@@ -51,10 +52,7 @@ test('cues over a folder: every clip once, in path order, two at a time; a broke
   const r = await cli(['cues', clips, '--out', out, '--jobs', '2', '--progress-ms', '0']);
   assert.equal(r.code, 3, `one clip failed: exit 3\n${r.stderr}`);
   assert.equal(r.stdout.trim(), out);
-  const lines = readFileSync(out, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = readJsonLines(out);
   assert.deepEqual(
     lines.map((l) => l.clip),
     ['a-sign.mp4', 'broken.mp4', 'c-mute.mp4', 'day2/b-voice.mp4', 'day2/link-to-sign.mp4'].map((f) => join(clips, f)),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, JudgeRunner, Semaphore, sleep } from '../../src/core/judge/runner';
+import { backoffDelay, JudgeRunner, sleep } from '../../src/core/judge/runner';
+import { Semaphore } from '../../src/core/orderedPool';
 import { builtinTemplates } from '../../src/core/judge/builtinTemplates';
 import { judgeCacheKey } from '../../src/core/judge/cache';
 import { ChatCallError, DEFAULT_PROFILE, type ChatBackend } from '../../src/core/judge/types';

@@ -3,12 +3,13 @@
 // driven by promises the test resolves itself, so no test depends on timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { limiter, readAhead, runOrdered } from '../../src/core/orderedPool';
 import { analyseShortcutsFile } from '../../src/services/shortcuts/analyseFile';
 import type { CueInventory } from '../../src/core/shortcuts/types';
+import { readJsonLines } from '../helpers/jsonLines';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -220,10 +221,7 @@ test('shortcuts: with jobs 2 the next clip is analysed while the current one is,
       clips.map((c) => join(dir, c)),
       'a clip used by two rollouts is built once',
     );
-    const lines = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = readJsonLines(out);
     assert.deepEqual(
       lines.map((l) => l.id),
       ['r0', 'r1', 'r2', 'r3'],

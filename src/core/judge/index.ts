@@ -9,4 +9,4 @@ export { loadTemplateLibrary, templatesForRewards } from './loadTemplates';
 export { parseReply, type ParsedReply } from './parse';
 export { JudgeCache, judgeCacheKey, type CacheEntry, type CacheKeyParts } from './cache';
 export { judgeTasksFor, judgeVariables, needsJudgedAccuracy, type JudgeTask, type TaskOrResult } from './items';
-export { JudgeRunner, Semaphore, backoffDelay, sleep, type JudgeRunnerOptions, type JudgeStats, type JudgeEvent, type JudgeProgress } from './runner';
+export { JudgeRunner, backoffDelay, sleep, type JudgeRunnerOptions, type JudgeStats, type JudgeEvent, type JudgeProgress } from './runner';

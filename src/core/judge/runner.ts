@@ -14,42 +14,7 @@ import { describeScale, type JudgeTemplate } from './template';
 import { ChatCallError, type ChatBackend, type JudgedReward, type JudgeProfile, type JudgeProvenance, type JudgeRepeat, type JudgeSpread } from './types';
 import type { RewardResult, ScoredRollout } from '../types';
 import { errorText } from '../errors';
-
-/** Counting semaphore; `acquire` resolves false when the signal aborts first. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  get inUse(): number {
-    return this.active;
-  }
-  acquire(signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
-    if (this.active < this.limit) {
-      this.active++;
-      return Promise.resolve(true);
-    }
-    return new Promise<boolean>((resolve) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.active++;
-        resolve(true);
-      };
-      const onAbort = () => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve(false);
-      };
-      this.waiting.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-  release(): void {
-    this.active--;
-    const next = this.waiting.shift();
-    if (next) next();
-  }
-}
+import { Semaphore } from '../orderedPool';
 
 /** Resolves after ms, or early (false) when the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {

@@ -3,6 +3,7 @@
 // rollouts), each with its format and count. Found by one file search plus a sniff of each
 // candidate's head; counts follow in the background, cached by size and modification time.
 
+import { limiter } from '../../core/orderedPool';
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
@@ -32,20 +33,8 @@ async function stampOf(path: string): Promise<string | undefined> {
   }
 }
 
-/** Runs `fn` over `xs` with at most `limit` at once. */
-async function mapLimited<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, xs.length) }, async () => {
-      while (next < xs.length) {
-        const i = next++;
-        out[i] = await fn(xs[i]!);
-      }
-    }),
-  );
-  return out;
-}
+/** Files read at once while sniffing the workspace's candidates. */
+const SNIFFS_AT_ONCE = 8;
 
 /** Counts finishing together make one refresh. */
 const COUNTED_REFRESH_MS = 100;
@@ -72,15 +61,20 @@ export class RolloutsView extends NodeTree {
   protected async roots(root: string): Promise<SidebarNode[]> {
     const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(root, ROLLOUT_GLOB), EXCLUDE, MAX_FILES);
     const candidates = rolloutCandidates(uris.map((u) => u.fsPath).sort());
-    const sniffed = await mapLimited(candidates, 8, async (c) => {
-      const stamp = (await stampOf(c.path)) ?? '';
-      let k = this.known.get(c.path);
-      if (!k || (k.stamp !== stamp && !c.folder)) {
-        k = { stamp, sniffed: await sniffRollouts(c.path) };
-        this.known.set(c.path, k);
-      }
-      return { c, k };
-    });
+    const slot = limiter(SNIFFS_AT_ONCE);
+    const sniffed = await Promise.all(
+      candidates.map((c) =>
+        slot(async () => {
+          const stamp = (await stampOf(c.path)) ?? '';
+          let k = this.known.get(c.path);
+          if (!k || (k.stamp !== stamp && !c.folder)) {
+            k = { stamp, sniffed: await sniffRollouts(c.path) };
+            this.known.set(c.path, k);
+          }
+          return { c, k };
+        }),
+      ),
+    );
     const nodes: SidebarNode[] = [];
     for (const { c, k } of sniffed) {
       if (!k.sniffed) continue;
