@@ -156,7 +156,7 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
     const more = this.problemsUnlogged ? ` (${this.problemsUnlogged.toLocaleString('en-US')} more not listed)` : '';
     const line =
       `${r.status === 'failed' ? 'Could not read' : 'Read'} ${r.read.toLocaleString('en-US')} rollouts from ${this.uri.fsPath}` +
-      ` as ${r.format ?? 'unknown format'} in ${(r.ms / 1000).toFixed(1)} s; ${r.skipped} problems${more}` +
+      ` as ${r.format ?? 'unknown format'} in ${(r.ms / 1000).toFixed(1)} s (this thread busy ${(r.hostBusyMs / 1000).toFixed(1)} s); ${r.skipped} problems${more}` +
       (r.error ? `: ${r.error}` : '');
     if (r.status === 'failed' || r.skipped > 0) this.env.log.warn(line);
     else this.env.log.info(line);

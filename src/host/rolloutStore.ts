@@ -11,6 +11,7 @@
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
@@ -28,7 +29,7 @@ import type { CueInventory, ShortcutLine, ShortcutSummary } from '../core/shortc
 import { readInventory } from '../core/shortcuts/sidecar';
 import type { RegressionVariant } from '../core/rewards/accuracy';
 import { CancellationError } from '../core/errors';
-import { RowInterner } from '../core/rowInterner';
+import { RowBatchDecoder } from '../core/rowBatch';
 
 /** A shortcut analysis of this file: by rollout index, with its rates and where its inventories are. */
 interface ShortcutState {
@@ -57,10 +58,12 @@ class WorkerOutOfMemory extends Error {}
 /**
  * The scoring worker's heap limits. Its live set is small while it reads (one batch of rows) and
  * at the end (the groups); without limits V8 let its heap grow to about 400 MB, mostly garbage, at
- * a million rows (270 MB with these). A file that really needs more (groups keyed by long prompt
- * texts) is read again without them.
+ * a million rows. 128 MB held on Node 20, but the Node 24 of today's VS Code and code-server ran
+ * out at the end of a million rows and read the whole file again; with 256 MB the worker ends at
+ * about 315 MB for the process. A file that really needs more (groups keyed by long prompt texts)
+ * is read again without limits.
  */
-const WORKER_OLD_GENERATION_MB = 128;
+const WORKER_OLD_GENERATION_MB = 256;
 const WORKER_YOUNG_GENERATION_MB = 8;
 
 export interface LoadOptions {
@@ -94,6 +97,8 @@ export interface LoadResult {
   format?: string;
   error?: string;
   ms: number;
+  /** Time the extension host's thread was busy during the load (anyone's work, not only ours). */
+  hostBusyMs: number;
 }
 
 /** What one load produced; a reload replaces the whole generation at once. */
@@ -182,6 +187,7 @@ export class RolloutStore extends Disposable {
     this.running = abort;
     const seq = ++this.loadSeq;
     const started = Date.now();
+    const elu = performance.eventLoopUtilization();
     const streaming = !this.everLoaded;
     const gen = this.newGeneration(options);
     // Until a load completes, the visible model is the one being filled (a superseded first
@@ -201,7 +207,7 @@ export class RolloutStore extends Disposable {
     };
     const finishWith = (status: LoadResult['status'], error?: string): LoadResult => {
       if (this.running === abort) this.running = undefined;
-      return { status, read, skipped, format: gen.format, error, ms: Date.now() - started };
+      return { status, read, skipped, format: gen.format, error, ms: Date.now() - started, hostBusyMs: performance.eventLoopUtilization(elu).active };
     };
 
     try {
@@ -231,10 +237,9 @@ export class RolloutStore extends Disposable {
       };
       let result: { groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo };
       if (this.host.scoreWorker) {
-        const interner = new RowInterner();
         result = await this.loadInWorker(this.host.scoreWorker, gen, abort.signal, onProblem, (row, detail) => {
           gen.details.set(row.index, detail);
-          gen.model.add(this.withShortcut(interner.row(row)));
+          gen.model.add(this.withShortcut(row));
           added();
         });
       } else {
@@ -303,6 +308,7 @@ export class RolloutStore extends Disposable {
       ...(this.limitWorkerHeap ? { resourceLimits: { maxOldGenerationSizeMb: this.host.workerHeapMb ?? WORKER_OLD_GENERATION_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
     });
     const table: GroupStats[] = [];
+    const rows = new RowBatchDecoder();
     const slices: { indices: Int32Array; refs: Int32Array }[] = [];
     return new Promise((resolve, reject) => {
       const stop = () => {
@@ -318,7 +324,7 @@ export class RolloutStore extends Disposable {
       worker.on('message', (m: ScoreRowsMessage) => {
         if (signal.aborted) return;
         if (m.type === 'rows') {
-          m.rows.forEach((row, i) => onRow(row, m.details[i]!));
+          for (const b of m.batches) rows.decode(b, onRow);
           worker.postMessage({ type: 'read' } satisfies ScoreRowsAck);
         } else if (m.type === 'problem') onProblem(m.problem);
         else if (m.type === 'groups') {

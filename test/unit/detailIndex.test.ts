@@ -1,12 +1,9 @@
-// Where each rollout's record is read again (src/core/detailIndex.ts) and the row interner's
-// shared reward cells (src/core/rowInterner.ts), checked against a plain Map and plain rows.
+// Where each rollout's record is read again (src/core/detailIndex.ts), checked against a plain Map.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DetailIndex, type Detail } from '../../src/core/detailIndex';
-import { RowInterner } from '../../src/core/rowInterner';
 import type { RolloutRecord } from '../../src/core/types';
-import type { RowSummary } from '../../src/core/viewTypes';
 
 const record = (index: number): RolloutRecord => ({ index, source: { file: 'a.json', recordIndex: index }, question: {}, reference: {}, completion: `<answer>${index}</answer>` });
 
@@ -47,32 +44,4 @@ test('DetailIndex answers like a Map: refs keep exactly their fields, records st
     }),
   );
   assert.throws(() => new DetailIndex().set(1.5, record(1)), /whole number/);
-});
-
-test('RowInterner: rows with the same reward cells share one cells object; values are unchanged', () => {
-  const row = (index: number, acc: number | null): RowSummary => ({
-    index,
-    formatOk: true,
-    rewards: { format: { value: 1, status: 'ok' }, accuracy: { value: acc, status: acc === null ? 'error' : 'ok' } },
-    question: 'Which sound comes first?',
-    answer: 'B',
-  });
-  const interner = new RowInterner();
-  const rows = [row(0, 1), row(1, 0), row(2, 1), row(3, null), row(4, 0)].map((r) => interner.row(r));
-  assert.equal(rows[0]!.rewards, rows[2]!.rewards);
-  assert.equal(rows[1]!.rewards, rows[4]!.rewards);
-  assert.notEqual(rows[0]!.rewards, rows[1]!.rewards);
-  assert.deepEqual(
-    rows.map((r) => [r.rewards.format!.value, r.rewards.accuracy!.value, r.rewards.accuracy!.status]),
-    [
-      [1, 1, 'ok'],
-      [1, 0, 'ok'],
-      [1, 1, 'ok'],
-      [1, null, 'error'],
-      [1, 0, 'ok'],
-    ],
-  );
-  // Same values under other reward names are other cells.
-  const other = interner.row({ ...row(5, 1), rewards: { format: { value: 1, status: 'ok' }, context: { value: 1, status: 'ok' } } });
-  assert.notEqual(other.rewards, rows[0]!.rewards);
 });

@@ -7,7 +7,7 @@ const fake = createFakeVscode();
 const { LoadingStatus } = loadWithFakeVscode<typeof import('../../src/host/loadingStatus')>(path.resolve(__dirname, '../../src/host/loadingStatus.ts'), fake.vscode);
 
 test('the text counts rollouts with thousands separators', () => {
-  assert.equal(LoadingStatus.text([{ name: 'a.jsonl', read: 12345 }]), '$(sync~spin) Omni Trace: scoring 12,345 rollouts… (a.jsonl)');
+  assert.equal(LoadingStatus.text([{ name: 'a.jsonl', read: 12345 }]), '$(sync) Omni Trace: scoring 12,345 rollouts… (a.jsonl)');
   assert.match(
     LoadingStatus.text([
       { name: 'a', read: 1 },

@@ -391,7 +391,7 @@ export class App {
       init.grouping && (init.grouping.basis === 'text' || init.grouping.basis === 'mixed')
         ? el('span', { class: 'badge grouping-badge', testid: 'grouping-note', text: 'groups inferred from identical text', title: init.grouping.note })
         : null,
-      init.complete === false ? el('span', { class: 'muted', text: 'still reading…' }) : null,
+      init.complete === false ? el('span', { class: 'muted', testid: 'still-reading', text: 'still reading…' }) : null,
       // Viewing only reads local files, so it works untrusted; what needs the network or runs an
       // executable (judging, running a checkpoint, clip analysis) waits for trust, and says so.
       init.host === 'vscode' && !init.trusted

@@ -1,16 +1,16 @@
 // Reads and scores a rollout file on a worker thread for the rollout view, so the extension
 // host's thread only adds rows and answers the view: the first page goes out as soon as it is
 // scored, then batches every BATCH_MS. Each row is what the table shows (RowSummary) plus where to
-// read its full record again (a SourceRef for JSON lines, the record itself otherwise). At the
-// end: the GRPO groups and how they were formed. Problems go out as they are met. Pure Node: the
-// bundle (dist/scoreRowsWorker.js) has no `vscode`.
+// read its full record again (a SourceRef for JSON lines, the record itself otherwise), packed
+// (core/rowBatch.ts). At the end: the GRPO groups and how they were formed. Problems go out as
+// they are met. Pure Node: the bundle (dist/scoreRowsWorker.js) has no `vscode`.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { scoreFile, type ScoreOptions } from '../../core/score';
 import { detailRefOf } from '../../core/readers/index';
 import { summarise } from '../../core/viewModel';
-import type { GroupStats, GroupingInfo, ReadProblem, RolloutRecord, SourceRef } from '../../core/types';
-import type { RowSummary } from '../../core/viewTypes';
+import type { GroupStats, GroupingInfo, ReadProblem } from '../../core/types';
+import { RowBatchEncoder, transferablesOf, type RowBatch } from '../../core/rowBatch';
 import { errorText } from '../../core/errors';
 
 export interface ScoreRowsRequest {
@@ -19,7 +19,7 @@ export interface ScoreRowsRequest {
 }
 
 export type ScoreRowsMessage =
-  | { type: 'rows'; rows: RowSummary[]; details: (SourceRef | RolloutRecord)[] }
+  | { type: 'rows'; batches: RowBatch[] }
   | { type: 'problem'; problem: ReadProblem }
   /**
    * GRPO groups, in slices: `table` holds the statistics new in this slice (members of a group
@@ -53,8 +53,7 @@ export interface ScoreRowsAck {
 }
 
 async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void, onRead: (listener: () => void) => void): Promise<void> {
-  let rows: RowSummary[] = [];
-  let details: (SourceRef | RolloutRecord)[] = [];
+  const rows = new RowBatchEncoder();
   let sent = 0;
   let last = Date.now();
   let unread = 0;
@@ -68,18 +67,15 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void,
   });
   const flush = () => {
     if (!rows.length) return;
-    post({ type: 'rows', rows, details });
-    unread++;
     sent += rows.length;
-    rows = [];
-    details = [];
+    post({ type: 'rows', batches: rows.take() });
+    unread++;
     last = Date.now();
   };
   const run = await scoreFile(req.file, req.options, {
     problem: (problem) => post({ type: 'problem', problem }),
     record: (scored) => {
-      rows.push(summarise(scored));
-      details.push(detailRefOf(scored.record));
+      rows.add(summarise(scored), detailRefOf(scored.record));
       if ((sent === 0 && rows.length === FIRST_BATCH) || rows.length >= ROWS_PER_MESSAGE || Date.now() - last >= BATCH_MS) flush();
       return unread < MAX_UNREAD ? undefined : new Promise<void>((resolve) => (wake = resolve));
     },
@@ -130,7 +126,7 @@ if (parentPort && workerData?.omnitraceScoreRows) {
   const port = parentPort;
   serve(
     workerData.request as ScoreRowsRequest,
-    (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : []),
+    (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : m.type === 'rows' ? transferablesOf(m.batches) : []),
     (listener) => port.on('message', (m: ScoreRowsAck) => m?.type === 'read' && listener()),
   ).catch((e) => port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage));
 }
