@@ -25,11 +25,14 @@ function parseJobs(v: string): number {
   return n;
 }
 
-// Workers pay for themselves only with cores to spare: on 2 shared cores they were slower than
-// one thread (measured with bench/open.ts), so they are opt-in below 4 cores.
+// Every core on a machine with more than two (issue 17): the main thread reads and writes, one
+// worker per other core scores. On 2 shared cores workers gained nothing over one thread
+// (bench/open.ts), so they are opt-in there. Each worker adds about 45 MB (100k rollouts: 159 MB
+// with none, 218 with 2, 316 with 4, 402 with 6), so at most 5 keep score under its 400 MB target.
+const MAX_DEFAULT_JOBS = 5;
 function defaultJobs(): number {
   const cores = availableParallelism();
-  return cores >= 4 ? Math.min(4, cores - 1) : 0;
+  return cores > 2 ? Math.min(MAX_DEFAULT_JOBS, cores - 1) : 0;
 }
 
 export function register(program: Command): void {
@@ -42,7 +45,7 @@ export function register(program: Command): void {
     .addOption(new Option('--regression <variant>', "regression accuracy: 'trainer' (training reward) or 'eval' (evaluation script)").choices(['trainer', 'eval']))
     .option('--json-summary <file>', 'also write the summary as JSON to this file')
     .option('--text', "write each section's text beside its offsets (default: offsets only — start/end into the completion, found in the input at source.byteOffset)")
-    .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: 0 below 4 cores, else cores − 1, at most 4)', parseJobs);
+    .option('--jobs <n>', 'worker threads for JSON-lines inputs (0 = score on the main thread; default: 0 on 1–2 cores, else cores − 1, at most 5)', parseJobs);
   addInputOptions(cmd);
   cmd.action(async (input: string, values: ScoreCliOptions) => {
     const inputOpts = inputOptionsFrom(values);
