@@ -7,7 +7,9 @@
 //   - the floor: the first row of a 10-rollout file opened the same way (the webview's start-up);
 //   - the extension host's peak memory (VmHWM of its process);
 //   - per open, the CPU seconds each kind of process used (extension host with its worker,
-//     Chromium's renderers and GPU process, code-server): on 2 cores they compete with the load.
+//     Chromium's renderers and GPU process, code-server): on 2 cores they compete with the load;
+//   - the inner peer: the same load without VS Code (bench/storeLoad.ts, the store and its worker
+//     in plain Node), so what the editor adds over our own code shows.
 // Targets (issue 17): first rows within 500 ms, the whole file within 2× the bare pass (3× at
 // worst), the extension host under 1 GB on a 1.3 GB file.
 
@@ -140,6 +142,7 @@ async function main() {
   const csDir = ensureCodeServer();
   const browser = await launchChromium();
   const bare: number[] = [];
+  const plain: { ms: number; firstRowsMs: number; hostBusyMs: number; peakRssMB: number }[] = [];
   const opens: {
     viewMs: number;
     firstRowMs: number;
@@ -155,6 +158,8 @@ async function main() {
       const b = await measure([join(ROOT, 'bench', 'bare-parse.mjs'), DATA]);
       bare.push(b.ms);
       const records = JSON.parse(b.stdout).records as number;
+      const p = await measure(['--require', './scripts/register-text.cjs', '--import', 'tsx', join(ROOT, 'bench', 'storeLoad.ts'), DATA]);
+      plain.push({ ...(JSON.parse(p.stdout) as { ms: number; firstRowsMs: number; hostBusyMs: number }), peakRssMB: p.peakRssMB });
       const cs = await startCodeServer({ csDir, vsix, restricted: false, label: `bench-open-${i}` });
       try {
         symlinkSync(DATA, join(cs.workspace, 'bench.rollouts.jsonl'));
@@ -186,7 +191,7 @@ async function main() {
           loggedHostBusySeconds: logged ? Number(logged[3]) : null,
         });
         process.stderr.write(
-          `run ${i + 1}: bare ${bare[i]} ms; view ${o.viewMs} ms, first row ${o.firstRowMs} ms (a 10-rollout file: ${floor.firstRowMs} ms), whole file ${o.wholeFileMs} ms, extension host peak ${opens[i]!.extensionHostPeakMB} MB\n`,
+          `run ${i + 1}: bare ${bare[i]} ms; plain-Node load ${plain[i]!.ms} ms; view ${o.viewMs} ms, first row ${o.firstRowMs} ms (a 10-rollout file: ${floor.firstRowMs} ms), whole file ${o.wholeFileMs} ms, extension host peak ${opens[i]!.extensionHostPeakMB} MB\n`,
         );
         await page.close();
       } finally {
@@ -207,6 +212,14 @@ async function main() {
     smallFileFirstRowMs: median(opens.map((o) => o.smallFileFirstRowMs)),
     wholeFileMs: whole,
     wholeFileOverBare: Math.round((whole / b) * 100) / 100,
+    // The same load in plain Node (no VS Code, no webview): the store with its worker.
+    plainNodeLoad: {
+      ms: median(plain.map((x) => x.ms)),
+      firstRowsMs: median(plain.map((x) => x.firstRowsMs)),
+      hostBusyMs: median(plain.map((x) => x.hostBusyMs)),
+      peakRssMB: median(plain.map((x) => x.peakRssMB)),
+      overBare: Math.round((median(plain.map((x) => x.ms)) / b) * 100) / 100,
+    },
     extensionHostPeakMB: median(opens.map((o) => o.extensionHostPeakMB)),
     // The extension's own log of the same loads (read and scored, groups applied), in seconds.
     loggedLoadSeconds: median(opens.map((o) => o.loggedLoadSeconds ?? Number.NaN)),
