@@ -10,7 +10,8 @@ const AS_OBJECT = -2;
 
 export type Detail = SourceRef | RolloutRecord;
 
-function isRecord(d: Detail): d is RolloutRecord {
+/** A whole record kept as the detail, not a place to read it again from. */
+export function isRecordDetail(d: Detail): d is RolloutRecord {
   return (d as RolloutRecord).completion !== undefined;
 }
 
@@ -36,7 +37,7 @@ export class DetailIndex {
     this.grow(index + 1);
     if (this.fileOf[index] === ABSENT) this.count++;
     this.end = Math.max(this.end, index + 1);
-    const compact = !isRecord(d) && isSmallInt(d.line) && isSmallInt(d.recordIndex) && isNumberOrAbsent(d.byteOffset) && isNumberOrAbsent(d.byteLength);
+    const compact = !isRecordDetail(d) && isSmallInt(d.line) && isSmallInt(d.recordIndex) && isNumberOrAbsent(d.byteOffset) && isNumberOrAbsent(d.byteLength);
     if (!compact) {
       this.fileOf[index] = AS_OBJECT;
       this.objects.set(index, d);

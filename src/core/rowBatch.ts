@@ -5,11 +5,11 @@
 // problem type, group id, question, answer) and each set of reward cells crosses once: the
 // decoder's tables make the rows share them, as the host's interner used to.
 
+import { isRecordDetail, type Detail } from './detailIndex';
 import type { RolloutRecord, SourceRef } from './types';
 import type { RowSummary } from './viewTypes';
 
 type Cells = RowSummary['rewards'];
-type Detail = SourceRef | RolloutRecord;
 
 /** Columns of strings, by position in `RowBatch.strs` (stride STR_COLS). */
 const STR_COLS = ['file', 'checkpoint', 'problemType', 'formatReason', 'groupId', 'question', 'answer', 'audio', 'visual', 'sourceFile'] as const;
@@ -38,8 +38,8 @@ export interface RowBatch {
   present: Uint16Array;
   /** Per row: bit 0 formatOk; bits 1-2 zeroVarianceGroup (0 undefined, 1 false, 2 true); bit 3 the detail is a source ref. */
   flags: Uint8Array;
-  /** Details that are whole records (JSON, parquet): [row position, record]. */
-  records: [number, RolloutRecord][];
+  /** Details that are whole records (JSON, parquet), in row order: the rows whose flag bit 3 is clear. */
+  records: RolloutRecord[];
 }
 
 /** The typed arrays of batches, to transfer rather than copy. */
@@ -54,10 +54,6 @@ export function transferablesOf(batches: RowBatch[]): ArrayBuffer[] {
  */
 function flat(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-}
-
-function isSourceRef(d: Detail): d is SourceRef {
-  return !('completion' in d);
 }
 
 /**
@@ -144,7 +140,7 @@ export class RowBatchEncoder {
       b = this.b;
     }
     const i = b.n++;
-    const src = isSourceRef(d) ? d : undefined;
+    const src = isRecordDetail(d) ? undefined : d;
     const o = i * S;
     const strs = b.strs;
     strs[o] = this.str(r.file);
@@ -190,7 +186,7 @@ export class RowBatchEncoder {
     b.present[i] = bits;
     b.flags[i] = (r.formatOk ? 1 : 0) | (r.zeroVarianceGroup === undefined ? 0 : r.zeroVarianceGroup ? 4 : 2) | (src ? 8 : 0);
     b.ids.push(r.id);
-    if (!src) b.records.push([i, d as RolloutRecord]);
+    if (!src) b.records.push(d as RolloutRecord);
   }
 
   /** The batch so far, its arrays cut to its rows (they are transferred whole). */
@@ -272,7 +268,7 @@ export class RowBatchDecoder {
         if (byteOffset !== undefined) ref.byteOffset = byteOffset;
         if (byteLength !== undefined) ref.byteLength = byteLength;
         detail = ref;
-      } else detail = b.records[record++]![1];
+      } else detail = b.records[record++]!;
       onRow(row, detail);
     }
   }

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import type { MediaInfo, RowSummary, WebviewEvents } from '../protocol/messages';
 import type { ReadProblem, RewardResult, RolloutRecord, ScoredRollout, SourceRef } from '../core/types';
-import { DetailIndex } from '../core/detailIndex';
+import { DetailIndex, isRecordDetail } from '../core/detailIndex';
 import { RolloutViewModel, assignGroup, summarise, withShortcutVerdicts, type RolloutSource } from '../core/viewModel';
 import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName, type ReadOptions } from '../core/readers/index';
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
@@ -359,7 +359,7 @@ export class RolloutStore extends Disposable {
     const where = gen.details.get(index);
     if (!where) throw new Error(`no rollout with index ${index}`);
     let record: RolloutRecord;
-    if (isRecord(where)) {
+    if (isRecordDetail(where)) {
       record = where;
     } else {
       const opts: ReadOptions & { index?: number } = { index };
@@ -459,7 +459,7 @@ export class RolloutStore extends Disposable {
     };
     let onDisk = false;
     for (const d of gen.details.values()) {
-      if (isRecord(d)) continue;
+      if (isRecordDetail(d)) continue;
       onDisk = true;
       break;
     }
@@ -537,8 +537,4 @@ export class RolloutStore extends Disposable {
     gen.model = new RolloutViewModel(source);
     return gen;
   }
-}
-
-function isRecord(d: SourceRef | RolloutRecord): d is RolloutRecord {
-  return (d as RolloutRecord).completion !== undefined && (d as RolloutRecord).question !== undefined;
 }
