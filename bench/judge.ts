@@ -5,7 +5,7 @@
 // Targets: ratio ≥ 0.9 at every level; cached re-run < 1 s. Then four replicas of that server with
 // no router at concurrency 64, our judge against an ideal client (keep-alive http, round robin,
 // nothing else) in the same run: target ≥ 0.95 of its calls per second.
-// Run: node --import tsx bench/judge.ts (TRANSPORT=fetch to compare with Node's built-in fetch).
+// Run: npm run bench:judge.
 // The machine's load average is printed too: on shared cores the ratios drop with other work.
 
 import { spawn } from 'node:child_process';
@@ -79,7 +79,7 @@ async function run(url: string, input: string, out: string, concurrency: number,
       if (e.type === 'call-end') lastEnd = performance.now();
     },
     profile,
-    backend: new OpenAIChatBackend({ baseURL: url, transport: process.env.TRANSPORT === 'fetch' ? 'fetch' : 'node' }),
+    backend: new OpenAIChatBackend({ baseURL: url }),
     templates: { context: builtinTemplates().context! },
     cache: cacheDir ? new JudgeCache(cacheDir) : undefined,
   });

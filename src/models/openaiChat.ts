@@ -1,22 +1,24 @@
-// OpenAI-compatible chat client (vLLM, SGLang, Ollama, hosted endpoints) through the `openai`
-// package, plain or streaming. The SDK's own retries are off (maxRetries: 0): the judge runner
-// retries with its own policy. The timeout covers the whole call, a streamed body included (the
-// SDK's timeout stops at the response headers). Errors become ChatCallError with a kind, the HTTP
-// status and any Retry-After, and never carry the API key.
+// OpenAI-compatible chat client for the judge (vLLM, SGLang, Ollama, hosted endpoints): POST
+// {baseURL}/chat/completions over node:http with keep-alive, plain or streamed (SSE). Written
+// directly rather than through the `openai` package because at judge rates (1,000+ calls a
+// second against replicas) the package's per-call work — header objects, a debug-log record
+// formatted even with logging off, an AbortSignal, a web Response — was the gap to an ideal
+// client (bench/judge.ts). No retries here: the judge runner retries with its own policy. The
+// timeout covers the whole call, a streamed body included. Errors become ChatCallError with a
+// kind, the HTTP status and any Retry-After, and never carry the API key.
 
-import OpenAI from 'openai';
-import { createNodeFetch } from './nodeFetch';
+import http from 'node:http';
+import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { ChatCallError, type ChatBackend, type ChatRequest, type ChatResponse, type TokenUsage } from '../core/judge/types';
 import { errorText } from '../core/errors';
 
 export interface OpenAIChatOptions {
   baseURL: string;
-  /** Any string when the server needs none (vLLM); the openai package requires one. */
+  /** Sent as a Bearer token; a placeholder when the server needs none (vLLM without --api-key). */
   apiKey?: string;
   /** Extra headers for every request. */
   headers?: Record<string, string>;
-  /** HTTP transport: 'node' (node:http keep-alive, less CPU per call; default) or 'fetch' (Node's built-in fetch). */
-  transport?: 'node' | 'fetch';
 }
 
 /** Placeholder sent when no key is configured (local servers ignore it). */
@@ -35,24 +37,131 @@ export function parseRetryAfter(headers: { get(name: string): string | null } | 
   return Math.max(0, date - now);
 }
 
-function usageOf(u: OpenAI.CompletionUsage | null | undefined): TokenUsage | undefined {
+interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+}
+
+interface WireChoice {
+  message?: { content?: string | null };
+  delta?: { content?: string | null };
+  finish_reason?: string | null;
+}
+
+interface WireReply {
+  model?: string;
+  choices?: WireChoice[];
+  usage?: WireUsage | null;
+  error?: { message?: string } | string;
+}
+
+function usageOf(u: WireUsage | null | undefined): TokenUsage | undefined {
   if (!u) return undefined;
   return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens };
 }
 
-export class OpenAIChatBackend implements ChatBackend {
-  private readonly client: OpenAI;
-  private readonly secret: string | undefined;
+/** The message of an OpenAI-style error body (`{error: {message}}`), else the body's start. */
+function errorMessageOf(body: string): string {
+  try {
+    const o = JSON.parse(body) as WireReply;
+    const m = typeof o.error === 'string' ? o.error : o.error?.message;
+    if (typeof m === 'string' && m !== '') return m;
+  } catch {
+    // not JSON: the text itself says more than nothing
+  }
+  const t = body.trim();
+  if (t === '') return '(no body)';
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
 
-  constructor(opts: OpenAIChatOptions) {
+const headerGetter = (h: http.IncomingHttpHeaders) => ({
+  get: (name: string) => {
+    const v = h[name];
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+  },
+});
+
+/** Reads server-sent events: `data:` payloads, one per event, in order. */
+export class SseReader {
+  private decoder = new StringDecoder('utf8');
+  private pending = '';
+  private data: string[] = [];
+
+  /** Feeds bytes; returns the payloads of the events they completed. */
+  push(chunk: Buffer): string[] {
+    this.pending += this.decoder.write(chunk);
+    const done: string[] = [];
+    let nl = this.pending.indexOf('\n');
+    while (nl !== -1) {
+      let line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') {
+        if (this.data.length) done.push(this.data.join('\n'));
+        this.data = [];
+      } else if (line.startsWith('data:')) {
+        this.data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      }
+      // `event:`, `id:`, `retry:` and comments carry nothing the chat protocol uses.
+      nl = this.pending.indexOf('\n');
+    }
+    return done;
+  }
+
+  /** The last event, when the stream ends without the blank line after it (some servers do). */
+  end(): string[] {
+    return this.push(Buffer.from('\n\n'));
+  }
+}
+
+interface Endpoint {
+  proto: typeof http | typeof https;
+  agent: http.Agent;
+  target: { protocol: string; hostname: string; port: string; path: string };
+}
+
+export class OpenAIChatBackend implements ChatBackend {
+  private readonly secret: string | undefined;
+  private readonly headers: Record<string, string>;
+  private endpoint: Endpoint | undefined;
+
+  constructor(private readonly opts: OpenAIChatOptions) {
     this.secret = opts.apiKey && opts.apiKey !== NO_API_KEY ? opts.apiKey : undefined;
-    this.client = new OpenAI({
-      baseURL: opts.baseURL,
-      apiKey: opts.apiKey || NO_API_KEY,
-      maxRetries: 0,
-      defaultHeaders: opts.headers,
-      ...(opts.transport === 'fetch' ? {} : { fetch: createNodeFetch() }),
-    });
+    this.headers = {
+      ...(opts.headers ?? {}),
+      'content-type': 'application/json',
+      authorization: `Bearer ${opts.apiKey || NO_API_KEY}`,
+      'user-agent': 'omni-trace',
+    };
+  }
+
+  /** Resolved at the first call: a client is also made for runs that never call (batch export). */
+  private resolve(): Endpoint {
+    if (this.endpoint) return this.endpoint;
+    let u: URL | undefined;
+    try {
+      u = new URL(this.opts.baseURL);
+    } catch {
+      // reported below
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+      throw new ChatCallError(`the judge's base URL is not an http: or https: URL: ${JSON.stringify(this.opts.baseURL)}`, 'protocol');
+    }
+    const proto = u.protocol === 'https:' ? https : http;
+    this.endpoint = {
+      proto,
+      // The judge's own semaphore bounds the sockets in use.
+      agent: new proto.Agent({ keepAlive: true, maxSockets: Infinity }),
+      target: {
+        protocol: u.protocol,
+        // node:http wants IPv6 literals without their brackets.
+        hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: u.port,
+        path: `${u.pathname.replace(/\/+$/, '')}/chat/completions${u.search}`,
+      },
+    };
+    return this.endpoint;
   }
 
   /** Removes the API key from any text that could reach a log or an output file. */
@@ -60,86 +169,144 @@ export class OpenAIChatBackend implements ChatBackend {
     return this.secret ? s.split(this.secret).join('***') : s;
   }
 
-  async complete(req: ChatRequest, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ChatResponse> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, opts.timeoutMs);
-    const onAbort = () => controller.abort();
-    if (opts.signal?.aborted) controller.abort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const stopped = (): ChatCallError | undefined => {
-      if (timedOut) return new ChatCallError(`no complete reply within ${opts.timeoutMs} ms`, 'timeout');
-      if (opts.signal?.aborted) return new ChatCallError('cancelled', 'aborted');
-      return undefined;
-    };
-    const base = {
+  complete(req: ChatRequest, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ChatResponse> {
+    let endpoint: Endpoint;
+    try {
+      endpoint = this.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const body = JSON.stringify({
       model: req.model,
       messages: req.messages,
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.seed !== undefined ? { seed: req.seed } : {}),
-    };
-    // The SDK's timeout (headers only) is a backstop; ours covers the body too.
-    const reqOpts = { signal: controller.signal, maxRetries: 0, timeout: Math.max(1, Math.ceil(opts.timeoutMs)) + 1000 };
+      ...(req.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
+    return new Promise<ChatResponse>((resolve, reject) => {
+      let settled = false;
+      let stop: ChatCallError | undefined;
+      const finish = (e: unknown, r?: ChatResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (r) resolve(r);
+        else reject(this.classify(e, stop));
+      };
+      const halt = (why: ChatCallError) => {
+        stop ??= why;
+        request.destroy(why);
+        finish(why);
+      };
+      const onAbort = () => halt(new ChatCallError('cancelled', 'aborted'));
+      const timer = setTimeout(() => halt(new ChatCallError(`no complete reply within ${opts.timeoutMs} ms`, 'timeout')), opts.timeoutMs);
+      const request = endpoint.proto.request(
+        {
+          ...endpoint.target,
+          method: 'POST',
+          agent: endpoint.agent,
+          headers: { ...this.headers, accept: req.stream ? 'text/event-stream' : 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const ok = status >= 200 && status < 300;
+          const streamed = ok && req.stream === true && (res.headers['content-type'] ?? '').includes('text/event-stream');
+          const parts: Buffer[] = [];
+          const sse = streamed ? new SseReader() : undefined;
+          const acc = { text: '', usage: undefined as TokenUsage | undefined, finishReason: undefined as string | undefined, model: undefined as string | undefined, done: false };
+          let ended = false;
+          res.on('data', (c: Buffer) => {
+            if (!sse) {
+              parts.push(c);
+              return;
+            }
+            try {
+              for (const ev of sse.push(c)) this.onEvent(ev, acc);
+            } catch (e) {
+              request.destroy();
+              finish(e);
+            }
+          });
+          res.on('end', () => {
+            ended = true;
+            try {
+              if (!ok) {
+                const text = Buffer.concat(parts).toString('utf8');
+                throw new ChatCallError(this.redact(`HTTP ${status}: ${errorMessageOf(text)}`), 'http', status, parseRetryAfter(headerGetter(res.headers)));
+              }
+              if (sse) {
+                for (const ev of sse.end()) this.onEvent(ev, acc);
+                if (acc.finishReason === undefined) throw new ChatCallError('the stream ended before the reply was finished (no finish_reason)', 'connection');
+                const out: ChatResponse = { text: acc.text, finishReason: acc.finishReason };
+                if (acc.usage) out.usage = acc.usage;
+                if (acc.model) out.model = acc.model;
+                return finish(undefined, out);
+              }
+              finish(undefined, this.plainReply(Buffer.concat(parts).toString('utf8')));
+            } catch (e) {
+              finish(e);
+            }
+          });
+          res.on('error', (e) => finish(e));
+          res.on('close', () => {
+            if (!ended) finish(new Error('the connection closed before the reply was complete'));
+          });
+        },
+      );
+      request.on('error', (e) => finish(e));
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      request.end(body);
+    });
+  }
+
+  private plainReply(text: string): ChatResponse {
+    let r: WireReply;
     try {
-      if (!req.stream) {
-        const r = await this.client.chat.completions.create({ ...base, stream: false }, reqOpts);
-        const choice = r.choices?.[0];
-        if (!choice) throw new ChatCallError('the reply has no choices', 'protocol');
-        const out: ChatResponse = { text: choice.message?.content ?? '' };
-        const usage = usageOf(r.usage);
-        if (usage) out.usage = usage;
-        if (choice.finish_reason) out.finishReason = choice.finish_reason;
-        if (r.model) out.model = r.model;
-        return out;
-      }
-      const stream = await this.client.chat.completions.create({ ...base, stream: true, stream_options: { include_usage: true } }, reqOpts);
-      let text = '';
-      let usage: TokenUsage | undefined;
-      let finishReason: string | undefined;
-      let model: string | undefined;
-      for await (const chunk of stream) {
-        model ??= chunk.model;
-        const c = chunk.choices?.[0];
-        if (c?.delta?.content) text += c.delta.content;
-        if (c?.finish_reason) finishReason = c.finish_reason;
-        if (chunk.usage) usage = usageOf(chunk.usage);
-      }
-      // An aborted stream ends the loop silently: say why it ended.
-      const why = stopped();
-      if (why) throw why;
-      if (finishReason === undefined) throw new ChatCallError('the stream ended before the reply was finished (no finish_reason)', 'connection');
-      const out: ChatResponse = { text, finishReason };
-      if (usage) out.usage = usage;
-      if (model) out.model = model;
-      return out;
-    } catch (e) {
-      throw this.classify(e, stopped());
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      r = JSON.parse(text) as WireReply;
+    } catch {
+      throw new ChatCallError(this.redact(`the reply is not JSON: ${errorMessageOf(text)}`), 'protocol');
     }
+    const choice = r.choices?.[0];
+    if (!choice) throw new ChatCallError('the reply has no choices', 'protocol');
+    const out: ChatResponse = { text: choice.message?.content ?? '' };
+    const usage = usageOf(r.usage);
+    if (usage) out.usage = usage;
+    if (choice.finish_reason) out.finishReason = choice.finish_reason;
+    if (r.model) out.model = r.model;
+    return out;
+  }
+
+  private onEvent(data: string, acc: { text: string; usage?: TokenUsage; finishReason?: string; model?: string; done: boolean }): void {
+    if (acc.done) return;
+    if (data === '[DONE]') {
+      acc.done = true;
+      return;
+    }
+    let chunk: WireReply;
+    try {
+      chunk = JSON.parse(data) as WireReply;
+    } catch {
+      throw new ChatCallError(this.redact(`a streamed event is not JSON: ${errorMessageOf(data)}`), 'protocol');
+    }
+    // vLLM reports an engine failure mid-stream as an event with an error: the call failed, and
+    // a retry may well succeed.
+    if (chunk.error !== undefined) throw new ChatCallError(this.redact(`the server reported an error mid-stream: ${errorMessageOf(data)}`), 'connection');
+    acc.model ??= chunk.model;
+    const c = chunk.choices?.[0];
+    if (c?.delta?.content) acc.text += c.delta.content;
+    if (c?.finish_reason) acc.finishReason = c.finish_reason;
+    if (chunk.usage) acc.usage = usageOf(chunk.usage);
   }
 
   private classify(e: unknown, stopped: ChatCallError | undefined): ChatCallError {
-    if (e instanceof ChatCallError) return e;
     if (stopped) return stopped;
-    if (e instanceof OpenAI.APIConnectionTimeoutError) return new ChatCallError('the request timed out', 'timeout');
-    if (e instanceof OpenAI.APIUserAbortError) return new ChatCallError('cancelled', 'aborted');
-    if (e instanceof OpenAI.APIConnectionError) {
-      const cause = (e as { cause?: unknown }).cause;
-      const detail = cause instanceof Error ? `: ${cause.message}${(cause as { cause?: Error }).cause?.message ? ` (${(cause as { cause?: Error }).cause!.message})` : ''}` : '';
-      return new ChatCallError(this.redact(`connection error${detail}`), 'connection');
-    }
-    if (e instanceof OpenAI.APIError && e.status !== undefined) {
-      return new ChatCallError(this.redact(`HTTP ${e.status}: ${e.message}`), 'http', e.status, parseRetryAfter(e.headers));
-    }
-    // Errors while reading a streamed body (socket closed mid-way) surface as plain errors.
-    const msg = errorText(e);
-    return new ChatCallError(this.redact(`connection error: ${msg}`), 'connection');
+    if (e instanceof ChatCallError) return e;
+    const cause = (e as { cause?: unknown })?.cause;
+    const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : '';
+    return new ChatCallError(this.redact(`connection error: ${errorText(e)}${detail}`), 'connection');
   }
 }
 
