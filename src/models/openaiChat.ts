@@ -128,12 +128,9 @@ export class OpenAIChatBackend implements ChatBackend {
 
   constructor(private readonly opts: OpenAIChatOptions) {
     this.secret = opts.apiKey && opts.apiKey !== NO_API_KEY ? opts.apiKey : undefined;
-    this.headers = {
-      ...(opts.headers ?? {}),
-      'content-type': 'application/json',
-      authorization: `Bearer ${opts.apiKey || NO_API_KEY}`,
-      'user-agent': 'omni-trace',
-    };
+    this.headers = { 'content-type': 'application/json', authorization: `Bearer ${opts.apiKey || NO_API_KEY}`, 'user-agent': 'omni-trace' };
+    // Given headers win (a gateway's own auth scheme), whatever their case.
+    for (const [k, v] of Object.entries(opts.headers ?? {})) this.headers[k.toLowerCase()] = v;
   }
 
   /** Resolved at the first call: a client is also made for runs that never call (batch export). */

@@ -50,13 +50,17 @@ test('the request: path after the base URL (trailing slash and query kept), JSON
       res.end(plainOk('4'));
     },
     async (base, seen) => {
-      const c = new OpenAIChatBackend({ baseURL: `${base}/v1/?api-version=7`, apiKey: 'sk-test', headers: { 'x-team': 'omni' } });
+      const c = new OpenAIChatBackend({ baseURL: `${base}/v1/?api-version=7`, apiKey: 'sk-test', headers: { 'X-Team': 'omni' } });
       const r = await c.complete(ask, { timeoutMs: 5000 });
       assert.deepEqual(r, { text: '4', finishReason: 'stop', model: 'served', usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 } });
       assert.equal(seen[0]!.url, '/v1/chat/completions?api-version=7');
       assert.equal(seen[0]!.headers.authorization, 'Bearer sk-test');
       assert.equal(seen[0]!.headers['x-team'], 'omni');
       assert.equal(seen[0]!.headers['content-type'], 'application/json');
+      // A gateway's own scheme replaces the Bearer key, whatever the case it is given in.
+      await new OpenAIChatBackend({ baseURL: base, apiKey: 'sk-test', headers: { Authorization: 'Token gw-1' } }).complete(ask, { timeoutMs: 5000 });
+      assert.equal(seen.at(-1)!.headers.authorization, 'Token gw-1');
+      seen.pop();
       assert.deepEqual(JSON.parse(seen[0]!.body), { model: 'm', messages: ask.messages, temperature: 0, max_tokens: 8 });
       // One keep-alive connection serves the calls that follow.
       await c.complete(ask, { timeoutMs: 5000 });
