@@ -1,6 +1,7 @@
 // A minimal `fetch` over node:http/https with a keep-alive agent, for the openai package's
-// `fetch` option. Node's built-in fetch (undici + web streams) costs about a millisecond of CPU
-// per call; at hundreds of judge calls a second that CPU is the bottleneck (bench/judge.ts).
+// `fetch` option in the checkpoint client. Node's built-in fetch (undici + web streams) costs
+// about a millisecond of CPU per call. (The judge, at far higher call rates, skips the package
+// altogether: src/models/openaiChat.ts.)
 // Supports what the openai client uses: method, headers, string/Buffer body, AbortSignal;
 // the response body streams (SSE works) and headers/status are exposed as a standard Response.
 

@@ -1,5 +1,5 @@
 // The judge runner against a real HTTP server on 127.0.0.1 (test/helpers/fakeChatServer.ts),
-// through the openai package, plain and streaming.
+// through the chat-completions client, plain and streaming.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';

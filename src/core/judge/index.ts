@@ -1,4 +1,4 @@
-// The LLM judge's public surface (core side; the openai-package client is src/models/openaiChat.ts).
+// The LLM judge's public surface (core side; the HTTP client is src/models/openaiChat.ts).
 // Node-only (crypto, fs): import from the extension host or the CLI, never from the webview.
 // The pure types a view needs are in ./types.
 

@@ -99,7 +99,7 @@ export class ChatCallError extends Error {
   }
 }
 
-/** What the runner calls: the openai-package client implements it (src/models/openaiChat.ts). */
+/** What the runner calls: the chat-completions client implements it (src/models/openaiChat.ts). */
 export interface ChatBackend {
   complete(req: ChatRequest, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ChatResponse>;
 }
