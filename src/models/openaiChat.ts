@@ -9,9 +9,9 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { StringDecoder } from 'node:string_decoder';
 import { ChatCallError, type ChatBackend, type ChatRequest, type ChatResponse, type TokenUsage } from '../core/judge/types';
 import { errorText } from '../core/errors';
+import { SseReader } from './sse';
 
 export interface OpenAIChatOptions {
   baseURL: string;
@@ -49,6 +49,16 @@ interface WireChoice {
   finish_reason?: string | null;
 }
 
+/** What a stream has said so far. */
+interface StreamState {
+  text: string;
+  usage?: TokenUsage;
+  finishReason?: string;
+  model?: string;
+  /** `[DONE]` arrived: anything after it is ignored. */
+  done: boolean;
+}
+
 interface WireReply {
   model?: string;
   choices?: WireChoice[];
@@ -81,39 +91,6 @@ const headerGetter = (h: http.IncomingHttpHeaders) => ({
     return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
   },
 });
-
-/** Reads server-sent events: `data:` payloads, one per event, in order. */
-export class SseReader {
-  private decoder = new StringDecoder('utf8');
-  private pending = '';
-  private data: string[] = [];
-
-  /** Feeds bytes; returns the payloads of the events they completed. */
-  push(chunk: Buffer): string[] {
-    this.pending += this.decoder.write(chunk);
-    const done: string[] = [];
-    let nl = this.pending.indexOf('\n');
-    while (nl !== -1) {
-      let line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line === '') {
-        if (this.data.length) done.push(this.data.join('\n'));
-        this.data = [];
-      } else if (line.startsWith('data:')) {
-        this.data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
-      }
-      // `event:`, `id:`, `retry:` and comments carry nothing the chat protocol uses.
-      nl = this.pending.indexOf('\n');
-    }
-    return done;
-  }
-
-  /** The last event, when the stream ends without the blank line after it (some servers do). */
-  end(): string[] {
-    return this.push(Buffer.from('\n\n'));
-  }
-}
 
 interface Endpoint {
   proto: typeof http | typeof https;
@@ -212,7 +189,7 @@ export class OpenAIChatBackend implements ChatBackend {
           const streamed = ok && req.stream === true && (res.headers['content-type'] ?? '').includes('text/event-stream');
           const parts: Buffer[] = [];
           const sse = streamed ? new SseReader() : undefined;
-          const acc = { text: '', usage: undefined as TokenUsage | undefined, finishReason: undefined as string | undefined, model: undefined as string | undefined, done: false };
+          const acc: StreamState = { text: '', done: false };
           let ended = false;
           res.on('data', (c: Buffer) => {
             if (!sse) {
@@ -276,7 +253,7 @@ export class OpenAIChatBackend implements ChatBackend {
     return out;
   }
 
-  private onEvent(data: string, acc: { text: string; usage?: TokenUsage; finishReason?: string; model?: string; done: boolean }): void {
+  private onEvent(data: string, acc: StreamState): void {
     if (acc.done) return;
     if (data === '[DONE]') {
       acc.done = true;

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLocal } from '../helpers/localServer';
-import { OpenAIChatBackend, SseReader } from '../../src/models/openaiChat';
+import { OpenAIChatBackend } from '../../src/models/openaiChat';
+import { SseReader } from '../../src/models/sse';
 import { ChatCallError } from '../../src/core/judge/types';
 
 type Reply = (req: IncomingMessage, body: string, res: ServerResponse) => void;
