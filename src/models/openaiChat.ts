@@ -64,6 +64,7 @@ interface WireReply {
   choices?: WireChoice[];
   usage?: WireUsage | null;
   error?: { message?: string } | string;
+  message?: string;
 }
 
 function usageOf(u: WireUsage | null | undefined): TokenUsage | undefined {
@@ -71,11 +72,14 @@ function usageOf(u: WireUsage | null | undefined): TokenUsage | undefined {
   return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens };
 }
 
-/** The message of an OpenAI-style error body (`{error: {message}}`), else the body's start. */
+/**
+ * The message of an error body: OpenAI and DashScope send `{error: {message}}`, vLLM and SGLang
+ * `{object: "error", message}`, Ollama `{error: "…"}`. Else the body's start.
+ */
 function errorMessageOf(body: string): string {
   try {
     const o = JSON.parse(body) as WireReply;
-    const m = typeof o.error === 'string' ? o.error : o.error?.message;
+    const m = typeof o.error === 'string' ? o.error : (o.error?.message ?? o.message);
     if (typeof m === 'string' && m !== '') return m;
   } catch {
     // not JSON: the text itself says more than nothing

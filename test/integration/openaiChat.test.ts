@@ -110,6 +110,28 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
       retryAfterMs: 2000,
     },
     {
+      name: "vLLM's error body",
+      reply: (_q, _b, res) => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'error', message: 'maximum context length is 4096 tokens', type: 'BadRequestError', param: null, code: 400 }));
+      },
+      kind: 'http',
+      status: 400,
+      retryable: false,
+      message: /^HTTP 400: maximum context length is 4096 tokens$/,
+    },
+    {
+      name: "Ollama's error body",
+      reply: (_q, _b, res) => {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'model "judge" not found, try pulling it first' }));
+      },
+      kind: 'http',
+      status: 404,
+      retryable: false,
+      message: /^HTTP 404: model "judge" not found, try pulling it first$/,
+    },
+    {
       name: 'a proxy page',
       reply: (_q, _b, res) => {
         res.writeHead(502, { 'content-type': 'text/html' });
