@@ -8,6 +8,7 @@
 import OpenAI from 'openai';
 import { createNodeFetch } from './nodeFetch';
 import { NO_API_KEY } from './openaiChat';
+import { errorBodyMessage } from './errorBody';
 import { errorText as textOf } from '../core/errors';
 
 export interface CheckpointClientOptions {
@@ -70,14 +71,7 @@ const THINKER_HINT =
 
 /** Maps a failed reply to a kind, a readable message and hints. `body` is the request that was sent. */
 export function classifyServerError(status: number, replyText: string, body: Record<string, unknown> = {}): { kind: CheckpointErrorKind; message: string; hints: string[] } {
-  let serverMessage = replyText;
-  try {
-    const j = JSON.parse(replyText) as { message?: unknown; error?: { message?: unknown } | string; detail?: unknown };
-    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.message ?? j.detail);
-    if (m !== undefined) serverMessage = typeof m === 'string' ? m : JSON.stringify(m);
-  } catch {
-    // not JSON: keep the text
-  }
+  const serverMessage = errorBodyMessage(replyText) ?? replyText;
   const msg = serverMessage.trim() || `HTTP ${status}`;
   const model = typeof body.model === 'string' ? body.model : '?';
   const hints: string[] = [];

@@ -12,6 +12,7 @@ import https from 'node:https';
 import { ChatCallError, type ChatBackend, type ChatRequest, type ChatResponse, type TokenUsage } from '../core/judge/types';
 import { errorText } from '../core/errors';
 import { SseReader } from './sse';
+import { errorBodyMessage } from './errorBody';
 
 export interface OpenAIChatOptions {
   baseURL: string;
@@ -63,8 +64,7 @@ interface WireReply {
   model?: string;
   choices?: WireChoice[];
   usage?: WireUsage | null;
-  error?: { message?: string } | string;
-  message?: string;
+  error?: unknown;
 }
 
 function usageOf(u: WireUsage | null | undefined): TokenUsage | undefined {
@@ -72,18 +72,10 @@ function usageOf(u: WireUsage | null | undefined): TokenUsage | undefined {
   return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens };
 }
 
-/**
- * The message of an error body: OpenAI and DashScope send `{error: {message}}`, vLLM and SGLang
- * `{object: "error", message}`, Ollama `{error: "…"}`. Else the body's start.
- */
+/** What an error reply says: the message it names, else the start of its body. */
 function errorMessageOf(body: string): string {
-  try {
-    const o = JSON.parse(body) as WireReply;
-    const m = typeof o.error === 'string' ? o.error : (o.error?.message ?? o.message);
-    if (typeof m === 'string' && m !== '') return m;
-  } catch {
-    // not JSON: the text itself says more than nothing
-  }
+  const m = errorBodyMessage(body);
+  if (m) return m;
   const t = body.trim();
   if (t === '') return '(no body)';
   return t.length > 300 ? `${t.slice(0, 300)}…` : t;
