@@ -207,6 +207,14 @@ export class RowBatchEncoder {
 }
 
 /** Unpacks batches on the host, in the order they were taken. */
+/**
+ * A whole number in int32 range as an int32, so a row stores it untagged (a Smi): read from a
+ * Float64Array, V8 kept index, line and step as a boxed double each, 48 bytes a row.
+ */
+function smi(x: number): number {
+  return (x | 0) === x && !Object.is(x, -0) ? x | 0 : x;
+}
+
 export class RowBatchDecoder {
   private strings: string[] = [];
   private cells: Cells[] = [];
@@ -229,24 +237,25 @@ export class RowBatchDecoder {
     for (let i = 0; i < b.n; i++) {
       const bits = present[i]!;
       const num = (c: number) => (bits & (1 << c) ? nums[i * N + c] : undefined);
+      const int = (c: number) => (bits & (1 << c) ? smi(nums[i * N + c]!) : undefined);
       const f = flags[i]!;
       const zv = (f >> 1) & 3;
       const audio = str(i, 7);
       const visual = str(i, 8);
       // Every field, in summarise's order (viewModel.ts): one shape keeps the table's passes monomorphic.
       const row: RowSummary = {
-        index: nums[i * N]!,
+        index: smi(nums[i * N]!),
         id: b.ids[i],
-        line: num(1),
+        line: int(1),
         file: str(i, 0),
         checkpoint: str(i, 1),
-        step: num(2),
+        step: int(2),
         problemType: str(i, 2),
         formatOk: (f & 1) === 1,
         formatReason: str(i, 3),
         rewards: this.cells[b.cellRefs[i]!]!,
         groupId: str(i, 4),
-        groupSize: num(3),
+        groupSize: int(3),
         groupMean: num(4),
         groupStd: num(5),
         total: num(6),
