@@ -206,15 +206,16 @@ export class RowBatchEncoder {
   }
 }
 
-/** Unpacks batches on the host, in the order they were taken. */
 /**
- * A whole number in int32 range as an int32, so a row stores it untagged (a Smi): read from a
- * Float64Array, V8 kept index, line and step as a boxed double each, 48 bytes a row.
+ * A whole number in int32 range as an int32, so a row stores it untagged (a Smi). Read from a
+ * Float64Array as they are, a row's whole numbers (index, line, step, group size) were kept in
+ * boxed doubles: 48 bytes a row more (heap snapshot of a 100k load).
  */
 function smi(x: number): number {
   return (x | 0) === x && !Object.is(x, -0) ? x | 0 : x;
 }
 
+/** Unpacks batches on the host, in the order they were taken. */
 export class RowBatchDecoder {
   private strings: string[] = [];
   private cells: Cells[] = [];
