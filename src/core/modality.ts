@@ -229,8 +229,10 @@ const FINAL_ABBREVIATIONS = new Set(['etc', 'a.m', 'p.m', 'min', 'sec']);
 
 const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '»', '*', '_']);
 
+/** Spaces within a line: what JavaScript's \s matches besides line breaks, \v and \f (models emit en spaces, thin spaces, BOMs). */
+const OTHER_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/;
 function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\u00a0' || c === '\u3000' || c === '\u2009' || c === '\u202f';
+  return c === ' ' || c === '\t' || (c > '\u007f' && OTHER_SPACE.test(c));
 }
 function isLineBreak(c: string): boolean {
   return c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';

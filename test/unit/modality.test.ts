@@ -216,6 +216,21 @@ describe('sentence splitting', () => {
     assert.deepEqual(splitSentences(' \n\t '), []);
   });
 
+  test('every character JavaScript calls whitespace separates sentences and is never part of one', () => {
+    // Found by the property below with one seed: an en space (U+2002) came back as a sentence.
+    const all = Array.from({ length: 0x10000 }, (_, i) => String.fromCharCode(i)).filter((c) => /\s/.test(c));
+    assert.equal(all.length, 25);
+    for (const c of all) {
+      const name = `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      assert.deepEqual(splitSentences(c + c), [], name);
+      assert.deepEqual(
+        splitSentences(`${c}The man smiles.${c}She sighs.${c}`).map((s) => s.text),
+        ['The man smiles.', 'She sighs.'],
+        name,
+      );
+    }
+  });
+
   test('property: never throws, in order, no overlaps, covers every non-space character, slices back', () => {
     const alphabet = fc.constantFrom('a', 'B', ' ', '.', '!', '?', '…', '"', "'", '“', '”', '\n', '3', 'e.g.', 'Mr.', '...', '- ', '1. ', 'no ', 'says ', 'silent', '\t', '\u2028', 'é');
     const text = fc.oneof(
