@@ -234,11 +234,14 @@ export class RowBatchDecoder {
       const at = strs[i * S + c]!;
       return at === NONE ? undefined : strings[at];
     };
+    // Column c of row i, or undefined when the row has none.
+    let i = 0;
+    let bits = 0;
+    const num = (c: number) => (bits & (1 << c) ? nums[i * N + c] : undefined);
+    const int = (c: number) => (bits & (1 << c) ? smi(nums[i * N + c]!) : undefined);
     let record = 0;
-    for (let i = 0; i < b.n; i++) {
-      const bits = present[i]!;
-      const num = (c: number) => (bits & (1 << c) ? nums[i * N + c] : undefined);
-      const int = (c: number) => (bits & (1 << c) ? smi(nums[i * N + c]!) : undefined);
+    for (; i < b.n; i++) {
+      bits = present[i]!;
       const f = flags[i]!;
       const zv = (f >> 1) & 3;
       const audio = str(i, 7);

@@ -31,6 +31,13 @@ async function withServer(reply: Reply, fn: (base: string, seen: { url: string; 
 }
 
 const ask = { model: 'm', messages: [{ role: 'user' as const, content: 'Score this: é ✓' }], temperature: 0, maxTokens: 8 };
+/** A reply of one status, body and headers. */
+const send =
+  (status: number, body: string, headers: Record<string, string> = {}): Reply =>
+  (_q, _b, res) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
 const plainOk = (content: string) =>
   JSON.stringify({ model: 'served', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
 
@@ -45,29 +52,23 @@ async function failure(p: Promise<unknown>): Promise<ChatCallError> {
 }
 
 test('the request: path after the base URL (trailing slash and query kept), JSON body, key as Bearer, extra headers', async () => {
-  await withServer(
-    (_q, _b, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(plainOk('4'));
-    },
-    async (base, seen) => {
-      const c = new OpenAIChatBackend({ baseURL: `${base}/v1/?api-version=7`, apiKey: 'sk-test', headers: { 'X-Team': 'omni' } });
-      const r = await c.complete(ask, { timeoutMs: 5000 });
-      assert.deepEqual(r, { text: '4', finishReason: 'stop', model: 'served', usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 } });
-      assert.equal(seen[0]!.url, '/v1/chat/completions?api-version=7');
-      assert.equal(seen[0]!.headers.authorization, 'Bearer sk-test');
-      assert.equal(seen[0]!.headers['x-team'], 'omni');
-      assert.equal(seen[0]!.headers['content-type'], 'application/json');
-      // A gateway's own scheme replaces the Bearer key, whatever the case it is given in.
-      await new OpenAIChatBackend({ baseURL: base, apiKey: 'sk-test', headers: { Authorization: 'Token gw-1' } }).complete(ask, { timeoutMs: 5000 });
-      assert.equal(seen.at(-1)!.headers.authorization, 'Token gw-1');
-      seen.pop();
-      assert.deepEqual(JSON.parse(seen[0]!.body), { model: 'm', messages: ask.messages, temperature: 0, max_tokens: 8 });
-      // One keep-alive connection serves the calls that follow.
-      await c.complete(ask, { timeoutMs: 5000 });
-      assert.equal(seen.length, 2);
-    },
-  );
+  await withServer(send(200, plainOk('4'), { 'content-type': 'application/json' }), async (base, seen) => {
+    const c = new OpenAIChatBackend({ baseURL: `${base}/v1/?api-version=7`, apiKey: 'sk-test', headers: { 'X-Team': 'omni' } });
+    const r = await c.complete(ask, { timeoutMs: 5000 });
+    assert.deepEqual(r, { text: '4', finishReason: 'stop', model: 'served', usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 } });
+    assert.equal(seen[0]!.url, '/v1/chat/completions?api-version=7');
+    assert.equal(seen[0]!.headers.authorization, 'Bearer sk-test');
+    assert.equal(seen[0]!.headers['x-team'], 'omni');
+    assert.equal(seen[0]!.headers['content-type'], 'application/json');
+    // A gateway's own scheme replaces the Bearer key, whatever the case it is given in.
+    await new OpenAIChatBackend({ baseURL: base, apiKey: 'sk-test', headers: { Authorization: 'Token gw-1' } }).complete(ask, { timeoutMs: 5000 });
+    assert.equal(seen.at(-1)!.headers.authorization, 'Token gw-1');
+    seen.pop();
+    assert.deepEqual(JSON.parse(seen[0]!.body), { model: 'm', messages: ask.messages, temperature: 0, max_tokens: 8 });
+    // One keep-alive connection serves the calls that follow.
+    await c.complete(ask, { timeoutMs: 5000 });
+    assert.equal(seen.length, 2);
+  });
 });
 
 test('streaming: events split anywhere, CRLF lines, multi-byte characters across chunks, usage from the last event', async () => {
@@ -99,10 +100,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
   const cases: { name: string; reply: Reply; stream?: boolean; kind: string; status?: number; retryable: boolean; message: RegExp; retryAfterMs?: number }[] = [
     {
       name: 'an OpenAI-style error body',
-      reply: (_q, _b, res) => {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
-        res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }));
-      },
+      reply: send(429, JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }), { 'content-type': 'application/json', 'retry-after': '2' }),
       kind: 'http',
       status: 429,
       retryable: true,
@@ -111,10 +109,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     },
     {
       name: "vLLM's error body",
-      reply: (_q, _b, res) => {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'error', message: 'maximum context length is 4096 tokens', type: 'BadRequestError', param: null, code: 400 }));
-      },
+      reply: send(400, JSON.stringify({ object: 'error', message: 'maximum context length is 4096 tokens', type: 'BadRequestError', param: null, code: 400 }), { 'content-type': 'application/json' }),
       kind: 'http',
       status: 400,
       retryable: false,
@@ -122,10 +117,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     },
     {
       name: "Ollama's error body",
-      reply: (_q, _b, res) => {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'model "judge" not found, try pulling it first' }));
-      },
+      reply: send(404, JSON.stringify({ error: 'model "judge" not found, try pulling it first' }), { 'content-type': 'application/json' }),
       kind: 'http',
       status: 404,
       retryable: false,
@@ -133,10 +125,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     },
     {
       name: 'a proxy page',
-      reply: (_q, _b, res) => {
-        res.writeHead(502, { 'content-type': 'text/html' });
-        res.end('<html>bad gateway</html>');
-      },
+      reply: send(502, '<html>bad gateway</html>', { 'content-type': 'text/html' }),
       kind: 'http',
       status: 502,
       retryable: true,
@@ -144,10 +133,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     },
     {
       name: 'a 400 with an empty body',
-      reply: (_q, _b, res) => {
-        res.writeHead(400);
-        res.end();
-      },
+      reply: send(400, ''),
       kind: 'http',
       status: 400,
       retryable: false,
@@ -155,20 +141,14 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     },
     {
       name: 'a 200 that is not JSON',
-      reply: (_q, _b, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('hello');
-      },
+      reply: send(200, 'hello', { 'content-type': 'text/plain' }),
       kind: 'protocol',
       retryable: false,
       message: /not JSON: hello/,
     },
     {
       name: 'a 200 without choices',
-      reply: (_q, _b, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"object":"chat.completion","choices":[]}');
-      },
+      reply: send(200, '{"object":"chat.completion","choices":[]}', { 'content-type': 'application/json' }),
       kind: 'protocol',
       retryable: false,
       message: /no choices/,
@@ -176,10 +156,7 @@ test('bad replies are classified: HTTP errors with the server message and Retry-
     {
       name: 'a stream that ends without a finish reason',
       stream: true,
-      reply: (_q, _b, res) => {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'hal' } }] })}\n\n`);
-      },
+      reply: send(200, `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'hal' } }] })}\n\n`, { 'content-type': 'text/event-stream' }),
       kind: 'connection',
       retryable: true,
       message: /ended before the reply was finished/,
