@@ -21,6 +21,7 @@ import { SHORTCUT_COMMANDS } from './shortcutController';
 import { Sidebar } from './sidebar/sidebar';
 import { WorkStatus } from './workStatus';
 import { ViewKeys } from './viewKeys';
+import { contributedCommandIds, registrationReport } from './contributedCommands';
 
 class OmniTraceExtension extends Disposable {
   readonly log: Log;
@@ -69,6 +70,18 @@ class OmniTraceExtension extends Disposable {
     );
     this.work = work;
     this.log.info(`Omni Trace ${String(context.extension?.packageJSON?.version ?? '')} activated` + (vscode.workspace.isTrusted ? '' : ' (Restricted Mode: network features off)'));
+    this.checkRegistrations(contributedCommandIds(context.extension?.packageJSON));
+  }
+
+  private checkRegistrations(contributed: string[]): void {
+    vscode.commands.getCommands(true).then(
+      (registered) => {
+        const { ok, message } = registrationReport(contributed, registered);
+        if (ok) this.log.info(message);
+        else this.log.error(message);
+      },
+      (e: unknown) => this.log.error('listing the registered commands failed', e),
+    );
   }
 }
 

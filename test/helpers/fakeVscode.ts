@@ -190,6 +190,9 @@ export function createFakeVscode(opts: { trusted?: boolean; workspaceFolders?: s
         state.commands.set(id, entry);
         return { dispose: () => (entry.disposed = true) };
       },
+      async getCommands() {
+        return [...state.commands].filter(([, c]) => !c.disposed).map(([id]) => id);
+      },
       async executeCommand(command: string, ...args: unknown[]) {
         state.executed.push({ command, args });
         const own = state.commands.get(command);

@@ -123,3 +123,21 @@ test('open in viewer from the text editor selects the rollout under the cursor',
   assert.deepEqual(fp.events().find((e) => e.event === 'select')?.data, { index: 2 });
   ext.deactivate();
 });
+
+test('activation logs that every command package.json contributes is registered, and names any that is not', async () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const contributed: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
+  const logged = async (packageJSON: unknown, re: RegExp) => {
+    const fake = createFakeVscode({ trusted: true, workspaceFolders: [dir] });
+    const ext = loadWithFakeVscode<{ activate(c: unknown): any; deactivate(): void }>(bundle, fake.vscode);
+    ext.activate({ subscriptions: [], extensionUri: FakeUri.file(root), extension: { packageJSON } });
+    const lines = () => fake.state.outputChannels.flatMap((c) => c.lines);
+    // The check runs once the registered commands are listed (a promise): wait for its line.
+    for (let i = 0; i < 200 && !lines().some((l) => re.test(l)); i++) await new Promise((r) => setImmediate(r));
+    ext.deactivate();
+    return lines().filter((l) => /contributed commands/.test(l));
+  };
+  assert.deepEqual(await logged(manifest, /contributed commands/), [`[info] ${contributed.length} of ${contributed.length} contributed commands registered`]);
+  const withStray = { ...manifest, contributes: { ...manifest.contributes, commands: [...manifest.contributes.commands, { command: 'omnitrace.notThere', title: 'Not There' }] } };
+  assert.deepEqual(await logged(withStray, /contributed commands/), [`[error] 1 of ${contributed.length + 1} contributed commands are not registered: omnitrace.notThere`]);
+});
