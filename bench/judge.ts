@@ -214,7 +214,7 @@ async function main() {
     }
     const report = {
       serverLatencyMs: LATENCY_MS,
-      transport: process.env.TRANSPORT === 'fetch' ? 'fetch (Node built-in)' : 'node:http keep-alive (default)',
+      transport: 'node:http, one keep-alive agent per endpoint (src/models/openaiChat.ts)',
       machine: { cores: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)) },
       rewardsJudged: ['context'],
       note: `one judge call per rollout (context only); concurrency 1 runs ${N_SERIAL} rollouts to keep the bench short, the others ${N}; times are whole judgeToJsonl runs (read, score, judge, write output atomically)`,

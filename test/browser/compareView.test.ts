@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildOnce } from './buildOnce';
 import { launchChromium } from '../helpers/chromium';
+import { until } from '../helpers/until';
 
 const ROOT = resolve(__dirname, '..', '..');
 let browser: Browser;
@@ -20,15 +21,6 @@ function cli(...args: string[]): string {
   const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd: work, encoding: 'utf8' });
   assert.equal(r.status, 0, `${args.join(' ')}:\n${r.stderr}`);
   return r.stdout;
-}
-
-/** Polls a page expression (waitForFunction would evaluate a string, which the CSP forbids). */
-async function until(fn: () => Promise<boolean>, what: string, timeout = 15_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 before(async () => {

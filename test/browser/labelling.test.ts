@@ -3,8 +3,8 @@
 // active reward, a label two away from the judge asks for a reason, j moves on, u undoes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
+import { until } from '../helpers/until';
 import { FakeHost, launchViews, openPage, withPage, type Views } from '../helpers/webviewPage';
 import type { ScoredRollout } from '../../src/core/types';
 import type { LabelState, WebviewToHost } from '../../src/protocol/messages';
@@ -78,15 +78,6 @@ class LabelHost extends FakeHost {
   }
 }
 
-async function until(page: Page, fn: () => Promise<boolean>, what: string): Promise<void> {
-  // Generous: it only bounds a failure, and loaded CI machines are slow.
-  const end = Date.now() + 30_000;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(25);
-  }
-}
-
 test('blind keyboard labelling: hidden judge, number keys, a reason when far off, undo, next rollout', async () => {
   const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
   await withPage(
@@ -99,31 +90,31 @@ test('blind keyboard labelling: hidden judge, number keys, a reason when far off
       await page.keyboard.press('L');
       await page.waitForSelector('[data-testid=label-bar] [data-testid=label-row]');
       // Blind: neither the bar nor the chip shows the judge's score yet (the bar's judge cell fills in once its labels arrive).
-      await until(page, async () => /hidden until you label/.test((await page.locator('[data-testid=label-judge]').first().textContent()) ?? ''), 'the judge hidden in the bar');
-      await until(page, async () => ((await page.locator('[data-testid=chip-context] .chip-value').textContent()) ?? '') === '•••', 'the context chip masked');
+      await until(async () => /hidden until you label/.test((await page.locator('[data-testid=label-judge]').first().textContent()) ?? ''), 'the judge hidden in the bar');
+      await until(async () => ((await page.locator('[data-testid=chip-context] .chip-value').textContent()) ?? '') === '•••', 'the context chip masked');
       // The table leaves out the judged columns while labelling.
       assert.equal(await page.locator('[data-testid=th-reward\\:context]').count(), 0);
       // 4 on context: equals the judge; the chip shows its value again, logic becomes active.
       await page.keyboard.press('4');
-      await until(page, async () => host.labels.get('0:context')?.score === 4, 'the context label');
-      await until(page, async () => ((await page.locator('[data-testid=chip-context] .chip-value').textContent()) ?? '') !== '•••', 'the chip unmasked');
+      await until(async () => host.labels.get('0:context')?.score === 4, 'the context label');
+      await until(async () => ((await page.locator('[data-testid=chip-context] .chip-value').textContent()) ?? '') !== '•••', 'the chip unmasked');
       // 5 on logic, four away from the judge's 1: a reason is asked; Enter saves it.
       await page.keyboard.press('5');
       await page.waitForSelector('[data-testid=label-reason]');
       await page.locator('[data-testid=label-reason]').fill('the reasoning checks the audio twice');
       await page.locator('[data-testid=label-reason]').press('Enter');
-      await until(page, async () => host.labels.get('0:logic')?.reason === 'the reasoning checks the audio twice', 'the reason saved');
+      await until(async () => host.labels.get('0:logic')?.reason === 'the reasoning checks the audio twice', 'the reason saved');
       // The page closes the reason box once the host's answer is back: until then a key still goes
       // into the box (under load, 'u' was typed there instead of undoing).
-      await until(page, async () => (await page.locator('[data-testid=label-reason]').count()) === 0, 'the reason box closed');
+      await until(async () => (await page.locator('[data-testid=label-reason]').count()) === 0, 'the reason box closed');
       // u undoes the last label (the reasoned logic label went in twice: label, then reason).
       await page.keyboard.press('u');
-      await until(page, async () => host.undo.length === 2, 'one undo');
+      await until(async () => host.undo.length === 2, 'one undo');
       // j moves to the next rollout, whose bar opens with it.
       await page.keyboard.press('j');
       await page.waitForSelector('[data-testid=trace-view][data-index="1"]');
       // The host hears the page's request when it next polls: wait for it, not for a moment.
-      await until(page, async () => host.seen.some((m) => m.method === 'getLabels' && m.params.index === 1), "rollout 1's labels asked for");
+      await until(async () => host.seen.some((m) => m.method === 'getLabels' && m.params.index === 1), "rollout 1's labels asked for");
     },
   );
 });

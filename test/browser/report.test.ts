@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { buildOnce } from './buildOnce';
 import { launchChromium } from '../helpers/chromium';
+import { untilTrue } from '../helpers/pollPage';
 
 const ROOT = resolve(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'views.rollouts.jsonl');
@@ -103,15 +104,6 @@ async function open(file: string, colorScheme: 'dark' | 'light' = 'dark'): Promi
 async function select(page: Page, index: number): Promise<void> {
   await page.locator(`[data-testid=rollout-row][data-index="${index}"]`).click();
   await page.waitForSelector(`[data-testid=trace-view][data-index="${index}"]`);
-}
-
-/** Polls a page expression (page.waitForFunction would evaluate a string in the page, which the CSP forbids). */
-async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
@@ -250,7 +242,7 @@ test('a clip that exists is played from a path relative to the report', async ()
     await select(page, ZERO_A);
     const img = page.locator('[data-testid=media] img');
     assert.equal(await img.getAttribute('src'), '../test/fixtures/views/still%20frame.png');
-    await until(page, "document.querySelector('[data-testid=media] img')?.complete === true");
+    await untilTrue(page, "document.querySelector('[data-testid=media] img')?.complete === true");
     assert.equal(await page.evaluate("document.querySelector('[data-testid=media] img').naturalWidth"), 4);
     assert.match(await text(page, '[data-testid=group-info]'), /ZERO-VARIANCE/);
   }
@@ -267,7 +259,7 @@ test('sorting, searching, grouping and the keyboard work on the table', async ()
     // Accuracy, descending: real values first, then the rollouts without a number, never among the zeros.
     await page.locator('[data-testid="th-reward:accuracy"]').click();
     // w-wrong (accuracy 0) drops below w-leading (1) once the sorted page has arrived.
-    await until(page, "[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => r.dataset.index).slice(0, 2).join() === '0,2'");
+    await untilTrue(page, "[...document.querySelectorAll('[data-testid=rollout-row]')].map((r) => r.dataset.index).slice(0, 2).join() === '0,2'");
     const rows = await order();
     const cells = (await page.evaluate(
       "[...document.querySelectorAll('[data-testid=rollout-row]')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((r) => r.querySelector('[data-col=\"reward:accuracy\"]').textContent)",
@@ -280,22 +272,22 @@ test('sorting, searching, grouping and the keyboard work on the table', async ()
     assert.ok(cells.slice(0, firstMissing).includes('0'));
 
     await page.locator('[data-testid=filter-text] input').fill('DOOR');
-    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 1");
+    await untilTrue(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 1");
     assert.deepEqual(await order(), [TWICE]);
     await page.locator('[data-testid=filter-text] input').fill('no rollout says this');
     await page.waitForSelector('[data-testid=table-status]:not([hidden])');
     assert.match(await text(page, '[data-testid=table-status]'), /No rollouts match/);
     await page.locator('[data-testid=filter-text] input').fill('');
-    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
+    await untilTrue(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
 
     await page.locator('[data-testid=filter-format]').click();
     await page.locator('[data-testid=filter-format] li', { hasText: 'format fails (3)' }).click();
-    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 3");
+    await untilTrue(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 3");
     assert.deepEqual((await order()).sort(), [LEADING, BROKEN, TWICE]);
     assert.match(await text(page, '[data-testid=row-count]'), /^3 of 10 rollouts$/);
     await page.locator('[data-testid=filter-format]').click();
     await page.locator('[data-testid=filter-format] li', { hasText: 'any format' }).click();
-    await until(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
+    await untilTrue(page, "document.querySelectorAll('[data-testid=rollout-row]').length === 10");
 
     await page.locator('[data-testid=th-index]').click();
     await page.locator('[data-testid=group-by]').click();
@@ -325,9 +317,9 @@ test('the chart shows each reward per problem type, with missing values counted 
     const fill = () => page.locator('[data-testid=chart-format] rect').first().getAttribute('fill');
     assert.equal(await fill(), '#3794ff');
     await page.emulateMedia({ colorScheme: 'light' });
-    await until(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#1a85ff'");
+    await untilTrue(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#1a85ff'");
     await page.emulateMedia({ colorScheme: 'dark' });
-    await until(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#3794ff'");
+    await untilTrue(page, "document.querySelector('[data-testid=chart-format] rect')?.getAttribute('fill') === '#3794ff'");
   }
   assert.deepEqual(await shared.drain(), []);
 });
