@@ -3,6 +3,8 @@
 // output file written from them is the same whatever finished first (a folder of clips: one cue
 // inventory each, ffmpeg decoding one clip while the models read another).
 
+import { onAbort } from './abortHub';
+
 export interface OrderedPoolOptions {
   /** Most items in flight at once (at least 1). */
   jobs: number;
@@ -131,17 +133,18 @@ export class Semaphore {
     }
     return new Promise<boolean>((resolve) => {
       const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
+        forget?.();
         this.active++;
         resolve(true);
       };
-      const onAbort = () => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve(false);
-      };
       this.waiting.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const forget =
+        signal &&
+        onAbort(signal, () => {
+          const i = this.waiting.indexOf(grant);
+          if (i >= 0) this.waiting.splice(i, 1);
+          resolve(false);
+        });
     });
   }
   release(): void {

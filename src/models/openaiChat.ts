@@ -13,6 +13,7 @@ import { ChatCallError, type ChatBackend, type ChatRequest, type ChatResponse, t
 import { errorText } from '../core/errors';
 import { SseReader } from './sse';
 import { errorBodyMessage } from './errorBody';
+import { onAbort } from '../core/abortHub';
 
 export interface OpenAIChatOptions {
   baseURL: string;
@@ -161,7 +162,7 @@ export class OpenAIChatBackend implements ChatBackend {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+        forget?.();
         if (r) resolve(r);
         else reject(this.classify(e, stop));
       };
@@ -170,7 +171,8 @@ export class OpenAIChatBackend implements ChatBackend {
         request.destroy(why);
         finish(why);
       };
-      const onAbort = () => halt(new ChatCallError('cancelled', 'aborted'));
+      const aborted = () => halt(new ChatCallError('cancelled', 'aborted'));
+      let forget: (() => void) | undefined;
       const timer = setTimeout(() => halt(new ChatCallError(`no complete reply within ${opts.timeoutMs} ms`, 'timeout')), opts.timeoutMs);
       const request = endpoint.proto.request(
         {
@@ -226,8 +228,8 @@ export class OpenAIChatBackend implements ChatBackend {
         },
       );
       request.on('error', (e) => finish(e));
-      if (opts.signal?.aborted) return onAbort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.signal?.aborted) return aborted();
+      if (opts.signal) forget = onAbort(opts.signal, aborted);
       request.end(body);
     });
   }

@@ -15,20 +15,22 @@ import { ChatCallError, type ChatBackend, type JudgedReward, type JudgeProfile, 
 import type { RewardResult, ScoredRollout } from '../types';
 import { errorText } from '../errors';
 import { Semaphore } from '../orderedPool';
+import { onAbort } from '../abortHub';
 
 /** Resolves after ms, or early (false) when the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      forget?.();
       resolve(true);
     }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const forget =
+      signal &&
+      onAbort(signal, () => {
+        clearTimeout(t);
+        resolve(false);
+      });
   });
 }
 
