@@ -1,8 +1,9 @@
 // `npm run bench:editor`: opening the 100,000-rollout bench file in real VS Code (code-server,
 // the packaged extension, headless Chromium), beside the bare JSON.parse pass over the same file
 // measured in the same run. Reports, as medians of three opens (a fresh window each):
-//   - the view: from the quick-open Enter to the rollout view's page showing its title;
-//   - first rows: from the quick-open Enter to the first row in the rollout table;
+//   - the view: from the quick-open Enter to the rollout view's page (its document and table);
+//   - first rows: from the quick-open Enter to the first row in the rollout table, with its
+//     timeline (the page loading, its script, the host's replies: marks the view leaves);
 //   - whole file: from the Enter to the table counting every rollout, no longer "still reading…";
 //   - the floor: the first row of a 10-rollout file opened the same way (the webview's start-up);
 //   - the extension host's peak memory (VmHWM of its process);
@@ -89,13 +90,16 @@ function cpuBetween(a: Map<number, { kind: string; seconds: number }>, b: Map<nu
   return by;
 }
 
-/** The frame of the rollout view titled `title` (views of files opened before stay in the page). */
+/**
+ * The frame of the rollout view of file `title` (views of files opened before stay in the page),
+ * by its document's title, which it has from the start: the view shows its first rows before its
+ * toolbar.
+ */
 async function frameWith(page: Page, title: string, deadline: number): Promise<Frame> {
   for (;;) {
     for (const f of page.frames()) {
       try {
-        const h = await f.$('[data-testid="view-title"]');
-        if (h && (await h.textContent()) === title) return f;
+        if ((await f.title()) === title && (await f.$('[data-testid="rollout-table"]'))) return f;
       } catch {
         // navigated away
       }
@@ -105,7 +109,7 @@ async function frameWith(page: Page, title: string, deadline: number): Promise<F
   }
 }
 
-async function openOnce(page: Page, name: string, records: number): Promise<{ viewMs: number; firstRowMs: number; wholeFileMs: number; cpuSeconds: Record<string, number> }> {
+async function openOnce(page: Page, name: string, records: number): Promise<{ viewMs: number; firstRowMs: number; wholeFileMs: number; timeline: Timeline; cpuSeconds: Record<string, number> }> {
   await page.click('.part.sidebar .composite.title');
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
@@ -120,12 +124,13 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
     await page.keyboard.press('Enter');
     await page.waitForSelector(open, { state: 'hidden', timeout: 3000 }).catch(() => undefined);
   }
-  // The view's page exists (its title), then its first row.
+  // The view's page exists, then its first row.
   const viewFrame = await frameWith(page, name, t0 + 120_000);
   const viewMs = Date.now() - t0;
   await viewFrame.waitForSelector(ROW, { timeout: 120_000 });
   const frame = viewFrame;
   const firstRowMs = Date.now() - t0;
+  const timeline = await timelineOf(frame, t0);
   // The row count itself, exactly, checked inside the page on each change (whenTrue): polling from
   // here read the whole body's text every 20 ms, CPU taken from the load it timed. A string
   // expression: this file is type-checked without DOM types.
@@ -133,7 +138,31 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
   const done = `!document.querySelector('[data-testid="still-reading"]') && document.querySelector('[data-testid="row-count"]')?.textContent === ${JSON.stringify(count)}`;
   await whenTrue(frame, done, `${name}: the view counting ${count}`, 300_000);
   const wholeFileMs = Date.now() - t0;
-  return { viewMs, firstRowMs, wholeFileMs, cpuSeconds: cpuBetween(cpu0, cpuByProcess()) };
+  return { viewMs, firstRowMs, wholeFileMs, timeline, cpuSeconds: cpuBetween(cpu0, cpuByProcess()) };
+}
+
+/**
+ * Where the time to the first row went, in ms from the Enter (both clocks are this machine's
+ * wall clock): the view's page starting to load, its script running, each reply to getInit (with
+ * the rollouts the host had) and to getRows (with the rows it carried) up to the first row.
+ */
+interface Timeline {
+  page: number;
+  script: number;
+  init: [number, number][];
+  rows: [number, number][];
+  /** The table rendered after each refresh. */
+  shown: number[];
+}
+
+async function timelineOf(frame: Frame, t0: number): Promise<Timeline> {
+  const raw = (await frame.evaluate(
+    `JSON.stringify({ origin: performance.timeOrigin, marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('omnitrace:')).map((m) => [m.name.slice(10), m.startTime, m.detail]) })`,
+  )) as string;
+  const { origin, marks } = JSON.parse(raw) as { origin: number; marks: [string, number, number][] };
+  const at = (ms: number) => Math.round(origin + ms - t0);
+  const of = (name: string): [number, number][] => marks.filter((m) => m[0] === name).map((m) => [at(m[1]), m[2]]);
+  return { page: Math.round(origin - t0), script: of('boot')[0]?.[0] ?? Number.NaN, init: of('init'), rows: of('rows'), shown: of('shown').map(([ms]) => ms) };
 }
 
 async function main() {
@@ -147,8 +176,10 @@ async function main() {
     viewMs: number;
     firstRowMs: number;
     wholeFileMs: number;
+    timeline: Timeline;
     extensionHostPeakMB: number;
     smallFileFirstRowMs: number;
+    smallFileTimeline: Timeline;
     smallFileCpuSeconds: Record<string, number>;
     loggedLoadSeconds: number | null;
     loggedHostBusySeconds: number | null;
@@ -186,6 +217,7 @@ async function main() {
           ...o,
           extensionHostPeakMB: host ? peakMB(host) : Number.NaN,
           smallFileFirstRowMs: floor.firstRowMs,
+          smallFileTimeline: floor.timeline,
           smallFileCpuSeconds: floor.cpuSeconds,
           loggedLoadSeconds: logged ? Number(logged[2]) : null,
           loggedHostBusySeconds: logged ? Number(logged[3]) : null,

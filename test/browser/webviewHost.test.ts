@@ -9,9 +9,11 @@ import { join, resolve } from 'node:path';
 import { parseTrace } from '../../src/core/trace';
 import { summarise } from '../../src/core/viewModel';
 import type { ScoredRollout } from '../../src/core/types';
-import { launchViews, openWebview, withPage, type Views } from '../helpers/webviewPage';
+import { FakeHost, launchViews, openPage, openWebview, withPage, type Views } from '../helpers/webviewPage';
+import type { WebviewToHost } from '../../src/protocol/messages';
 import { scoreViewsFixture, viewsModel } from '../helpers/viewsFixture';
 import { untilTrue } from '../helpers/pollPage';
+import { until } from '../helpers/until';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -33,10 +35,14 @@ function openViews(state: unknown = undefined) {
   return openWebview(views, model, state);
 }
 
-test('the view asks for init first, then pages and details, and remembers the selection', async () => {
+test('the view asks for init and its first page together, then details, and remembers the selection', async () => {
   await withPage(openViews(), async (w) => {
-    assert.equal(w.host.seen[0]?.method, 'getInit', 'nothing is asked before init');
     assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
+    // One round trip, not two: the first page is asked for before init has come back.
+    const asked = (method: string, offset?: number) =>
+      w.host.repliesBefore[w.host.seen.findIndex((m) => m.method === method && (offset === undefined || (m.params as { offset?: number }).offset === offset))];
+    assert.equal(asked('getInit'), 0, 'init is asked for first thing');
+    assert.equal(asked('getRows', 0), 0, 'the first page is asked for before any reply, init included');
     await w.page.locator('[data-testid=rollout-row][data-index="5"]').click();
     await w.page.waitForSelector('[data-testid=trace-view][data-index="5"]');
     assert.ok(w.host.seen.some((m) => m.method === 'getRollout' && m.params.index === 5));
@@ -49,6 +55,97 @@ test('the view asks for init first, then pages and details, and remembers the se
     const [reveal] = await w.host.waitFor('revealSource');
     assert.equal(reveal!.method === 'revealSource' && reveal!.params.index, 5);
   });
+});
+
+/** Holds its replies to the requests named (`getRows#2`: the second getRows) until the test lets each go, as a host busy with a load does. */
+class HoldingHost extends FakeHost {
+  private readonly gates = new Map<string, () => void>();
+  private readonly counts = new Map<string, number>();
+  holds: string[] = [];
+  protected override hold(m: WebviewToHost): Promise<void> | undefined {
+    const n = (this.counts.get(m.method) ?? 0) + 1;
+    this.counts.set(m.method, n);
+    const key = `${m.method}#${n}`;
+    return this.holds.includes(key) ? new Promise((release) => this.gates.set(key, release)) : undefined;
+  }
+  held(): string[] {
+    return [...this.gates.keys()];
+  }
+  release(key: string): void {
+    const go = this.gates.get(key);
+    assert.ok(go, `${key} is not held (held: ${this.held().join(', ')})`);
+    this.gates.delete(key);
+    go();
+  }
+}
+
+function openHolding(holds: string[]) {
+  const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
+  return openPage(
+    views,
+    (page) => {
+      const host = new HoldingHost(page, model);
+      host.holds = holds;
+      return host;
+    },
+    { ready: '[data-testid=rollout-table]' },
+  );
+}
+
+const marks = (name: string, n: number) => `performance.getEntriesByName('omnitrace:${name}').length === ${n}`;
+const rowsShown = (n: number) => `document.querySelectorAll('[data-testid=rollout-row]').length === ${n}`;
+
+test('while a file loads, a first page that comes back after a newer refresh started is shown, not dropped', async () => {
+  await withPage(openHolding(['getRows#1', 'getRows#2']), async (w) => {
+    // The view has its init and waits for its first page, held.
+    await untilTrue(w.page, marks('init', 1));
+    // The host invalidates (more rows read): a newer refresh starts and asks for the page again, held too.
+    await w.host.emit('invalidate', { reason: 'loading' });
+    await untilTrue(w.page, marks('init', 2));
+    assert.deepEqual(w.host.held(), ['getRows#1', 'getRows#2']);
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 0);
+    // The first page comes back: nothing is shown yet, so it is shown, not dropped for being older.
+    w.host.release('getRows#1');
+    await untilTrue(w.page, rowsShown(10), 'the first page shown', 10_000);
+    // The newer page replaces it when it comes.
+    w.host.release('getRows#2');
+    await untilTrue(w.page, marks('rows', 2));
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
+  });
+});
+
+test('a refresh that starts while an earlier one waits for its init leaves the earlier one its page', async () => {
+  await withPage(openHolding(['getInit#1', 'getRows#2', 'getInit#2']), async (w) => {
+    // The first page is back; the init is not.
+    await untilTrue(w.page, marks('rows', 1));
+    // A newer refresh asks for both again, held.
+    await w.host.emit('invalidate', { reason: 'loading' });
+    await until(() => w.host.held().length === 3, "the newer refresh's requests held");
+    // The first init comes back: the first refresh shows the page it asked for, not the newer one still held.
+    w.host.release('getInit#1');
+    await untilTrue(w.page, rowsShown(10), 'the first page shown', 10_000);
+    assert.equal(w.host.seen.filter((m) => m.method === 'getRows').length, 2, 'no page asked for a third time');
+    w.host.release('getRows#2');
+    w.host.release('getInit#2');
+    await untilTrue(w.page, marks('init', 2));
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
+  });
+});
+
+test('while the file is still read, the format filter names its choices without counts; once read, with them', async () => {
+  const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
+  model.setComplete(false);
+  await withPage(
+    openPage(views, (page) => new FakeHost(page, model), { ready: '[data-testid=rollout-row]' }),
+    async (w) => {
+      const options = `[...document.querySelectorAll('[data-testid=filter-format] vscode-option')].map((o) => o.textContent).join('|')`;
+      await untilTrue(w.page, `document.querySelector('[data-testid=still-reading]') !== null && ${options}.startsWith('any format|format passes|format fails')`, 'options without counts');
+      model.setComplete(true);
+      model.invalidate();
+      await w.host.emit('invalidate', { reason: 'loaded' });
+      await untilTrue(w.page, `/^any format\\|format passes \\(\\d+\\)\\|format fails \\(\\d+\\)/.test(${options})`, 'options with counts');
+    },
+  );
 });
 
 test('host events: select opens a rollout, invalidate re-reads init and rows', async () => {

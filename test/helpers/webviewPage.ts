@@ -61,12 +61,23 @@ type Request = { type: 'request'; id: number; method: string; params: unknown };
  */
 export abstract class PageHost<R extends Request> {
   readonly seen: R[] = [];
+  /** For each request in `seen`, how many replies the page had been sent when it posted it. */
+  readonly repliesBefore: number[] = [];
+  private replies = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
 
   constructor(protected readonly page: Page) {}
 
   protected abstract answer(request: R): unknown;
+
+  /**
+   * A promise to hold the reply to `request` until it settles, while later requests are answered
+   * (replies out of order, as a busy host gives them); none by default.
+   */
+  protected hold(_request: R): Promise<void> | undefined {
+    return undefined;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.pump(), 25);
@@ -99,21 +110,31 @@ export abstract class PageHost<R extends Request> {
     this.busy = true;
     try {
       const batch = (await this.page.evaluate('window.__sent.splice(0)')) as R[];
+      // Everything in a batch was posted before any of its replies went out.
+      const repliesBefore = this.replies;
       for (const m of batch) {
         this.seen.push(m);
-        let reply: HostToWebview;
-        try {
-          reply = { type: 'response', id: m.id, ok: true, result: await this.answer(m) };
-        } catch (e) {
-          reply = { type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) };
-        }
-        await this.send(reply);
+        this.repliesBefore.push(repliesBefore);
+        const held = this.hold(m);
+        if (held) void held.then(() => this.reply(m)).catch(() => undefined);
+        else await this.reply(m);
       }
     } catch {
       // The page went away between two polls.
     } finally {
       this.busy = false;
     }
+  }
+
+  private async reply(m: R): Promise<void> {
+    let reply: HostToWebview;
+    try {
+      reply = { type: 'response', id: m.id, ok: true, result: await this.answer(m) };
+    } catch (e) {
+      reply = { type: 'response', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    await this.send(reply);
+    this.replies++;
   }
 }
 

@@ -65,6 +65,7 @@ export class App {
     this.table = new RolloutTable({
       fetch: (query, offset, limit) =>
         this.rpc.request('getRows', { query, offset, limit }).then((page) => {
+          performance.mark('omnitrace:rows', { detail: page.rows.length });
           this.updateCount(page.matched ?? page.total);
           return page;
         }),
@@ -181,8 +182,11 @@ export class App {
   }
 
   private async refresh(keepScroll: boolean): Promise<void> {
+    // The rows are asked for with the init, not after it: one round trip to the host, not two.
+    const prefetched = this.table.prefetch(this.state.query, keepScroll);
     try {
       this.init = await this.rpc.request('getInit', {});
+      performance.mark('omnitrace:init', { detail: this.init.total });
     } catch (e) {
       this.showError(`Could not load the rollouts: ${errorText(e)}`);
       if (!this.controls) clear(this.toolbar);
@@ -190,14 +194,17 @@ export class App {
     }
     this.hideError();
     setCalibrations(this.init.calibrations);
+    // Rows first, then the toolbar: its filters are web components whose render took longer than
+    // the rows' on the way to the first screen.
+    this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
+    await this.table.setQuery(this.state.query, keepScroll, prefetched);
+    performance.mark('omnitrace:shown');
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
-    this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
     this.labelButton.hidden = this.init.host !== 'vscode';
     this.labelButton.classList.toggle('on', !!this.state.labelling);
     this.renderChartPanel();
     this.renderShortcutPanel();
-    await this.table.setQuery(this.state.query, keepScroll);
     if (keepScroll && this.state.selected !== undefined) void this.open(this.state.selected, false);
   }
 
@@ -335,14 +342,17 @@ export class App {
     const c = this.controls;
     const q = this.state.query;
     const failing = Object.values(init.formatReasons).reduce((a, b) => a + b, 0);
+    // Counts only once the whole file is read: while it loads they change on every refresh, and
+    // each change re-renders both dropdowns, work taken from the load itself.
+    const count = (n: number) => (init.complete === false ? '' : ` (${n.toLocaleString()})`);
     const typeOptions: [string, string][] = [['', 'all problem types'], ...init.problemTypes.map((t): [string, string] => [t, t])];
     const formatOptions: [string, string][] = [
       ['all', 'any format'],
-      ['passing', `format passes (${(init.total - failing).toLocaleString()})`],
-      ['failing', `format fails (${failing.toLocaleString()})`],
+      ['passing', `format passes${count(init.total - failing)}`],
+      ['failing', `format fails${count(failing)}`],
       ...Object.entries(init.formatReasons)
         .sort((a, b) => b[1] - a[1])
-        .map(([code, n]): [string, string] => [code, `${code} (${n.toLocaleString()})`]),
+        .map(([code, n]): [string, string] => [code, `${code}${count(n)}`]),
     ];
     const optionsKey = JSON.stringify([typeOptions, formatOptions]);
     if (optionsKey !== c.optionsKey) {

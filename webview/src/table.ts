@@ -45,6 +45,12 @@ const SHORT_VERDICT: Record<Verdict, string> = {
   undetermined: '?',
 };
 
+/** Pages asked for ahead of a setQuery (RolloutTable.prefetch), for one query. */
+export interface Prefetched {
+  query: string;
+  pages: Map<number, Promise<RowPage>>;
+}
+
 export class RolloutTable {
   readonly element: HTMLElement;
   private readonly viewport: HTMLElement;
@@ -156,11 +162,28 @@ export class RolloutTable {
   }
 
   /**
+   * Asks now for the pages setQuery(query, keepScroll) will show, so that their round trip to the
+   * host overlaps the caller's other requests (the view's getInit) instead of following them.
+   * Hand the result to that setQuery; it is used only for the same query.
+   */
+  prefetch(query: RowQuery, keepScroll = false): Prefetched {
+    const pages = new Map<number, Promise<RowPage>>();
+    for (const page of keepScroll ? this.visiblePages() : [0]) {
+      const p = this.cb.fetch(query, page * PAGE, PAGE);
+      // Awaited by setQuery, or dropped with the refresh: a failure of a dropped one is not unhandled.
+      p.catch(() => undefined);
+      pages.set(page, p);
+    }
+    return { query: JSON.stringify(query), pages };
+  }
+
+  /**
    * New query. A fresh one starts at the top; a refresh of the same view (`keepScroll`, e.g.
    * rows arriving while a file loads) keeps showing the old rows until the visible pages of the
    * new order have arrived, so the table does not flash placeholders on every update.
    */
-  async setQuery(query: RowQuery, keepScroll = false): Promise<void> {
+  async setQuery(query: RowQuery, keepScroll = false, prefetched?: Prefetched): Promise<void> {
+    const ready = prefetched?.query === JSON.stringify(query) ? prefetched.pages : undefined;
     this.query = query;
     const gen = ++this.generation;
     this.inflight.clear();
@@ -170,7 +193,7 @@ export class RolloutTable {
       this.loaded = false;
       this.viewport.scrollTop = 0;
       this.cursor = -1;
-      await this.loadPage(0);
+      await this.loadPage(0, ready?.get(0));
       this.render();
       return;
     }
@@ -179,7 +202,7 @@ export class RolloutTable {
     try {
       await Promise.all(
         this.visiblePages().map(async (page) => {
-          const res = await this.cb.fetch(query, page * PAGE, PAGE);
+          const res = await (ready?.get(page) ?? this.cb.fetch(query, page * PAGE, PAGE));
           fresh.set(page, res.rows);
           total = res.total;
         }),
@@ -188,7 +211,7 @@ export class RolloutTable {
       if (gen === this.generation) this.cb.error(errorText(e));
       return;
     }
-    if (gen !== this.generation) return;
+    if (!this.usable(gen, query)) return;
     this.pages.clear();
     for (const [page, rows] of fresh) this.pages.set(page, rows);
     this.total = total;
@@ -259,13 +282,15 @@ export class RolloutTable {
     }
   }
 
-  private async loadPage(page: number): Promise<void> {
+  /** Fetches a page of the current query (or awaits `pending`, the same page already asked for). */
+  private async loadPage(page: number, pending?: Promise<RowPage>): Promise<void> {
     if (this.pages.has(page) || this.inflight.has(page)) return;
     const gen = this.generation;
+    const query = this.query;
     this.inflight.add(page);
     try {
-      const res = await this.cb.fetch(this.query, page * PAGE, PAGE);
-      if (gen !== this.generation) return;
+      const res = await (pending ?? this.cb.fetch(query, page * PAGE, PAGE));
+      if (!this.usable(gen, query)) return;
       this.total = res.total;
       this.pages.set(page, res.rows);
       this.loaded = true;
@@ -274,6 +299,16 @@ export class RolloutTable {
     } finally {
       if (gen === this.generation) this.inflight.delete(page);
     }
+  }
+
+  /**
+   * Whether pages asked for in generation `gen` may still be shown: those of the latest request,
+   * and, while the table shows nothing yet, those of an earlier request for the same query. A big
+   * file invalidates the view every half second while it loads; a first page arriving just after
+   * a newer refresh started was dropped, and the table stayed empty until the next one came back.
+   */
+  private usable(gen: number, query: RowQuery): boolean {
+    return gen === this.generation || (!this.loaded && JSON.stringify(query) === JSON.stringify(this.query));
   }
 
   private rowAt(position: number): TableRow | undefined {
