@@ -25,6 +25,7 @@ import { RunStrip } from './runStrip';
 import { renderShortcutSummary } from './shortcutSummary';
 import type { StateStore, ViewState } from './state';
 import { errorText } from '../../src/core/errors';
+import { mark } from './timeline';
 
 export class App {
   private init: ViewInit | undefined;
@@ -65,7 +66,7 @@ export class App {
     this.table = new RolloutTable({
       fetch: (query, offset, limit) =>
         this.rpc.request('getRows', { query, offset, limit }).then((page) => {
-          performance.mark('omnitrace:rows', { detail: page.rows.length });
+          mark('rows', page.rows.length);
           this.updateCount(page.matched ?? page.total);
           return page;
         }),
@@ -186,7 +187,7 @@ export class App {
     const prefetched = this.table.prefetch(this.state.query, keepScroll);
     try {
       this.init = await this.rpc.request('getInit', {});
-      performance.mark('omnitrace:init', { detail: this.init.total });
+      mark('init', this.init.total);
     } catch (e) {
       this.showError(`Could not load the rollouts: ${errorText(e)}`);
       if (!this.controls) clear(this.toolbar);
@@ -198,7 +199,7 @@ export class App {
     // the rows' on the way to the first screen.
     this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
     await this.table.setQuery(this.state.query, keepScroll, prefetched);
-    performance.mark('omnitrace:shown');
+    mark('shown');
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
     this.labelButton.hidden = this.init.host !== 'vscode';

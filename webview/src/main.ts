@@ -20,6 +20,7 @@ import type { LabMethods } from '../../src/protocol/labView';
 import { handlerTransport } from './transports';
 import type { ReportData } from '../../src/core/reportData';
 import { errorText } from '../../src/core/errors';
+import { mark } from './timeline';
 
 async function bootReport(root: HTMLElement): Promise<void> {
   document.documentElement.classList.add('report-mode');
@@ -50,9 +51,7 @@ async function bootReport(root: HTMLElement): Promise<void> {
 }
 
 function boot(): void {
-  // Timeline marks (also 'omnitrace:init', 'omnitrace:rows' and 'omnitrace:shown' in app.ts): bench:editor reads them
-  // to say where the time to the first row goes.
-  performance.mark('omnitrace:boot');
+  mark('boot');
   const root = document.getElementById('root') ?? document.body.appendChild(el('div', { attrs: { id: 'root' } }));
   if (hasReportData(document)) {
     void bootReport(root);
