@@ -133,13 +133,24 @@ async function quickOpen(page: Page, text: string): Promise<void> {
 /** Runs a contributed command from the palette and checks VS Code found it registered. */
 async function runFromPalette(page: Page, c: { command: string; title: string; category?: string }, dismiss = true): Promise<void> {
   const label = `${c.category ? `${c.category}: ` : ''}${c.title}`;
-  // Keys pressed while a webview has focus go to the webview: focus the workbench first.
-  await page.click('.part.sidebar .composite.title');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
-  await page.keyboard.type(label, { delay: 5 });
-  await waitForListed(page, c.title, 10_000);
+  // Keys pressed while a webview has focus go to the webview: focus the workbench first. A view
+  // the previous command opened can take the focus back a moment later (the keys then reach the
+  // webview and the palette stays shut or closes): then focus and open it again.
+  for (let tries = 1; ; tries++) {
+    await page.click('.part.sidebar .composite.title');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const listed = await page
+      .waitForSelector('.quick-input-widget input', { timeout: 5000 })
+      .then(() => page.keyboard.type(label, { delay: 5 }))
+      .then(() => waitForListed(page, c.title, 5000))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (listed) break;
+    if (tries === 5) throw new Error(`the palette did not list "${label}" after ${tries} tries`);
+  }
   await page.keyboard.press('Enter');
   // The palette has run the command once it is gone: hidden, or replaced by the command's own
   // picker or input box (no longer in '>' command mode). Whether every command is registered is
