@@ -182,6 +182,8 @@ export class App {
     if (this.state.selected !== undefined && this.init && this.init.total > 0) void this.open(this.state.selected, true);
   }
 
+  private toolbarShown = false;
+
   private async refresh(keepScroll: boolean): Promise<void> {
     // The rows are asked for with the init, not after it: one round trip to the host, not two.
     const prefetched = this.table.prefetch(this.state.query, keepScroll);
@@ -200,6 +202,12 @@ export class App {
     this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
     await this.table.setQuery(this.state.query, keepScroll, prefetched);
     mark('shown');
+    if (!this.toolbarShown) {
+      // The first rows reach the screen before the toolbar is built: the first render of its web
+      // components would otherwise hold up that frame.
+      this.toolbarShown = true;
+      await afterNextPaint();
+    }
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
     this.labelButton.hidden = this.init.host !== 'vscode';
@@ -504,4 +512,17 @@ export class App {
   private hideError(): void {
     this.banner.hidden = true;
   }
+}
+
+/** Resolves once the browser has painted a frame (or soon, in a page that paints none: a hidden one). */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(fallback);
+        resolve();
+      }, 0),
+    );
+  });
 }
