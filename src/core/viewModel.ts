@@ -447,7 +447,9 @@ export class RolloutViewModel {
       rewardNames: names,
       problemTypes: types,
       formatReasons,
-      histograms: histograms(this.rows, names, types),
+      // Once the whole file is read: while it loads, every refresh would chart the rows so far
+      // again, on the extension host's thread, for a panel most never open.
+      histograms: this.complete ? histograms(this.rows, names, types) : [],
       hasGroups,
       zeroVarianceGroups: zeroVar.size,
       trusted: this.source.trusted,

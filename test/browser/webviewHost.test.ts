@@ -132,7 +132,7 @@ test('a refresh that starts while an earlier one waits for its init leaves the e
   });
 });
 
-test('while the file is still read, the format filter names its choices without counts; once read, with them', async () => {
+test('while the file is still read, the format filter names its choices without counts and the distributions wait; once read, both come', async () => {
   const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
   model.setComplete(false);
   await withPage(
@@ -140,10 +140,16 @@ test('while the file is still read, the format filter names its choices without 
     async (w) => {
       const options = `[...document.querySelectorAll('[data-testid=filter-format] vscode-option')].map((o) => o.textContent).join('|')`;
       await untilTrue(w.page, `document.querySelector('[data-testid=still-reading]') !== null && ${options}.startsWith('any format|format passes|format fails')`, 'options without counts');
+      // The distributions too wait for the whole file.
+      await w.page.locator('[data-testid=toggle-chart]').click();
+      await w.page.waitForSelector('[data-testid=chart-reading]');
+      assert.equal(await w.page.locator('[data-testid=chart-accuracy]').count(), 0);
       model.setComplete(true);
       model.invalidate();
       await w.host.emit('invalidate', { reason: 'loaded' });
       await untilTrue(w.page, `/^any format\\|format passes \\(\\d+\\)\\|format fails \\(\\d+\\)/.test(${options})`, 'options with counts');
+      await w.page.waitForSelector('[data-testid=chart-accuracy]');
+      assert.equal(await w.page.locator('[data-testid=chart-reading]').count(), 0);
     },
   );
 });

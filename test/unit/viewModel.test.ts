@@ -204,6 +204,18 @@ test('init lists reasons, types and histograms that count missing values by stat
   assert.equal(h.edges.length, h.counts.length + 1);
 });
 
+test('while the file is still read, init carries no histograms (every refresh would chart the rows again); once read, it does', async () => {
+  const vm = modelOf([scoredOf(0, { accuracy: reward(1) }), scoredOf(1, { accuracy: reward(0) })]);
+  vm.setComplete(false);
+  const reading = await vm.getInit();
+  assert.equal(reading.complete, false);
+  assert.deepEqual(reading.histograms, []);
+  assert.deepEqual(reading.rewardNames, ['format', 'accuracy'], 'the rest of init is there');
+  vm.setComplete(true);
+  const read = await vm.getInit();
+  assert.ok(read.histograms.some((h) => h.reward === 'accuracy' && h.n === 2));
+});
+
 test('rows added while loading appear after invalidate', async () => {
   const data = [scoredOf(0), scoredOf(1)];
   const vm = modelOf(data);

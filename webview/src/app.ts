@@ -464,9 +464,12 @@ export class App {
 
   private renderChartPanel(): void {
     if (!this.init) return;
-    const open = this.chartOpen() && this.init.histograms.length > 0;
+    const reading = this.init.complete === false;
+    const open = this.chartOpen() && (reading || this.init.histograms.length > 0);
     this.chartPanel.hidden = !open;
-    if (open) renderChart(this.chartPanel, this.init.histograms, this.init.rewardNames);
+    if (!open) return;
+    if (reading) this.chartPanel.replaceChildren(el('div', { class: 'empty-note', testid: 'chart-reading', text: 'The distributions are drawn once the whole file is read.' }));
+    else renderChart(this.chartPanel, this.init.histograms, this.init.rewardNames);
   }
 
   private renderShortcutPanel(): void {
