@@ -9,7 +9,6 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { openAtomic, trackTemp, untrackTemp } from '../core/atomicFile';
 import { defaultAdvantageRule, scoreFile, type ScoreOptions, type ScoreSummary } from '../core/score';
 import { toScoreLine } from '../core/scoreLine';
@@ -93,8 +92,6 @@ function groupJson(g: GroupStats | undefined): unknown {
 /** Judges `path` into JSON lines. A cancelled run still writes every rollout (unfinished: 'cancelled'). */
 export async function judgeToJsonl(path: string, opts: JudgeFileOptions): Promise<JudgeFileSummary> {
   const started = Date.now();
-  // Every call in flight and every waiter listens on the one signal.
-  if (opts.signal) setMaxListeners(0, opts.signal);
   const markovOpts: MarkovOptions | undefined = opts.markov ? (opts.markov === true ? {} : opts.markov) : undefined;
   const window = Math.max(1, opts.window ?? Math.max(256, opts.runner.profile.concurrency * 8));
   const tmpDir = opts.out ? dirname(opts.out) : tmpdir();

@@ -15,6 +15,7 @@ import { buildVsix, ensureCodeServer, extensionHostLog, repoRoot, startCodeServe
 import { launchChromium } from '../helpers/chromium';
 import { inspectUserParts, startFakeVllm, type FakeVllm } from '../helpers/fakeVllmServer';
 import { untilTrue } from '../helpers/pollPage';
+import { until } from '../helpers/until';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -48,14 +49,9 @@ async function openWorkbench(cs: CodeServer): Promise<Page> {
 
 /** Waits until the extension host's logs (ours among them) have a line matching `re`. */
 async function untilLogged(cs: CodeServer, re: RegExp, what: string, timeoutMs = 90_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = extensionHostLog(cs.userDataDir);
-    const m = re.exec(log);
-    if (m) return m[0];
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} in the extension host log`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let found: RegExpExecArray | null = null;
+  await until(() => (found = re.exec(extensionHostLog(cs.userDataDir))) !== null, `${what} in the extension host log`, timeoutMs);
+  return found![0];
 }
 
 async function keep(page: Page, cs: CodeServer, name: string): Promise<void> {

@@ -182,8 +182,6 @@ export class App {
     if (this.state.selected !== undefined && this.init && this.init.total > 0) void this.open(this.state.selected, true);
   }
 
-  private toolbarShown = false;
-
   private async refresh(keepScroll: boolean): Promise<void> {
     // The rows are asked for with the init, not after it: one round trip to the host, not two.
     const prefetched = this.table.prefetch(this.state.query, keepScroll);
@@ -202,12 +200,9 @@ export class App {
     this.table.setRewards(this.visibleRewards(), !!this.init.shortcuts, this.init.grouping);
     await this.table.setQuery(this.state.query, keepScroll, prefetched);
     mark('shown');
-    if (!this.toolbarShown) {
-      // The first rows reach the screen before the toolbar is built: the first render of its web
-      // components would otherwise hold up that frame.
-      this.toolbarShown = true;
-      await afterNextPaint();
-    }
+    // The first rows reach the screen before the toolbar is built (its controls, made on its first
+    // render): the first render of its web components would otherwise hold up that frame.
+    if (!this.controls) await afterNextPaint();
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
     this.labelButton.hidden = this.init.host !== 'vscode';

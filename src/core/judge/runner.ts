@@ -5,7 +5,6 @@
 // result. A slot is released while a call waits to retry, so a waiting retry never holds one.
 // Usable from the extension host (progress callbacks, AbortSignal) and from the CLI.
 
-import { setMaxListeners } from 'node:events';
 import { parseReply } from './parse';
 import { judgeCacheKey, type JudgeCache } from './cache';
 import { trainerJudgeValue } from './trainerValue';
@@ -146,8 +145,6 @@ export class JudgeRunner {
     items: readonly ScoredRollout[],
     opts: { rewards: readonly JudgedReward[]; signal?: AbortSignal; onProgress?: (p: JudgeProgress) => void; onResult?: (index: number, rewards: Record<string, RewardResult>) => void },
   ): Promise<Record<string, RewardResult>[]> {
-    // Every call in flight and every waiter listens on the one signal.
-    if (opts.signal) setMaxListeners(0, opts.signal);
     const results = new Array<Record<string, RewardResult>>(items.length);
     let next = 0;
     let done = 0;
