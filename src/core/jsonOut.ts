@@ -37,6 +37,13 @@ export class JsonOut {
     this.pos = p;
   }
 
+  /** Appends bytes already encoded (a cached piece of JSON). */
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   byte(c: number): void {
     this.reserve(1);
     this.buf[this.pos++] = c;
@@ -61,12 +68,7 @@ export class JsonOut {
     if (to - from > CACHE_MAX_CHARS) return this.raw(JSON.stringify(from === 0 && to === s.length ? s : s.slice(from, to)));
     if (from !== 0 || to !== s.length) return this.escape(s, from, to);
     const hit = this.encoded.get(s);
-    if (hit !== undefined) {
-      this.reserve(hit.length);
-      hit.copy(this.buf, this.pos);
-      this.pos += hit.length;
-      return;
-    }
+    if (hit !== undefined) return this.bytes(hit);
     const at = this.pos;
     if (s.length > 64) this.raw(JSON.stringify(s));
     else this.escape(s, from, to);
