@@ -143,11 +143,14 @@ async function openOnce(page: Page, name: string, records: number): Promise<{ vi
 
 /**
  * Where the time to the first row went, in ms from the Enter (both clocks are this machine's
- * wall clock): the view's page starting to load, its script running, each reply to getInit (with
- * the rollouts the host had) and to getRows (with the rows it carried) up to the first row.
+ * wall clock): the view's page starting to load, its bundle fetched, its script running, each
+ * reply to getInit (with the rollouts the host had) and to getRows (with the rows it carried) up
+ * to the first row.
  */
 interface Timeline {
   page: number;
+  /** The bundle's request, from its start to its last byte (served through VS Code's webview service worker). */
+  scriptFetch: [number, number] | null;
   script: number;
   init: [number, number][];
   rows: [number, number][];
@@ -157,12 +160,20 @@ interface Timeline {
 
 async function timelineOf(frame: Frame, t0: number): Promise<Timeline> {
   const raw = (await frame.evaluate(
-    `JSON.stringify({ origin: performance.timeOrigin, marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('omnitrace:')).map((m) => [m.name.slice(10), m.startTime, m.detail]) })`,
+    `JSON.stringify({ origin: performance.timeOrigin, marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('omnitrace:')).map((m) => [m.name.slice(10), m.startTime, m.detail]), script: performance.getEntriesByType('resource').filter((r) => /main[.]js/.test(r.name)).map((r) => [r.startTime, r.responseEnd]) })`,
   )) as string;
-  const { origin, marks } = JSON.parse(raw) as { origin: number; marks: [string, number, number][] };
+  const { origin, marks, script } = JSON.parse(raw) as { origin: number; marks: [string, number, number][]; script: [number, number][] };
   const at = (ms: number) => Math.round(origin + ms - t0);
   const of = (name: string): [number, number][] => marks.filter((m) => m[0] === name).map((m) => [at(m[1]), m[2]]);
-  return { page: Math.round(origin - t0), script: of('boot')[0]?.[0] ?? Number.NaN, init: of('init'), rows: of('rows'), shown: of('shown').map(([ms]) => ms) };
+  const fetched = script[0];
+  return {
+    page: Math.round(origin - t0),
+    scriptFetch: fetched ? [at(fetched[0]), at(fetched[1])] : null,
+    script: of('boot')[0]?.[0] ?? Number.NaN,
+    init: of('init'),
+    rows: of('rows'),
+    shown: of('shown').map(([ms]) => ms),
+  };
 }
 
 async function main() {
