@@ -75,6 +75,8 @@ export class LiveRunPanel extends PanelHost<LiveRunMethods> {
           throw new Error('label this run from its saved file, once it is done');
         },
         undoLabel: () => ({ undone: false }),
+        // Samples arrive from the run, not from a worker reading a file: nothing waits for the view.
+        firstRowsShown: () => ({}),
         cancelRun: () => {
           if (!live().running) return { cancelled: false };
           onCancel();

@@ -18,6 +18,13 @@ import { mediaRootFor, readSettings } from './settings';
 import { showShortcutSidecar } from './shortcutSidecar';
 import { isUnderRoots, webviewRoots } from './webviewRoots';
 
+/**
+ * How long the first load waits after its first page for a view to paint it (RolloutPanel's
+ * firstRowsShown) before it goes on anyway: a view that is hidden or slower than this gets no
+ * more of the CPU by waiting.
+ */
+const FIRST_SCREEN_HOLD_MS = 1000;
+
 /** Per-file choices made with "Reopen with Format and Field Mapping" (override the settings). */
 export interface ReadOverrides {
   format?: FormatName;
@@ -60,6 +67,7 @@ export class RolloutDocument extends Disposable implements vscode.CustomDocument
           trusted: () => vscode.workspace.isTrusted,
           getMedia: (scored) => this.resolveMedia(scored),
           scoreWorker: path.join(env.extensionUri.fsPath, 'dist', 'scoreRowsWorker.js'),
+          holdAfterFirstPageMs: FIRST_SCREEN_HOLD_MS,
         },
         this.loadOptions(),
       ),

@@ -157,6 +157,10 @@ export class RolloutPanel extends Disposable {
         return { ...detail, media: this.forWebview(detail.media) };
       },
       revealSource: (p: RolloutViewMethods['revealSource']['params']) => this.revealSource(p.index),
+      firstRowsShown: async () => {
+        this.document.store.resumeLoad();
+        return {};
+      },
       ...labelHandlers(this.document.uri, (i) => this.document.store.getDetail(i)),
     };
   }

@@ -21,7 +21,7 @@ import { detailRefOf, detectFormat, readRolloutAt, readRollouts, type FormatName
 import { scoreFile, scoreRecord, type ScoreOptions } from '../core/score';
 import type { AdvantageRule } from '../core/grpo';
 import type { GroupingInfo, GroupStats } from '../core/types';
-import { FIRST_BATCH, type ScoreRowsAck, type ScoreRowsMessage, type ScoreRowsRequest } from '../services/load/scoreRowsWorker';
+import { FIRST_BATCH, type ScoreRowsControl, type ScoreRowsMessage, type ScoreRowsRequest } from '../services/load/scoreRowsWorker';
 import { Disposable, toDisposable } from './dispose';
 import { Emitter } from './events';
 import { errorMessage } from './rpcServer';
@@ -88,6 +88,12 @@ export interface StoreHost {
   scoreWorker?: string;
   /** The worker's old-generation limit in MB (default WORKER_OLD_GENERATION_MB; tests set a tiny one). */
   workerHeapMb?: number;
+  /**
+   * The first load's worker waits after the first page until resumeLoad() (the view has painted
+   * those rows) or this many ms: on 2 cores, a view starting beside a worker at full speed showed
+   * a 100k-rollout file's first rows 300–550 ms after a 10-rollout file's (bench:editor).
+   */
+  holdAfterFirstPageMs?: number;
 }
 
 export interface LoadResult {
@@ -137,6 +143,10 @@ export class RolloutStore extends Disposable {
   private limitWorkerHeap = true;
   /** Kept across reloads: the sidecar is keyed by index, which a re-read of the same file keeps. */
   private shortcuts: ShortcutState | undefined;
+  /** Ends the running load's hold after its first page (a no-op once it has ended). */
+  private resumeRunning: (() => void) | undefined;
+  /** A view has painted rows of this file: no later load holds. */
+  private shown = false;
 
   /** Whether loads still run the worker with a limited heap (false after one ran out of it). */
   get workerHeapLimited(): boolean {
@@ -149,6 +159,9 @@ export class RolloutStore extends Disposable {
   private readonly _onDidInvalidate = this._register(new Emitter<WebviewEvents['invalidate']>());
   /** The model changed: views re-request what they show. */
   readonly onDidInvalidate = this._onDidInvalidate.event;
+  private readonly _onDidHold = this._register(new Emitter<void>());
+  /** The load waits after its first page (holdAfterFirstPageMs) until resumeLoad() or the time is up. */
+  readonly onDidHold = this._onDidHold.event;
   private readonly _onDidProblem = this._register(new Emitter<ReadProblem>());
   /** Every read problem, also beyond the listed maximum (for the log). */
   readonly onDidProblem = this._onDidProblem.event;
@@ -237,11 +250,20 @@ export class RolloutStore extends Disposable {
       };
       let result: { groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo };
       if (this.host.scoreWorker) {
-        result = await this.loadInWorker(this.host.scoreWorker, gen, abort.signal, onProblem, (row, detail) => {
-          gen.details.set(row.index, detail);
-          gen.model.add(this.withShortcut(row));
-          added();
-        });
+        // Only the first load holds: a reload keeps the old rows on screen until it is done.
+        const hold = streaming && !this.shown ? this.host.holdAfterFirstPageMs : undefined;
+        result = await this.loadInWorker(
+          this.host.scoreWorker,
+          gen,
+          abort.signal,
+          onProblem,
+          (row, detail) => {
+            gen.details.set(row.index, detail);
+            gen.model.add(this.withShortcut(row));
+            added();
+          },
+          hold,
+        );
       } else {
         const run = await scoreFile(this.file, this.scoreOptions(gen), {
           problem: onProblem,
@@ -300,9 +322,10 @@ export class RolloutStore extends Disposable {
     signal: AbortSignal,
     onProblem: (p: ReadProblem) => void,
     onRow: (row: RowSummary, detail: SourceRef | RolloutRecord) => void,
+    hold: number | undefined,
   ): Promise<{ groups: Iterable<[number, GroupStats]>; grouping?: GroupingInfo }> {
     if (signal.aborted) return Promise.reject(new LoadCancelled());
-    const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen) };
+    const request: ScoreRowsRequest = { file: this.file, options: this.scoreOptions(gen), ...(hold ? { holdAfterFirstPageMs: hold } : {}) };
     const worker = new Worker(script, {
       workerData: { omnitraceScoreRows: true, request },
       // The worker is a self-contained bundle: it needs none of the host's Node flags. Inherited
@@ -313,14 +336,21 @@ export class RolloutStore extends Disposable {
     const table: GroupStats[] = [];
     const rows = new RowBatchDecoder();
     const slices: { indices: Int32Array; refs: Int32Array }[] = [];
+    const resume = () => worker.postMessage({ type: 'resume' } satisfies ScoreRowsControl);
+    if (hold) this.resumeRunning = resume;
+    const forget = () => {
+      if (this.resumeRunning === resume) this.resumeRunning = undefined;
+    };
     return new Promise((resolve, reject) => {
       const stop = () => {
+        forget();
         void worker.terminate();
         reject(new LoadCancelled());
       };
       signal.addEventListener('abort', stop, { once: true });
       const settle = (f: () => void) => {
         signal.removeEventListener('abort', stop);
+        forget();
         void worker.terminate();
         f();
       };
@@ -328,8 +358,9 @@ export class RolloutStore extends Disposable {
         if (signal.aborted) return;
         if (m.type === 'rows') {
           for (const b of m.batches) rows.decode(b, onRow);
-          worker.postMessage({ type: 'read' } satisfies ScoreRowsAck);
-        } else if (m.type === 'problem') onProblem(m.problem);
+          worker.postMessage({ type: 'read' } satisfies ScoreRowsControl);
+        } else if (m.type === 'held') this._onDidHold.fire();
+        else if (m.type === 'problem') onProblem(m.problem);
         else if (m.type === 'groups') {
           table.push(...m.table);
           slices.push({ indices: m.indices, refs: m.refs });
@@ -349,6 +380,12 @@ export class RolloutStore extends Disposable {
     this.current = gen;
     this.everLoaded = true;
     this._onDidInvalidate.fire({ reason: streaming ? 'loaded' : reason });
+  }
+
+  /** A view has painted its first rows: the load goes on at full speed (see holdAfterFirstPageMs). */
+  resumeLoad(): void {
+    this.shown = true;
+    this.resumeRunning?.();
   }
 
   /** Stop the running load (the document closed or the user cancelled). */

@@ -25,8 +25,14 @@ export interface LabelMethods {
   undoLabel: { params: Record<string, never>; result: { undone: boolean } };
 }
 
+/** The editor's file load: its worker waits after the first page until a view has painted it. */
+export interface LoadMethods {
+  /** The view painted its first rows of this file (once per page). */
+  firstRowsShown: { params: Record<string, never>; result: Record<string, never> };
+}
+
 /** The rollout view in the editor. */
-export type EditorRolloutMethods = RolloutViewMethods & LabelMethods;
+export type EditorRolloutMethods = RolloutViewMethods & LabelMethods & LoadMethods;
 
 /** Notifications the host pushes after the view has asked for init. */
 export interface RolloutViewEvents {

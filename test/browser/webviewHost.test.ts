@@ -132,6 +132,25 @@ test('a refresh that starts while an earlier one waits for its init leaves the e
   });
 });
 
+test('the view tells the editor once that it has painted its first rows, not while it has none', async () => {
+  await withPage(openHolding(['getRows#1']), async (w) => {
+    const reports = async () =>
+      w.host.seen.filter((m) => m.method === 'firstRowsShown').length + ((await w.page.evaluate(`window.__sent.filter((m) => m.method === 'firstRowsShown').length`)) as number);
+    // Init is back (the file has rows), the first page is held: nothing is on screen yet.
+    await untilTrue(w.page, marks('init', 1));
+    assert.equal(await reports(), 0);
+    w.host.release('getRows#1');
+    await w.host.waitFor('firstRowsShown');
+    assert.equal(await w.page.locator('[data-testid=rollout-row]').count(), 10);
+    // Later refreshes say nothing: once that refresh has shown its rows and two frames have passed
+    // (a report follows the first frame after the rows), there is still one.
+    await w.host.emit('invalidate', { reason: 'loading' });
+    await untilTrue(w.page, marks('shown', 2));
+    await w.page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 0)))');
+    assert.equal(await reports(), 1);
+  });
+});
+
 test('while the file is still read, the format filter names its choices without counts and the distributions wait; once read, both come', async () => {
   const model = viewsModel(scored, { getMedia: () => ({ status: 'missing', reason: 'no clip' }) });
   model.setComplete(false);

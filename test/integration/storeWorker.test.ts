@@ -20,7 +20,7 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnitrace-store-worker-'));
 });
 
-const store = (file: string, worker: boolean, workerHeapMb?: number) =>
+const store = (file: string, worker: boolean, workerHeapMb?: number, holdAfterFirstPageMs?: number) =>
   new RolloutStore(
     file,
     {
@@ -30,6 +30,7 @@ const store = (file: string, worker: boolean, workerHeapMb?: number) =>
       getMedia: async () => ({ status: 'missing', reason: 'none' }),
       ...(worker ? { scoreWorker: WORKER } : {}),
       ...(workerHeapMb ? { workerHeapMb } : {}),
+      ...(holdAfterFirstPageMs ? { holdAfterFirstPageMs } : {}),
     },
     options,
   );
@@ -135,4 +136,43 @@ test('a worker that runs out of its limited heap is started again without the li
     (await b.model.getInit()).problems.map((p) => p.line),
     [12],
   );
+});
+
+test('the first load holds after its first page until a view has painted it, and only the first load', { timeout: 60_000 }, async () => {
+  const file = rowsFile('hold.jsonl', 3000);
+  // An hour: only resumeLoad can end this hold within the test's time.
+  const s = store(file, true, undefined, 3_600_000);
+  let holds = 0;
+  const held = new Promise<number>((resolve) =>
+    s.onDidHold(() => {
+      holds++;
+      resolve(s.model.size);
+    }),
+  );
+  const load = s.load();
+  // The worker posts the first page before it says it holds: the page is in the model by then.
+  assert.equal(await held, 100, 'the first page, and no more, while held');
+  s.resumeLoad();
+  const r = await load;
+  assert.deepEqual([r.status, r.read], ['done', 3000]);
+  // A view has shown this file: a reload does not hold (the hour would time the test out).
+  const again = await s.load();
+  assert.deepEqual([again.status, again.read, holds], ['done', 3000, 1]);
+});
+
+test('a hold ends by itself when no view says it painted, and a view that painted before the first page means no hold', { timeout: 60_000 }, async () => {
+  const file = rowsFile('hold-timeout.jsonl', 3000);
+  const a = store(file, true, undefined, 50);
+  let heldA = 0;
+  a.onDidHold(() => heldA++);
+  const ra = await a.load();
+  assert.deepEqual([ra.status, ra.read, heldA], ['done', 3000, 1]);
+
+  const b = store(file, true, undefined, 3_600_000);
+  let heldB = 0;
+  b.onDidHold(() => heldB++);
+  const load = b.load();
+  b.resumeLoad();
+  const rb = await load;
+  assert.deepEqual([rb.status, rb.read, heldB], ['done', 3000, 0]);
 });

@@ -20,6 +20,7 @@ function setup(overrides: Partial<HostHandlers> = {}) {
     getLabels: () => ({ enabled: false, blind: false, rewards: [] }),
     setLabel: () => ({ enabled: false, blind: false, rewards: [] }),
     undoLabel: () => ({ undone: false }),
+    firstRowsShown: () => ({}),
     ...overrides,
   };
   const server = new RpcServer((m) => sent.push(m), handlers, { onError: (m) => errors.push(m) });

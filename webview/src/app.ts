@@ -39,6 +39,8 @@ export class App {
   private readonly countNode = el('span', { class: 'count', testid: 'row-count' });
   private readonly progressNode = el('span', { class: 'progress muted', testid: 'progress' });
   private openSeq = 0;
+  /** The host was told this page painted its first rows of the file (it lets its load go on). */
+  private firstRowsReported = false;
   /** The detail the trace pane shows, and (live run) the streamed text of each sample. */
   private shown: { detail: RolloutDetail; index: number } | undefined;
   private readonly streamed = new Map<number, string>();
@@ -202,7 +204,13 @@ export class App {
     mark('shown');
     // The first rows reach the screen before the toolbar is built (its controls, made on its first
     // render): the first render of its web components would otherwise hold up that frame.
-    if (!this.controls) await afterNextPaint();
+    const firstRows = !this.firstRowsReported && this.init.total > 0;
+    if (!this.controls || firstRows) await afterNextPaint();
+    if (firstRows) {
+      this.firstRowsReported = true;
+      // The editor's load waits after its first page until they are on screen; other hosts have no load.
+      if (this.init.host === 'vscode') void this.rpc.request('firstRowsShown', {}).catch(() => undefined);
+    }
     this.renderToolbar(this.init);
     this.runStrip.update(this.init.run);
     this.labelButton.hidden = this.init.host !== 'vscode';

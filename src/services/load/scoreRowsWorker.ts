@@ -16,6 +16,12 @@ import { errorText } from '../../core/errors';
 export interface ScoreRowsRequest {
   file: string;
   options: ScoreOptions;
+  /**
+   * After the first page, wait until the host says `resume` (its view has painted those rows) or
+   * this many ms have passed. On 2 cores a worker scoring at full speed made the view's page
+   * load, fetch its script and paint its first frame compete for the CPU.
+   */
+  holdAfterFirstPageMs?: number;
 }
 
 export type ScoreRowsMessage =
@@ -28,6 +34,8 @@ export type ScoreRowsMessage =
    * single copy of a load.
    */
   | { type: 'groups'; table: GroupStats[]; indices: Int32Array; refs: Int32Array }
+  /** Waiting after the first page (holdAfterFirstPageMs) until `resume` or the time is up. */
+  | { type: 'held' }
   | { type: 'done'; grouping?: GroupingInfo }
   | { type: 'error'; message: string };
 
@@ -47,24 +55,40 @@ const GROUPS_PER_MESSAGE = 20_000;
  */
 const MAX_UNREAD = 4;
 
-/** What the host sends the worker: that it has read one more row message. */
-export interface ScoreRowsAck {
-  type: 'read';
-}
+/** What the host sends the worker: that it has read one more row message, or that a hold is over. */
+export type ScoreRowsControl = { type: 'read' } | { type: 'resume' };
 
-async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void, onRead: (listener: () => void) => void): Promise<void> {
+async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void, onControl: (listener: (m: ScoreRowsControl) => void) => void): Promise<void> {
   const rows = new RowBatchEncoder();
   let sent = 0;
   let last = Date.now();
   let unread = 0;
   let wake: (() => void) | undefined;
-  onRead(() => {
+  // A resume that comes before the first page means no hold at all.
+  let resumed = !req.holdAfterFirstPageMs;
+  let release: (() => void) | undefined;
+  onControl((m) => {
+    if (m.type === 'resume') {
+      resumed = true;
+      release?.();
+      return;
+    }
     unread--;
     if (wake && unread < MAX_UNREAD) {
       wake();
       wake = undefined;
     }
   });
+  const hold = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => release?.(), req.holdAfterFirstPageMs);
+      release = () => {
+        release = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+      post({ type: 'held' });
+    });
   const flush = () => {
     if (!rows.length) return;
     sent += rows.length;
@@ -76,7 +100,10 @@ async function serve(req: ScoreRowsRequest, post: (m: ScoreRowsMessage) => void,
     problem: (problem) => post({ type: 'problem', problem }),
     record: (scored) => {
       rows.add(summarise(scored), detailRefOf(scored.record));
-      if ((sent === 0 && rows.length === FIRST_BATCH) || rows.length >= ROWS_PER_MESSAGE || Date.now() - last >= BATCH_MS) flush();
+      if (sent === 0 && rows.length === FIRST_BATCH) {
+        flush();
+        if (!resumed) return hold();
+      } else if (rows.length >= ROWS_PER_MESSAGE || Date.now() - last >= BATCH_MS) flush();
       return unread < MAX_UNREAD ? undefined : new Promise<void>((resolve) => (wake = resolve));
     },
   });
@@ -127,6 +154,6 @@ if (parentPort && workerData?.omnitraceScoreRows) {
   serve(
     workerData.request as ScoreRowsRequest,
     (m) => port.postMessage(m, m.type === 'groups' ? [m.indices.buffer as ArrayBuffer, m.refs.buffer as ArrayBuffer] : m.type === 'rows' ? transferablesOf(m.batches) : []),
-    (listener) => port.on('message', (m: ScoreRowsAck) => m?.type === 'read' && listener()),
+    (listener) => port.on('message', (m: ScoreRowsControl) => (m?.type === 'read' || m?.type === 'resume') && listener(m)),
   ).catch((e) => port.postMessage({ type: 'error', message: errorText(e) } satisfies ScoreRowsMessage));
 }
