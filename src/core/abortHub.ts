@@ -10,24 +10,25 @@ const hubs = new WeakMap<AbortSignal, Set<() => void>>();
  * nothing for a signal already aborted). Returns the function that unregisters it.
  */
 export function onAbort(signal: AbortSignal, fn: () => void): () => void {
-  let waiters = hubs.get(signal);
-  if (waiters === undefined) {
-    const set = new Set<() => void>();
-    hubs.set(signal, set);
-    signal.addEventListener(
-      'abort',
-      () => {
-        hubs.delete(signal);
-        for (const f of set) f();
-        set.clear();
-      },
-      { once: true },
-    );
-    waiters = set;
-  }
-  const own = waiters;
-  own.add(fn);
+  const waiters = hubs.get(signal) ?? newHub(signal);
+  waiters.add(fn);
   return () => {
-    own.delete(fn);
+    waiters.delete(fn);
   };
+}
+
+/** Starts the signal's hub: its one listener calls every waiter registered by then. */
+function newHub(signal: AbortSignal): Set<() => void> {
+  const waiters = new Set<() => void>();
+  hubs.set(signal, waiters);
+  signal.addEventListener(
+    'abort',
+    () => {
+      hubs.delete(signal);
+      for (const f of waiters) f();
+      waiters.clear();
+    },
+    { once: true },
+  );
+  return waiters;
 }

@@ -484,7 +484,8 @@ export function orderRewardNames(names: string[]): string[] {
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-function queryKey(q: RowQuery): string {
+/** Equal for two queries that give the same rows in the same order (defaults filled in, the search text normalised). */
+export function queryKey(q: RowQuery): string {
   return JSON.stringify([q.sort?.key ?? 'index', q.sort?.dir ?? 'asc', q.problemType ?? '', q.format ?? 'all', (q.text ?? '').trim().toLowerCase(), !!q.groupByPrompt, q.shortcut ?? '']);
 }
 

@@ -8,6 +8,7 @@ import { el, clear, formatNumber } from './dom';
 import { valueClass, valueText } from './chips';
 import type { Verdict } from '../../src/core/shortcuts/types';
 import { errorText } from '../../src/core/errors';
+import { queryKey } from '../../src/core/viewModel';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 8;
@@ -47,7 +48,8 @@ const SHORT_VERDICT: Record<Verdict, string> = {
 
 /** Pages asked for ahead of a setQuery (RolloutTable.prefetch), for one query. */
 export interface Prefetched {
-  query: string;
+  /** queryKey of the query. */
+  key: string;
   pages: Map<number, Promise<RowPage>>;
 }
 
@@ -174,7 +176,7 @@ export class RolloutTable {
       p.catch(() => undefined);
       pages.set(page, p);
     }
-    return { query: JSON.stringify(query), pages };
+    return { key: queryKey(query), pages };
   }
 
   /**
@@ -183,7 +185,7 @@ export class RolloutTable {
    * new order have arrived, so the table does not flash placeholders on every update.
    */
   async setQuery(query: RowQuery, keepScroll = false, prefetched?: Prefetched): Promise<void> {
-    const ready = prefetched?.query === JSON.stringify(query) ? prefetched.pages : undefined;
+    const ready = prefetched?.key === queryKey(query) ? prefetched.pages : undefined;
     this.query = query;
     const gen = ++this.generation;
     this.inflight.clear();
@@ -308,7 +310,7 @@ export class RolloutTable {
    * a newer refresh started was dropped, and the table stayed empty until the next one came back.
    */
   private usable(gen: number, query: RowQuery): boolean {
-    return gen === this.generation || (!this.loaded && JSON.stringify(query) === JSON.stringify(this.query));
+    return gen === this.generation || (!this.loaded && queryKey(query) === queryKey(this.query));
   }
 
   private rowAt(position: number): TableRow | undefined {
